@@ -21,9 +21,8 @@ export default defineConfig({
   },
   test: {
     mocha: {
+      // The node suites start real chains and real libp2p hosts.
       timeout: 120_000,
-      // One file per suite; the node suites start real chains and real libp2p hosts.
-      spec: ["test/**/*.test.ts"],
     },
   },
   networks: {

@@ -21,6 +21,12 @@ enum Status {
 }
 
 const DAY = 24 * 60 * 60;
+type Signer = Awaited<ReturnType<typeof ethers.getSigners>>[number];
+
+/** The first eight accounts of the Hardhat network, typed as present. */
+async function signers() {
+  return (await ethers.getSigners()).slice(0, 8) as [Signer, Signer, Signer, Signer, Signer, Signer, Signer, Signer];
+}
 const org = (name: string) => ethers.encodeBytes32String(name);
 const key = (seed: string) => ethers.keccak256(ethers.toUtf8Bytes(seed));
 const peer = (seed: string) => ethers.hexlify(ethers.toUtf8Bytes(`peer-${seed}`));
@@ -41,7 +47,7 @@ function admission(name: string, wallet: string) {
 describe("ConsortiumRegistry", function () {
   /** Three admins with threshold 2, and two signers that will become member wallets. */
   async function deployFixture() {
-    const [a1, a2, a3, w1, w2, outsider] = await ethers.getSigners();
+    const [a1, a2, a3, w1, w2, outsider] = await signers();
     const registry = (await ethers.deployContract("ConsortiumRegistry", [
       [a1.address, a2.address, a3.address],
       2,
@@ -60,7 +66,7 @@ describe("ConsortiumRegistry", function () {
     return f;
   }
 
-  async function passProposal(registry: ConsortiumRegistry, signers: { a1: any; a2: any }, propose: () => Promise<unknown>) {
+  async function passProposal(registry: ConsortiumRegistry, signers: { a1: Signer; a2: Signer }, propose: () => Promise<unknown>) {
     await propose();
     const id = (await registry.proposalCount()) - 1n;
     await registry.connect(signers.a2).approve(id);
@@ -81,7 +87,7 @@ describe("ConsortiumRegistry", function () {
     });
 
     it("rejects a zero admin, a duplicate admin, a bad threshold and a short lifetime", async function () {
-      const [a1, a2] = await ethers.getSigners();
+      const [a1, a2] = await signers();
       const factory = await ethers.getContractFactory("ConsortiumRegistry");
       await expect(factory.deploy([ethers.ZeroAddress], 1, DAY))
         .to.be.revertedWithCustomError(factory, "ConsortiumRegistryInvalidField")
@@ -210,7 +216,7 @@ describe("ConsortiumRegistry", function () {
     });
 
     it("with M = 1 a single admin acts alone", async function () {
-      const [a1, w1] = await ethers.getSigners();
+      const [a1, w1] = await signers();
       const registry = (await ethers.deployContract("ConsortiumRegistry", [
         [a1.address],
         1,
@@ -426,7 +432,7 @@ describe("ConsortiumRegistry", function () {
     });
 
     it("pages through the member list", async function () {
-      const [a1, , , ...wallets] = await ethers.getSigners();
+      const [a1, , , ...wallets] = (await ethers.getSigners()) as [Signer, ...Signer[]];
       const registry = (await ethers.deployContract("ConsortiumRegistry", [
         [a1.address],
         1,

@@ -1,0 +1,77 @@
+/**
+ * gossip/ owns the GossipSub side of a node: the topic, the validation pipeline every received
+ * message goes through, the mapping of its outcome to ACCEPT / REJECT / IGNORE, and the
+ * connection gater that keeps non-members out.
+ */
+
+export enum GossipAction {
+  /** Valid: deliver and forward. */
+  ACCEPT = "accept",
+  /** Provably invalid: drop and penalise the peer that sent it (gossipsub peer scoring). */
+  REJECT = "reject",
+  /** Not for us now (stale, duplicate, unknown producer while the chain view may lag): drop quietly. */
+  IGNORE = "ignore",
+}
+
+export enum IndicatorBatchErrorCode {
+  TOO_LARGE = "INDICATOR_BATCH_ERROR_TOO_LARGE",
+  DECODE_FAILED = "INDICATOR_BATCH_ERROR_DECODE_FAILED",
+  UNSUPPORTED_VERSION = "INDICATOR_BATCH_ERROR_UNSUPPORTED_VERSION",
+  FUTURE_VERSION = "INDICATOR_BATCH_ERROR_FUTURE_VERSION",
+  MALFORMED = "INDICATOR_BATCH_ERROR_MALFORMED",
+  BAD_INDICATOR_COUNT = "INDICATOR_BATCH_ERROR_BAD_INDICATOR_COUNT",
+  UNKNOWN_PRODUCER = "INDICATOR_BATCH_ERROR_UNKNOWN_PRODUCER",
+  PRODUCER_NOT_ACTIVE = "INDICATOR_BATCH_ERROR_PRODUCER_NOT_ACTIVE",
+  WRONG_SIGNING_KEY = "INDICATOR_BATCH_ERROR_WRONG_SIGNING_KEY",
+  FUTURE_BATCH = "INDICATOR_BATCH_ERROR_FUTURE_BATCH",
+  ALREADY_KNOWN = "INDICATOR_BATCH_ERROR_ALREADY_KNOWN",
+  EQUIVOCATION = "INDICATOR_BATCH_ERROR_EQUIVOCATION",
+  BAD_MERKLE_ROOT = "INDICATOR_BATCH_ERROR_BAD_MERKLE_ROOT",
+  BAD_SIGNATURE = "INDICATOR_BATCH_ERROR_BAD_SIGNATURE",
+  PRODUCER_MISMATCH = "INDICATOR_BATCH_ERROR_PRODUCER_MISMATCH",
+  INVALID_INDICATOR = "INDICATOR_BATCH_ERROR_INVALID_INDICATOR",
+  NOT_NORMALIZED = "INDICATOR_BATCH_ERROR_NOT_NORMALIZED",
+  DUPLICATE_INDICATOR = "INDICATOR_BATCH_ERROR_DUPLICATE_INDICATOR",
+  TLP_RED = "INDICATOR_BATCH_ERROR_TLP_RED",
+  ALL_EXPIRED = "INDICATOR_BATCH_ERROR_ALL_EXPIRED",
+}
+
+/** What each code does to the message; one table so the rule is visible in one place. */
+export const ACTION_OF: Record<IndicatorBatchErrorCode, GossipAction.REJECT | GossipAction.IGNORE> = {
+  [IndicatorBatchErrorCode.TOO_LARGE]: GossipAction.REJECT,
+  [IndicatorBatchErrorCode.DECODE_FAILED]: GossipAction.REJECT,
+  [IndicatorBatchErrorCode.UNSUPPORTED_VERSION]: GossipAction.REJECT,
+  // A newer version from an upgraded peer is not misbehaviour.
+  [IndicatorBatchErrorCode.FUTURE_VERSION]: GossipAction.IGNORE,
+  [IndicatorBatchErrorCode.MALFORMED]: GossipAction.REJECT,
+  [IndicatorBatchErrorCode.BAD_INDICATOR_COUNT]: GossipAction.REJECT,
+  // Our view of the chain may lag the sender's by a few blocks.
+  [IndicatorBatchErrorCode.UNKNOWN_PRODUCER]: GossipAction.IGNORE,
+  [IndicatorBatchErrorCode.PRODUCER_NOT_ACTIVE]: GossipAction.REJECT,
+  [IndicatorBatchErrorCode.WRONG_SIGNING_KEY]: GossipAction.REJECT,
+  // Clocks drift; a batch from the future may become valid and is not provably bad.
+  [IndicatorBatchErrorCode.FUTURE_BATCH]: GossipAction.IGNORE,
+  [IndicatorBatchErrorCode.ALREADY_KNOWN]: GossipAction.IGNORE,
+  [IndicatorBatchErrorCode.EQUIVOCATION]: GossipAction.REJECT,
+  [IndicatorBatchErrorCode.BAD_MERKLE_ROOT]: GossipAction.REJECT,
+  [IndicatorBatchErrorCode.BAD_SIGNATURE]: GossipAction.REJECT,
+  [IndicatorBatchErrorCode.PRODUCER_MISMATCH]: GossipAction.REJECT,
+  [IndicatorBatchErrorCode.INVALID_INDICATOR]: GossipAction.REJECT,
+  [IndicatorBatchErrorCode.NOT_NORMALIZED]: GossipAction.REJECT,
+  [IndicatorBatchErrorCode.DUPLICATE_INDICATOR]: GossipAction.REJECT,
+  [IndicatorBatchErrorCode.TLP_RED]: GossipAction.REJECT,
+  [IndicatorBatchErrorCode.ALL_EXPIRED]: GossipAction.IGNORE,
+};
+
+export class IndicatorBatchError extends Error {
+  override readonly name = "IndicatorBatchError";
+  readonly action: GossipAction.REJECT | GossipAction.IGNORE;
+
+  constructor(
+    readonly code: IndicatorBatchErrorCode,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+    this.action = ACTION_OF[code];
+  }
+}

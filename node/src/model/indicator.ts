@@ -1,0 +1,82 @@
+/**
+ * model/ owns what an indicator *is*: its types, TLP levels, labels and the rules that make a
+ * value canonical. It knows nothing of network, disk, ledger or screen.
+ */
+
+export const INDICATOR_TYPES = ["ipv4", "ipv6", "cidr", "domain", "url", "email", "md5", "sha1", "sha256"] as const;
+export type IndicatorType = (typeof INDICATOR_TYPES)[number];
+
+/** TLP 2.0 (FIRST), from least to most restrictive. */
+export const TLP_LEVELS = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"] as const;
+export type Tlp = (typeof TLP_LEVELS)[number];
+
+export interface Labels {
+  /** Lowercase malware family names, sorted, unique. */
+  malwareFamilies: string[];
+  /** MITRE ATT&CK technique ids (T1566, T1566.001), sorted, unique. */
+  attackTechniques: string[];
+  /** Free lowercase tags, sorted, unique. */
+  tags: string[];
+}
+
+/**
+ * An indicator as one producer states it. Times are Unix milliseconds. Every field is already
+ * normalized: two producers stating the same observable produce the same `type` and `value`.
+ */
+export interface Indicator {
+  type: IndicatorType;
+  value: string;
+  tlp: Tlp;
+  confidence: number;
+  validFrom: number;
+  validUntil: number;
+  labels: Labels;
+  producer: string;
+  createdAt: number;
+}
+
+export function isIndicatorType(value: unknown): value is IndicatorType {
+  return typeof value === "string" && (INDICATOR_TYPES as readonly string[]).includes(value);
+}
+
+export function isTlp(value: unknown): value is Tlp {
+  return typeof value === "string" && (TLP_LEVELS as readonly string[]).includes(value);
+}
+
+export function tlpRank(tlp: Tlp): number {
+  return TLP_LEVELS.indexOf(tlp);
+}
+
+/** The more restrictive of two TLP levels: what a merged record may be shown under. */
+export function mostRestrictiveTlp(a: Tlp, b: Tlp): Tlp {
+  return tlpRank(a) >= tlpRank(b) ? a : b;
+}
+
+export function emptyLabels(): Labels {
+  return { malwareFamilies: [], attackTechniques: [], tags: [] };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * How long an indicator stays valid when its producer does not say: addresses are re-used by
+ * others within weeks, domains and URLs within months, while a file hash never changes meaning.
+ */
+export const DEFAULT_LIFETIME_MS: Record<IndicatorType, number> = {
+  ipv4: 30 * DAY_MS,
+  ipv6: 30 * DAY_MS,
+  cidr: 30 * DAY_MS,
+  domain: 90 * DAY_MS,
+  url: 30 * DAY_MS,
+  email: 90 * DAY_MS,
+  md5: 365 * DAY_MS,
+  sha1: 365 * DAY_MS,
+  sha256: 365 * DAY_MS,
+};
+
+/** Org ids are stored on chain as bytes32 strings, hence at most 31 bytes. */
+export const ORG_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{1,30}$/;
+
+export function isOrgId(value: unknown): value is string {
+  return typeof value === "string" && ORG_ID_PATTERN.test(value);
+}

@@ -1,0 +1,260 @@
+import { domainToASCII } from "node:url";
+import { InvalidIndicatorError } from "./errors.js";
+import type { IndicatorType } from "./indicator.js";
+
+/**
+ * Canonical forms of observable values. The same observable must always give the same string,
+ * whoever states it and however it was written, because the indicator id, the Merkle leaves and
+ * every lookup depend on it. Analysts paste defanged values ("hxxp://evil[.]com"), so values are
+ * refanged first.
+ */
+export function normalizeValue(type: IndicatorType, raw: string): string {
+  if (typeof raw !== "string") throw bad(type, "value must be a string");
+  const trimmed = raw.trim();
+  if (trimmed.length === 0) throw bad(type, "value is empty");
+  if (trimmed.length > MAX_VALUE_LENGTH) throw bad(type, `value is longer than ${MAX_VALUE_LENGTH} characters`);
+  switch (type) {
+    case "ipv4":
+      return normalizeIpv4(refang(trimmed));
+    case "ipv6":
+      return normalizeIpv6(refang(trimmed));
+    case "cidr":
+      return normalizeCidr(refang(trimmed));
+    case "domain":
+      return normalizeDomain(refang(trimmed));
+    case "url":
+      return normalizeUrl(refang(trimmed));
+    case "email":
+      return normalizeEmail(refang(trimmed));
+    case "md5":
+      return normalizeHash(type, trimmed, 32);
+    case "sha1":
+      return normalizeHash(type, trimmed, 40);
+    case "sha256":
+      return normalizeHash(type, trimmed, 64);
+  }
+}
+
+export const MAX_VALUE_LENGTH = 2048;
+
+function bad(type: IndicatorType, message: string): InvalidIndicatorError {
+  return new InvalidIndicatorError("BAD_VALUE", `invalid ${type}: ${message}`, "value");
+}
+
+/** Undo the usual defanging: hxxp, [.], (.), {.}, [:], [@], [at], [dot]. */
+export function refang(value: string): string {
+  return value
+    .replace(/^hxxp(s?):\/\//i, "http$1://")
+    .replace(/^fxp:\/\//i, "ftp://")
+    .replace(/\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)/gi, ".")
+    .replace(/\[:\]/g, ":")
+    .replace(/\[@\]|\[at\]|\(at\)/gi, "@");
+}
+
+// ------------------------------------------------------------------ IP addresses
+
+function parseIpv4(value: string): number[] | undefined {
+  const parts = value.split(".");
+  if (parts.length !== 4) return undefined;
+  const octets: number[] = [];
+  for (const part of parts) {
+    // Leading zeros are refused: some parsers read them as octal, so "010.0.0.1" is ambiguous.
+    if (!/^(0|[1-9]\d{0,2})$/.test(part)) return undefined;
+    const n = Number(part);
+    if (n > 255) return undefined;
+    octets.push(n);
+  }
+  return octets;
+}
+
+function normalizeIpv4(value: string): string {
+  const octets = parseIpv4(value);
+  if (!octets) throw bad("ipv4", `"${value}" is not a dotted-quad IPv4 address`);
+  return octets.join(".");
+}
+
+/** Parses an IPv6 address into 8 16-bit groups, or undefined. Accepts an embedded IPv4 tail. */
+function parseIpv6(input: string): number[] | undefined {
+  const value = input.toLowerCase();
+  if (value.includes("%")) return undefined; // zone ids only mean something on one host
+  if (!/^[0-9a-f:.]+$/.test(value)) return undefined;
+  const halves = value.split("::");
+  if (halves.length > 2) return undefined;
+  const parseSide = (side: string): number[] | undefined => {
+    if (side === "") return [];
+    const groups: number[] = [];
+    const pieces = side.split(":");
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i]!;
+      if (piece.includes(".")) {
+        if (i !== pieces.length - 1) return undefined;
+        const v4 = parseIpv4(piece);
+        if (!v4) return undefined;
+        groups.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+      } else {
+        if (!/^[0-9a-f]{1,4}$/.test(piece)) return undefined;
+        groups.push(parseInt(piece, 16));
+      }
+    }
+    return groups;
+  };
+  const head = parseSide(halves[0]!);
+  const tail = halves.length === 2 ? parseSide(halves[1]!) : [];
+  if (!head || !tail) return undefined;
+  if (halves.length === 1) return head.length === 8 ? head : undefined;
+  if (head.length + tail.length > 7) return undefined;
+  return [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+}
+
+/** RFC 5952 text form: lowercase, no leading zeros, the longest run of two or more zero groups as "::". */
+function formatIpv6(groups: number[]): string {
+  const isMappedV4 = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
+  if (isMappedV4) {
+    return `::ffff:${groups[6]! >> 8}.${groups[6]! & 0xff}.${groups[7]! >> 8}.${groups[7]! & 0xff}`;
+  }
+  let bestStart = -1;
+  let bestLength = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestLength < 2) return hex.join(":");
+  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLength).join(":")}`;
+}
+
+function normalizeIpv6(value: string): string {
+  const groups = parseIpv6(value.replace(/^\[|\]$/g, ""));
+  if (!groups) throw bad("ipv6", `"${value}" is not an IPv6 address`);
+  return formatIpv6(groups);
+}
+
+/** The shortest prefixes accepted: anything broader would flag a large part of the Internet. */
+export const MIN_CIDR_PREFIX = { v4: 8, v6: 16 } as const;
+
+function normalizeCidr(value: string): string {
+  const slash = value.indexOf("/");
+  if (slash < 0) throw bad("cidr", `"${value}" has no /prefix`);
+  const address = value.slice(0, slash);
+  const prefixText = value.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(prefixText)) throw bad("cidr", `"${prefixText}" is not a prefix length`);
+  const prefix = Number(prefixText);
+  const v4 = parseIpv4(address);
+  if (v4) {
+    if (prefix > 32) throw bad("cidr", `IPv4 prefix /${prefix} is longer than 32`);
+    if (prefix < MIN_CIDR_PREFIX.v4) throw bad("cidr", `IPv4 prefix /${prefix} is broader than /${MIN_CIDR_PREFIX.v4}`);
+    const bits = v4.flatMap((octet) => byteBits(octet, 8));
+    const masked = bits.map((bit, i) => (i < prefix ? bit : 0));
+    const octets = [0, 1, 2, 3].map((i) => bitsToNumber(masked.slice(i * 8, i * 8 + 8)));
+    return `${octets.join(".")}/${prefix}`;
+  }
+  const v6 = parseIpv6(address);
+  if (v6) {
+    if (prefix > 128) throw bad("cidr", `IPv6 prefix /${prefix} is longer than 128`);
+    if (prefix < MIN_CIDR_PREFIX.v6) throw bad("cidr", `IPv6 prefix /${prefix} is broader than /${MIN_CIDR_PREFIX.v6}`);
+    const bits = v6.flatMap((group) => byteBits(group, 16));
+    const masked = bits.map((bit, i) => (i < prefix ? bit : 0));
+    const groups = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => bitsToNumber(masked.slice(i * 16, i * 16 + 16)));
+    return `${formatIpv6(groups)}/${prefix}`;
+  }
+  throw bad("cidr", `"${address}" is neither an IPv4 nor an IPv6 address`);
+}
+
+function byteBits(n: number, width: number): number[] {
+  return Array.from({ length: width }, (_, i) => (n >> (width - 1 - i)) & 1);
+}
+
+function bitsToNumber(bits: number[]): number {
+  return bits.reduce((acc, bit) => acc * 2 + bit, 0);
+}
+
+// ------------------------------------------------------------------ names
+
+const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
+
+/** Lowercase, IDNA (UTS #46) A-labels, no trailing dot; at least two labels; not an IP literal. */
+export function normalizeDomainName(value: string): string | undefined {
+  const withoutDot = value.endsWith(".") ? value.slice(0, -1) : value;
+  if (withoutDot.length === 0 || withoutDot.includes("..")) return undefined;
+  const ascii = domainToASCII(withoutDot.toLowerCase());
+  if (ascii === "" || ascii.length > 253) return undefined;
+  const labels = ascii.split(".");
+  if (labels.length < 2) return undefined;
+  if (!labels.every((label) => LABEL.test(label))) return undefined;
+  if (/^\d+$/.test(labels[labels.length - 1]!)) return undefined;
+  return ascii;
+}
+
+function normalizeDomain(value: string): string {
+  const domain = normalizeDomainName(value);
+  if (!domain) throw bad("domain", `"${value}" is not a valid domain name`);
+  return domain;
+}
+
+function normalizeEmail(value: string): string {
+  const at = value.lastIndexOf("@");
+  if (at <= 0 || at === value.length - 1) throw bad("email", `"${value}" is not local@domain`);
+  // Mailbox local parts are case-insensitive in practice; lowercasing keeps one record per address.
+  const local = value.slice(0, at).toLowerCase();
+  if (local.length > 64 || !/^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+$/.test(local) || local.startsWith(".") || local.endsWith(".") || local.includes("..")) {
+    throw bad("email", `"${value}" has an invalid local part`);
+  }
+  const domain = normalizeDomainName(value.slice(at + 1));
+  if (!domain) throw bad("email", `"${value}" has an invalid domain`);
+  return `${local}@${domain}`;
+}
+
+const URL_SCHEMES = new Set(["http:", "https:", "ftp:", "ftps:", "ws:", "wss:"]);
+/**
+ * Upper-case hex in percent escapes (RFC 3986 6.2.2.1). Escapes are not decoded: a decoded
+ * character could form a defanging pattern and make normalization not idempotent.
+ */
+function normalizePercentEncoding(part: string): string {
+  return part.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => `%${hex.toUpperCase()}`);
+}
+
+function normalizeUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw bad("url", `"${value}" is not an absolute URL`);
+  }
+  if (!URL_SCHEMES.has(url.protocol)) throw bad("url", `scheme "${url.protocol}" is not supported`);
+  if (url.hostname === "") throw bad("url", `"${value}" has no host`);
+  // The fragment never reaches a server, so it cannot distinguish two threats.
+  url.hash = "";
+  const host = url.hostname.startsWith("[")
+    ? url.hostname
+    : (parseIpv4(url.hostname) ? url.hostname : normalizeDomainName(url.hostname));
+  if (!host) throw bad("url", `"${url.hostname}" is not a valid host`);
+  const userinfo = url.username || url.password ? `${url.username}${url.password ? `:${url.password}` : ""}@` : "";
+  const port = url.port ? `:${url.port}` : "";
+  return `${url.protocol}//${userinfo}${host}${port}${normalizePercentEncoding(url.pathname)}${normalizePercentEncoding(url.search)}`;
+}
+
+function normalizeHash(type: IndicatorType, value: string, hexLength: number): string {
+  const hex = value.toLowerCase();
+  if (hex.length !== hexLength || !/^[0-9a-f]+$/.test(hex)) {
+    throw bad(type, `expected ${hexLength} hexadecimal characters`);
+  }
+  return hex;
+}
+
+/** True when `value` is already in canonical form for `type` (what a receiver checks). */
+export function isNormalized(type: IndicatorType, value: string): boolean {
+  try {
+    return normalizeValue(type, value) === value;
+  } catch {
+    return false;
+  }
+}

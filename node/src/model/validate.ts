@@ -1,0 +1,126 @@
+import { InvalidIndicatorError } from "./errors.js";
+import {
+  DEFAULT_LIFETIME_MS,
+  isIndicatorType,
+  isOrgId,
+  isTlp,
+  type Indicator,
+  type Labels,
+} from "./indicator.js";
+import { isNormalized, normalizeValue } from "./normalize.js";
+
+/** What a person or a client program asks to publish; anything may be missing or wrong. */
+export interface IndicatorInput {
+  type: unknown;
+  value: unknown;
+  tlp?: unknown;
+  confidence?: unknown;
+  validFrom?: unknown;
+  validUntil?: unknown;
+  labels?: { malwareFamilies?: unknown; attackTechniques?: unknown; tags?: unknown };
+}
+
+export const LABEL_LIMITS = { perKind: 32, length: 64 } as const;
+/** Longest validity a producer may claim; nothing in CTI stays true for longer. */
+export const MAX_VALIDITY_MS = 10 * 365 * 24 * 60 * 60 * 1000;
+const ATTACK_ID = /^T\d{4}(\.\d{3})?$/;
+const FREE_LABEL = /^[\p{L}\p{N}][\p{L}\p{N} ._:/+-]*$/u;
+
+function parseTime(value: unknown, field: string): number | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  const ms = typeof value === "number" ? value : typeof value === "string" ? Date.parse(value) : NaN;
+  if (!Number.isSafeInteger(ms) || ms < 0) {
+    throw new InvalidIndicatorError("BAD_VALIDITY", `${field} must be an ISO 8601 time or Unix milliseconds`, field);
+  }
+  return ms;
+}
+
+function normalizeLabelList(value: unknown, field: keyof Labels): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new InvalidIndicatorError("BAD_LABEL", `labels.${field} must be a list`, `labels.${field}`);
+  const out = new Set<string>();
+  for (const item of value) {
+    if (typeof item !== "string") throw new InvalidIndicatorError("BAD_LABEL", `labels.${field} holds a non-string`, `labels.${field}`);
+    const label = field === "attackTechniques" ? item.trim().toUpperCase() : item.trim().toLowerCase();
+    if (label.length === 0 || label.length > LABEL_LIMITS.length) {
+      throw new InvalidIndicatorError("BAD_LABEL", `labels.${field}: "${item}" must be 1-${LABEL_LIMITS.length} characters`, `labels.${field}`);
+    }
+    const pattern = field === "attackTechniques" ? ATTACK_ID : FREE_LABEL;
+    if (!pattern.test(label)) {
+      throw new InvalidIndicatorError("BAD_LABEL", `labels.${field}: "${item}" is not allowed`, `labels.${field}`);
+    }
+    out.add(label);
+  }
+  if (out.size > LABEL_LIMITS.perKind) {
+    throw new InvalidIndicatorError("BAD_LABEL", `labels.${field} holds more than ${LABEL_LIMITS.perKind} entries`, `labels.${field}`);
+  }
+  return [...out].sort();
+}
+
+/**
+ * Turns untrusted input into a canonical indicator stated by `producer` at `now`: normalizes the
+ * value and labels, fills defaults (GREEN, confidence 50, validity from now for the type's
+ * default lifetime) and checks every invariant.
+ */
+export function buildIndicator(input: IndicatorInput, context: { producer: string; now: number }): Indicator {
+  if (!isIndicatorType(input.type)) {
+    throw new InvalidIndicatorError("UNKNOWN_TYPE", `unknown indicator type ${JSON.stringify(input.type)}`, "type");
+  }
+  if (typeof input.value !== "string") throw new InvalidIndicatorError("BAD_VALUE", "value must be a string", "value");
+  const tlp = input.tlp === undefined ? "GREEN" : typeof input.tlp === "string" ? input.tlp.toUpperCase().replace(/^TLP:/, "") : input.tlp;
+  const validFrom = parseTime(input.validFrom, "validFrom") ?? context.now;
+  const indicator: Indicator = {
+    type: input.type,
+    value: normalizeValue(input.type, input.value),
+    tlp: tlp as Indicator["tlp"],
+    confidence: input.confidence === undefined ? 50 : (input.confidence as number),
+    validFrom,
+    validUntil: parseTime(input.validUntil, "validUntil") ?? validFrom + DEFAULT_LIFETIME_MS[input.type],
+    labels: {
+      malwareFamilies: normalizeLabelList(input.labels?.malwareFamilies, "malwareFamilies"),
+      attackTechniques: normalizeLabelList(input.labels?.attackTechniques, "attackTechniques"),
+      tags: normalizeLabelList(input.labels?.tags, "tags"),
+    },
+    producer: context.producer,
+    createdAt: context.now,
+  };
+  checkIndicator(indicator);
+  return indicator;
+}
+
+/** Every invariant of an indicator except canonical form; throws InvalidIndicatorError. */
+export function checkIndicator(indicator: Indicator): void {
+  if (!isIndicatorType(indicator.type)) throw new InvalidIndicatorError("UNKNOWN_TYPE", `unknown indicator type "${indicator.type}"`, "type");
+  if (!isTlp(indicator.tlp)) throw new InvalidIndicatorError("BAD_TLP", `TLP must be one of CLEAR, GREEN, AMBER, AMBER+STRICT, RED`, "tlp");
+  if (!Number.isInteger(indicator.confidence) || indicator.confidence < 0 || indicator.confidence > 100) {
+    throw new InvalidIndicatorError("BAD_CONFIDENCE", "confidence must be an integer from 0 to 100", "confidence");
+  }
+  if (!Number.isSafeInteger(indicator.validFrom) || !Number.isSafeInteger(indicator.validUntil) || indicator.validFrom < 0) {
+    throw new InvalidIndicatorError("BAD_VALIDITY", "validity bounds must be Unix milliseconds", "validUntil");
+  }
+  if (indicator.validUntil <= indicator.validFrom) {
+    throw new InvalidIndicatorError("BAD_VALIDITY", "validUntil must be after validFrom", "validUntil");
+  }
+  if (indicator.validUntil - indicator.validFrom > MAX_VALIDITY_MS) {
+    throw new InvalidIndicatorError("BAD_VALIDITY", "validity may not exceed 10 years", "validUntil");
+  }
+  if (!isOrgId(indicator.producer)) throw new InvalidIndicatorError("BAD_PRODUCER", `"${indicator.producer}" is not an org id`, "producer");
+  if (!Number.isSafeInteger(indicator.createdAt) || indicator.createdAt < 0) {
+    throw new InvalidIndicatorError("BAD_TIME", "createdAt must be Unix milliseconds", "createdAt");
+  }
+}
+
+/** True when value and labels are exactly what normalization would produce. */
+export function isCanonical(indicator: Indicator): boolean {
+  if (!isNormalized(indicator.type, indicator.value)) return false;
+  for (const field of ["malwareFamilies", "attackTechniques", "tags"] as const) {
+    const list = indicator.labels[field];
+    try {
+      const canonical = normalizeLabelList(list, field);
+      if (canonical.length !== list.length || canonical.some((label, i) => label !== list[i])) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}

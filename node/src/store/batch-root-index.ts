@@ -1,0 +1,25 @@
+import { bucket, sortableNumber, type Database, type Sublevel, type WriteOp } from "./db.js";
+
+/**
+ * producer + sequence -> Merkle root (32 bytes): answers "have I seen this batch, and was it
+ * the same one?" for replay and equivocation checks without decoding stored batches.
+ */
+export class BatchRootIndex {
+  private readonly sublevel: Sublevel;
+
+  constructor(db: Database) {
+    this.sublevel = bucket(db, "batch-roots");
+  }
+
+  static key(producer: string, sequence: number): string {
+    return `${producer}:${sortableNumber(sequence, 20)}`;
+  }
+
+  async get(producer: string, sequence: number): Promise<Uint8Array | undefined> {
+    return this.sublevel.get(BatchRootIndex.key(producer, sequence));
+  }
+
+  putOp(producer: string, sequence: number, root: Uint8Array): WriteOp {
+    return { type: "put", sublevel: this.sublevel, key: BatchRootIndex.key(producer, sequence), value: root };
+  }
+}

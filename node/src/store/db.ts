@@ -1,0 +1,41 @@
+/**
+ * store/ owns the node's LevelDB: one repository per bucket (sublevel), each owning its key
+ * layout and encoding, and a facade (IndicatorStore) that writes what belongs together in one
+ * atomic batch. Nothing else touches LevelDB.
+ */
+import { Level } from "level";
+
+export type Database = Level<string, Uint8Array>;
+
+/** A put or delete aimed at one bucket, collected by repositories and written in one batch. */
+export type WriteOp =
+  | { type: "put"; sublevel: Sublevel; key: string; value: Uint8Array }
+  | { type: "del"; sublevel: Sublevel; key: string };
+
+export async function openDatabase(path: string): Promise<Database> {
+  const db = new Level<string, Uint8Array>(path, { keyEncoding: "utf8", valueEncoding: "view" });
+  await db.open();
+  return db;
+}
+
+export function bucket(db: Database, name: string) {
+  return db.sublevel<string, Uint8Array>(name, { keyEncoding: "utf8", valueEncoding: "view" });
+}
+
+export type Sublevel = ReturnType<typeof bucket>;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encodeJson(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value));
+}
+
+export function decodeJson<T>(bytes: Uint8Array): T {
+  return JSON.parse(decoder.decode(bytes)) as T;
+}
+
+/** Fixed-width, lexicographically sortable decimal: keys sort in numeric order. */
+export function sortableNumber(n: number, width = 16): string {
+  return n.toString().padStart(width, "0");
+}

@@ -1,0 +1,147 @@
+import type { Indicator, IndicatorType } from "../model/indicator.js";
+import { mergeIndicator, type IndicatorRecord } from "../model/record.js";
+import { indicatorId } from "../model/indicator-id.js";
+import type { IndicatorBatch } from "../wire/batch.js";
+import { BatchRepository } from "./batch-repository.js";
+import { BatchRootIndex } from "./batch-root-index.js";
+import { openDatabase, type Database, type WriteOp } from "./db.js";
+import { IndicatorRepository } from "./indicator-repository.js";
+import { ProducerCounterRepository, type ProducerCounters } from "./producer-counters.js";
+import { TimeIndex } from "./time-index.js";
+import { ValueIndex } from "./value-index.js";
+
+export interface StoreCounts {
+  indicators: number;
+  batches: number;
+  producers: ProducerCounters[];
+}
+
+export class StoreClosedError extends Error {
+  override readonly name = "StoreClosedError";
+}
+
+/**
+ * The node's indicator cache. Every change that belongs together (a batch, its merged
+ * indicators, their indexes and the producer's counters) is one atomic LevelDB batch, so a crash
+ * leaves either all of it or none. Writes are serialized: two batches naming the same indicator
+ * must merge one after the other, not overwrite each other.
+ */
+export class IndicatorStore {
+  readonly indicators: IndicatorRepository;
+  readonly byValue: ValueIndex;
+  readonly byTime: TimeIndex;
+  readonly batches: BatchRepository;
+  readonly batchRoots: BatchRootIndex;
+  readonly producers: ProducerCounterRepository;
+  private writeTail: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(private readonly db: Database) {
+    this.indicators = new IndicatorRepository(db);
+    this.byValue = new ValueIndex(db);
+    this.byTime = new TimeIndex(db);
+    this.batches = new BatchRepository(db);
+    this.batchRoots = new BatchRootIndex(db);
+    this.producers = new ProducerCounterRepository(db);
+  }
+
+  static async open(path: string): Promise<IndicatorStore> {
+    return new IndicatorStore(await openDatabase(path));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writeTail.catch(() => undefined);
+    await this.db.close();
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreClosedError("the indicator store is closed"));
+    const run = this.writeTail.then(work, work);
+    this.writeTail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Ops that merge `entries` into their records and move their time-index entries. */
+  private async mergeOps(
+    entries: Array<{ indicator: Indicator; sequence: number; index: number }>,
+    now: number,
+  ): Promise<WriteOp[]> {
+    const ids = entries.map((e) => indicatorId(e.indicator.type, e.indicator.value));
+    const existing = await this.indicators.getMany(ids);
+    const ops: WriteOp[] = [];
+    entries.forEach((entry, i) => {
+      const before = existing[i];
+      const record = mergeIndicator(before, entry.indicator, entry, now);
+      ops.push(this.indicators.putOp(record));
+      if (before) ops.push(this.byTime.delOp(before.updatedAt, before.id));
+      else ops.push(this.byValue.putOp(record.type, record.value, record.id));
+      ops.push(this.byTime.putOp(record.updatedAt, record.id));
+    });
+    return ops;
+  }
+
+  /**
+   * Stores a verified batch and merges the given indicators of it (those still valid).
+   * `bytes` is the batch as received, kept as proof material.
+   */
+  ingestBatch(batch: IndicatorBatch, bytes: Uint8Array, liveIndexes: number[], now: number): Promise<void> {
+    return this.exclusive(async () => {
+      const entries = liveIndexes.map((index) => ({ indicator: batch.indicators[index]!, sequence: batch.sequence, index }));
+      const ops = await this.mergeOps(entries, now);
+      const counters = (await this.producers.get(batch.producer)) ?? {
+        producer: batch.producer,
+        batches: 0,
+        indicators: 0,
+        lastSequence: 0,
+        lastBatchAt: 0,
+      };
+      ops.push(
+        this.batches.putOp(batch.producer, batch.sequence, bytes),
+        this.batchRoots.putOp(batch.producer, batch.sequence, batch.merkleRoot),
+        this.producers.putOp({
+          producer: batch.producer,
+          batches: counters.batches + 1,
+          indicators: counters.indicators + entries.length,
+          lastSequence: Math.max(counters.lastSequence, batch.sequence),
+          lastBatchAt: Math.max(counters.lastBatchAt, batch.createdAt),
+        }),
+      );
+      await this.db.batch(ops as never);
+    });
+  }
+
+  /** Stores indicators that must never leave this node (TLP:RED): no batch, no signature. */
+  storeLocal(indicators: Indicator[], now: number): Promise<void> {
+    return this.exclusive(async () => {
+      const ops = await this.mergeOps(indicators.map((indicator) => ({ indicator, sequence: 0, index: 0 })), now);
+      await this.db.batch(ops as never);
+    });
+  }
+
+  async lookup(type: IndicatorType, value: string): Promise<IndicatorRecord | undefined> {
+    const id = await this.byValue.get(type, value);
+    return id ? this.indicators.get(id) : undefined;
+  }
+
+  async listSince(since: number, limit: number): Promise<IndicatorRecord[]> {
+    const entries = await this.byTime.since(since, limit);
+    const records = await this.indicators.getMany(entries.map((e) => e.id));
+    return records.filter((r): r is IndicatorRecord => r !== undefined);
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const producers = await this.producers.all();
+    return {
+      indicators: await this.indicators.count(),
+      batches: producers.reduce((n, p) => n + p.batches, 0),
+      producers,
+    };
+  }
+
+  /** The next sequence number for a batch of `producer` (this node's own, when publishing). */
+  async nextSequence(producer: string): Promise<number> {
+    return ((await this.producers.get(producer))?.lastSequence ?? 0) + 1;
+  }
+}

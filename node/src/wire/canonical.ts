@@ -1,0 +1,124 @@
+import type { Indicator, IndicatorType, Tlp } from "../model/indicator.js";
+import { concatBytes } from "./bytes.js";
+
+/**
+ * wire/ owns the bytes: canonical encodings that signatures cover, Merkle proofs, signatures
+ * and the protobuf envelope. Canonical encoding is deliberately not protobuf: protobuf allows
+ * several encodings of one message, a signature needs exactly one.
+ *
+ * Layout (big-endian): a domain tag, then every field in a fixed order; strings are a u32 byte
+ * length then UTF-8; lists are a u32 count then their strings; times are u64 milliseconds.
+ */
+
+export const TYPE_CODES: Record<IndicatorType, number> = {
+  ipv4: 1,
+  ipv6: 2,
+  cidr: 3,
+  domain: 4,
+  url: 5,
+  email: 6,
+  md5: 7,
+  sha1: 8,
+  sha256: 9,
+};
+
+export const TLP_CODES: Record<Tlp, number> = {
+  CLEAR: 1,
+  GREEN: 2,
+  AMBER: 3,
+  "AMBER+STRICT": 4,
+  RED: 5,
+};
+
+const INDICATOR_TAG = "cti-exchange/indicator/v1";
+const BATCH_TAG = "cti-exchange/batch/v1";
+const encoder = new TextEncoder();
+
+class Writer {
+  private readonly parts: Uint8Array[] = [];
+
+  tag(tag: string): this {
+    return this.string(tag);
+  }
+
+  u8(n: number): this {
+    this.parts.push(Uint8Array.of(n));
+    return this;
+  }
+
+  u32(n: number): this {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, n);
+    this.parts.push(b);
+    return this;
+  }
+
+  u64(n: number): this {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, BigInt(n));
+    this.parts.push(b);
+    return this;
+  }
+
+  string(s: string): this {
+    const bytes = encoder.encode(s);
+    this.u32(bytes.length);
+    this.parts.push(bytes);
+    return this;
+  }
+
+  strings(list: string[]): this {
+    this.u32(list.length);
+    for (const s of list) this.string(s);
+    return this;
+  }
+
+  bytes(b: Uint8Array): this {
+    this.parts.push(b);
+    return this;
+  }
+
+  finish(): Uint8Array {
+    return concatBytes(this.parts);
+  }
+}
+
+/** The canonical bytes of one indicator: a Merkle leaf of its batch. */
+export function encodeIndicatorCanonical(indicator: Indicator): Uint8Array {
+  return new Writer()
+    .tag(INDICATOR_TAG)
+    .u8(TYPE_CODES[indicator.type])
+    .string(indicator.value)
+    .u8(TLP_CODES[indicator.tlp])
+    .u8(indicator.confidence)
+    .u64(indicator.validFrom)
+    .u64(indicator.validUntil)
+    .strings(indicator.labels.malwareFamilies)
+    .strings(indicator.labels.attackTechniques)
+    .strings(indicator.labels.tags)
+    .string(indicator.producer)
+    .u64(indicator.createdAt)
+    .finish();
+}
+
+export interface BatchHeader {
+  producer: string;
+  sequence: number;
+  createdAt: number;
+  signingKey: Uint8Array;
+  indicatorCount: number;
+  merkleRoot: Uint8Array;
+}
+
+/** The bytes a producer signs for a batch: its header and the Merkle root of its indicators. */
+export function encodeBatchSigningPayload(header: BatchHeader): Uint8Array {
+  return new Writer()
+    .tag(BATCH_TAG)
+    .string(header.producer)
+    .u64(header.sequence)
+    .u64(header.createdAt)
+    .bytes(header.signingKey)
+    .u32(header.indicatorCount)
+    .bytes(header.merkleRoot)
+    .finish();
+}
