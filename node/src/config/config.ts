@@ -1,0 +1,92 @@
+/**
+ * config/ owns the node's settings: one zod schema that every source (config file, CLI flags,
+ * deployment file) goes through, so a bad setting is refused at start with the field named.
+ */
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { DEFAULT_BATCH_LIMITS } from "../gossip/validation.js";
+
+const multiaddrString = z.string().regex(/^\/(ip4|ip6|dns|dns4|dns6)\//, "must be a multiaddr such as /ip4/127.0.0.1/tcp/4001");
+
+export const NodeConfigSchema = z.object({
+  dataDir: z.string().min(1),
+  /** Where libp2p listens. Loopback by default: exposing a node is a deliberate choice. */
+  listen: z.array(multiaddrString).default(["/ip4/127.0.0.1/tcp/0"]),
+  /** Addresses published on chain for partners to dial; default: the listening addresses. */
+  announce: z.array(multiaddrString).optional(),
+  /** Fallback peers when the chain gives none; they must still be active members. */
+  bootstrap: z.array(z.string()).default([]),
+  chain: z.object({
+    rpcUrl: z.url(),
+    chainId: z.number().int().positive().optional(),
+    registryAddress: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address"),
+    pollIntervalMs: z.number().int().min(50).default(1000),
+  }),
+  api: z
+    .object({
+      host: z.string().default("127.0.0.1"),
+      port: z.number().int().min(0).max(65535).default(8700),
+      /** Largest request body accepted. */
+      bodyLimitBytes: z.number().int().positive().default(8 * 1024 * 1024),
+    })
+    .or(z.literal(false))
+    .default({ host: "127.0.0.1", port: 8700, bodyLimitBytes: 8 * 1024 * 1024 }),
+  batch: z
+    .object({
+      maxSize: z.number().int().min(1).max(DEFAULT_BATCH_LIMITS.maxIndicators).default(1000),
+      maxDelayMs: z.number().int().min(0).default(200),
+    })
+    .default({ maxSize: 1000, maxDelayMs: 200 }),
+  limits: z
+    .object({
+      maxBytes: z.number().int().positive().default(DEFAULT_BATCH_LIMITS.maxBytes),
+      maxIndicators: z.number().int().positive().default(DEFAULT_BATCH_LIMITS.maxIndicators),
+      maxClockSkewMs: z.number().int().min(0).default(DEFAULT_BATCH_LIMITS.maxClockSkewMs),
+    })
+    .default(DEFAULT_BATCH_LIMITS),
+});
+
+export type NodeConfigInput = z.input<typeof NodeConfigSchema>;
+export type NodeConfig = z.output<typeof NodeConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export function parseConfig(input: unknown, source: string): NodeConfig {
+  const result = NodeConfigSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration in ${source}:\n${problems.join("\n")}`);
+  }
+  return result.data;
+}
+
+/** What the devnet script writes and nodes read: where the registry lives. */
+export const DeploymentSchema = z.object({
+  rpcUrl: z.url(),
+  chainId: z.number().int().positive(),
+  registryAddress: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+  deployedAtBlock: z.number().int().min(0),
+});
+export type Deployment = z.infer<typeof DeploymentSchema>;
+
+export async function readJsonFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export async function readDeployment(path: string): Promise<Deployment> {
+  const result = DeploymentSchema.safeParse(await readJsonFile(path));
+  if (!result.success) throw new ConfigError(`${path} is not a deployment file: ${result.error.issues[0]?.message}`);
+  return result.data;
+}

@@ -1,0 +1,155 @@
+import type { Indicator } from "../model/indicator.js";
+import { indicatorId } from "../model/indicator-id.js";
+import type { IndicatorStore } from "../store/indicator-store.js";
+import { signBatch } from "../wire/batch.js";
+import { encodeBatch } from "../wire/codec.js";
+import type { BatchLimits } from "./validation.js";
+
+export interface BatchPublisherInit {
+  /** Flush when this many indicators wait. */
+  maxBatchSize: number;
+  /** Flush at the latest this long after the first indicator started waiting. */
+  maxDelayMs: number;
+  limits: BatchLimits;
+}
+
+export interface BatchPublisherComponents {
+  orgId: string;
+  signingSecretKey: Uint8Array;
+  store: IndicatorStore;
+  /** Sends a stored batch to peers; returns the number of peers reached. */
+  gossip(bytes: Uint8Array): Promise<number>;
+  now(): number;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** Where a published indicator ended up. Sequence 0 means kept locally only (TLP:RED). */
+export interface PublishReceipt {
+  id: string;
+  sequence: number;
+  index: number;
+  /** Peers the batch was sent to directly (0 if none was online; catch-up sync serves them later). */
+  recipients: number;
+}
+
+interface Pending {
+  indicator: Indicator;
+  resolve(receipt: PublishReceipt): void;
+  reject(err: Error): void;
+}
+
+export class PublisherStoppedError extends Error {
+  override readonly name = "PublisherStoppedError";
+}
+
+/**
+ * Collects indicators into batches (by size or time), signs each batch once, stores it (the
+ * acknowledgement: a resolved publish survives a crash) and then gossips it. Batches are
+ * flushed one at a time so that sequence numbers are strictly increasing without gaps.
+ */
+export class BatchPublisher {
+  private pending: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly init: BatchPublisherInit,
+    private readonly components: BatchPublisherComponents,
+  ) {}
+
+  publish(indicators: Indicator[]): Promise<PublishReceipt[]> {
+    if (this.stopped) return Promise.reject(new PublisherStoppedError("the publisher is stopped"));
+    const local = indicators.filter((i) => i.tlp === "RED");
+    const shared = indicators.filter((i) => i.tlp !== "RED");
+    const receipts: Array<Promise<PublishReceipt>> = [];
+    if (local.length > 0) {
+      const stored = this.components.store.storeLocal(local, this.components.now());
+      for (const indicator of local) {
+        receipts.push(stored.then(() => ({ id: indicatorId(indicator.type, indicator.value), sequence: 0, index: 0, recipients: 0 })));
+      }
+    }
+    for (const indicator of shared) {
+      receipts.push(new Promise((resolve, reject) => this.pending.push({ indicator, resolve, reject })));
+    }
+    if (this.pending.length >= this.init.maxBatchSize) this.scheduleFlush(0);
+    else if (this.pending.length > 0) this.scheduleFlush(this.init.maxDelayMs);
+    return Promise.all(receipts);
+  }
+
+  /** Publishes everything waiting now; resolves when it is stored and sent. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flushing = this.flushing.then(() => this.flushAll());
+    return this.flushing;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    await this.flush();
+    this.stopped = true;
+  }
+
+  private scheduleFlush(delayMs: number): void {
+    if (this.timer && delayMs > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush(), delayMs);
+  }
+
+  private async flushAll(): Promise<void> {
+    while (this.pending.length > 0) {
+      const chunk = this.takeChunk();
+      try {
+        await this.publishChunk(chunk);
+      } catch (err) {
+        for (const p of chunk) p.reject(err as Error);
+      }
+    }
+  }
+
+  /** Up to maxBatchSize waiting indicators, without two of the same id (a batch may not repeat one). */
+  private takeChunk(): Pending[] {
+    const chunk: Pending[] = [];
+    const rest: Pending[] = [];
+    const ids = new Set<string>();
+    for (const p of this.pending) {
+      const id = indicatorId(p.indicator.type, p.indicator.value);
+      if (chunk.length < this.init.maxBatchSize && !ids.has(id)) {
+        ids.add(id);
+        chunk.push(p);
+      } else {
+        rest.push(p);
+      }
+    }
+    this.pending = rest;
+    return chunk;
+  }
+
+  private async publishChunk(chunk: Pending[]): Promise<void> {
+    const { store, orgId, now } = this.components;
+    const sequence = await store.nextSequence(orgId);
+    const batch = signBatch(
+      { producer: orgId, sequence, createdAt: now(), indicators: chunk.map((p) => p.indicator) },
+      this.components.signingSecretKey,
+    );
+    const bytes = encodeBatch(batch);
+    if (bytes.length > this.init.limits.maxBytes && chunk.length > 1) {
+      // Long values made the batch too large for the wire: put the second half back and retry.
+      const half = Math.ceil(chunk.length / 2);
+      this.pending = [...chunk.slice(half), ...this.pending];
+      return this.publishChunk(chunk.slice(0, half));
+    }
+    await store.ingestBatch(batch, bytes, chunk.map((_, i) => i), now());
+    let recipients = 0;
+    try {
+      recipients = await this.components.gossip(bytes);
+    } catch (err) {
+      // Stored is published: peers that missed it fetch it later. Not an error for the caller.
+      this.components.log?.("batch stored but not gossiped", { sequence, error: (err as Error).message });
+    }
+    chunk.forEach((p, index) =>
+      p.resolve({ id: indicatorId(p.indicator.type, p.indicator.value), sequence, index, recipients }),
+    );
+  }
+}

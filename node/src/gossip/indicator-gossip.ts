@@ -1,0 +1,99 @@
+import { EventEmitter } from "node:events";
+import { TopicValidatorResult, type GossipSub } from "@libp2p/gossipsub";
+import type { PeerId } from "@libp2p/interface";
+import type { IndicatorStore } from "../store/indicator-store.js";
+import { GossipAction, IndicatorBatchError, type IndicatorBatchErrorCode } from "./errors.js";
+import { INDICATOR_TOPIC } from "./topics.js";
+import { validateIndicatorBatch, type BatchLimits, type ProducerView, type ValidatedBatch } from "./validation.js";
+
+export interface IndicatorGossipComponents {
+  pubsub: GossipSub;
+  store: IndicatorStore;
+  producer(orgId: string): ProducerView | undefined;
+  now(): number;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface GossipStats {
+  accepted: number;
+  ignored: Partial<Record<IndicatorBatchErrorCode, number>>;
+  rejected: Partial<Record<IndicatorBatchErrorCode, number>>;
+}
+
+export interface IndicatorGossipEvents {
+  /** A received batch passed validation and is stored. */
+  batch: [validated: ValidatedBatch, from: PeerId];
+}
+
+const RESULT_OF: Record<GossipAction, TopicValidatorResult> = {
+  [GossipAction.ACCEPT]: TopicValidatorResult.Accept,
+  [GossipAction.REJECT]: TopicValidatorResult.Reject,
+  [GossipAction.IGNORE]: TopicValidatorResult.Ignore,
+};
+
+/**
+ * The indicator topic: runs every received message through the validation pipeline, stores what
+ * passes before it is forwarded (so an acknowledged forward is never lost), and maps the outcome
+ * to gossipsub's ACCEPT / REJECT / IGNORE. REJECT lowers the sending peer's gossipsub score.
+ */
+export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
+  readonly stats: GossipStats = { accepted: 0, ignored: {}, rejected: {} };
+  private running = false;
+
+  constructor(
+    private readonly limits: BatchLimits,
+    private readonly components: IndicatorGossipComponents,
+  ) {
+    super();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.components.pubsub.topicValidators.set(INDICATOR_TOPIC, (peer, message) => this.validate(peer, message.data));
+    this.components.pubsub.subscribe(INDICATOR_TOPIC);
+  }
+
+  stop(): void {
+    if (!this.running) return;
+    this.running = false;
+    this.components.pubsub.unsubscribe(INDICATOR_TOPIC);
+    this.components.pubsub.topicValidators.delete(INDICATOR_TOPIC);
+  }
+
+  /** Sends an already signed and stored batch to the mesh; returns how many peers got it. */
+  async publish(bytes: Uint8Array): Promise<number> {
+    const result = await this.components.pubsub.publish(INDICATOR_TOPIC, bytes);
+    return result.recipients.length;
+  }
+
+  meshPeers(): number {
+    return this.components.pubsub.getSubscribers(INDICATOR_TOPIC).length;
+  }
+
+  private async validate(peer: PeerId, data: Uint8Array): Promise<TopicValidatorResult> {
+    const { store } = this.components;
+    try {
+      const validated = await validateIndicatorBatch(data, {
+        now: this.components.now(),
+        limits: this.limits,
+        producer: this.components.producer,
+        knownRoot: (producer, sequence) => store.batchRoots.get(producer, sequence),
+      });
+      await store.ingestBatch(validated.batch, data, validated.liveIndexes, this.components.now());
+      this.stats.accepted++;
+      this.emit("batch", validated, peer);
+      return RESULT_OF[GossipAction.ACCEPT];
+    } catch (err) {
+      if (err instanceof IndicatorBatchError) {
+        const counts = err.action === GossipAction.REJECT ? this.stats.rejected : this.stats.ignored;
+        counts[err.code] = (counts[err.code] ?? 0) + 1;
+        this.components.log?.("gossip message dropped", { action: err.action, code: err.code, peer: peer.toString(), reason: err.message });
+        return RESULT_OF[err.action];
+      }
+      // Our own failure (disk full, store closed): not the peer's fault, and not stored, so not forwarded.
+      this.components.log?.("could not process gossip message", { error: (err as Error).message });
+      return RESULT_OF[GossipAction.IGNORE];
+    }
+  }
+}

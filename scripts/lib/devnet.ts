@@ -1,0 +1,74 @@
+/**
+ * A development ledger: Hardhat's simulated network served over JSON-RPC on 127.0.0.1, with the
+ * ConsortiumRegistry deployed and governed by a few admin accounts. Used by the devnet script,
+ * the local consortium and the integration tests, which all talk to it as partner nodes would
+ * talk to a permissioned chain: through a JSON-RPC URL only.
+ */
+import hre from "hardhat";
+import { ContractFactory, JsonRpcProvider, parseEther, type Signer } from "ethers";
+import { admitMember, type AdmissionDetails } from "../../node/src/chain/governance.js";
+import type { Deployment } from "../../node/src/config/config.js";
+import type { PublicIdentity } from "../../node/src/identity/identity.js";
+
+export interface DevnetInit {
+  port?: number;
+  /** Number of governance admins (Hardhat accounts 0..n-1). */
+  admins?: number;
+  threshold?: number;
+  /** Seconds a proposal stays open. */
+  proposalLifetime?: number;
+}
+
+export interface Devnet {
+  deployment: Deployment;
+  provider: JsonRpcProvider;
+  admins: Signer[];
+  /** Admits an org through the real M-of-N flow and funds its wallet for its own transactions. */
+  admit(identity: PublicIdentity, details: AdmissionDetails): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startDevnet(init: DevnetInit = {}): Promise<Devnet> {
+  const server = await hre.network.createServer("default", "127.0.0.1", init.port ?? 0);
+  const { address, port } = await server.listen();
+  const rpcUrl = `http://${address}:${port}`;
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { polling: true, pollingInterval: 100 });
+  try {
+    const accounts = await provider.listAccounts();
+    const adminCount = init.admins ?? 3;
+    const admins = accounts.slice(0, adminCount);
+    const funder = accounts[adminCount]!;
+    const artifact = await hre.artifacts.readArtifact("ConsortiumRegistry");
+    const factory = new ContractFactory(artifact.abi, artifact.bytecode, admins[0]);
+    const registry = await factory.deploy(
+      admins.map((a) => a.address),
+      init.threshold ?? 2,
+      init.proposalLifetime ?? 7 * 24 * 3600,
+    );
+    const receipt = await registry.deploymentTransaction()!.wait();
+    const network = await provider.getNetwork();
+    const deployment: Deployment = {
+      rpcUrl,
+      chainId: Number(network.chainId),
+      registryAddress: await registry.getAddress(),
+      deployedAtBlock: receipt!.blockNumber,
+    };
+    return {
+      deployment,
+      provider,
+      admins,
+      async admit(identity, details) {
+        await admitMember(deployment.registryAddress, admins, identity, details);
+        await (await funder.sendTransaction({ to: identity.wallet, value: parseEther("10") })).wait();
+      },
+      async close() {
+        provider.destroy();
+        await server.close();
+      },
+    };
+  } catch (err) {
+    provider.destroy();
+    await server.close();
+    throw err;
+  }
+}
