@@ -1,0 +1,182 @@
+/**
+ * cli/ is the operator's face: `cti init`, `cti start`, and commands that talk to a running
+ * node's local HTTP API (publish, lookup, status). Errors are printed as one clear line and a
+ * non-zero exit code, never as a stack trace.
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { startApiServer } from "../api/server.js";
+import { ConfigError, parseConfig, readDeployment, readJsonFile, type NodeConfigInput } from "../config/config.js";
+import { IdentityError, NodeIdentity, PUBLIC_IDENTITY_FILE } from "../identity/identity.js";
+import { INDICATOR_TYPES, TLP_LEVELS } from "../model/indicator.js";
+import { CtiNode } from "../node.js";
+
+const CONFIG_FILE = "config.json";
+const DEFAULT_API = process.env.CTI_API ?? "http://127.0.0.1:8700";
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError("not an integer");
+  return n;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+async function api(base: string, path: string, init?: RequestInit): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, base), { ...init, headers: { "content-type": "application/json" } });
+  } catch {
+    throw new ConfigError(`no node answers at ${base}; is "cti start" running, and is --api right?`);
+  }
+  const body = await response.json().catch(() => ({}));
+  if (response.status >= 400 && response.status !== 207) {
+    process.exitCode = 1;
+  }
+  return body;
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+const program = new Command()
+  .name("cti")
+  .description("Partner node of the CTI exchange: share signed threat indicators with your consortium")
+  .showHelpAfterError();
+
+program
+  .command("init")
+  .description("create a node identity (keys, peer id, wallet) and configuration in a data dir")
+  .requiredOption("-d, --data-dir <dir>", "data directory of the node")
+  .requiredOption("-o, --org <orgId>", "your org id as admitted on chain (2-31 of a-z 0-9 . _ -)")
+  .option("--deployment <file>", "deployment file written by the devnet script (RPC URL and registry address)")
+  .option("--rpc-url <url>", "JSON-RPC URL of the consortium's ledger")
+  .option("--registry <address>", "address of the ConsortiumRegistry contract")
+  .option("--chain-id <id>", "chain id of the ledger", integer)
+  .option("--listen <multiaddr>", "libp2p listen address (repeatable)", collect)
+  .option("--api-port <port>", "port of the local HTTP API", integer, 8700)
+  .option("--bootstrap <multiaddr>", "fallback peer address (repeatable)", collect)
+  .action(async (options) => {
+    await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+    const deployment = options.deployment ? await readDeployment(options.deployment) : undefined;
+    const config: NodeConfigInput = {
+      dataDir: options.dataDir,
+      listen: options.listen ?? ["/ip4/127.0.0.1/tcp/0"],
+      bootstrap: options.bootstrap ?? [],
+      chain: {
+        rpcUrl: options.rpcUrl ?? deployment?.rpcUrl,
+        chainId: options.chainId ?? deployment?.chainId,
+        registryAddress: options.registry ?? deployment?.registryAddress,
+      },
+      api: { host: "127.0.0.1", port: options.apiPort },
+    };
+    parseConfig(config, "the command line");
+    const identity = await NodeIdentity.generate(options.org);
+    await identity.save(options.dataDir);
+    await writeFile(join(options.dataDir, CONFIG_FILE), JSON.stringify(config, null, 2) + "\n");
+    process.stderr.write(`identity and ${CONFIG_FILE} written to ${options.dataDir}; give ${PUBLIC_IDENTITY_FILE} to your consortium's admins:\n`);
+    print(identity.public());
+  });
+
+program
+  .command("identity")
+  .description("print the public identity of a node (what admins need to admit it)")
+  .requiredOption("-d, --data-dir <dir>", "data directory of the node")
+  .action(async (options) => {
+    print(JSON.parse(await readFile(join(options.dataDir, PUBLIC_IDENTITY_FILE), "utf8")));
+  });
+
+program
+  .command("start")
+  .description("run the node and its local HTTP API until Ctrl-C")
+  .requiredOption("-d, --data-dir <dir>", "data directory of the node")
+  .option("--api-port <port>", "override the API port", integer)
+  .action(async (options) => {
+    const raw = (await readJsonFile(join(options.dataDir, CONFIG_FILE))) as NodeConfigInput;
+    const config = parseConfig(
+      { ...raw, dataDir: options.dataDir, ...(options.apiPort !== undefined && raw.api !== false ? { api: { ...raw.api, port: options.apiPort } } : {}) },
+      join(options.dataDir, CONFIG_FILE),
+    );
+    const node = new CtiNode(config);
+    await node.start();
+    const server = config.api === false ? undefined : await startApiServer(node, config.api);
+    if (server) node.logger.info({ url: server.url }, "HTTP API listening");
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      node.logger.info({ signal }, "stopping");
+      await server?.app.close();
+      await node.stop();
+      process.exit(0);
+    };
+    process.on("SIGINT", () => void shutdown("SIGINT"));
+    process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  });
+
+program
+  .command("publish")
+  .description("publish indicators through a running node")
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .option("-t, --type <type>", `indicator type (${INDICATOR_TYPES.join(", ")})`)
+  .option("-v, --value <value>", "indicator value (defanged values are accepted)")
+  .option("--tlp <tlp>", `TLP level (${TLP_LEVELS.join(", ")})`, "GREEN")
+  .option("-c, --confidence <0-100>", "confidence", integer)
+  .option("--valid-until <time>", "ISO 8601 time after which the indicator is no longer valid")
+  .option("--malware <family>", "malware family (repeatable)", collect)
+  .option("--attack <technique>", "MITRE ATT&CK technique id (repeatable)", collect)
+  .option("--tag <tag>", "free tag (repeatable)", collect)
+  .option("-f, --file <json>", "a JSON file: a list of indicators, or {\"indicators\": [...]}")
+  .action(async (options) => {
+    let indicators: unknown[];
+    if (options.file) {
+      const content = await readJsonFile(options.file);
+      indicators = Array.isArray(content) ? content : ((content as { indicators?: unknown[] }).indicators ?? []);
+    } else {
+      if (!options.type || !options.value) throw new ConfigError("give --type and --value, or --file");
+      indicators = [
+        {
+          type: options.type,
+          value: options.value,
+          tlp: options.tlp,
+          confidence: options.confidence,
+          validUntil: options.validUntil,
+          labels: { malwareFamilies: options.malware, attackTechniques: options.attack, tags: options.tag },
+        },
+      ];
+    }
+    print(await api(options.api, "/indicators", { method: "POST", body: JSON.stringify({ indicators }) }));
+  });
+
+program
+  .command("lookup")
+  .description("look a value up in a running node's cache")
+  .argument("<value>", "the value (IP, domain, URL, e-mail, hash, CIDR)")
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .option("-t, --type <type>", "only this indicator type")
+  .action(async (value: string, options) => {
+    const query = new URLSearchParams({ value, ...(options.type ? { type: options.type } : {}) });
+    print(await api(options.api, `/indicators/lookup?${query}`));
+  });
+
+program
+  .command("status")
+  .description("peers, members, chain head and counts of a running node")
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .action(async (options) => {
+    print(await api(options.api, "/status"));
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof ConfigError || err instanceof IdentityError) {
+    process.stderr.write(`cti: ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}
