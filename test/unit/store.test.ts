@@ -1,0 +1,75 @@
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { buildIndicator } from "../../node/src/model/validate.js";
+import { indicatorId } from "../../node/src/model/indicator-id.js";
+import { IndicatorStore, StoreClosedError } from "../../node/src/store/indicator-store.js";
+import { signBatch } from "../../node/src/wire/batch.js";
+import { encodeBatch } from "../../node/src/wire/codec.js";
+import { removeDir, tempDir } from "../helpers/nodes.js";
+
+const now = Date.parse("2026-11-21T12:00:00Z");
+
+describe("indicator store (real LevelDB)", function () {
+  let dir: string;
+  let store: IndicatorStore;
+  beforeEach(async function () {
+    dir = await tempDir("store");
+    store = await IndicatorStore.open(join(dir, "db"));
+  });
+  afterEach(async function () {
+    await store.close();
+    await removeDir(dir);
+  });
+
+  function ingest(producer: string, sequence: number, values: Array<[string, object?]>, at = now) {
+    const indicators = values.map(([value, extra]) => buildIndicator({ type: "domain", value, ...extra }, { producer, now: at }));
+    const batch = signBatch({ producer, sequence, createdAt: at, indicators }, randomBytes(32));
+    return store.ingestBatch(batch, encodeBatch(batch), indicators.map((_, i) => i), at);
+  }
+
+  it("merges the same indicator from two producers into one record", async function () {
+    await ingest("acme-bank", 1, [["evil.example", { confidence: 40, tlp: "GREEN", labels: { tags: ["a"] }, validUntil: now + 1000 }]]);
+    await ingest("north-cert", 1, [["evil.example", { confidence: 90, tlp: "AMBER", labels: { tags: ["b"] }, validUntil: now + 5000 }]], now + 10);
+    const record = await store.lookup("domain", "evil.example");
+    expect(record).to.include({ confidence: 90, tlp: "AMBER", validUntil: now + 5000, id: indicatorId("domain", "evil.example") });
+    expect(record!.labels.tags).to.deep.equal(["a", "b"]);
+    expect(record!.attestations.map((a) => a.producer)).to.deep.equal(["acme-bank", "north-cert"]);
+    const counts = await store.counts();
+    expect(counts.indicators).to.equal(1);
+    expect(counts.batches).to.equal(2);
+    // The time index holds the record once, at its latest update.
+    const listed = await store.listSince(0, 100);
+    expect(listed.map((r) => r.value)).to.deep.equal(["evil.example"]);
+    expect((await store.listSince(now + 11, 100)).length).to.equal(0);
+  });
+
+  it("keeps the batch bytes and root for proofs and replay checks", async function () {
+    await ingest("acme-bank", 3, [["a.example"], ["b.example"]]);
+    const batch = await store.batches.get("acme-bank", 3);
+    expect(batch!.indicators.map((i) => i.value)).to.deep.equal(["a.example", "b.example"]);
+    expect(await store.batchRoots.get("acme-bank", 3)).to.deep.equal(batch!.merkleRoot);
+    expect(await store.nextSequence("acme-bank")).to.equal(4);
+  });
+
+  it("serializes concurrent merges of one indicator without losing a statement", async function () {
+    await Promise.all(Array.from({ length: 20 }, (_, i) => ingest(`org-${i}`, 1, [["shared.example", { confidence: i }]])));
+    const record = await store.lookup("domain", "shared.example");
+    expect(record!.attestations).to.have.length(20);
+    expect(record!.confidence).to.equal(19);
+  });
+
+  it("keeps everything across close and reopen, and refuses writes once closed", async function () {
+    await ingest("acme-bank", 1, [["kept.example"]]);
+    await store.close();
+    await store.close();
+    try {
+      await ingest("acme-bank", 2, [["late.example"]]);
+      expect.fail("a closed store must refuse writes");
+    } catch (err) {
+      expect(err).to.be.instanceOf(StoreClosedError);
+    }
+    store = await IndicatorStore.open(join(dir, "db"));
+    expect(await store.lookup("domain", "kept.example")).to.not.equal(undefined);
+  });
+});

@@ -1,0 +1,110 @@
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { ACTION_OF, GossipAction, IndicatorBatchError, IndicatorBatchErrorCode as Code } from "../../node/src/gossip/errors.js";
+import { DEFAULT_BATCH_LIMITS, validateIndicatorBatch, type BatchValidationContext } from "../../node/src/gossip/validation.js";
+import type { Indicator } from "../../node/src/model/indicator.js";
+import { buildIndicator } from "../../node/src/model/validate.js";
+import { signBatch, type IndicatorBatch } from "../../node/src/wire/batch.js";
+import { encodeBatch } from "../../node/src/wire/codec.js";
+
+const now = Date.parse("2026-11-21T12:00:00Z");
+const secretKey = randomBytes(32);
+const signingKey = ed25519.getPublicKey(secretKey);
+
+const good = (value = "evil.example", extra: object = {}): Indicator =>
+  buildIndicator({ type: "domain", value, ...extra }, { producer: "acme-bank", now });
+
+function batchOf(indicators: Indicator[], header: Partial<IndicatorBatch> = {}): IndicatorBatch {
+  return { ...signBatch({ producer: "acme-bank", sequence: 1, createdAt: now, indicators }, secretKey), ...header };
+}
+
+function context(overrides: Partial<BatchValidationContext> = {}): BatchValidationContext {
+  return {
+    now,
+    limits: DEFAULT_BATCH_LIMITS,
+    producer: (orgId) => (orgId === "acme-bank" ? { orgId, active: true, signingKey } : undefined),
+    knownRoot: async () => undefined,
+    ...overrides,
+  };
+}
+
+async function outcome(bytes: Uint8Array, ctx = context()): Promise<Code | "ACCEPT"> {
+  try {
+    await validateIndicatorBatch(bytes, ctx);
+    return "ACCEPT";
+  } catch (err) {
+    if (err instanceof IndicatorBatchError) return err.code;
+    throw err;
+  }
+}
+
+describe("indicator batch validation pipeline", function () {
+  it("accepts a well-formed batch signed by an active member's key on chain", async function () {
+    const batch = batchOf([good("a.example"), good("b.example")]);
+    const validated = await validateIndicatorBatch(encodeBatch(batch), context());
+    expect(validated.liveIndexes).to.deep.equal([0, 1]);
+    expect(validated.batch.producer).to.equal("acme-bank");
+  });
+
+  const cases: Array<[Code, () => Uint8Array, Partial<BatchValidationContext>?]> = [
+    [Code.TOO_LARGE, () => encodeBatch(batchOf([good()])), { limits: { ...DEFAULT_BATCH_LIMITS, maxBytes: 10 } }],
+    [Code.DECODE_FAILED, () => Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x0f)],
+    [Code.UNSUPPORTED_VERSION, () => encodeBatch(batchOf([good()], { version: 0 }))],
+    [Code.FUTURE_VERSION, () => encodeBatch(batchOf([good()], { version: 2 }))],
+    [Code.MALFORMED, () => encodeBatch(batchOf([good()], { signature: new Uint8Array(10) }))],
+    [Code.MALFORMED, () => encodeBatch(batchOf([good()], { signingKey: new Uint8Array(31) }))],
+    [Code.MALFORMED, () => encodeBatch(batchOf([good()], { sequence: 0 }))],
+    [Code.BAD_INDICATOR_COUNT, () => encodeBatch({ ...batchOf([good()]), indicators: [] })],
+    [Code.BAD_INDICATOR_COUNT, () => encodeBatch(batchOf([good("a.example"), good("b.example")])), { limits: { ...DEFAULT_BATCH_LIMITS, maxIndicators: 1 } }],
+    [Code.UNKNOWN_PRODUCER, () => encodeBatch(batchOf([good()])), { producer: () => undefined }],
+    [Code.PRODUCER_NOT_ACTIVE, () => encodeBatch(batchOf([good()])), { producer: (orgId) => ({ orgId, active: false, signingKey }) }],
+    [Code.WRONG_SIGNING_KEY, () => encodeBatch(batchOf([good()])), { producer: (orgId) => ({ orgId, active: true, signingKey: new Uint8Array(32).fill(7) }) }],
+    [Code.FUTURE_BATCH, () => encodeBatch(batchOf([good()], { createdAt: now + 120_000 }))],
+    [Code.ALREADY_KNOWN, () => encodeBatch(batchOf([good()])), { knownRoot: async () => batchOf([good()]).merkleRoot }],
+    [Code.EQUIVOCATION, () => encodeBatch(batchOf([good()])), { knownRoot: async () => new Uint8Array(32).fill(1) }],
+    [Code.BAD_MERKLE_ROOT, () => encodeBatch({ ...batchOf([good("a.example")]), indicators: [good("b.example")] })],
+    [
+      Code.BAD_SIGNATURE,
+      () => {
+        const batch = batchOf([good()]);
+        const signature = new Uint8Array(batch.signature);
+        signature[0]! ^= 1;
+        return encodeBatch({ ...batch, signature });
+      },
+    ],
+    [Code.BAD_SIGNATURE, () => encodeBatch(batchOf([good()], { sequence: 2 }))],
+    [Code.PRODUCER_MISMATCH, () => encodeBatch(batchOf([{ ...good(), producer: "north-cert" }]))],
+    [Code.INVALID_INDICATOR, () => encodeBatch(batchOf([{ ...good(), confidence: 150 }]))],
+    [Code.INVALID_INDICATOR, () => encodeBatch(batchOf([{ ...good(), validUntil: now - 1, validFrom: now }]))],
+    [Code.NOT_NORMALIZED, () => encodeBatch(batchOf([{ ...good(), value: "EVIL.example" }]))],
+    [Code.NOT_NORMALIZED, () => encodeBatch(batchOf([{ ...good(), labels: { malwareFamilies: [], attackTechniques: [], tags: ["b", "a"] } }]))],
+    [Code.DUPLICATE_INDICATOR, () => encodeBatch(batchOf([good(), good("evil.example", { confidence: 99 })]))],
+    [Code.TLP_RED, () => encodeBatch(batchOf([good("evil.example", { tlp: "RED" })]))],
+    [Code.ALL_EXPIRED, () => encodeBatch(batchOf([good("evil.example", { validFrom: now - 10_000, validUntil: now - 1 })]))],
+  ];
+
+  for (const [code, bytes, ctx] of cases) {
+    it(`${code} -> ${ACTION_OF[code].toUpperCase()}`, async function () {
+      expect(await outcome(bytes(), context(ctx))).to.equal(code);
+    });
+  }
+
+  it("has a test case for every code", function () {
+    const tested = new Set(cases.map(([code]) => code));
+    expect(Object.values(Code).filter((code) => !tested.has(code))).to.deep.equal([]);
+  });
+
+  it("REJECTs only what is provably invalid; lag, staleness and duplicates are IGNOREd", function () {
+    const ignored = Object.values(Code).filter((code) => ACTION_OF[code] === GossipAction.IGNORE);
+    expect(ignored.sort()).to.deep.equal(
+      [Code.FUTURE_VERSION, Code.UNKNOWN_PRODUCER, Code.FUTURE_BATCH, Code.ALREADY_KNOWN, Code.ALL_EXPIRED].sort(),
+    );
+  });
+
+  it("keeps only the still-valid indicators of a partly expired batch", async function () {
+    const expired = good("old.example", { validFrom: now - 10_000, validUntil: now - 1 });
+    const validated = await validateIndicatorBatch(encodeBatch(batchOf([expired, good("new.example")])), context());
+    expect(validated.liveIndexes).to.deep.equal([1]);
+  });
+});
