@@ -1,4 +1,4 @@
-import { mostRestrictiveTlp, type Indicator, type IndicatorType, type Labels, type Tlp } from "./indicator.js";
+import { mostRestrictiveTlp, type Indicator, type Tlp } from "./indicator.js";
 import { indicatorId } from "./indicator-id.js";
 
 /** One producer's statement of an indicator, and where its signed proof lives. */
@@ -20,15 +20,8 @@ export interface Attestation {
  * highest confidence, widest validity, union of labels, and the most restrictive TLP (a record
  * may only be shown where every statement it merges may be shown).
  */
-export interface IndicatorRecord {
+export interface IndicatorRecord extends Omit<Indicator, "producer" | "createdAt"> {
   id: string;
-  type: IndicatorType;
-  value: string;
-  tlp: Tlp;
-  confidence: number;
-  validFrom: number;
-  validUntil: number;
-  labels: Labels;
   attestations: Attestation[];
   firstSeenAt: number;
   updatedAt: number;

@@ -1,6 +1,6 @@
 import type { Indicator } from "../model/indicator.js";
 import { bytesEqual } from "./bytes.js";
-import { encodeBatchSigningPayload, encodeIndicatorCanonical } from "./canonical.js";
+import { encodeBatchSigningPayload, encodeIndicatorCanonical, type BatchHeader } from "./canonical.js";
 import { hashLeaf, merkleProof, merkleRootOfLeaves, type MerkleProof } from "./merkle.js";
 import { ed25519PublicKey, signEd25519, verifyEd25519 } from "./signature.js";
 
@@ -44,31 +44,29 @@ export function rootMatches(batch: IndicatorBatch, leaves: Uint8Array[] = leafHa
   return leaves.length > 0 && bytesEqual(merkleRootOfLeaves(leaves), batch.merkleRoot);
 }
 
-/** True when the batch's signature over its header and root verifies under its signing key. */
-export function signatureValid(batch: IndicatorBatch): boolean {
-  const payload = encodeBatchSigningPayload({
+/** The signed header of a batch. */
+export function headerOf(batch: IndicatorBatch): BatchHeader {
+  return {
     producer: batch.producer,
     sequence: batch.sequence,
     createdAt: batch.createdAt,
     signingKey: batch.signingKey,
     indicatorCount: batch.indicators.length,
     merkleRoot: batch.merkleRoot,
-  });
-  return verifyEd25519(payload, batch.signature, batch.signingKey);
+  };
+}
+
+/** True when the batch's signature over its header and root verifies under its signing key. */
+export function signatureValid(batch: IndicatorBatch): boolean {
+  return verifyEd25519(encodeBatchSigningPayload(headerOf(batch)), batch.signature, batch.signingKey);
 }
 
 /**
  * Everything needed to prove, on its own, that `batch.producer` signed one indicator: the batch
  * header, the signature, and the indicator's Merkle path.
  */
-export interface InclusionProof {
+export interface InclusionProof extends BatchHeader {
   indicator: Indicator;
-  producer: string;
-  sequence: number;
-  createdAt: number;
-  signingKey: Uint8Array;
-  indicatorCount: number;
-  merkleRoot: Uint8Array;
   signature: Uint8Array;
   proof: MerkleProof;
 }
@@ -77,13 +75,8 @@ export function inclusionProof(batch: IndicatorBatch, index: number): InclusionP
   const indicator = batch.indicators[index];
   if (!indicator) throw new RangeError(`batch has no indicator at ${index}`);
   return {
+    ...headerOf(batch),
     indicator,
-    producer: batch.producer,
-    sequence: batch.sequence,
-    createdAt: batch.createdAt,
-    signingKey: batch.signingKey,
-    indicatorCount: batch.indicators.length,
-    merkleRoot: batch.merkleRoot,
     signature: batch.signature,
     proof: merkleProof(leafHashes(batch.indicators), index),
   };
