@@ -317,7 +317,3 @@ export class CtiNode {
     };
   }
 }
-
-export function createCtiNode(config: NodeConfig, components?: CtiNodeComponents): CtiNode {
-  return new CtiNode(config, components);
-}

@@ -52,10 +52,6 @@ export function mostRestrictiveTlp(a: Tlp, b: Tlp): Tlp {
   return tlpRank(a) >= tlpRank(b) ? a : b;
 }
 
-export function emptyLabels(): Labels {
-  return { malwareFamilies: [], attackTechniques: [], tags: [] };
-}
-
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**

@@ -1,6 +1,6 @@
-import { decodeBatch, encodeBatch } from "../wire/codec.js";
+import { decodeBatch } from "../wire/codec.js";
 import type { IndicatorBatch } from "../wire/batch.js";
-import { bucket, sortableNumber, type Database, type Sublevel, type WriteOp } from "./db.js";
+import { batchKey, bucket, type Database, type Sublevel, type WriteOp } from "./db.js";
 
 /**
  * Signed batches exactly as received (producer + sequence -> protobuf bytes), so that every
@@ -14,31 +14,16 @@ export class BatchRepository {
     this.sublevel = bucket(db, "batches");
   }
 
-  static key(producer: string, sequence: number): string {
-    return `${producer}:${sortableNumber(sequence, 20)}`;
-  }
-
   putOp(producer: string, sequence: number, bytes: Uint8Array): WriteOp {
-    return { type: "put", sublevel: this.sublevel, key: BatchRepository.key(producer, sequence), value: bytes };
+    return { type: "put", sublevel: this.sublevel, key: batchKey(producer, sequence), value: bytes };
   }
 
   async getBytes(producer: string, sequence: number): Promise<Uint8Array | undefined> {
-    return this.sublevel.get(BatchRepository.key(producer, sequence));
+    return this.sublevel.get(batchKey(producer, sequence));
   }
 
   async get(producer: string, sequence: number): Promise<IndicatorBatch | undefined> {
     const bytes = await this.getBytes(producer, sequence);
     return bytes ? decodeBatch(bytes) : undefined;
-  }
-
-  static encode(batch: IndicatorBatch): Uint8Array {
-    return encodeBatch(batch);
-  }
-
-  async *all(): AsyncGenerator<{ producer: string; sequence: number; bytes: Uint8Array }> {
-    for await (const [key, bytes] of this.sublevel.iterator()) {
-      const colon = key.lastIndexOf(":");
-      yield { producer: key.slice(0, colon), sequence: Number(key.slice(colon + 1)), bytes };
-    }
   }
 }

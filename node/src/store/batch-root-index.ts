@@ -1,4 +1,4 @@
-import { bucket, sortableNumber, type Database, type Sublevel, type WriteOp } from "./db.js";
+import { batchKey, bucket, type Database, type Sublevel, type WriteOp } from "./db.js";
 
 /**
  * producer + sequence -> Merkle root (32 bytes): answers "have I seen this batch, and was it
@@ -11,15 +11,11 @@ export class BatchRootIndex {
     this.sublevel = bucket(db, "batch-roots");
   }
 
-  static key(producer: string, sequence: number): string {
-    return `${producer}:${sortableNumber(sequence, 20)}`;
-  }
-
   async get(producer: string, sequence: number): Promise<Uint8Array | undefined> {
-    return this.sublevel.get(BatchRootIndex.key(producer, sequence));
+    return this.sublevel.get(batchKey(producer, sequence));
   }
 
   putOp(producer: string, sequence: number, root: Uint8Array): WriteOp {
-    return { type: "put", sublevel: this.sublevel, key: BatchRootIndex.key(producer, sequence), value: root };
+    return { type: "put", sublevel: this.sublevel, key: batchKey(producer, sequence), value: root };
   }
 }

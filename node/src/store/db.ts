@@ -39,3 +39,8 @@ export function decodeJson<T>(bytes: Uint8Array): T {
 export function sortableNumber(n: number, width = 16): string {
   return n.toString().padStart(width, "0");
 }
+
+/** Key of a producer's batch in every bucket keyed by batch: sorts by producer, then sequence. */
+export function batchKey(producer: string, sequence: number): string {
+  return `${producer}:${sortableNumber(sequence, 20)}`;
+}

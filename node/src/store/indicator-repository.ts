@@ -29,8 +29,4 @@ export class IndicatorRepository {
     for await (const _ of this.sublevel.keys()) n++;
     return n;
   }
-
-  async *all(): AsyncGenerator<IndicatorRecord> {
-    for await (const value of this.sublevel.values()) yield decodeJson<IndicatorRecord>(value);
-  }
 }

@@ -31,10 +31,4 @@ export class TimeIndex {
     }
     return out;
   }
-
-  async *entries(): AsyncGenerator<{ updatedAt: number; id: string }> {
-    for await (const [key, value] of this.sublevel.iterator()) {
-      yield { updatedAt: Number(key.slice(0, 16)), id: decoder.decode(value) };
-    }
-  }
 }

@@ -27,8 +27,4 @@ export class ValueIndex {
   putOp(type: IndicatorType, value: string, id: string): WriteOp {
     return { type: "put", sublevel: this.sublevel, key: ValueIndex.key(type, value), value: encoder.encode(id) };
   }
-
-  async *entries(): AsyncGenerator<{ key: string; id: string }> {
-    for await (const [key, value] of this.sublevel.iterator()) yield { key, id: decoder.decode(value) };
-  }
 }
