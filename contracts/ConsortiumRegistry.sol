@@ -87,6 +87,12 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     }
 
     /// @inheritdoc IConsortiumRegistry
+    function proposeCall(address target, bytes calldata callData) external onlyAdmin returns (uint256) {
+        _requireCallTarget(target);
+        return _propose(ProposalKind.Call, abi.encode(target, callData));
+    }
+
+    /// @inheritdoc IConsortiumRegistry
     function approve(uint256 proposalId) external onlyAdmin {
         _requirePending(proposalId);
         _approve(proposalId);
@@ -111,6 +117,12 @@ contract ConsortiumRegistry is IConsortiumRegistry {
             uint256 previous = _threshold;
             _threshold = newThreshold;
             emit ThresholdChanged(previous, newThreshold);
+        } else if (kind == ProposalKind.Call) {
+            (address target, bytes memory callData) = abi.decode(data, (address, bytes));
+            _requireCallTarget(target);
+            // Effects are done (executed = true) before the call, so a re-entering target cannot run it twice.
+            (bool ok, bytes memory returnData) = target.call(callData);
+            if (!ok) revert ConsortiumRegistryCallFailed(target, returnData);
         } else {
             _changeStatus(kind, abi.decode(data, (bytes32)));
         }
@@ -281,6 +293,10 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         proposal = _proposal(proposalId);
         if (proposal.executed) revert ConsortiumRegistryProposalAlreadyExecuted(proposalId);
         if (block.timestamp > proposal.expiresAt) revert ConsortiumRegistryProposalExpired(proposalId, proposal.expiresAt);
+    }
+
+    function _requireCallTarget(address target) private view {
+        if (target == address(this) || target.code.length == 0) revert ConsortiumRegistryInvalidCallTarget(target);
     }
 
     function _requireValidThreshold(uint256 newThreshold, uint256 adminCount) private pure {

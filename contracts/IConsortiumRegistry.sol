@@ -23,7 +23,8 @@ interface IConsortiumRegistry {
         RemoveMember,
         AddAdmin,
         RemoveAdmin,
-        ChangeThreshold
+        ChangeThreshold,
+        Call
     }
 
     /// @notice What governance decides when it admits an organisation.
@@ -87,6 +88,8 @@ interface IConsortiumRegistry {
     error ConsortiumRegistryProposalAlreadyExecuted(uint256 proposalId);
     error ConsortiumRegistryAlreadyApproved(uint256 proposalId, address admin);
     error ConsortiumRegistryThresholdNotMet(uint256 proposalId, uint256 approvals, uint256 threshold);
+    error ConsortiumRegistryInvalidCallTarget(address target);
+    error ConsortiumRegistryCallFailed(address target, bytes returnData);
 
     event ProposalCreated(uint256 indexed proposalId, ProposalKind indexed kind, address indexed proposer, uint64 expiresAt, bytes data);
     event ProposalApproved(uint256 indexed proposalId, address indexed admin);
@@ -140,6 +143,16 @@ interface IConsortiumRegistry {
     function proposeThreshold(uint256 newThreshold) external returns (uint256 proposalId);
 
     /**
+     * @notice Proposes that the registry, as the consortium's governance, calls `target` with
+     * `callData` (for instance to manage a sector sharing group). The call runs on execution.
+     *
+     * Requirements:
+     * - the caller is an admin;
+     * - `target` is a contract other than this registry.
+     */
+    function proposeCall(address target, bytes calldata callData) external returns (uint256 proposalId);
+
+    /**
      * @notice Approves a pending proposal.
      *
      * Requirements:
@@ -156,7 +169,7 @@ interface IConsortiumRegistry {
      * - the caller is an admin;
      * - the proposal exists, is not executed and has not expired;
      * - approvals by current admins >= threshold;
-     * - the change is still valid against the current state.
+     * - the change is still valid against the current state; a Call proposal's call succeeds.
      */
     function execute(uint256 proposalId) external;
 

@@ -1,48 +1,11 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import type { ConsortiumRegistry } from "../../types/ethers-contracts/index.js";
+import { contractHelpers, DAY, Kind, Status, type Signer } from "./fixtures.js";
 
 const { ethers, networkHelpers } = await network.create();
 
-enum Kind {
-  AdmitMember,
-  SuspendMember,
-  ReinstateMember,
-  RemoveMember,
-  AddAdmin,
-  RemoveAdmin,
-  ChangeThreshold,
-}
-enum Status {
-  None,
-  Active,
-  Suspended,
-  Removed,
-}
-
-const DAY = 24 * 60 * 60;
-type Signer = Awaited<ReturnType<typeof ethers.getSigners>>[number];
-
-/** The first eight accounts of the Hardhat network, typed as present. */
-async function signers() {
-  return (await ethers.getSigners()).slice(0, 8) as [Signer, Signer, Signer, Signer, Signer, Signer, Signer, Signer];
-}
-const org = (name: string) => ethers.encodeBytes32String(name);
-const key = (seed: string) => ethers.keccak256(ethers.toUtf8Bytes(seed));
-const peer = (seed: string) => ethers.hexlify(ethers.toUtf8Bytes(`peer-${seed}`));
-
-function admission(name: string, wallet: string) {
-  return {
-    orgId: org(name),
-    displayName: `${name} CERT`,
-    country: "FR",
-    sector: "finance",
-    wallet,
-    signingKey: key(`sign-${name}`),
-    encryptionKey: key(`enc-${name}`),
-    peerId: peer(name),
-  };
-}
+const { signers, org, key, peer, admission, passProposal } = contractHelpers(ethers);
 
 describe("ConsortiumRegistry", function () {
   /** Three admins with threshold 2, and two signers that will become member wallets. */
@@ -64,14 +27,6 @@ describe("ConsortiumRegistry", function () {
     await registry.connect(a2).approve(0);
     await registry.connect(a2).execute(0);
     return f;
-  }
-
-  async function passProposal(registry: ConsortiumRegistry, signers: { a1: Signer; a2: Signer }, propose: () => Promise<unknown>) {
-    await propose();
-    const id = (await registry.proposalCount()) - 1n;
-    await registry.connect(signers.a2).approve(id);
-    await registry.connect(signers.a1).execute(id);
-    return id;
   }
 
   describe("deployment", function () {

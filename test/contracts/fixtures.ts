@@ -1,0 +1,61 @@
+import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
+import type { ConsortiumRegistry } from "../../types/ethers-contracts/index.js";
+
+/** Helpers shared by the contract tests: one place that knows how to fake an org's admission. */
+
+export enum Kind {
+  AdmitMember,
+  SuspendMember,
+  ReinstateMember,
+  RemoveMember,
+  AddAdmin,
+  RemoveAdmin,
+  ChangeThreshold,
+  Call,
+}
+
+export enum Status {
+  None,
+  Active,
+  Suspended,
+  Removed,
+}
+
+export const DAY = 24 * 60 * 60;
+
+export type Signer = Awaited<ReturnType<HardhatEthers["getSigners"]>>[number];
+
+export function contractHelpers(ethers: HardhatEthers) {
+  const org = (name: string) => ethers.encodeBytes32String(name);
+  const key = (seed: string) => ethers.keccak256(ethers.toUtf8Bytes(seed));
+  const peer = (seed: string) => ethers.hexlify(ethers.toUtf8Bytes(`peer-${seed}`));
+  return {
+    org,
+    key,
+    peer,
+    /** The first eight accounts of the Hardhat network, typed as present. */
+    async signers() {
+      return (await ethers.getSigners()).slice(0, 8) as [Signer, Signer, Signer, Signer, Signer, Signer, Signer, Signer];
+    },
+    admission(name: string, wallet: string) {
+      return {
+        orgId: org(name),
+        displayName: `${name} CERT`,
+        country: "FR",
+        sector: "finance",
+        wallet,
+        signingKey: key(`sign-${name}`),
+        encryptionKey: key(`enc-${name}`),
+        peerId: peer(name),
+      };
+    },
+    /** Proposes with `a1` (which approves), approves with `a2`, executes with `a1`. */
+    async passProposal(registry: ConsortiumRegistry, admins: { a1: Signer; a2: Signer }, propose: () => Promise<unknown>) {
+      await propose();
+      const id = (await registry.proposalCount()) - 1n;
+      await registry.connect(admins.a2).approve(id);
+      await registry.connect(admins.a1).execute(id);
+      return id;
+    },
+  };
+}
