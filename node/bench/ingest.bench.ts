@@ -38,7 +38,7 @@ function makeBatches(batchSize: number, total: number): Array<{ batch: Indicator
         ),
       );
     }
-    const batch = signBatch({ producer: "bench-org", sequence, createdAt: now, indicators }, secretKey);
+    const { batch } = signBatch({ producer: "bench-org", sequence, createdAt: now, group: 0, indicators }, secretKey);
     out.push({ batch, bytes: encodeBatch(batch) });
   }
   return out;
@@ -62,7 +62,7 @@ async function run(batchSize: number): Promise<void> {
     let t = performance.now();
     for (const { bytes } of batches) {
       const validated = await validateIndicatorBatch(bytes, ctx);
-      await store.ingestBatch(validated.batch, bytes, validated.liveIndexes, now);
+      await store.ingestBatch(validated.batch, bytes, validated.content, validated.liveIndexes, now);
     }
     const pipelineMs = performance.now() - t;
     await store.close();

@@ -15,8 +15,10 @@ import { tcp } from "@libp2p/tcp";
 import type { JsonRpcProvider } from "ethers";
 import { createLibp2p } from "libp2p";
 import type { Logger } from "pino";
+import { ChainFollower } from "./chain/chain-follower.js";
 import { peerIdToBytes } from "./chain/member.js";
 import { Membership } from "./chain/membership.js";
+import { SharingGroupsView, changeGroupMember, createGroup, type SharingGroup } from "./chain/sharing-groups.js";
 import { createProvider } from "./chain/provider.js";
 import { registryContract } from "./chain/governance.js";
 import type { NodeConfig } from "./config/config.js";
@@ -27,20 +29,42 @@ import { PeerManager } from "./gossip/peer-manager.js";
 import { NodeIdentity } from "./identity/identity.js";
 import { createLogger, logFn } from "./log.js";
 import { InvalidIndicatorError } from "./model/errors.js";
-import { INDICATOR_TYPES, type IndicatorType } from "./model/indicator.js";
+import { INDICATOR_TYPES, tlpNeedsGroup, type Indicator, type IndicatorType } from "./model/indicator.js";
 import { normalizeValue } from "./model/normalize.js";
 import type { IndicatorRecord } from "./model/record.js";
 import { buildIndicator, type IndicatorInput } from "./model/validate.js";
+import { viewsFor, type Audience, type Entitlements } from "./privacy/audience.js";
+import { blindIndicator, blindValue, deriveBlindingKey } from "./privacy/blinding.js";
+import { Scrubber, type ScrubChange, type ScrubDropReason } from "./privacy/scrubber.js";
 import { IndicatorStore } from "./store/indicator-store.js";
+import type { SealRecipient } from "./wire/sealed.js";
 
 export interface CtiNodeComponents {
   logger?: Logger;
   now?: () => number;
 }
 
+/** What a client asks to publish: an indicator, optionally to be blinded for its group. */
+export interface PublishInput extends IndicatorInput {
+  /** Share a keyed hash of the value instead of the value (needs a group); see docs/privacy.md. */
+  blind?: unknown;
+}
+
+/** Why a publish was refused before it reached the network. */
+export type PublishRefusal = InvalidIndicatorError["reason"] | ScrubDropReason | "UNKNOWN_GROUP" | "NO_GROUPS_CONTRACT";
+
 export type PublishOutcome =
-  | ({ ok: true; input: number } & PublishReceipt)
-  | { ok: false; input: number; reason: string; field?: string; message: string };
+  | ({ ok: true; input: number; blinded: boolean; changes: ScrubChange[] } & PublishReceipt)
+  | { ok: false; input: number; reason: PublishRefusal; field?: string; message: string };
+
+export class NoGroupsContractError extends Error {
+  override readonly name = "NoGroupsContractError";
+}
+
+/** Thrown while sealing when a group cannot be resolved to recipients. */
+export class UnknownGroupError extends Error {
+  override readonly name = "UnknownGroupError";
+}
 
 export interface NodeStatus {
   orgId: string;
@@ -48,7 +72,8 @@ export interface NodeStatus {
   multiaddrs: string[];
   peers: Array<{ peerId: string; orgId: string | undefined }>;
   members: { known: number; active: number };
-  chain: { head: number; registry: string };
+  chain: { head: number; registry: string; groups: string | undefined };
+  groups: SharingGroup[];
   store: Awaited<ReturnType<IndicatorStore["counts"]>>;
   gossip: IndicatorGossip["stats"];
 }
@@ -73,6 +98,9 @@ export class CtiNode {
   private storeValue: IndicatorStore | undefined;
   private provider: JsonRpcProvider | undefined;
   private membershipValue: Membership | undefined;
+  private groupsValue: SharingGroupsView | undefined;
+  private follower: ChainFollower | undefined;
+  private readonly scrubber: Scrubber;
   private p2p: P2P | undefined;
   private gossipValue: IndicatorGossip | undefined;
   private peers: PeerManager | undefined;
@@ -84,6 +112,7 @@ export class CtiNode {
   ) {
     this.logger = components.logger ?? createLogger("cti-node");
     this.now = components.now ?? Date.now;
+    this.scrubber = new Scrubber(config.privacy.scrub);
   }
 
   get running(): boolean {
@@ -126,11 +155,13 @@ export class CtiNode {
     const store = (this.storeValue = await IndicatorStore.open(join(config.dataDir, "db")));
 
     this.provider = createProvider(config.chain.rpcUrl, config.chain.chainId);
-    const membership = (this.membershipValue = new Membership(
-      { registryAddress: config.chain.registryAddress, pollIntervalMs: config.chain.pollIntervalMs },
-      { provider: this.provider, log: logFn(log.child({ part: "chain" }), "warn") },
-    ));
-    await membership.start();
+    const membership = (this.membershipValue = new Membership({ registryAddress: config.chain.registryAddress }, { provider: this.provider }));
+    const groups = (this.groupsValue = config.chain.groupsAddress ? new SharingGroupsView(config.chain.groupsAddress, this.provider) : undefined);
+    this.follower = new ChainFollower(
+      { pollIntervalMs: config.chain.pollIntervalMs },
+      { provider: this.provider, views: groups ? [membership, groups] : [membership], log: logFn(log.child({ part: "chain" }), "warn") },
+    );
+    await this.follower.start();
 
     this.p2p = (await createLibp2p({
       privateKey: identity.libp2pKey,
@@ -160,6 +191,8 @@ export class CtiNode {
       pubsub: this.p2p.services.pubsub,
       store,
       producer: (orgId) => membership.producerView(orgId),
+      reader: { org: identity.orgId, encryptionSecretKey: identity.encryptionSecretKey },
+      entitled: (group, org) => this.entitled(group, org),
       now: this.now,
       log: logFn(log.child({ part: "gossip" }), "warn"),
     }));
@@ -169,7 +202,7 @@ export class CtiNode {
     gossip.start();
 
     this.peers = new PeerManager(
-      { bootstrap: config.bootstrap },
+      { bootstrap: config.bootstrap, dialMembers: config.dialMembers },
       { libp2p: this.p2p, membership, log: logFn(log.child({ part: "peers" }), "debug") },
     );
     this.peers.start();
@@ -180,6 +213,8 @@ export class CtiNode {
         orgId: identity.orgId,
         signingSecretKey: identity.signingSecretKey,
         store,
+        recipients: (group) => this.recipients(group),
+        blindingKey: (group) => deriveBlindingKey(identity.encryptionSecretKey, group),
         gossip: (bytes) => gossip.publish(bytes),
         now: this.now,
         log: logFn(log.child({ part: "publisher" }), "warn"),
@@ -195,10 +230,46 @@ export class CtiNode {
     this.peers?.stop();
     this.gossipValue?.stop();
     await this.p2p?.stop();
-    await this.membershipValue?.stop();
+    await this.follower?.stop();
     this.provider?.destroy();
     await this.storeValue?.close();
-    this.publisher = this.peers = this.gossipValue = this.p2p = this.membershipValue = this.provider = this.storeValue = undefined;
+    this.publisher = this.peers = this.gossipValue = this.p2p = undefined;
+    this.follower = this.membershipValue = this.groupsValue = this.provider = this.storeValue = undefined;
+  }
+
+  /** What the chain says about orgs and groups, as the privacy rules need it. */
+  get entitlements(): Entitlements {
+    const membership = this.membership;
+    const groups = this.groupsValue;
+    return {
+      isActive: (org) => membership.isActive(org),
+      inGroup: (group, org) => membership.isActive(org) && (groups?.isListed(group, org) ?? false),
+    };
+  }
+
+  /**
+   * Whether `org` may read group `group`'s batches now. A "no" is checked once more against a
+   * fresh chain view: a node just added to a group must not refuse its first batch.
+   */
+  private async entitled(group: number, org: string): Promise<boolean> {
+    if (this.entitlements.inGroup(group, org)) return true;
+    await this.follower?.refresh().catch(() => undefined);
+    return this.entitlements.inGroup(group, org);
+  }
+
+  /** The orgs a batch for `group` is sealed for: the group's active members with a key, and this org. */
+  private recipients(group: number): SealRecipient[] {
+    const sharingGroup = this.groupsValue?.get(group);
+    if (!sharingGroup) throw new UnknownGroupError(`sharing group ${group} is not known on chain`);
+    const membership = this.membership;
+    const self = this.identity.orgId;
+    const orgs = new Set(sharingGroup.members.filter((org) => membership.isActive(org)));
+    orgs.add(self);
+    return [...orgs].sort().flatMap((org) => {
+      const encryptionKey = org === self ? this.identity.encryptionKey : membership.get(org)?.encryptionKey;
+      if (!encryptionKey || encryptionKey.every((b) => b === 0)) return [];
+      return [{ org, encryptionKey }];
+    });
   }
 
   /**
@@ -220,7 +291,7 @@ export class CtiNode {
     try {
       const registry = registryContract(this.config.chain.registryAddress, identity.wallet().connect(this.provider!));
       await (await registry.updateNode(peerIdToBytes(peerId), addresses)).wait();
-      await membership.refresh();
+      await this.follower?.refresh();
       this.logger.info({ addresses }, "published node addresses on chain");
     } catch (err) {
       this.logger.warn({ error: (err as Error).message }, "could not publish node addresses on chain; relying on bootstrap peers");
@@ -244,6 +315,36 @@ export class CtiNode {
     return this.require(this.membershipValue);
   }
 
+  get groups(): SharingGroupsView | undefined {
+    this.require(this.membershipValue);
+    return this.groupsValue;
+  }
+
+  /** Creates a sharing group owned by this org (a transaction from its wallet); returns its id. */
+  async createGroup(name: string, members: string[]): Promise<number> {
+    const id = await createGroup(this.groupsAddress(), this.identity.wallet().connect(this.provider!), name, members);
+    await this.refreshChain();
+    return id;
+  }
+
+  /** Adds an org to, or removes it from, a group this org owns. */
+  async changeGroupMember(groupId: number, org: string, change: "add" | "remove"): Promise<void> {
+    await changeGroupMember(this.groupsAddress(), this.identity.wallet().connect(this.provider!), groupId, org, change);
+    await this.refreshChain();
+  }
+
+  private groupsAddress(): string {
+    this.require(this.membershipValue);
+    const address = this.config.chain.groupsAddress;
+    if (!address) throw new NoGroupsContractError("this node has no SharingGroups contract configured (chain.groupsAddress)");
+    return address;
+  }
+
+  /** Reads new chain blocks now; resolves when membership and groups are current. */
+  refreshChain(): Promise<void> {
+    return this.require(this.follower).refresh();
+  }
+
   get gossip(): IndicatorGossip {
     return this.require(this.gossipValue);
   }
@@ -257,35 +358,73 @@ export class CtiNode {
   }
 
   /**
-   * Validates, normalizes and publishes indicators. Each input gets its own outcome: one bad
-   * value does not sink the others. Resolves once the good ones are stored and gossiped.
+   * Validates, normalizes, scrubs, optionally blinds, and publishes indicators. Each input gets
+   * its own outcome, listing what scrubbing changed or why it was dropped: one bad value does not
+   * sink the others. Resolves once the good ones are stored and gossiped.
    */
-  async publish(inputs: IndicatorInput[]): Promise<PublishOutcome[]> {
+  async publish(inputs: PublishInput[]): Promise<PublishOutcome[]> {
     const publisher = this.require(this.publisher);
     const now = this.now();
     const outcomes: PublishOutcome[] = new Array(inputs.length);
-    const valid: Array<{ input: number; indicator: ReturnType<typeof buildIndicator> }> = [];
+    const ready: Array<{ input: number; indicator: Indicator; changes: ScrubChange[] }> = [];
     inputs.forEach((input, i) => {
-      try {
-        valid.push({ input: i, indicator: buildIndicator(input, { producer: this.identity.orgId, now }) });
-      } catch (err) {
-        if (!(err instanceof InvalidIndicatorError)) throw err;
-        outcomes[i] = { ok: false, input: i, reason: err.reason, field: err.field, message: err.message };
-      }
+      const prepared = this.prepare(input, now);
+      if ("indicator" in prepared) ready.push({ input: i, ...prepared });
+      else outcomes[i] = { ok: false, input: i, ...prepared };
     });
-    const receipts = await publisher.publish(valid.map((v) => v.indicator));
+    const receipts = await publisher.publish(ready.map((r) => r.indicator));
     receipts.forEach((receipt, j) => {
-      const input = valid[j]!.input;
-      outcomes[input] = { ok: true, input, ...receipt };
+      const { input, indicator, changes } = ready[j]!;
+      outcomes[input] = { ok: true, input, blinded: indicator.blinded, changes, ...receipt };
     });
     return outcomes;
   }
 
+  /** One input through the rules, in order: build, default group, group check, scrub, blind. */
+  private prepare(
+    input: PublishInput,
+    now: number,
+  ): { indicator: Indicator; changes: ScrubChange[] } | { reason: PublishRefusal; field?: string; message: string } {
+    const orgId = this.identity.orgId;
+    const defaultGroup = this.config.privacy.defaultGroup;
+    let indicator: Indicator;
+    try {
+      const tlp = typeof input.tlp === "string" ? input.tlp.toUpperCase().replace(/^TLP:/, "") : input.tlp;
+      const group = input.group ?? (tlpNeedsGroup(tlp as never) || input.blind === true ? defaultGroup : undefined);
+      indicator = buildIndicator({ ...input, group }, { producer: orgId, now });
+    } catch (err) {
+      if (!(err instanceof InvalidIndicatorError)) throw err;
+      return { reason: err.reason, field: err.field, message: err.message };
+    }
+    if (input.blind !== undefined && typeof input.blind !== "boolean") return { reason: "BAD_VALUE", field: "blind", message: "blind must be true or false" };
+    if (input.blind === true && indicator.group === 0) {
+      return { reason: "GROUP_REQUIRED", field: "group", message: "a blinded indicator is keyed for a sharing group: give a group" };
+    }
+    if (indicator.group > 0 && indicator.tlp !== "RED") {
+      const groups = this.groupsValue;
+      if (!groups) return { reason: "NO_GROUPS_CONTRACT", field: "group", message: "this node has no SharingGroups contract configured (chain.groupsAddress)" };
+      if (!groups.get(indicator.group)) return { reason: "UNKNOWN_GROUP", field: "group", message: `sharing group ${indicator.group} does not exist on chain` };
+    }
+    // RED never leaves the node, so there is nothing to scrub it for.
+    let changes: ScrubChange[] = [];
+    if (indicator.tlp !== "RED") {
+      const scrubbed = this.scrubber.scrub(indicator);
+      if (!scrubbed.kept) return { reason: scrubbed.reason, field: "value", message: scrubbed.message };
+      indicator = scrubbed.indicator;
+      changes = scrubbed.changes;
+    }
+    if (input.blind === true) indicator = blindIndicator(indicator, deriveBlindingKey(this.identity.encryptionSecretKey, indicator.group));
+    return { indicator, changes };
+  }
+
   /**
-   * Looks a raw value up. With a type, the value is normalized for that type; without, every
-   * type whose normalization accepts the value is tried (an analyst pastes "1.2.3.4", not a type).
+   * Looks a raw value up, as `audience` may see it (this org's own view by default). With a
+   * type, the value is normalized for that type; without, every type whose normalization
+   * accepts the value is tried (an analyst pastes "1.2.3.4", not a type). Blinded entries match
+   * when the value, blinded under a key this node holds, equals them: the node learns that a
+   * group member shared what it already observes, and nothing else.
    */
-  async lookup(value: string, type?: IndicatorType): Promise<IndicatorRecord[]> {
+  async lookup(value: string, type?: IndicatorType, audience: Audience = { kind: "internal" }): Promise<IndicatorRecord[]> {
     const store = this.store;
     const types = type ? [type] : INDICATOR_TYPES;
     const found: IndicatorRecord[] = [];
@@ -299,8 +438,12 @@ export class CtiNode {
       }
       const record = await store.lookup(t, normalized);
       if (record) found.push(record);
+      for (const entry of store.blindingKeyRing()) {
+        const blinded = await store.lookup(t, blindValue(entry.key, t, normalized), true);
+        if (blinded && !found.some((r) => r.id === blinded.id)) found.push(blinded);
+      }
     }
-    return found;
+    return viewsFor(found, audience, this.entitlements);
   }
 
   async status(): Promise<NodeStatus> {
@@ -311,7 +454,8 @@ export class CtiNode {
       multiaddrs: this.multiaddrs,
       peers: this.libp2p.getPeers().map((p) => ({ peerId: p.toString(), orgId: membership.byPeerId(p.toString())?.orgId })),
       members: { known: membership.all().length, active: membership.active().length },
-      chain: { head: membership.head, registry: this.config.chain.registryAddress },
+      chain: { head: this.require(this.follower).head, registry: this.config.chain.registryAddress, groups: this.config.chain.groupsAddress },
+      groups: this.groupsValue?.all() ?? [],
       store: await this.store.counts(),
       gossip: this.gossip.stats,
     };

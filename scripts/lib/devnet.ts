@@ -1,12 +1,13 @@
 /**
  * A development ledger: Hardhat's simulated network served over JSON-RPC on 127.0.0.1, with the
- * ConsortiumRegistry deployed and governed by a few admin accounts. Used by the devnet script,
+ * ConsortiumRegistry and SharingGroups deployed and governed by a few admin accounts. Used by the devnet script,
  * the local consortium and the integration tests, which all talk to it as partner nodes would
  * talk to a permissioned chain: through a JSON-RPC URL only.
  */
 import hre from "hardhat";
 import { ContractFactory, JsonRpcProvider, parseEther, type Signer } from "ethers";
-import { admitMember, type AdmissionDetails } from "../../node/src/chain/governance.js";
+import { admitMember, passProposal, type AdmissionDetails } from "../../node/src/chain/governance.js";
+import { sectorGroupCall } from "../../node/src/chain/sharing-groups.js";
 import type { Deployment } from "../../node/src/config/config.js";
 import type { PublicIdentity } from "../../node/src/identity/identity.js";
 
@@ -25,6 +26,8 @@ export interface Devnet {
   admins: Signer[];
   /** Admits an org through the real M-of-N flow and funds its wallet for its own transactions. */
   admit(identity: PublicIdentity, details: AdmissionDetails): Promise<void>;
+  /** Creates a sector group through a governance Call proposal; resolves when executed. */
+  createSectorGroup(name: string, members: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,11 +49,15 @@ export async function startDevnet(init: DevnetInit = {}): Promise<Devnet> {
       init.proposalLifetime ?? 7 * 24 * 3600,
     );
     const receipt = await registry.deploymentTransaction()!.wait();
+    const groupsArtifact = await hre.artifacts.readArtifact("SharingGroups");
+    const groups = await new ContractFactory(groupsArtifact.abi, groupsArtifact.bytecode, admins[0]).deploy(await registry.getAddress());
+    await groups.deploymentTransaction()!.wait();
     const network = await provider.getNetwork();
     const deployment: Deployment = {
       rpcUrl,
       chainId: Number(network.chainId),
       registryAddress: await registry.getAddress(),
+      groupsAddress: await groups.getAddress(),
       deployedAtBlock: receipt!.blockNumber,
     };
     return {
@@ -60,6 +67,9 @@ export async function startDevnet(init: DevnetInit = {}): Promise<Devnet> {
       async admit(identity, details) {
         await admitMember(deployment.registryAddress, admins, identity, details);
         await (await funder.sendTransaction({ to: identity.wallet, value: parseEther("10") })).wait();
+      },
+      async createSectorGroup(name, members) {
+        await passProposal(deployment.registryAddress, admins, (r) => r.proposeCall(deployment.groupsAddress, sectorGroupCall(name, members)));
       },
       async close() {
         provider.destroy();

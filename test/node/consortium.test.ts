@@ -34,7 +34,7 @@ describe("consortium of real nodes on a real chain", function () {
     }
     for (const org of ORGS) nodes[org] = await startNode(dirs[org]!, devnet.deployment);
     // Every node must see every other member's published addresses and connect to it.
-    await Promise.all(ORGS.map((org) => nodes[org]!.membership.refresh()));
+    await Promise.all(ORGS.map((org) => nodes[org]!.refreshChain()));
     await waitFor("a full mesh of 4 nodes", () => ORGS.every((org) => nodes[org]!.libp2p.getPeers().length === ORGS.length - 1), 30_000);
     await waitFor("gossip subscriptions", () => ORGS.every((org) => nodes[org]!.gossip.meshPeers() === ORGS.length - 1), 30_000);
   });
@@ -48,7 +48,7 @@ describe("consortium of real nodes on a real chain", function () {
   it("delivers indicators published by one partner to all the others, verified and stored", async function () {
     const outcomes = await nodes["acme-bank"]!.publish([
       { type: "ipv4", value: "203.0.113.7", tlp: "GREEN", confidence: 80, labels: { malwareFamilies: ["Emotet"] } },
-      { type: "domain", value: "Evil-Example[.]COM", tlp: "AMBER" },
+      { type: "domain", value: "Evil-Example[.]COM", tlp: "CLEAR" },
       { type: "sha256", value: "A".repeat(64) },
       { type: "ipv4", value: "999.1.1.1" },
     ]);
@@ -82,7 +82,7 @@ describe("consortium of real nodes on a real chain", function () {
     const identity = identities["north-cert"]!;
     const now = Date.now();
     const indicator = buildIndicator({ type: "domain", value: "tampered.example" }, { producer: "north-cert", now });
-    const batch = signBatch({ producer: "north-cert", sequence: 10_000, createdAt: now, indicators: [indicator] }, identity.signingSecretKey);
+    const { batch } = signBatch({ producer: "north-cert", sequence: 10_000, createdAt: now, group: 0, indicators: [indicator] }, identity.signingSecretKey);
     batch.signature = new Uint8Array(batch.signature);
     batch.signature[0]! ^= 0xff;
     const before = nodes["acme-bank"]!.gossip.stats.rejected[IndicatorBatchErrorCode.BAD_SIGNATURE] ?? 0;
@@ -108,7 +108,7 @@ describe("consortium of real nodes on a real chain", function () {
     5_000);
 
     const indicator = buildIndicator({ type: "domain", value: "intruder.example" }, { producer: identity.orgId, now: Date.now() });
-    const batch = signBatch({ producer: identity.orgId, sequence: 1, createdAt: Date.now(), indicators: [indicator] }, identity.signingSecretKey);
+    const { batch } = signBatch({ producer: identity.orgId, sequence: 1, createdAt: Date.now(), group: 0, indicators: [indicator] }, identity.signingSecretKey);
     await intruder.libp2p.services.pubsub.publish(INDICATOR_TOPIC, encodeBatch(batch)).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 500));
     for (const org of ORGS) expect(await nodes[org]!.lookup("intruder.example")).to.have.length(0);

@@ -77,12 +77,33 @@ describe("indicator ids and building", function () {
     expect(indicatorId("domain", "evil.example")).to.match(/^[0-9a-f]{64}$/);
   });
 
+  it("requires a sharing group for AMBER and AMBER+STRICT, and refuses bad groups and descriptions", function () {
+    const build = (extra: object) => () => buildIndicator({ type: "domain", value: "evil.example", ...extra }, { producer: "acme-bank", now });
+    for (const tlp of ["AMBER", "AMBER+STRICT"]) {
+      expect(build({ tlp })).to.throw(InvalidIndicatorError).with.property("reason", "GROUP_REQUIRED");
+      expect(build({ tlp, group: 2 })).to.not.throw();
+    }
+    expect(build({ group: -1 })).to.throw(InvalidIndicatorError).with.property("reason", "BAD_GROUP");
+    expect(build({ group: 1.5 })).to.throw(InvalidIndicatorError).with.property("reason", "BAD_GROUP");
+    expect(build({ description: 42 })).to.throw(InvalidIndicatorError).with.property("reason", "BAD_DESCRIPTION");
+    expect(build({ description: "x".repeat(1025) })).to.throw(InvalidIndicatorError).with.property("reason", "BAD_DESCRIPTION");
+    expect(build({ description: "bell\u0007" })).to.throw(InvalidIndicatorError).with.property("reason", "BAD_DESCRIPTION");
+  });
+
   it("fills defaults and normalizes labels", function () {
     const indicator = buildIndicator(
-      { type: "ipv4", value: "192.0.2.1", tlp: "tlp:amber+strict", labels: { malwareFamilies: ["Emotet", "emotet"], attackTechniques: ["t1566.001"], tags: ["b", "a"] } },
+      {
+        type: "ipv4",
+        value: "192.0.2.1",
+        tlp: "tlp:amber+strict",
+        group: "4",
+        description: "  seen in a phishing wave \n",
+        labels: { malwareFamilies: ["Emotet", "emotet"], attackTechniques: ["t1566.001"], tags: ["b", "a"] },
+      },
       { producer: "acme-bank", now },
     );
-    expect(indicator).to.include({ tlp: "AMBER+STRICT", confidence: 50, validFrom: now, producer: "acme-bank", createdAt: now });
+    expect(indicator).to.include({ tlp: "AMBER+STRICT", group: 4, blinded: false, confidence: 50, validFrom: now, producer: "acme-bank", createdAt: now });
+    expect(indicator.description).to.equal("seen in a phishing wave");
     expect(indicator.validUntil).to.equal(now + 30 * 24 * 3600 * 1000);
     expect(indicator.labels).to.deep.equal({ malwareFamilies: ["emotet"], attackTechniques: ["T1566.001"], tags: ["a", "b"] });
     expect(isCanonical(indicator)).to.equal(true);

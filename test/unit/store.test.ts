@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { buildIndicator } from "../../node/src/model/validate.js";
 import { indicatorId } from "../../node/src/model/indicator-id.js";
 import { IndicatorStore, StoreClosedError } from "../../node/src/store/indicator-store.js";
-import { signBatch } from "../../node/src/wire/batch.js";
+import { openContent, signBatch } from "../../node/src/wire/batch.js";
 import { encodeBatch } from "../../node/src/wire/codec.js";
 import { removeDir, tempDir } from "../helpers/nodes.js";
 
@@ -24,13 +24,13 @@ describe("indicator store (real LevelDB)", function () {
 
   function ingest(producer: string, sequence: number, values: Array<[string, object?]>, at = now) {
     const indicators = values.map(([value, extra]) => buildIndicator({ type: "domain", value, ...extra }, { producer, now: at }));
-    const batch = signBatch({ producer, sequence, createdAt: at, indicators }, randomBytes(32));
-    return store.ingestBatch(batch, encodeBatch(batch), indicators.map((_, i) => i), at);
+    const { batch } = signBatch({ producer, sequence, createdAt: at, group: 0, indicators }, randomBytes(32));
+    return store.ingestBatch(batch, encodeBatch(batch), openContent(batch), indicators.map((_, i) => i), at);
   }
 
   it("merges the same indicator from two producers into one record", async function () {
     await ingest("acme-bank", 1, [["evil.example", { confidence: 40, tlp: "GREEN", labels: { tags: ["a"] }, validUntil: now + 1000 }]]);
-    await ingest("north-cert", 1, [["evil.example", { confidence: 90, tlp: "AMBER", labels: { tags: ["b"] }, validUntil: now + 5000 }]], now + 10);
+    await ingest("north-cert", 1, [["evil.example", { confidence: 90, tlp: "AMBER", group: 3, labels: { tags: ["b"] }, validUntil: now + 5000 }]], now + 10);
     const record = await store.lookup("domain", "evil.example");
     expect(record).to.include({ confidence: 90, tlp: "AMBER", validUntil: now + 5000, id: indicatorId("domain", "evil.example") });
     expect(record!.labels.tags).to.deep.equal(["a", "b"]);

@@ -5,6 +5,7 @@ import { ACTION_OF, GossipAction, IndicatorBatchError, IndicatorBatchErrorCode a
 import { DEFAULT_BATCH_LIMITS, validateIndicatorBatch, type BatchValidationContext } from "../../node/src/gossip/validation.js";
 import type { Indicator } from "../../node/src/model/indicator.js";
 import { buildIndicator } from "../../node/src/model/validate.js";
+import { x25519 } from "@noble/curves/ed25519.js";
 import { signBatch, type IndicatorBatch } from "../../node/src/wire/batch.js";
 import { encodeBatch } from "../../node/src/wire/codec.js";
 
@@ -16,7 +17,20 @@ const good = (value = "evil.example", extra: object = {}): Indicator =>
   buildIndicator({ type: "domain", value, ...extra }, { producer: "acme-bank", now });
 
 function batchOf(indicators: Indicator[], header: Partial<IndicatorBatch> = {}): IndicatorBatch {
-  return { ...signBatch({ producer: "acme-bank", sequence: 1, createdAt: now, indicators }, secretKey), ...header };
+  return { ...signBatch({ producer: "acme-bank", sequence: 1, createdAt: now, group: 0, indicators }, secretKey).batch, ...header };
+}
+
+/** "north-cert" reads group 7's batches in these tests; acme-bank produces them. */
+const GROUP = 7;
+const readerSecret = x25519.utils.randomSecretKey();
+const reader = { org: "north-cert", encryptionSecretKey: readerSecret };
+const readerKey = { org: "north-cert", encryptionKey: x25519.getPublicKey(readerSecret) };
+const producerKey = { org: "acme-bank", encryptionKey: x25519.getPublicKey(x25519.utils.randomSecretKey()) };
+
+const inGroup = (value = "evil.example", extra: object = {}): Indicator => good(value, { tlp: "AMBER", group: GROUP, ...extra });
+
+function sealedOf(indicators: Indicator[], recipients = [producerKey, readerKey], header: Partial<IndicatorBatch> = {}): IndicatorBatch {
+  return { ...signBatch({ producer: "acme-bank", sequence: 1, createdAt: now, group: GROUP, indicators }, secretKey, recipients).batch, ...header };
 }
 
 function context(overrides: Partial<BatchValidationContext> = {}): BatchValidationContext {
@@ -25,6 +39,8 @@ function context(overrides: Partial<BatchValidationContext> = {}): BatchValidati
     limits: DEFAULT_BATCH_LIMITS,
     producer: (orgId) => (orgId === "acme-bank" ? { orgId, active: true, signingKey } : undefined),
     knownRoot: async () => undefined,
+    reader,
+    entitled: (group, org) => group === GROUP && org === "north-cert",
     ...overrides,
   };
 }
@@ -82,6 +98,15 @@ describe("indicator batch validation pipeline", function () {
     [Code.DUPLICATE_INDICATOR, () => encodeBatch(batchOf([good(), good("evil.example", { confidence: 99 })]))],
     [Code.TLP_RED, () => encodeBatch(batchOf([good("evil.example", { tlp: "RED" })]))],
     [Code.ALL_EXPIRED, () => encodeBatch(batchOf([good("evil.example", { validFrom: now - 10_000, validUntil: now - 1 })]))],
+    // An AMBER batch in the clear: a producer bug that would leak it to every relay.
+    [Code.NOT_SEALED, () => encodeBatch(batchOf([inGroup()], { group: GROUP }))],
+    [Code.NOT_SEALED, () => encodeBatch(sealedOf([inGroup()], undefined, { indicators: [inGroup()] }))],
+    [Code.BAD_SEALED, () => encodeBatch({ ...sealedOf([inGroup()]), group: 0 })],
+    [Code.BAD_SEALED, () => { const b = sealedOf([inGroup()]); return encodeBatch({ ...b, sealed: { ...b.sealed!, nonce: new Uint8Array(8) } }); }],
+    [Code.BAD_SEALED, () => { const b = sealedOf([inGroup()]); return encodeBatch({ ...b, sealed: { ...b.sealed!, recipients: [...b.sealed!.recipients, b.sealed!.recipients[0]!] } }); }],
+    [Code.GROUP_MISMATCH, () => encodeBatch(batchOf([{ ...good(), group: 3 }]))],
+    // A wrap the producer made with the wrong key for north-cert: relays cannot tell, north-cert cannot open it.
+    [Code.UNDECRYPTABLE, () => encodeBatch(sealedOf([inGroup()], [{ ...readerKey, encryptionKey: producerKey.encryptionKey }]))],
   ];
 
   for (const [code, bytes, ctx] of cases) {
@@ -98,7 +123,7 @@ describe("indicator batch validation pipeline", function () {
   it("REJECTs only what is provably invalid; lag, staleness and duplicates are IGNOREd", function () {
     const ignored = Object.values(Code).filter((code) => ACTION_OF[code] === GossipAction.IGNORE);
     expect(ignored.sort()).to.deep.equal(
-      [Code.FUTURE_VERSION, Code.UNKNOWN_PRODUCER, Code.FUTURE_BATCH, Code.ALREADY_KNOWN, Code.ALL_EXPIRED].sort(),
+      [Code.FUTURE_VERSION, Code.UNKNOWN_PRODUCER, Code.FUTURE_BATCH, Code.ALREADY_KNOWN, Code.ALL_EXPIRED, Code.UNDECRYPTABLE].sort(),
     );
   });
 
@@ -106,5 +131,50 @@ describe("indicator batch validation pipeline", function () {
     const expired = good("old.example", { validFrom: now - 10_000, validUntil: now - 1 });
     const validated = await validateIndicatorBatch(encodeBatch(batchOf([expired, good("new.example")])), context());
     expect(validated.liveIndexes).to.deep.equal([1]);
+  });
+
+  describe("sealed batches", function () {
+    it("opens a group batch for a recipient entitled to it and checks it against the signed root", async function () {
+      const validated = await validateIndicatorBatch(encodeBatch(sealedOf([inGroup("a.example"), inGroup("b.example", { tlp: "AMBER+STRICT" })])), context());
+      expect(validated.relayOnly).to.equal(undefined);
+      expect(validated.content!.indicators.map((i) => i.value)).to.deep.equal(["a.example", "b.example"]);
+      expect(validated.liveIndexes).to.deep.equal([0, 1]);
+    });
+
+    it("relays, without reading, a batch not sealed for this node", async function () {
+      const validated = await validateIndicatorBatch(encodeBatch(sealedOf([inGroup()], [producerKey])), context());
+      expect(validated).to.include({ relayOnly: "NOT_A_RECIPIENT", content: undefined });
+      expect(validated.liveIndexes).to.deep.equal([]);
+    });
+
+    it("does not read a batch wrapped for it when the chain says it is not in the group", async function () {
+      const validated = await validateIndicatorBatch(encodeBatch(sealedOf([inGroup()])), context({ entitled: () => false }));
+      expect(validated).to.include({ relayOnly: "NOT_ENTITLED", content: undefined });
+    });
+
+    it("relays a sealed batch as a node without keys would: checked up to its signature", async function () {
+      const tampered = sealedOf([inGroup()]);
+      const ciphertext = new Uint8Array(tampered.sealed!.ciphertext);
+      ciphertext[0]! ^= 1;
+      const bytes = encodeBatch({ ...tampered, sealed: { ...tampered.sealed!, ciphertext } });
+      expect(await outcome(bytes, context({ reader: undefined }))).to.equal(Code.BAD_SIGNATURE);
+    });
+
+    it("IGNOREs, not REJECTs, a fault found inside a sealed batch: the relay could not see it", async function () {
+      for (const [indicator, code] of [
+        [{ ...inGroup(), producer: "north-cert" }, Code.PRODUCER_MISMATCH],
+        [{ ...inGroup(), group: 2 }, Code.GROUP_MISMATCH],
+        [{ ...inGroup(), value: "EVIL.example" }, Code.NOT_NORMALIZED],
+      ] as const) {
+        try {
+          await validateIndicatorBatch(encodeBatch(sealedOf([indicator])), context());
+          expect.fail("must not validate");
+        } catch (err) {
+          expect(err).to.be.instanceOf(IndicatorBatchError);
+          expect((err as IndicatorBatchError).code).to.equal(code);
+          expect((err as IndicatorBatchError).action).to.equal(GossipAction.IGNORE);
+        }
+      }
+    });
   });
 });

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { buildIndicator } from "../../node/src/model/validate.js";
-import { inclusionProof, leafHashes, rootMatches, signBatch, signatureValid } from "../../node/src/wire/batch.js";
+import { openContent, inclusionProof, leafHashes, rootMatches, signBatch, signatureValid } from "../../node/src/wire/batch.js";
 import { encodeBatchSigningPayload, encodeIndicatorCanonical } from "../../node/src/wire/canonical.js";
 import { decodeBatch, encodeBatch, WireDecodeError } from "../../node/src/wire/codec.js";
 import { hashLeaf, merkleProof, merkleRoot, merkleRootOfLeaves, verifyMerkleProof } from "../../node/src/wire/merkle.js";
@@ -27,6 +27,9 @@ describe("canonical encoding", function () {
       { ...base, labels: { ...base.labels, malwareFamilies: ["x"], tags: [] } },
       { ...base, producer: "north-cert" },
       { ...base, createdAt: base.createdAt + 1 },
+      { ...base, group: 1 },
+      { ...base, blinded: true },
+      { ...base, description: "x" },
     ];
     for (const variant of variants) expect(encodeIndicatorCanonical(variant)).to.not.deep.equal(bytes);
   });
@@ -38,10 +41,21 @@ describe("canonical encoding", function () {
   });
 
   it("binds the batch header into the signing payload", function () {
-    const header = { producer: "acme-bank", sequence: 1, createdAt: now, signingKey: new Uint8Array(32), indicatorCount: 1, merkleRoot: new Uint8Array(32) };
+    const header = {
+      producer: "acme-bank",
+      sequence: 1,
+      createdAt: now,
+      signingKey: new Uint8Array(32),
+      indicatorCount: 1,
+      merkleRoot: new Uint8Array(32),
+      group: 0,
+      sealedDigest: new Uint8Array(32),
+    };
     const payload = encodeBatchSigningPayload(header);
     expect(encodeBatchSigningPayload({ ...header, sequence: 2 })).to.not.deep.equal(payload);
     expect(encodeBatchSigningPayload({ ...header, indicatorCount: 2 })).to.not.deep.equal(payload);
+    expect(encodeBatchSigningPayload({ ...header, group: 3 })).to.not.deep.equal(payload);
+    expect(encodeBatchSigningPayload({ ...header, sealedDigest: new Uint8Array(32).fill(1) })).to.not.deep.equal(payload);
   });
 });
 
@@ -94,14 +108,14 @@ describe("signatures and batches", function () {
   });
 
   it("round-trips a signed batch through protobuf and keeps every indicator provable", function () {
-    const indicators = [indicator("a.example"), indicator("b.example", { tlp: "AMBER+STRICT" }), indicator("c.example")];
-    const batch = signBatch({ producer: "acme-bank", sequence: 7, createdAt: now, indicators }, secretKey);
+    const indicators = [indicator("a.example"), indicator("b.example", { tlp: "CLEAR", description: "seen in a phishing wave" }), indicator("c.example")];
+    const { batch } = signBatch({ producer: "acme-bank", sequence: 7, createdAt: now, group: 0, indicators }, secretKey);
     const decoded = decodeBatch(encodeBatch(batch));
     expect(decoded).to.deep.equal(batch);
-    expect(rootMatches(decoded)).to.equal(true);
+    expect(rootMatches(decoded, openContent(decoded))).to.equal(true);
     expect(signatureValid(decoded)).to.equal(true);
     for (let i = 0; i < indicators.length; i++) {
-      const proof = inclusionProof(decoded, i);
+      const proof = inclusionProof(decoded, openContent(decoded), i);
       expect(verifyMerkleProof(encodeIndicatorCanonical(proof.indicator), proof.proof, proof.merkleRoot)).to.equal(true);
     }
     expect(leafHashes(indicators)).to.have.length(3);

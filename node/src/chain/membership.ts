@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
-import { Interface, type JsonRpcProvider } from "ethers";
+import { Interface, type JsonRpcProvider, type Log } from "ethers";
+import type { ChainView } from "./chain-follower.js";
 import { registryContract, type RegistryContract } from "./governance.js";
 import type { ProducerView } from "../gossip/validation.js";
 import { bytes32ToOrgId, decodeMember, orgIdToBytes32, type Member } from "./member.js";
@@ -7,15 +8,12 @@ import { CONSORTIUM_REGISTRY_ABI, MEMBER_EVENTS } from "./registry-abi.js";
 
 export interface MembershipInit {
   registryAddress: string;
-  /** How often to ask the chain for new blocks. */
-  pollIntervalMs?: number;
   /** Members per listMembers call when loading everything. */
   pageSize?: number;
 }
 
 export interface MembershipComponents {
   provider: JsonRpcProvider;
-  log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface MembershipEvents {
@@ -24,51 +22,26 @@ export interface MembershipEvents {
 }
 
 /**
- * The node's view of the consortium: every member record, loaded once and then kept current by
- * following the registry's events block by block. Lookups are synchronous and in memory, so the
+ * The node's view of the consortium: every member record, loaded once and then kept current from
+ * the registry's events by the ChainFollower. Lookups are synchronous and in memory, so the
  * gossip validation and the connection gater never wait on the chain.
  */
-export class Membership extends EventEmitter<MembershipEvents> {
+export class Membership extends EventEmitter<MembershipEvents> implements ChainView {
   private readonly registry: RegistryContract;
   private readonly iface = new Interface(CONSORTIUM_REGISTRY_ABI);
   private readonly byOrg = new Map<string, Member>();
   private readonly orgByPeer = new Map<string, string>();
-  private lastBlock = -1;
-  private timer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> | undefined;
-  private running = false;
-  private readonly pollIntervalMs: number;
   private readonly pageSize: number;
+  readonly address: string;
 
   constructor(
-    private readonly init: MembershipInit,
-    private readonly components: MembershipComponents,
+    init: MembershipInit,
+    components: MembershipComponents,
   ) {
     super();
+    this.address = init.registryAddress;
     this.registry = registryContract(init.registryAddress, components.provider);
-    this.pollIntervalMs = init.pollIntervalMs ?? 1000;
     this.pageSize = init.pageSize ?? 100;
-  }
-
-  async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    const head = await this.components.provider.getBlockNumber();
-    await this.loadAll(head);
-    this.lastBlock = head;
-    this.schedule();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.polling;
-  }
-
-  /** The chain block up to which this view is current. */
-  get head(): number {
-    return this.lastBlock;
   }
 
   get(orgId: string): Member | undefined {
@@ -78,6 +51,10 @@ export class Membership extends EventEmitter<MembershipEvents> {
   byPeerId(peerId: string): Member | undefined {
     const orgId = this.orgByPeer.get(peerId);
     return orgId ? this.byOrg.get(orgId) : undefined;
+  }
+
+  isActive(orgId: string): boolean {
+    return this.byOrg.get(orgId)?.status === "active";
   }
 
   isActivePeer(peerId: string): boolean {
@@ -97,25 +74,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
     return member ? { orgId, active: member.status === "active", signingKey: member.signingKey } : undefined;
   }
 
-  /** Reads new blocks now instead of waiting for the next poll; returns when the view is current. */
-  async refresh(): Promise<void> {
-    if (this.polling) return this.polling;
-    this.polling = this.poll().finally(() => {
-      this.polling = undefined;
-    });
-    return this.polling;
-  }
-
-  private schedule(): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.refresh()
-        .catch((err: Error) => this.components.log?.("chain poll failed; retrying", { error: err.message }))
-        .finally(() => this.schedule());
-    }, this.pollIntervalMs);
-  }
-
-  private async loadAll(blockTag: number): Promise<void> {
+  async load(blockTag: number): Promise<void> {
     const total = Number(await this.registry.memberCount({ blockTag }));
     for (let offset = 0; offset < total; offset += this.pageSize) {
       const page = await this.registry.listMembers(offset, this.pageSize, { blockTag });
@@ -123,14 +82,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
     }
   }
 
-  private async poll(): Promise<void> {
-    const head = await this.components.provider.getBlockNumber();
-    if (head <= this.lastBlock) return;
-    const logs = await this.components.provider.getLogs({
-      address: this.init.registryAddress,
-      fromBlock: this.lastBlock + 1,
-      toBlock: head,
-    });
+  async apply(logs: Log[], head: number): Promise<void> {
     const changed = new Set<string>();
     for (const log of logs) {
       const parsed = this.iface.parseLog(log);
@@ -140,7 +92,6 @@ export class Membership extends EventEmitter<MembershipEvents> {
       const raw = await this.registry.getMember(orgIdToBytes32(orgId), { blockTag: head });
       this.put(decodeMember(raw));
     }
-    this.lastBlock = head;
   }
 
   private put(member: Member): void {

@@ -18,6 +18,7 @@ export const CONSORTIUM_REGISTRY_ABI = [
   "function proposeMemberStatus(uint8 kind, bytes32 orgId) returns (uint256)",
   "function proposeAdminChange(uint8 kind, address account) returns (uint256)",
   "function proposeThreshold(uint256 newThreshold) returns (uint256)",
+  "function proposeCall(address target, bytes callData) returns (uint256)",
   "function approve(uint256 proposalId)",
   "function execute(uint256 proposalId)",
   "function rotateKeys(bytes32 signingKey, bytes32 encryptionKey)",
@@ -60,6 +61,7 @@ export enum ProposalKind {
   AddAdmin = 4,
   RemoveAdmin = 5,
   ChangeThreshold = 6,
+  Call = 7,
 }
 
 export const MEMBER_STATUSES = ["none", "active", "suspended", "removed"] as const;
@@ -99,6 +101,7 @@ type View<T> = (overrides?: { blockTag?: number }) => Promise<T>;
 export interface RegistryMethods {
   proposeAdmitMember(admission: RawAdmission): Tx;
   proposeMemberStatus(kind: ProposalKind, orgId: string): Tx;
+  proposeCall(target: string, callData: string): Tx;
   approve(proposalId: bigint): Tx;
   execute(proposalId: bigint): Tx;
   rotateKeys(signingKey: string, encryptionKey: string): Tx;

@@ -1,6 +1,6 @@
 /**
  * cli/ is the operator's face: `cti init`, `cti start`, and commands that talk to a running
- * node's local HTTP API (publish, lookup, status). Errors are printed as one clear line and a
+ * node's local HTTP API (publish, lookup, status, groups). Errors are printed as one clear line and a
  * non-zero exit code, never as a stack trace.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { startApiServer } from "../api/server.js";
 import { ConfigError, parseConfig, readDeployment, readJsonFile, type NodeConfigInput } from "../config/config.js";
 import { IdentityError, NodeIdentity, PUBLIC_IDENTITY_FILE } from "../identity/identity.js";
+import { EXPORT_AUDIENCES } from "../privacy/audience.js";
 import { INDICATOR_TYPES, TLP_LEVELS } from "../model/indicator.js";
 import { CtiNode } from "../node.js";
 
@@ -28,7 +29,7 @@ function collect(value: string, previous: string[] = []): string[] {
 async function api(base: string, path: string, init?: RequestInit): Promise<unknown> {
   let response: Response;
   try {
-    response = await fetch(new URL(path, base), { ...init, headers: { "content-type": "application/json" } });
+    response = await fetch(new URL(path, base), { ...init, headers: init?.body ? { "content-type": "application/json" } : {} });
   } catch {
     throw new ConfigError(`no node answers at ${base}; is "cti start" running, and is --api right?`);
   }
@@ -56,6 +57,7 @@ program
   .option("--deployment <file>", "deployment file written by the devnet script (RPC URL and registry address)")
   .option("--rpc-url <url>", "JSON-RPC URL of the consortium's ledger")
   .option("--registry <address>", "address of the ConsortiumRegistry contract")
+  .option("--groups <address>", "address of the SharingGroups contract")
   .option("--chain-id <id>", "chain id of the ledger", integer)
   .option("--listen <multiaddr>", "libp2p listen address (repeatable)", collect)
   .option("--api-port <port>", "port of the local HTTP API", integer, 8700)
@@ -71,6 +73,7 @@ program
         rpcUrl: options.rpcUrl ?? deployment?.rpcUrl,
         chainId: options.chainId ?? deployment?.chainId,
         registryAddress: options.registry ?? deployment?.registryAddress,
+        groupsAddress: options.groups ?? deployment?.groupsAddress,
       },
       api: { host: "127.0.0.1", port: options.apiPort },
     };
@@ -130,6 +133,9 @@ program
   .option("--malware <family>", "malware family (repeatable)", collect)
   .option("--attack <technique>", "MITRE ATT&CK technique id (repeatable)", collect)
   .option("--tag <tag>", "free tag (repeatable)", collect)
+  .option("--description <text>", "analyst text (personal data is scrubbed before it leaves)")
+  .option("-g, --group <id>", "sharing group id (required for AMBER and AMBER+STRICT unless a default group is configured)", integer)
+  .option("--blind", "share a keyed hash of the value instead of the value (needs a group)")
   .option("-f, --file <json>", "a JSON file: a list of indicators, or {\"indicators\": [...]}")
   .action(async (options) => {
     let indicators: unknown[];
@@ -146,6 +152,9 @@ program
           confidence: options.confidence,
           validUntil: options.validUntil,
           labels: { malwareFamilies: options.malware, attackTechniques: options.attack, tags: options.tag },
+          description: options.description,
+          group: options.group,
+          blind: options.blind,
         },
       ];
     }
@@ -158,8 +167,9 @@ program
   .argument("<value>", "the value (IP, domain, URL, e-mail, hash, CIDR)")
   .option("--api <url>", "the node's HTTP API", DEFAULT_API)
   .option("-t, --type <type>", "only this indicator type")
+  .option("--audience <audience>", `show what this audience may see (${EXPORT_AUDIENCES.join(", ")})`, "internal")
   .action(async (value: string, options) => {
-    const query = new URLSearchParams({ value, ...(options.type ? { type: options.type } : {}) });
+    const query = new URLSearchParams({ value, audience: options.audience, ...(options.type ? { type: options.type } : {}) });
     print(await api(options.api, `/indicators/lookup?${query}`));
   });
 
@@ -170,6 +180,43 @@ program
   .action(async (options) => {
     print(await api(options.api, "/status"));
   });
+
+const groups = program.command("groups").description("sharing groups: the audiences of TLP:AMBER and AMBER+STRICT");
+
+groups
+  .command("list")
+  .description("every sharing group on chain, with its owner and members")
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .action(async (options) => print(await api(options.api, "/groups")));
+
+groups
+  .command("create")
+  .description("create a group owned by your org (a transaction from your node's wallet)")
+  .argument("<name>", "group name, 1-64 bytes")
+  .option("-m, --member <org>", "org to add besides yours (repeatable)", collect)
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .action(async (name: string, options) =>
+    print(await api(options.api, "/groups", { method: "POST", body: JSON.stringify({ name, members: options.member ?? [] }) })),
+  );
+
+for (const [change, description] of [
+  ["add", "add an active member org to a group your org owns"],
+  ["remove", "remove an org from a group your org owns; it cannot read batches sealed after this"],
+] as const) {
+  groups
+    .command(change)
+    .description(description)
+    .argument("<group>", "group id", integer)
+    .argument("<org>", "org id")
+    .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+    .action(async (group: number, org: string, options) =>
+      print(
+        change === "add"
+          ? await api(options.api, `/groups/${group}/members`, { method: "POST", body: JSON.stringify({ org }) })
+          : await api(options.api, `/groups/${group}/members/${encodeURIComponent(org)}`, { method: "DELETE" }),
+      ),
+    );
+}
 
 try {
   await program.parseAsync(process.argv);

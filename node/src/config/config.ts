@@ -5,6 +5,33 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { DEFAULT_BATCH_LIMITS } from "../gossip/validation.js";
+import { DEFAULT_SCRUB_POLICY } from "../privacy/scrubber.js";
+
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
+const cidr = z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, "must be a CIDR such as 192.0.2.0/24 or 2001:db8::/32");
+const domain = z.string().regex(/^\.?[a-z0-9.-]+$/, "must be a lowercase domain, with a leading dot to include subdomains");
+
+/** What the node removes before anything leaves it; see privacy/scrubber.ts and docs/privacy.md. */
+const ScrubPolicySchema = z.object({
+  dropNonRoutable: z.boolean().default(DEFAULT_SCRUB_POLICY.dropNonRoutable),
+  internalCidrs: z.array(cidr).default(DEFAULT_SCRUB_POLICY.internalCidrs),
+  internalDomains: z.array(domain).default(DEFAULT_SCRUB_POLICY.internalDomains),
+  allowlistValues: z.array(z.string().min(1)).default(DEFAULT_SCRUB_POLICY.allowlistValues),
+  allowlistDomains: z.array(domain).default(DEFAULT_SCRUB_POLICY.allowlistDomains),
+  redactFreeText: z.boolean().default(DEFAULT_SCRUB_POLICY.redactFreeText),
+  internalHostPatterns: z
+    .array(
+      z.string().refine((p) => {
+        try {
+          new RegExp(p);
+          return true;
+        } catch {
+          return false;
+        }
+      }, "must be a valid regular expression"),
+    )
+    .default(DEFAULT_SCRUB_POLICY.internalHostPatterns),
+});
 
 const multiaddrString = z.string().regex(/^\/(ip4|ip6|dns|dns4|dns6)\//, "must be a multiaddr such as /ip4/127.0.0.1/tcp/4001");
 
@@ -16,10 +43,14 @@ export const NodeConfigSchema = z.object({
   announce: z.array(multiaddrString).optional(),
   /** Fallback peers when the chain gives none; they must still be active members. */
   bootstrap: z.array(z.string()).default([]),
+  /** Dial every active member at its chain addresses; false for static peering (bootstrap only). */
+  dialMembers: z.boolean().default(true),
   chain: z.object({
     rpcUrl: z.url(),
     chainId: z.number().int().positive().optional(),
-    registryAddress: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address"),
+    registryAddress: address,
+    /** The SharingGroups contract; without it the node can share with the whole consortium only. */
+    groupsAddress: address.optional(),
     pollIntervalMs: z.number().int().min(50).default(1000),
   }),
   api: z
@@ -42,8 +73,16 @@ export const NodeConfigSchema = z.object({
       maxBytes: z.number().int().positive().default(DEFAULT_BATCH_LIMITS.maxBytes),
       maxIndicators: z.number().int().positive().default(DEFAULT_BATCH_LIMITS.maxIndicators),
       maxClockSkewMs: z.number().int().min(0).default(DEFAULT_BATCH_LIMITS.maxClockSkewMs),
+      maxRecipients: z.number().int().positive().default(DEFAULT_BATCH_LIMITS.maxRecipients),
     })
     .default(DEFAULT_BATCH_LIMITS),
+  privacy: z
+    .object({
+      scrub: ScrubPolicySchema.default(DEFAULT_SCRUB_POLICY),
+      /** Group used for TLP:AMBER and AMBER+STRICT indicators published without one. */
+      defaultGroup: z.number().int().positive().optional(),
+    })
+    .default({ scrub: DEFAULT_SCRUB_POLICY }),
 });
 
 export type NodeConfigInput = z.input<typeof NodeConfigSchema>;
@@ -66,7 +105,8 @@ export function parseConfig(input: unknown, source: string): NodeConfig {
 export const DeploymentSchema = z.object({
   rpcUrl: z.url(),
   chainId: z.number().int().positive(),
-  registryAddress: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+  registryAddress: address,
+  groupsAddress: address,
   deployedAtBlock: z.number().int().min(0),
 });
 export type Deployment = z.infer<typeof DeploymentSchema>;

@@ -1,8 +1,9 @@
 import type { Indicator } from "../model/indicator.js";
-import { indicatorId } from "../model/indicator-id.js";
+import { idOf } from "../model/indicator-id.js";
 import type { IndicatorStore } from "../store/indicator-store.js";
 import { signBatch } from "../wire/batch.js";
 import { encodeBatch } from "../wire/codec.js";
+import type { SealRecipient } from "../wire/sealed.js";
 import type { BatchLimits } from "./validation.js";
 
 export interface BatchPublisherInit {
@@ -17,6 +18,13 @@ export interface BatchPublisherComponents {
   orgId: string;
   signingSecretKey: Uint8Array;
   store: IndicatorStore;
+  /**
+   * Who a batch for `group` is sealed for, from the chain as of now: the group's active members
+   * and this org. Throws when the group is unknown or has nobody to read it.
+   */
+  recipients(group: number): SealRecipient[];
+  /** This org's blinding key for `group`, shipped inside the group's sealed batches. */
+  blindingKey(group: number): Uint8Array;
   /** Sends a stored batch to peers; returns the number of peers reached. */
   gossip(bytes: Uint8Array): Promise<number>;
   now(): number;
@@ -28,6 +36,10 @@ export interface PublishReceipt {
   id: string;
   sequence: number;
   index: number;
+  /** Sharing group the batch was sealed for; 0 for an open batch. */
+  group: number;
+  /** Orgs that can read the batch: every active member for an open batch, the sealed-for orgs otherwise. */
+  readableBy: string[] | "all-members";
   /** Peers the batch was sent to directly (0 if none was online; catch-up sync serves them later). */
   recipients: number;
 }
@@ -66,7 +78,7 @@ export class BatchPublisher {
     if (local.length > 0) {
       const stored = this.components.store.storeLocal(local, this.components.now());
       for (const indicator of local) {
-        receipts.push(stored.then(() => ({ id: indicatorId(indicator.type, indicator.value), sequence: 0, index: 0, recipients: 0 })));
+        receipts.push(stored.then(() => ({ id: idOf(indicator), sequence: 0, index: 0, group: indicator.group, readableBy: [], recipients: 0 })));
       }
     }
     for (const indicator of shared) {
@@ -108,14 +120,18 @@ export class BatchPublisher {
     }
   }
 
-  /** Up to maxBatchSize waiting indicators, without two of the same id (a batch may not repeat one). */
+  /**
+   * Up to maxBatchSize waiting indicators of one audience (the group of the oldest waiting one),
+   * without two of the same id (a batch may not repeat one).
+   */
   private takeChunk(): Pending[] {
     const chunk: Pending[] = [];
     const rest: Pending[] = [];
     const ids = new Set<string>();
+    const group = this.pending[0]?.indicator.group;
     for (const p of this.pending) {
-      const id = indicatorId(p.indicator.type, p.indicator.value);
-      if (chunk.length < this.init.maxBatchSize && !ids.has(id)) {
+      const id = idOf(p.indicator);
+      if (chunk.length < this.init.maxBatchSize && p.indicator.group === group && !ids.has(id)) {
         ids.add(id);
         chunk.push(p);
       } else {
@@ -128,10 +144,22 @@ export class BatchPublisher {
 
   private async publishChunk(chunk: Pending[]): Promise<void> {
     const { store, orgId, now } = this.components;
+    const group = chunk[0]!.indicator.group;
+    // Recipients are read at signing time: an org removed from the group a moment ago is not among them.
+    const sealedFor = group > 0 ? this.components.recipients(group) : [];
+    const indicators = chunk.map((p) => p.indicator);
     const sequence = await store.nextSequence(orgId);
-    const batch = signBatch(
-      { producer: orgId, sequence, createdAt: now(), indicators: chunk.map((p) => p.indicator) },
+    const { batch, content } = signBatch(
+      {
+        producer: orgId,
+        sequence,
+        createdAt: now(),
+        group,
+        indicators,
+        blindingKey: indicators.some((i) => i.blinded) ? this.components.blindingKey(group) : undefined,
+      },
       this.components.signingSecretKey,
+      sealedFor,
     );
     const bytes = encodeBatch(batch);
     if (bytes.length > this.init.limits.maxBytes && chunk.length > 1) {
@@ -140,7 +168,7 @@ export class BatchPublisher {
       this.pending = [...chunk.slice(half), ...this.pending];
       return this.publishChunk(chunk.slice(0, half));
     }
-    await store.ingestBatch(batch, bytes, chunk.map((_, i) => i), now());
+    await store.ingestBatch(batch, bytes, content, chunk.map((_, i) => i), now());
     let recipients = 0;
     try {
       recipients = await this.components.gossip(bytes);
@@ -148,8 +176,7 @@ export class BatchPublisher {
       // Stored is published: peers that missed it fetch it later. Not an error for the caller.
       this.components.log?.("batch stored but not gossiped", { sequence, error: (err as Error).message });
     }
-    chunk.forEach((p, index) =>
-      p.resolve({ id: indicatorId(p.indicator.type, p.indicator.value), sequence, index, recipients }),
-    );
+    const readableBy = group > 0 ? sealedFor.map((r) => r.org).sort() : ("all-members" as const);
+    chunk.forEach((p, index) => p.resolve({ id: idOf(p.indicator), sequence, index, group, readableBy, recipients }));
   }
 }

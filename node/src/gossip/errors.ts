@@ -34,6 +34,10 @@ export enum IndicatorBatchErrorCode {
   DUPLICATE_INDICATOR = "INDICATOR_BATCH_ERROR_DUPLICATE_INDICATOR",
   TLP_RED = "INDICATOR_BATCH_ERROR_TLP_RED",
   ALL_EXPIRED = "INDICATOR_BATCH_ERROR_ALL_EXPIRED",
+  NOT_SEALED = "INDICATOR_BATCH_ERROR_NOT_SEALED",
+  BAD_SEALED = "INDICATOR_BATCH_ERROR_BAD_SEALED",
+  GROUP_MISMATCH = "INDICATOR_BATCH_ERROR_GROUP_MISMATCH",
+  UNDECRYPTABLE = "INDICATOR_BATCH_ERROR_UNDECRYPTABLE",
 }
 
 /** What each code does to the message; one table so the rule is visible in one place. */
@@ -61,6 +65,13 @@ export const ACTION_OF: Record<IndicatorBatchErrorCode, GossipAction.REJECT | Go
   [IndicatorBatchErrorCode.DUPLICATE_INDICATOR]: GossipAction.REJECT,
   [IndicatorBatchErrorCode.TLP_RED]: GossipAction.REJECT,
   [IndicatorBatchErrorCode.ALL_EXPIRED]: GossipAction.IGNORE,
+  // A group batch in the clear would leak it to every relay: never forward one.
+  [IndicatorBatchErrorCode.NOT_SEALED]: GossipAction.REJECT,
+  [IndicatorBatchErrorCode.BAD_SEALED]: GossipAction.REJECT,
+  [IndicatorBatchErrorCode.GROUP_MISMATCH]: GossipAction.REJECT,
+  // Relays cannot look inside a sealed batch, so a recipient that finds it broken must not
+  // penalise the peer that forwarded it; the producer's signature names who is at fault.
+  [IndicatorBatchErrorCode.UNDECRYPTABLE]: GossipAction.IGNORE,
 };
 
 export class IndicatorBatchError extends Error {
@@ -70,8 +81,10 @@ export class IndicatorBatchError extends Error {
   constructor(
     readonly code: IndicatorBatchErrorCode,
     message: string,
+    /** Overrides the code's usual action, for faults found inside a sealed batch. */
+    action?: GossipAction.REJECT | GossipAction.IGNORE,
   ) {
     super(`${code}: ${message}`);
-    this.action = ACTION_OF[code];
+    this.action = action ?? ACTION_OF[code];
   }
 }

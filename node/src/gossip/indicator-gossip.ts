@@ -4,18 +4,27 @@ import type { PeerId } from "@libp2p/interface";
 import type { IndicatorStore } from "../store/indicator-store.js";
 import { GossipAction, IndicatorBatchError, type IndicatorBatchErrorCode } from "./errors.js";
 import { INDICATOR_TOPIC } from "./topics.js";
+import type { SealReader } from "../wire/sealed.js";
 import { validateIndicatorBatch, type BatchLimits, type ProducerView, type ValidatedBatch } from "./validation.js";
 
 export interface IndicatorGossipComponents {
   pubsub: GossipSub;
   store: IndicatorStore;
   producer(orgId: string): ProducerView | undefined;
+  /** This node's org and X25519 key, to open the sealed batches it is entitled to. */
+  reader: SealReader;
+  /** Whether an org is an active member of a sharing group, per this node's chain view. */
+  entitled(group: number, org: string): boolean | Promise<boolean>;
   now(): number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface GossipStats {
   accepted: number;
+  /** Of the accepted, sealed batches this node read. */
+  opened: number;
+  /** Of the accepted, sealed batches this node only relays and keeps as ciphertext, by reason. */
+  relayedOnly: { NOT_A_RECIPIENT: number; NOT_ENTITLED: number };
   ignored: Partial<Record<IndicatorBatchErrorCode, number>>;
   rejected: Partial<Record<IndicatorBatchErrorCode, number>>;
 }
@@ -37,7 +46,7 @@ const RESULT_OF: Record<GossipAction, TopicValidatorResult> = {
  * to gossipsub's ACCEPT / REJECT / IGNORE. REJECT lowers the sending peer's gossipsub score.
  */
 export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
-  readonly stats: GossipStats = { accepted: 0, ignored: {}, rejected: {} };
+  readonly stats: GossipStats = { accepted: 0, opened: 0, relayedOnly: { NOT_A_RECIPIENT: 0, NOT_ENTITLED: 0 }, ignored: {}, rejected: {} };
   private running = false;
 
   constructor(
@@ -79,9 +88,13 @@ export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
         limits: this.limits,
         producer: this.components.producer,
         knownRoot: (producer, sequence) => store.batchRoots.get(producer, sequence),
+        reader: this.components.reader,
+        entitled: this.components.entitled,
       });
-      await store.ingestBatch(validated.batch, data, validated.liveIndexes, this.components.now());
+      await store.ingestBatch(validated.batch, data, validated.content, validated.liveIndexes, this.components.now());
       this.stats.accepted++;
+      if (validated.relayOnly) this.stats.relayedOnly[validated.relayOnly]++;
+      else if (validated.batch.sealed) this.stats.opened++;
       this.emit("batch", validated, peer);
       return RESULT_OF[GossipAction.ACCEPT];
     } catch (err) {

@@ -7,6 +7,11 @@ import type { Membership } from "../chain/membership.js";
 export interface PeerManagerInit {
   /** Multiaddrs to dial when the chain gives none (fallback); the gater still applies. */
   bootstrap: string[];
+  /**
+   * Whether to dial every active member at its chain addresses (the default). Off, the node
+   * dials its bootstrap peers only and accepts members that dial it: static peering.
+   */
+  dialMembers?: boolean;
   /** How often to retry members we are not connected to. */
   reconcileIntervalMs?: number;
   dialTimeoutMs?: number;
@@ -79,7 +84,7 @@ export class PeerManager {
 
   private async dialMember(member: Member): Promise<void> {
     const { libp2p } = this.components;
-    if (!this.running || !member.peerId || member.peerId === libp2p.peerId.toString()) return;
+    if (!this.running || this.init.dialMembers === false || !member.peerId || member.peerId === libp2p.peerId.toString()) return;
     if (libp2p.getConnections(peerIdFromString(member.peerId)).length > 0) return;
     for (const address of member.multiaddrs) {
       let ma: Multiaddr;

@@ -1,23 +1,36 @@
 import { InvalidIndicatorError } from "../model/errors.js";
-import { indicatorId } from "../model/indicator-id.js";
+import { idOf } from "../model/indicator-id.js";
 import { checkIndicator, isCanonical } from "../model/validate.js";
-import { WIRE_VERSION, leafHashes, rootMatches, signatureValid, type IndicatorBatch } from "../wire/batch.js";
+import { isOrgId } from "../model/indicator.js";
+import {
+  WIRE_VERSION,
+  openBatch,
+  openContent,
+  rootMatches,
+  signatureValid,
+  type BatchContent,
+  type IndicatorBatch,
+} from "../wire/batch.js";
 import { bytesEqual } from "../wire/bytes.js";
-import { decodeBatch } from "../wire/codec.js";
+import { WireDecodeError, decodeBatch } from "../wire/codec.js";
+import { EPHEMERAL_KEY_LENGTH, NONCE_LENGTH, SALT_LENGTH, SealedOpenError, WRAPPED_KEY_LENGTH, type SealReader } from "../wire/sealed.js";
 import { SIGNATURE_LENGTH, SIGNING_KEY_LENGTH } from "../wire/signature.js";
-import { IndicatorBatchError, IndicatorBatchErrorCode as Code } from "./errors.js";
+import { GossipAction, IndicatorBatchError, IndicatorBatchErrorCode as Code } from "./errors.js";
 
 export interface BatchLimits {
   maxBytes: number;
   maxIndicators: number;
   /** How far in the future a batch's or indicator's creation time may be. */
   maxClockSkewMs: number;
+  /** Most key wraps a sealed batch may carry (the contract caps a group at 256 orgs, plus the producer). */
+  maxRecipients: number;
 }
 
 export const DEFAULT_BATCH_LIMITS: BatchLimits = {
   maxBytes: 1024 * 1024,
   maxIndicators: 1000,
   maxClockSkewMs: 60_000,
+  maxRecipients: 257,
 };
 
 /** What the pipeline needs to know about a producer, from the chain. */
@@ -33,17 +46,40 @@ export interface BatchValidationContext {
   producer(orgId: string): ProducerView | undefined;
   /** Merkle root of the batch already stored under (producer, sequence), if any. */
   knownRoot(producer: string, sequence: number): Promise<Uint8Array | undefined>;
+  /** This node, to open sealed batches with; without it every sealed batch is only relayed. */
+  reader?: SealReader;
+  /**
+   * Whether `org` is, per this node's chain view, an active member of `group`. A node opens and
+   * stores a sealed batch only when it is entitled to, even if the producer wrapped a key for it.
+   */
+  entitled?(group: number, org: string): boolean | Promise<boolean>;
 }
+
+/** Why a sealed batch that passed validation is relayed and kept as ciphertext only. */
+export type RelayOnlyReason = "NOT_A_RECIPIENT" | "NOT_ENTITLED";
 
 export interface ValidatedBatch {
   batch: IndicatorBatch;
   bytes: Uint8Array;
+  /** What the batch says, when this node may read it; undefined for a sealed batch it only relays. */
+  content: BatchContent | undefined;
+  relayOnly: RelayOnlyReason | undefined;
   /** Indexes of the indicators still valid now; expired ones are kept in the batch but not merged. */
   liveIndexes: number[];
 }
 
 function fail(code: Code, message: string): never {
   throw new IndicatorBatchError(code, message);
+}
+
+/** Runs checks of a sealed batch's content: a fault there is the producer's, not the relay's. */
+function insideSealed<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof IndicatorBatchError) throw new IndicatorBatchError(err.code, `inside a sealed batch: ${err.message}`, GossipAction.IGNORE);
+    throw err;
+  }
 }
 
 // Each check is pure: it looks at the batch (and the context) and throws or returns.
@@ -69,9 +105,30 @@ export function checkStructure(batch: IndicatorBatch, limits: BatchLimits): void
   if (batch.merkleRoot.length !== 32) fail(Code.MALFORMED, "Merkle root must be 32 bytes");
   if (!Number.isSafeInteger(batch.sequence) || batch.sequence < 1) fail(Code.MALFORMED, "sequence must be a positive integer");
   if (!Number.isSafeInteger(batch.createdAt)) fail(Code.MALFORMED, "createdAt must be Unix milliseconds");
-  const count = batch.indicators.length;
+  if (!Number.isSafeInteger(batch.group) || batch.group < 0) fail(Code.MALFORMED, "group must be a sharing group id");
+  const count = batch.indicatorCount;
   if (count === 0 || count > limits.maxIndicators) {
     fail(Code.BAD_INDICATOR_COUNT, `${count} indicators; a batch holds 1 to ${limits.maxIndicators}`);
+  }
+  if (batch.sealed) checkSealedStructure(batch, limits);
+  else if (batch.group !== 0) fail(Code.NOT_SEALED, `a batch for group ${batch.group} travels sealed only`);
+  else if (batch.indicators.length !== count) fail(Code.BAD_INDICATOR_COUNT, `states ${count} indicators but holds ${batch.indicators.length}`);
+}
+
+export function checkSealedStructure(batch: IndicatorBatch, limits: BatchLimits): void {
+  const sealed = batch.sealed!;
+  if (batch.group === 0) fail(Code.BAD_SEALED, "a sealed batch names its group");
+  if (batch.indicators.length > 0) fail(Code.NOT_SEALED, "a sealed batch carries no indicators in the clear");
+  if (sealed.ephemeralKey.length !== EPHEMERAL_KEY_LENGTH) fail(Code.BAD_SEALED, "ephemeral key must be 32 bytes");
+  if (sealed.nonce.length !== NONCE_LENGTH) fail(Code.BAD_SEALED, "nonce must be 12 bytes");
+  if (sealed.ciphertext.length === 0) fail(Code.BAD_SEALED, "empty ciphertext");
+  const count = sealed.recipients.length;
+  if (count === 0 || count > limits.maxRecipients) fail(Code.BAD_SEALED, `${count} recipients; a sealed batch has 1 to ${limits.maxRecipients}`);
+  const orgs = new Set<string>();
+  for (const wrap of sealed.recipients) {
+    if (!isOrgId(wrap.org) || orgs.has(wrap.org)) fail(Code.BAD_SEALED, `recipient "${wrap.org}" is not an org id or appears twice`);
+    if (wrap.wrappedKey.length !== WRAPPED_KEY_LENGTH) fail(Code.BAD_SEALED, `key wrapped for ${wrap.org} must be ${WRAPPED_KEY_LENGTH} bytes`);
+    orgs.add(wrap.org);
   }
 }
 
@@ -96,12 +153,18 @@ export function checkReplay(batch: IndicatorBatch, knownRoot: Uint8Array | undef
   // Checked again after the signature: only a validly signed second batch proves equivocation.
 }
 
-export function checkIndicators(batch: IndicatorBatch): void {
+export function checkIndicators(batch: IndicatorBatch, content: BatchContent): void {
   const seen = new Set<string>();
-  batch.indicators.forEach((indicator, index) => {
+  if (batch.sealed && content.salts.some((salt) => salt.length !== SALT_LENGTH)) fail(Code.MALFORMED, "leaf salts must be 16 bytes");
+  if (content.blindingKey && content.blindingKey.length !== 32) fail(Code.MALFORMED, "a blinding key is 32 bytes");
+  content.indicators.forEach((indicator, index) => {
     if (indicator.producer !== batch.producer) {
       fail(Code.PRODUCER_MISMATCH, `indicator ${index} names producer "${indicator.producer}" in a batch of "${batch.producer}"`);
     }
+    if (indicator.group !== batch.group) {
+      fail(Code.GROUP_MISMATCH, `indicator ${index} is for group ${indicator.group} in a batch for group ${batch.group}`);
+    }
+    if (indicator.blinded && !content.blindingKey) fail(Code.MALFORMED, `indicator ${index} is blinded but the batch carries no blinding key`);
     if (indicator.tlp === "RED") fail(Code.TLP_RED, `indicator ${index} is TLP:RED, which never leaves its node`);
     try {
       checkIndicator(indicator);
@@ -110,21 +173,48 @@ export function checkIndicators(batch: IndicatorBatch): void {
       throw err;
     }
     if (!isCanonical(indicator)) fail(Code.NOT_NORMALIZED, `indicator ${index} is not in canonical form`);
-    const id = indicatorId(indicator.type, indicator.value);
+    const id = idOf(indicator);
     if (seen.has(id)) fail(Code.DUPLICATE_INDICATOR, `indicator ${index} repeats ${indicator.type} ${indicator.value}`);
     seen.add(id);
   });
 }
 
-export function liveIndexes(batch: IndicatorBatch, now: number): number[] {
-  const live = batch.indicators.flatMap((indicator, index) => (indicator.validUntil > now ? [index] : []));
+export function liveIndexes(content: BatchContent, now: number): number[] {
+  const live = content.indicators.flatMap((indicator, index) => (indicator.validUntil > now ? [index] : []));
   if (live.length === 0) fail(Code.ALL_EXPIRED, "every indicator of the batch has expired");
   return live;
 }
 
 /**
+ * Decrypts a sealed batch for this node, if it is a recipient and entitled to read it. Returns
+ * undefined (relay only) otherwise. Faults found inside are the producer's: IGNORE.
+ */
+async function readSealed(batch: IndicatorBatch, ctx: BatchValidationContext): Promise<BatchContent | RelayOnlyReason> {
+  const reader = ctx.reader;
+  if (!reader || !batch.sealed!.recipients.some((r) => r.org === reader.org)) return "NOT_A_RECIPIENT";
+  if (!(await ctx.entitled?.(batch.group, reader.org))) return "NOT_ENTITLED";
+  let content: BatchContent;
+  try {
+    content = openBatch(batch, reader);
+  } catch (err) {
+    if (err instanceof SealedOpenError || err instanceof WireDecodeError) fail(Code.UNDECRYPTABLE, err.message);
+    throw err;
+  }
+  return insideSealed(() => {
+    checkNotFromFuture({ ...batch, indicators: content.indicators }, ctx.now, ctx.limits);
+    if (!rootMatches(batch, content)) fail(Code.BAD_MERKLE_ROOT, "decrypted indicators do not hash to the signed root");
+    checkIndicators(batch, content);
+    return content;
+  });
+}
+
+/**
  * The validation pipeline for a received indicator batch. Returns the validated batch or throws
  * an IndicatorBatchError whose `action` says what gossipsub must do with the message.
+ *
+ * An open batch is checked in full by everyone. A sealed batch is checked by every relay up to
+ * its signature, which covers the ciphertext, so relays forward only what its producer sent;
+ * its recipients then decrypt it and check the content against the signed Merkle root.
  */
 export async function validateIndicatorBatch(bytes: Uint8Array, ctx: BatchValidationContext): Promise<ValidatedBatch> {
   checkSize(bytes, ctx.limits);
@@ -134,9 +224,15 @@ export async function validateIndicatorBatch(bytes: Uint8Array, ctx: BatchValida
   checkNotFromFuture(batch, ctx.now, ctx.limits);
   const knownRoot = await ctx.knownRoot(batch.producer, batch.sequence);
   checkReplay(batch, knownRoot);
-  if (!rootMatches(batch, leafHashes(batch.indicators))) fail(Code.BAD_MERKLE_ROOT, "indicators do not hash to the signed root");
+  if (!batch.sealed && !rootMatches(batch, openContent(batch))) fail(Code.BAD_MERKLE_ROOT, "indicators do not hash to the signed root");
   if (!signatureValid(batch)) fail(Code.BAD_SIGNATURE, `signature does not verify under ${batch.producer}'s key`);
   if (knownRoot) fail(Code.EQUIVOCATION, `${batch.producer} signed two different batches #${batch.sequence}`);
-  checkIndicators(batch);
-  return { batch, bytes, liveIndexes: liveIndexes(batch, ctx.now) };
+  if (!batch.sealed) {
+    const content = openContent(batch);
+    checkIndicators(batch, content);
+    return { batch, bytes, content, relayOnly: undefined, liveIndexes: liveIndexes(content, ctx.now) };
+  }
+  const read = await readSealed(batch, ctx);
+  if (typeof read === "string") return { batch, bytes, content: undefined, relayOnly: read, liveIndexes: [] };
+  return { batch, bytes, content: read, relayOnly: undefined, liveIndexes: insideSealed(() => liveIndexes(read, ctx.now)) };
 }

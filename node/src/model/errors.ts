@@ -7,7 +7,10 @@ export type IndicatorInvalidReason =
   | "BAD_VALIDITY"
   | "BAD_LABEL"
   | "BAD_PRODUCER"
-  | "BAD_TIME";
+  | "BAD_TIME"
+  | "BAD_DESCRIPTION"
+  | "BAD_GROUP"
+  | "GROUP_REQUIRED";
 
 export class InvalidIndicatorError extends Error {
   override readonly name = "InvalidIndicatorError";

@@ -31,8 +31,27 @@ export interface Indicator {
   validFrom: number;
   validUntil: number;
   labels: Labels;
+  /** Free text for analysts (context, how it was found); scrubbed of personal data before it leaves. */
+  description: string;
+  /**
+   * Sharing group (an id of the SharingGroups contract) the statement is restricted to; 0 for
+   * the whole consortium. Required for TLP:AMBER and TLP:AMBER+STRICT. A statement with a group
+   * travels only encrypted to that group's active members.
+   */
+  group: number;
+  /**
+   * When true, `value` is not the observable but HMAC-SHA-256 of it under the producer's
+   * blinding key for `group` (privacy/blinding.ts): recipients can test what they observe
+   * against it, but never learn a value they have not seen.
+   */
+  blinded: boolean;
   producer: string;
   createdAt: number;
+}
+
+/** TLP levels that may only be shared with a chosen sharing group. */
+export function tlpNeedsGroup(tlp: Tlp): boolean {
+  return tlp === "AMBER" || tlp === "AMBER+STRICT";
 }
 
 export function isIndicatorType(value: unknown): value is IndicatorType {

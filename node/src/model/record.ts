@@ -1,7 +1,11 @@
-import { mostRestrictiveTlp, type Indicator, type Tlp } from "./indicator.js";
-import { indicatorId } from "./indicator-id.js";
+import { mostRestrictiveTlp, type Indicator, type IndicatorType, type Labels, type Tlp } from "./indicator.js";
+import { idOf } from "./indicator-id.js";
 
-/** One producer's statement of an indicator, and where its signed proof lives. */
+/**
+ * One producer's statement of an indicator, in full, and where its signed proof lives. Every
+ * field a statement carries is kept per statement, so that a view for a narrower audience can be
+ * rebuilt from the statements that audience may see, and nothing else (privacy/audience.ts).
+ */
 export interface Attestation {
   producer: string;
   /** Sequence number of the producer's batch holding the statement; 0 for a local-only (RED) entry. */
@@ -9,26 +13,75 @@ export interface Attestation {
   /** Position of the indicator in that batch (for its Merkle proof). */
   index: number;
   tlp: Tlp;
+  /** Sharing group the statement was restricted to; 0 for the whole consortium. */
+  group: number;
   confidence: number;
   validFrom: number;
   validUntil: number;
+  labels: Labels;
+  description: string;
   createdAt: number;
 }
 
 /**
  * What a node knows about one observable, merged over every producer that vouched for it:
- * highest confidence, widest validity, union of labels, and the most restrictive TLP (a record
- * may only be shown where every statement it merges may be shown).
+ * highest confidence, widest validity, union of labels, and the most restrictive TLP. These
+ * summary fields are this org's own (internal) view; other audiences get summaries of the
+ * statements they may see only.
  */
-export interface IndicatorRecord extends Omit<Indicator, "producer" | "createdAt"> {
+export interface IndicatorRecord {
   id: string;
+  type: IndicatorType;
+  value: string;
+  blinded: boolean;
+  tlp: Tlp;
+  confidence: number;
+  validFrom: number;
+  validUntil: number;
+  labels: Labels;
   attestations: Attestation[];
   firstSeenAt: number;
   updatedAt: number;
 }
 
-function union(a: string[], b: string[]): string[] {
-  return [...new Set([...a, ...b])].sort();
+function union(lists: string[][]): string[] {
+  return [...new Set(lists.flat())].sort();
+}
+
+/** The summary fields of a record made of `attestations` (at least one). Pure. */
+export function summarize(attestations: Attestation[]): Pick<IndicatorRecord, "tlp" | "confidence" | "validFrom" | "validUntil" | "labels"> {
+  if (attestations.length === 0) throw new RangeError("a record summarizes at least one attestation");
+  return {
+    tlp: attestations.map((a) => a.tlp).reduce(mostRestrictiveTlp),
+    confidence: Math.max(...attestations.map((a) => a.confidence)),
+    validFrom: Math.min(...attestations.map((a) => a.validFrom)),
+    validUntil: Math.max(...attestations.map((a) => a.validUntil)),
+    labels: {
+      malwareFamilies: union(attestations.map((a) => a.labels.malwareFamilies)),
+      attackTechniques: union(attestations.map((a) => a.labels.attackTechniques)),
+      tags: union(attestations.map((a) => a.labels.tags)),
+    },
+  };
+}
+
+export function attestationOf(indicator: Indicator, place: { sequence: number; index: number }): Attestation {
+  return {
+    producer: indicator.producer,
+    sequence: place.sequence,
+    index: place.index,
+    tlp: indicator.tlp,
+    group: indicator.group,
+    confidence: indicator.confidence,
+    validFrom: indicator.validFrom,
+    validUntil: indicator.validUntil,
+    labels: {
+      malwareFamilies: [...indicator.labels.malwareFamilies],
+      attackTechniques: [...indicator.labels.attackTechniques],
+      tags: [...indicator.labels.tags],
+    },
+    description: indicator.description,
+    createdAt: indicator.createdAt,
+  };
 }
 
 /** Folds a newly received statement into the record (or starts one). Pure. */
@@ -38,52 +91,20 @@ export function mergeIndicator(
   place: { sequence: number; index: number },
   now: number,
 ): IndicatorRecord {
-  const attestation: Attestation = {
-    producer: indicator.producer,
-    sequence: place.sequence,
-    index: place.index,
-    tlp: indicator.tlp,
-    confidence: indicator.confidence,
-    validFrom: indicator.validFrom,
-    validUntil: indicator.validUntil,
-    createdAt: indicator.createdAt,
-  };
-  if (!existing) {
-    return {
-      id: indicatorId(indicator.type, indicator.value),
-      type: indicator.type,
-      value: indicator.value,
-      tlp: indicator.tlp,
-      confidence: indicator.confidence,
-      validFrom: indicator.validFrom,
-      validUntil: indicator.validUntil,
-      labels: {
-        malwareFamilies: [...indicator.labels.malwareFamilies],
-        attackTechniques: [...indicator.labels.attackTechniques],
-        tags: [...indicator.labels.tags],
-      },
-      attestations: [attestation],
-      firstSeenAt: now,
-      updatedAt: now,
-    };
-  }
+  const attestation = attestationOf(indicator, place);
   // A producer's newer statement replaces its older one; statements of others stay.
-  const others = existing.attestations.filter((a) => a.producer !== indicator.producer);
-  const previous = existing.attestations.find((a) => a.producer === indicator.producer);
+  const others = existing?.attestations.filter((a) => a.producer !== indicator.producer) ?? [];
+  const previous = existing?.attestations.find((a) => a.producer === indicator.producer);
   const latest = previous && previous.createdAt > attestation.createdAt ? previous : attestation;
   const attestations = [...others, latest].sort((a, b) => a.producer.localeCompare(b.producer));
   return {
-    ...existing,
-    tlp: attestations.map((a) => a.tlp).reduce(mostRestrictiveTlp),
-    confidence: Math.max(existing.confidence, indicator.confidence),
-    validFrom: Math.min(existing.validFrom, indicator.validFrom),
-    validUntil: Math.max(existing.validUntil, indicator.validUntil),
-    labels: {
-      malwareFamilies: union(existing.labels.malwareFamilies, indicator.labels.malwareFamilies),
-      attackTechniques: union(existing.labels.attackTechniques, indicator.labels.attackTechniques),
-      tags: union(existing.labels.tags, indicator.labels.tags),
-    },
+    id: existing?.id ?? idOf(indicator),
+    type: indicator.type,
+    value: indicator.value,
+    blinded: indicator.blinded,
+    ...summarize(attestations),
     attestations,
+    firstSeenAt: existing?.firstSeenAt ?? now,
     updatedAt: now,
   };
 }

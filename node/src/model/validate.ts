@@ -4,6 +4,7 @@ import {
   isIndicatorType,
   isOrgId,
   isTlp,
+  tlpNeedsGroup,
   type Indicator,
   type Labels,
 } from "./indicator.js";
@@ -18,9 +19,37 @@ export interface IndicatorInput {
   validFrom?: unknown;
   validUntil?: unknown;
   labels?: { malwareFamilies?: unknown; attackTechniques?: unknown; tags?: unknown };
+  description?: unknown;
+  /** Sharing group id; required for TLP:AMBER and TLP:AMBER+STRICT. */
+  group?: unknown;
 }
 
 export const LABEL_LIMITS = { perKind: 32, length: 64 } as const;
+export const MAX_DESCRIPTION_LENGTH = 1024;
+const BLINDED_VALUE = /^[0-9a-f]{64}$/;
+// Control characters other than tab and newline have no place in analyst text.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+
+/** Trimmed, NFC-normalized analyst text: the one form a signature may cover. */
+export function normalizeDescription(text: string): string {
+  return text.normalize("NFC").trim();
+}
+
+function parseDescription(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value !== "string") throw new InvalidIndicatorError("BAD_DESCRIPTION", "description must be a string", "description");
+  return normalizeDescription(value);
+}
+
+function parseGroup(value: unknown): number {
+  if (value === undefined || value === null || value === "") return 0;
+  const group = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof group !== "number" || !Number.isSafeInteger(group) || group < 0) {
+    throw new InvalidIndicatorError("BAD_GROUP", "group must be a sharing group id (a positive integer)", "group");
+  }
+  return group;
+}
 /** Longest validity a producer may claim; nothing in CTI stays true for longer. */
 export const MAX_VALIDITY_MS = 10 * 365 * 24 * 60 * 60 * 1000;
 const ATTACK_ID = /^T\d{4}(\.\d{3})?$/;
@@ -81,6 +110,9 @@ export function buildIndicator(input: IndicatorInput, context: { producer: strin
       attackTechniques: normalizeLabelList(input.labels?.attackTechniques, "attackTechniques"),
       tags: normalizeLabelList(input.labels?.tags, "tags"),
     },
+    description: parseDescription(input.description),
+    group: parseGroup(input.group),
+    blinded: false,
     producer: context.producer,
     createdAt: context.now,
   };
@@ -104,6 +136,24 @@ export function checkIndicator(indicator: Indicator): void {
   if (indicator.validUntil - indicator.validFrom > MAX_VALIDITY_MS) {
     throw new InvalidIndicatorError("BAD_VALIDITY", "validity may not exceed 10 years", "validUntil");
   }
+  if (typeof indicator.description !== "string" || indicator.description.length > MAX_DESCRIPTION_LENGTH) {
+    throw new InvalidIndicatorError("BAD_DESCRIPTION", `description may hold at most ${MAX_DESCRIPTION_LENGTH} characters`, "description");
+  }
+  if (CONTROL_CHARS.test(indicator.description)) {
+    throw new InvalidIndicatorError("BAD_DESCRIPTION", "description may not hold control characters", "description");
+  }
+  if (!Number.isSafeInteger(indicator.group) || indicator.group < 0) {
+    throw new InvalidIndicatorError("BAD_GROUP", "group must be a sharing group id", "group");
+  }
+  if (tlpNeedsGroup(indicator.tlp) && indicator.group === 0) {
+    throw new InvalidIndicatorError("GROUP_REQUIRED", `TLP:${indicator.tlp} is shared with a chosen sharing group only: give a group`, "group");
+  }
+  if (indicator.blinded && indicator.group === 0) {
+    throw new InvalidIndicatorError("GROUP_REQUIRED", "a blinded indicator is keyed for a sharing group: give a group", "group");
+  }
+  if (indicator.blinded && !BLINDED_VALUE.test(indicator.value)) {
+    throw new InvalidIndicatorError("BAD_VALUE", "a blinded value is 64 lowercase hex digits", "value");
+  }
   if (!isOrgId(indicator.producer)) throw new InvalidIndicatorError("BAD_PRODUCER", `"${indicator.producer}" is not an org id`, "producer");
   if (!Number.isSafeInteger(indicator.createdAt) || indicator.createdAt < 0) {
     throw new InvalidIndicatorError("BAD_TIME", "createdAt must be Unix milliseconds", "createdAt");
@@ -112,7 +162,8 @@ export function checkIndicator(indicator: Indicator): void {
 
 /** True when value and labels are exactly what normalization would produce. */
 export function isCanonical(indicator: Indicator): boolean {
-  if (!isNormalized(indicator.type, indicator.value)) return false;
+  if (!indicator.blinded && !isNormalized(indicator.type, indicator.value)) return false;
+  if (indicator.description !== normalizeDescription(indicator.description)) return false;
   for (const field of ["malwareFamilies", "attackTechniques", "tags"] as const) {
     const list = indicator.labels[field];
     try {

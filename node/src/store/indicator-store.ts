@@ -1,7 +1,8 @@
 import type { Indicator, IndicatorType } from "../model/indicator.js";
 import { mergeIndicator, type IndicatorRecord } from "../model/record.js";
-import { indicatorId } from "../model/indicator-id.js";
-import type { IndicatorBatch } from "../wire/batch.js";
+import { idOf } from "../model/indicator-id.js";
+import type { BatchContent, IndicatorBatch } from "../wire/batch.js";
+import { BlindingKeyRepository, type BlindingKeyEntry } from "./blinding-key-repository.js";
 import { BatchRepository } from "./batch-repository.js";
 import { BatchRootIndex } from "./batch-root-index.js";
 import { openDatabase, type Database, type WriteOp } from "./db.js";
@@ -33,6 +34,8 @@ export class IndicatorStore {
   readonly batches: BatchRepository;
   readonly batchRoots: BatchRootIndex;
   readonly producers: ProducerCounterRepository;
+  readonly blindingKeys: BlindingKeyRepository;
+  private keyRing: BlindingKeyEntry[] = [];
   private writeTail: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -43,10 +46,18 @@ export class IndicatorStore {
     this.batches = new BatchRepository(db);
     this.batchRoots = new BatchRootIndex(db);
     this.producers = new ProducerCounterRepository(db);
+    this.blindingKeys = new BlindingKeyRepository(db);
   }
 
   static async open(path: string): Promise<IndicatorStore> {
-    return new IndicatorStore(await openDatabase(path));
+    const store = new IndicatorStore(await openDatabase(path));
+    store.keyRing = await store.blindingKeys.all();
+    return store;
+  }
+
+  /** Every blinding key this node holds (its own and those of its groups' producers). */
+  blindingKeyRing(): readonly BlindingKeyEntry[] {
+    return this.keyRing;
   }
 
   async close(): Promise<void> {
@@ -68,7 +79,7 @@ export class IndicatorStore {
     entries: Array<{ indicator: Indicator; sequence: number; index: number }>,
     now: number,
   ): Promise<WriteOp[]> {
-    const ids = entries.map((e) => indicatorId(e.indicator.type, e.indicator.value));
+    const ids = entries.map((e) => idOf(e.indicator));
     const existing = await this.indicators.getMany(ids);
     const ops: WriteOp[] = [];
     entries.forEach((entry, i) => {
@@ -76,20 +87,25 @@ export class IndicatorStore {
       const record = mergeIndicator(before, entry.indicator, entry, now);
       ops.push(this.indicators.putOp(record));
       if (before) ops.push(this.byTime.delOp(before.updatedAt, before.id));
-      else ops.push(this.byValue.putOp(record.type, record.value, record.id));
+      else ops.push(this.byValue.putOp(record.type, record.value, record.blinded, record.id));
       ops.push(this.byTime.putOp(record.updatedAt, record.id));
     });
     return ops;
   }
 
   /**
-   * Stores a verified batch and merges the given indicators of it (those still valid).
-   * `bytes` is the batch as received, kept as proof material.
+   * Stores a verified batch and merges the given indicators of its content (those still valid).
+   * `bytes` is the batch as received, kept as proof material and for store-and-forward; a sealed
+   * batch this node may not read is kept that way only, with no content.
    */
-  ingestBatch(batch: IndicatorBatch, bytes: Uint8Array, liveIndexes: number[], now: number): Promise<void> {
+  ingestBatch(batch: IndicatorBatch, bytes: Uint8Array, content: BatchContent | undefined, liveIndexes: number[], now: number): Promise<void> {
     return this.exclusive(async () => {
-      const entries = liveIndexes.map((index) => ({ indicator: batch.indicators[index]!, sequence: batch.sequence, index }));
+      const entries = content
+        ? liveIndexes.map((index) => ({ indicator: content.indicators[index]!, sequence: batch.sequence, index }))
+        : [];
       const ops = await this.mergeOps(entries, now);
+      const blinding = content?.blindingKey ? { producer: batch.producer, group: batch.group, key: content.blindingKey } : undefined;
+      if (blinding) ops.push(this.blindingKeys.putOp(blinding));
       const counters = (await this.producers.get(batch.producer)) ?? {
         producer: batch.producer,
         batches: 0,
@@ -109,7 +125,13 @@ export class IndicatorStore {
         }),
       );
       await this.db.batch(ops as never);
+      if (blinding) this.remember(blinding);
     });
+  }
+
+  /** Keeps this node's own blinding key for a group (derived, so it needs no disk). */
+  remember(entry: BlindingKeyEntry): void {
+    this.keyRing = [...this.keyRing.filter((e) => e.producer !== entry.producer || e.group !== entry.group), entry];
   }
 
   /** Stores indicators that must never leave this node (TLP:RED): no batch, no signature. */
@@ -120,8 +142,8 @@ export class IndicatorStore {
     });
   }
 
-  async lookup(type: IndicatorType, value: string): Promise<IndicatorRecord | undefined> {
-    const id = await this.byValue.get(type, value);
+  async lookup(type: IndicatorType, value: string, blinded = false): Promise<IndicatorRecord | undefined> {
+    const id = await this.byValue.get(type, value, blinded);
     return id ? this.indicators.get(id) : undefined;
   }
 

@@ -6,7 +6,8 @@ const decoder = new TextDecoder();
 
 /**
  * type + normalized value -> indicator id. Keys sort by type then value, so later matchers can
- * scan ranges (all domains, all CIDRs) without reading the records.
+ * scan ranges (all domains, all CIDRs) without reading the records. Blinded values live under
+ * their own prefix: an HMAC must never be mistaken for a SHA-256 file hash.
  */
 export class ValueIndex {
   private readonly sublevel: Sublevel;
@@ -15,16 +16,16 @@ export class ValueIndex {
     this.sublevel = bucket(db, "by-value");
   }
 
-  static key(type: IndicatorType, value: string): string {
-    return `${type}\u0000${value}`;
+  static key(type: IndicatorType, value: string, blinded: boolean): string {
+    return `${blinded ? "blinded/" : ""}${type}\u0000${value}`;
   }
 
-  async get(type: IndicatorType, value: string): Promise<string | undefined> {
-    const bytes = await this.sublevel.get(ValueIndex.key(type, value));
+  async get(type: IndicatorType, value: string, blinded = false): Promise<string | undefined> {
+    const bytes = await this.sublevel.get(ValueIndex.key(type, value, blinded));
     return bytes ? decoder.decode(bytes) : undefined;
   }
 
-  putOp(type: IndicatorType, value: string, id: string): WriteOp {
-    return { type: "put", sublevel: this.sublevel, key: ValueIndex.key(type, value), value: encoder.encode(id) };
+  putOp(type: IndicatorType, value: string, blinded: boolean, id: string): WriteOp {
+    return { type: "put", sublevel: this.sublevel, key: ValueIndex.key(type, value, blinded), value: encoder.encode(id) };
   }
 }

@@ -1,47 +1,131 @@
+import { randomBytes } from "node:crypto";
 import type { Indicator } from "../model/indicator.js";
-import { bytesEqual } from "./bytes.js";
+import { bytesEqual, concatBytes } from "./bytes.js";
 import { encodeBatchSigningPayload, encodeIndicatorCanonical, type BatchHeader } from "./canonical.js";
+import { decodeSealedContent, encodeSealedContent } from "./codec.js";
 import { hashLeaf, merkleProof, merkleRootOfLeaves, type MerkleProof } from "./merkle.js";
+import { OPEN_BATCH_DIGEST, SALT_LENGTH, openSealed, seal, sealedDigest, type SealReader, type SealRecipient, type SealedPayload } from "./sealed.js";
 import { ed25519PublicKey, signEd25519, verifyEd25519 } from "./signature.js";
 
 export const WIRE_VERSION = 1;
 
-/** A producer's signed batch of indicators, as it travels and as it is kept. */
+/**
+ * A producer's signed batch of indicators, as it travels and as it is kept. An open batch
+ * (group 0) carries its indicators in the clear; a sealed batch (group > 0) carries them
+ * encrypted in `sealed`, readable by the orgs it is wrapped for only.
+ */
 export interface IndicatorBatch {
   version: number;
   producer: string;
   sequence: number;
   createdAt: number;
   signingKey: Uint8Array;
+  group: number;
+  indicatorCount: number;
+  /** The indicators of an open batch; empty for a sealed one. */
   indicators: Indicator[];
+  sealed: SealedPayload | undefined;
   merkleRoot: Uint8Array;
   signature: Uint8Array;
+}
+
+/** What a batch says, once readable: in the clear for open batches, decrypted for sealed ones. */
+export interface BatchContent {
+  indicators: Indicator[];
+  /** Per-indicator Merkle leaf salts; empty for an open batch. */
+  salts: Uint8Array[];
+  /** The producer's blinding key for the batch's group, when it holds blinded indicators. */
+  blindingKey: Uint8Array | undefined;
 }
 
 export interface UnsignedBatch {
   producer: string;
   sequence: number;
   createdAt: number;
+  /** 0 for an open batch; a sharing group id seals the batch for `recipients`. */
+  group: number;
   indicators: Indicator[];
+  blindingKey?: Uint8Array;
 }
 
-export function leafHashes(indicators: Indicator[]): Uint8Array[] {
-  return indicators.map((indicator) => hashLeaf(encodeIndicatorCanonical(indicator)));
+export function isSealed(batch: IndicatorBatch): boolean {
+  return batch.sealed !== undefined;
 }
 
-export function signBatch(unsigned: UnsignedBatch, secretKey: Uint8Array): IndicatorBatch {
+export function leafHashes(indicators: Indicator[], salts: Uint8Array[] = []): Uint8Array[] {
+  return indicators.map((indicator, i) => {
+    const canonical = encodeIndicatorCanonical(indicator);
+    const salt = salts[i];
+    return hashLeaf(salt ? concatBytes([canonical, salt]) : canonical);
+  });
+}
+
+/**
+ * Signs a batch. With a group, the content is sealed for `recipients` (the group's active
+ * members, looked up on chain by the caller) and each leaf gets a random salt.
+ */
+export function signBatch(
+  unsigned: UnsignedBatch,
+  secretKey: Uint8Array,
+  recipients: SealRecipient[] = [],
+): { batch: IndicatorBatch; content: BatchContent } {
   const signingKey = ed25519PublicKey(secretKey);
-  const merkleRoot = merkleRootOfLeaves(leafHashes(unsigned.indicators));
-  const signature = signEd25519(
-    encodeBatchSigningPayload({ ...unsigned, signingKey, indicatorCount: unsigned.indicators.length, merkleRoot }),
-    secretKey,
-  );
-  return { version: WIRE_VERSION, ...unsigned, signingKey, merkleRoot, signature };
+  const sealedBatch = unsigned.group > 0;
+  if (sealedBatch && recipients.length === 0) throw new RangeError("a group batch needs recipients to seal for");
+  const content: BatchContent = {
+    indicators: unsigned.indicators,
+    salts: sealedBatch ? unsigned.indicators.map(() => randomBytes(SALT_LENGTH)) : [],
+    blindingKey: sealedBatch ? unsigned.blindingKey : undefined,
+  };
+  const merkleRoot = merkleRootOfLeaves(leafHashes(content.indicators, content.salts));
+  const sealed = sealedBatch
+    ? seal(encodeSealedContent(content), recipients, { producer: unsigned.producer, sequence: unsigned.sequence, group: unsigned.group })
+    : undefined;
+  const header: BatchHeader = {
+    producer: unsigned.producer,
+    sequence: unsigned.sequence,
+    createdAt: unsigned.createdAt,
+    signingKey,
+    indicatorCount: unsigned.indicators.length,
+    merkleRoot,
+    group: unsigned.group,
+    sealedDigest: sealed ? sealedDigest(sealed) : OPEN_BATCH_DIGEST,
+  };
+  const batch: IndicatorBatch = {
+    version: WIRE_VERSION,
+    producer: header.producer,
+    sequence: header.sequence,
+    createdAt: header.createdAt,
+    signingKey,
+    group: header.group,
+    indicatorCount: header.indicatorCount,
+    indicators: sealed ? [] : unsigned.indicators,
+    sealed,
+    merkleRoot,
+    signature: signEd25519(encodeBatchSigningPayload(header), secretKey),
+  };
+  return { batch, content };
 }
 
-/** True when the batch's indicators hash to the root it carries. */
-export function rootMatches(batch: IndicatorBatch, leaves: Uint8Array[] = leafHashes(batch.indicators)): boolean {
-  return leaves.length > 0 && bytesEqual(merkleRootOfLeaves(leaves), batch.merkleRoot);
+/** The readable content of an open batch. */
+export function openContent(batch: IndicatorBatch): BatchContent {
+  return { indicators: batch.indicators, salts: [], blindingKey: undefined };
+}
+
+/**
+ * Decrypts a sealed batch for `reader`. Throws SealedOpenError when the reader is not a
+ * recipient or the crypto fails, WireDecodeError when the plaintext is not a SealedContent.
+ * Checking the content against the signed root is the caller's job (rootMatches).
+ */
+export function openBatch(batch: IndicatorBatch, reader: SealReader): BatchContent {
+  if (!batch.sealed) return openContent(batch);
+  const plaintext = openSealed(batch.sealed, reader, { producer: batch.producer, sequence: batch.sequence, group: batch.group });
+  return decodeSealedContent(plaintext);
+}
+
+/** True when the content hashes to the root the batch carries (and has the stated size). */
+export function rootMatches(batch: IndicatorBatch, content: BatchContent, leaves = leafHashes(content.indicators, content.salts)): boolean {
+  return leaves.length > 0 && leaves.length === batch.indicatorCount && bytesEqual(merkleRootOfLeaves(leaves), batch.merkleRoot);
 }
 
 /** The signed header of a batch. */
@@ -51,33 +135,38 @@ export function headerOf(batch: IndicatorBatch): BatchHeader {
     sequence: batch.sequence,
     createdAt: batch.createdAt,
     signingKey: batch.signingKey,
-    indicatorCount: batch.indicators.length,
+    indicatorCount: batch.indicatorCount,
     merkleRoot: batch.merkleRoot,
+    group: batch.group,
+    sealedDigest: batch.sealed ? sealedDigest(batch.sealed) : OPEN_BATCH_DIGEST,
   };
 }
 
-/** True when the batch's signature over its header and root verifies under its signing key. */
+/** True when the batch's signature over its header, root and ciphertext verifies under its signing key. */
 export function signatureValid(batch: IndicatorBatch): boolean {
   return verifyEd25519(encodeBatchSigningPayload(headerOf(batch)), batch.signature, batch.signingKey);
 }
 
 /**
  * Everything needed to prove, on its own, that `batch.producer` signed one indicator: the batch
- * header, the signature, and the indicator's Merkle path.
+ * header, the signature, the indicator's Merkle path and, for a sealed batch, its leaf salt
+ * (which reveals nothing about the other leaves).
  */
 export interface InclusionProof extends BatchHeader {
   indicator: Indicator;
+  salt: Uint8Array | undefined;
   signature: Uint8Array;
   proof: MerkleProof;
 }
 
-export function inclusionProof(batch: IndicatorBatch, index: number): InclusionProof {
-  const indicator = batch.indicators[index];
+export function inclusionProof(batch: IndicatorBatch, content: BatchContent, index: number): InclusionProof {
+  const indicator = content.indicators[index];
   if (!indicator) throw new RangeError(`batch has no indicator at ${index}`);
   return {
     ...headerOf(batch),
     indicator,
+    salt: content.salts[index],
     signature: batch.signature,
-    proof: merkleProof(leafHashes(batch.indicators), index),
+    proof: merkleProof(leafHashes(content.indicators, content.salts), index),
   };
 }

@@ -34,7 +34,7 @@ const INDICATOR_TAG = "cti-exchange/indicator/v1";
 const BATCH_TAG = "cti-exchange/batch/v1";
 const encoder = new TextEncoder();
 
-class Writer {
+export class CanonicalWriter {
   private readonly parts: Uint8Array[] = [];
 
   tag(tag: string): this {
@@ -73,6 +73,13 @@ class Writer {
     return this;
   }
 
+  /** A variable-length byte string: u32 length then the bytes. */
+  blob(b: Uint8Array): this {
+    this.u32(b.length);
+    this.parts.push(b);
+    return this;
+  }
+
   bytes(b: Uint8Array): this {
     this.parts.push(b);
     return this;
@@ -85,7 +92,7 @@ class Writer {
 
 /** The canonical bytes of one indicator: a Merkle leaf of its batch. */
 export function encodeIndicatorCanonical(indicator: Indicator): Uint8Array {
-  return new Writer()
+  return new CanonicalWriter()
     .tag(INDICATOR_TAG)
     .u8(TYPE_CODES[indicator.type])
     .string(indicator.value)
@@ -96,6 +103,9 @@ export function encodeIndicatorCanonical(indicator: Indicator): Uint8Array {
     .strings(indicator.labels.malwareFamilies)
     .strings(indicator.labels.attackTechniques)
     .strings(indicator.labels.tags)
+    .string(indicator.description)
+    .u64(indicator.group)
+    .u8(indicator.blinded ? 1 : 0)
     .string(indicator.producer)
     .u64(indicator.createdAt)
     .finish();
@@ -108,11 +118,19 @@ export interface BatchHeader {
   signingKey: Uint8Array;
   indicatorCount: number;
   merkleRoot: Uint8Array;
+  /** Sharing group of a sealed batch; 0 for an open one. */
+  group: number;
+  /** SHA-256 of the canonical encoding of the sealed body; 32 zero bytes for an open batch. */
+  sealedDigest: Uint8Array;
 }
 
-/** The bytes a producer signs for a batch: its header and the Merkle root of its indicators. */
+/**
+ * The bytes a producer signs for a batch: its header, the Merkle root of its plaintext
+ * indicators (recipients check it after decrypting) and the digest of its ciphertext (relays
+ * check it before forwarding).
+ */
 export function encodeBatchSigningPayload(header: BatchHeader): Uint8Array {
-  return new Writer()
+  return new CanonicalWriter()
     .tag(BATCH_TAG)
     .string(header.producer)
     .u64(header.sequence)
@@ -120,5 +138,7 @@ export function encodeBatchSigningPayload(header: BatchHeader): Uint8Array {
     .bytes(header.signingKey)
     .u32(header.indicatorCount)
     .bytes(header.merkleRoot)
+    .u64(header.group)
+    .bytes(header.sealedDigest)
     .finish();
 }

@@ -1,7 +1,8 @@
 import { fileURLToPath } from "node:url";
 import protobuf from "protobufjs";
 import { isIndicatorType, isTlp, type Indicator, type IndicatorType, type Tlp } from "../model/indicator.js";
-import type { IndicatorBatch } from "./batch.js";
+import type { BatchContent, IndicatorBatch } from "./batch.js";
+import type { SealedPayload } from "./sealed.js";
 
 /**
  * The protobuf envelope (proto/cti/v1/cti.proto). Decoding only checks that the bytes are a
@@ -12,6 +13,7 @@ import type { IndicatorBatch } from "./batch.js";
 const PROTO_PATH = fileURLToPath(new URL("../../../proto/cti/v1/cti.proto", import.meta.url));
 const root = protobuf.loadSync(PROTO_PATH);
 const BatchType = root.lookupType("cti.v1.IndicatorBatch");
+const SealedContentType = root.lookupType("cti.v1.SealedContent");
 
 const TYPE_TO_WIRE: Record<IndicatorType, string> = {
   ipv4: "IPV4",
@@ -32,6 +34,23 @@ export class WireDecodeError extends Error {
   override readonly name = "WireDecodeError";
 }
 
+function indicatorToWire(i: Indicator) {
+  return {
+    type: TYPE_TO_WIRE[i.type],
+    value: i.value,
+    tlp: tlpToWire(i.tlp),
+    confidence: i.confidence,
+    validFrom: i.validFrom,
+    validUntil: i.validUntil,
+    labels: i.labels,
+    producer: i.producer,
+    createdAt: i.createdAt,
+    group: i.group,
+    blinded: i.blinded,
+    description: i.description,
+  };
+}
+
 export function encodeBatch(batch: IndicatorBatch): Uint8Array {
   const message = BatchType.fromObject({
     version: batch.version,
@@ -41,19 +60,21 @@ export function encodeBatch(batch: IndicatorBatch): Uint8Array {
     signingKey: batch.signingKey,
     merkleRoot: batch.merkleRoot,
     signature: batch.signature,
-    indicators: batch.indicators.map((i) => ({
-      type: TYPE_TO_WIRE[i.type],
-      value: i.value,
-      tlp: tlpToWire(i.tlp),
-      confidence: i.confidence,
-      validFrom: i.validFrom,
-      validUntil: i.validUntil,
-      labels: i.labels,
-      producer: i.producer,
-      createdAt: i.createdAt,
-    })),
+    group: batch.group,
+    indicatorCount: batch.indicatorCount,
+    indicators: batch.indicators.map(indicatorToWire),
+    sealed: batch.sealed,
   });
   return BatchType.encode(message).finish();
+}
+
+export function encodeSealedContent(content: BatchContent): Uint8Array {
+  const message = SealedContentType.fromObject({
+    indicators: content.indicators.map(indicatorToWire),
+    salts: content.salts,
+    blindingKey: content.blindingKey ?? new Uint8Array(),
+  });
+  return SealedContentType.encode(message).finish();
 }
 
 interface DecodedIndicator {
@@ -66,20 +87,24 @@ interface DecodedIndicator {
   labels?: { malwareFamilies: string[]; attackTechniques: string[]; tags: string[] };
   producer: string;
   createdAt: number;
+  group: number;
+  blinded: boolean;
+  description: string;
+}
+
+interface DecodedSealed {
+  ephemeralKey: Uint8Array;
+  nonce: Uint8Array;
+  ciphertext: Uint8Array;
+  recipients: Array<{ org: string; wrappedKey: Uint8Array }>;
 }
 
 function toUint8Array(value: unknown): Uint8Array {
   return value instanceof Uint8Array ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array();
 }
 
-export function decodeBatch(bytes: Uint8Array): IndicatorBatch {
-  let object: Record<string, unknown>;
-  try {
-    object = BatchType.toObject(BatchType.decode(bytes), { enums: String, longs: Number, defaults: true, arrays: true });
-  } catch (err) {
-    throw new WireDecodeError(`not an IndicatorBatch: ${(err as Error).message}`);
-  }
-  const indicators = (object.indicators as DecodedIndicator[]).map((raw, index): Indicator => {
+function indicatorsFromWire(raws: DecodedIndicator[]): Indicator[] {
+  return raws.map((raw, index): Indicator => {
     const type = WIRE_TO_TYPE.get(raw.type);
     const tlp = wireToTlp(raw.tlp);
     if (!type || !isIndicatorType(type)) throw new WireDecodeError(`indicator ${index}: unknown type ${raw.type}`);
@@ -96,18 +121,61 @@ export function decodeBatch(bytes: Uint8Array): IndicatorBatch {
         attackTechniques: raw.labels?.attackTechniques ?? [],
         tags: raw.labels?.tags ?? [],
       },
+      description: raw.description,
+      group: raw.group,
+      blinded: raw.blinded,
       producer: raw.producer,
       createdAt: raw.createdAt,
     };
   });
+}
+
+function sealedFromWire(raw: DecodedSealed | null | undefined): SealedPayload | undefined {
+  if (!raw) return undefined;
+  return {
+    ephemeralKey: toUint8Array(raw.ephemeralKey),
+    nonce: toUint8Array(raw.nonce),
+    ciphertext: toUint8Array(raw.ciphertext),
+    recipients: raw.recipients.map((r) => ({ org: r.org, wrappedKey: toUint8Array(r.wrappedKey) })),
+  };
+}
+
+const TO_OBJECT = { enums: String, longs: Number, defaults: true, arrays: true } as const;
+
+export function decodeBatch(bytes: Uint8Array): IndicatorBatch {
+  let object: Record<string, unknown>;
+  try {
+    object = BatchType.toObject(BatchType.decode(bytes), TO_OBJECT);
+  } catch (err) {
+    throw new WireDecodeError(`not an IndicatorBatch: ${(err as Error).message}`);
+  }
+  // An absent `sealed` decodes as null: the batch is open.
   return {
     version: object.version as number,
     producer: object.producer as string,
     sequence: object.sequence as number,
     createdAt: object.createdAt as number,
     signingKey: toUint8Array(object.signingKey),
-    indicators,
+    group: object.group as number,
+    indicatorCount: object.indicatorCount as number,
+    indicators: indicatorsFromWire(object.indicators as DecodedIndicator[]),
+    sealed: sealedFromWire(object.sealed as DecodedSealed | null | undefined),
     merkleRoot: toUint8Array(object.merkleRoot),
     signature: toUint8Array(object.signature),
+  };
+}
+
+export function decodeSealedContent(bytes: Uint8Array): BatchContent {
+  let object: Record<string, unknown>;
+  try {
+    object = SealedContentType.toObject(SealedContentType.decode(bytes), TO_OBJECT);
+  } catch (err) {
+    throw new WireDecodeError(`not a SealedContent: ${(err as Error).message}`);
+  }
+  const blindingKey = toUint8Array(object.blindingKey);
+  return {
+    indicators: indicatorsFromWire(object.indicators as DecodedIndicator[]),
+    salts: (object.salts as Uint8Array[]).map(toUint8Array),
+    blindingKey: blindingKey.length > 0 ? blindingKey : undefined,
   };
 }

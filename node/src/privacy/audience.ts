@@ -1,0 +1,77 @@
+import type { Tlp } from "../model/indicator.js";
+import { summarize, type Attestation, type IndicatorRecord } from "../model/record.js";
+
+/**
+ * Who is about to receive something from this node, and what TLP 2.0 lets each one see:
+ *
+ * - internal: this org's own analysts and detectors; everything the node holds.
+ * - clients: the org's clients and constituents; CLEAR, GREEN and AMBER (TLP 2.0 lets AMBER
+ *   reach a recipient's clients), never AMBER+STRICT or RED.
+ * - community: anyone in the wider community, outside the consortium; CLEAR and GREEN shared
+ *   with the whole consortium, never a group's statements.
+ * - public: the world; CLEAR shared with the whole consortium only.
+ * - member: another member org (store-and-forward, sightings): CLEAR and GREEN if it is an
+ *   active member, a group's statements only if it is an active member of that group, never RED.
+ */
+export type Audience =
+  | { kind: "internal" }
+  | { kind: "clients" }
+  | { kind: "community" }
+  | { kind: "public" }
+  | { kind: "member"; orgId: string };
+
+export const EXPORT_AUDIENCES = ["internal", "clients", "community", "public"] as const;
+export type ExportAudience = (typeof EXPORT_AUDIENCES)[number];
+
+export function exportAudience(kind: ExportAudience): Audience {
+  return { kind } as Audience;
+}
+
+/** What the chain says about orgs, for the `member` audience. */
+export interface Entitlements {
+  isActive(org: string): boolean;
+  /** Whether `org` is an active member of sharing group `group`. */
+  inGroup(group: number, org: string): boolean;
+}
+
+const CLIENT_TLPS: ReadonlySet<Tlp> = new Set(["CLEAR", "GREEN", "AMBER"]);
+
+/** Whether a statement of `tlp` restricted to `group` may be shown to `audience`. Pure. */
+export function mayShow(statement: { tlp: Tlp; group: number }, audience: Audience, entitlements?: Entitlements): boolean {
+  const { tlp, group } = statement;
+  switch (audience.kind) {
+    case "internal":
+      return true;
+    case "clients":
+      return CLIENT_TLPS.has(tlp);
+    case "community":
+      return group === 0 && (tlp === "CLEAR" || tlp === "GREEN");
+    case "public":
+      return group === 0 && tlp === "CLEAR";
+    case "member":
+      if (tlp === "RED" || !entitlements) return false;
+      return group === 0 ? entitlements.isActive(audience.orgId) : entitlements.inGroup(group, audience.orgId);
+  }
+}
+
+/**
+ * The record as `audience` may see it: only the statements it may see, and summary fields
+ * (TLP, confidence, validity, labels) rebuilt from those alone, so that nothing of a hidden
+ * statement (not even a label) leaks through the merge. Undefined when it may see nothing.
+ * Blinded records stay inside the node and its groups: their value means nothing elsewhere.
+ */
+export function viewFor(record: IndicatorRecord, audience: Audience, entitlements?: Entitlements): IndicatorRecord | undefined {
+  if (audience.kind === "internal") return record;
+  if (record.blinded && audience.kind !== "member") return undefined;
+  const visible: Attestation[] = record.attestations.filter((a) => mayShow(a, audience, entitlements));
+  if (visible.length === 0) return undefined;
+  return { ...record, ...summarize(visible), attestations: visible };
+}
+
+/** `viewFor` over many records, dropping those the audience may not see at all. */
+export function viewsFor(records: IndicatorRecord[], audience: Audience, entitlements?: Entitlements): IndicatorRecord[] {
+  return records.flatMap((record) => {
+    const view = viewFor(record, audience, entitlements);
+    return view ? [view] : [];
+  });
+}
