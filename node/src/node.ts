@@ -35,6 +35,7 @@ import type { IndicatorRecord } from "./model/record.js";
 import { buildIndicator, type IndicatorInput } from "./model/validate.js";
 import { viewsFor, type Audience, type Entitlements } from "./privacy/audience.js";
 import { blindIndicator, blindValue, deriveBlindingKey } from "./privacy/blinding.js";
+import { sealRecipients } from "./privacy/recipients.js";
 import { Scrubber, type ScrubChange, type ScrubDropReason } from "./privacy/scrubber.js";
 import { IndicatorStore } from "./store/indicator-store.js";
 import type { SealRecipient } from "./wire/sealed.js";
@@ -257,18 +258,15 @@ export class CtiNode {
     return this.entitlements.inGroup(group, org);
   }
 
-  /** The orgs a batch for `group` is sealed for: the group's active members with a key, and this org. */
+  /** The orgs a batch for `group` is sealed for, from the chain as of now (privacy/recipients.ts). */
   private recipients(group: number): SealRecipient[] {
     const sharingGroup = this.groupsValue?.get(group);
     if (!sharingGroup) throw new UnknownGroupError(`sharing group ${group} is not known on chain`);
     const membership = this.membership;
-    const self = this.identity.orgId;
-    const orgs = new Set(sharingGroup.members.filter((org) => membership.isActive(org)));
-    orgs.add(self);
-    return [...orgs].sort().flatMap((org) => {
-      const encryptionKey = org === self ? this.identity.encryptionKey : membership.get(org)?.encryptionKey;
-      if (!encryptionKey || encryptionKey.every((b) => b === 0)) return [];
-      return [{ org, encryptionKey }];
+    const identity = this.identity;
+    return sealRecipients(sharingGroup.members, identity.orgId, {
+      isActive: (org) => org === identity.orgId || membership.isActive(org),
+      encryptionKey: (org) => (org === identity.orgId ? identity.encryptionKey : membership.get(org)?.encryptionKey),
     });
   }
 
