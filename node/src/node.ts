@@ -12,7 +12,7 @@ import { gossipsub, type GossipSub } from "@libp2p/gossipsub";
 import { identify } from "@libp2p/identify";
 import type { Libp2p } from "@libp2p/interface";
 import { tcp } from "@libp2p/tcp";
-import type { JsonRpcProvider } from "ethers";
+import { NonceManager, type JsonRpcProvider } from "ethers";
 import { createLibp2p } from "libp2p";
 import type { Logger } from "pino";
 import { ChainFollower } from "./chain/chain-follower.js";
@@ -98,6 +98,8 @@ export class CtiNode {
   private identityValue: NodeIdentity | undefined;
   private storeValue: IndicatorStore | undefined;
   private provider: JsonRpcProvider | undefined;
+  /** The org's wallet on the ledger; one NonceManager so that back-to-back transactions never reuse a nonce. */
+  private signer: NonceManager | undefined;
   private membershipValue: Membership | undefined;
   private groupsValue: SharingGroupsView | undefined;
   private follower: ChainFollower | undefined;
@@ -156,6 +158,7 @@ export class CtiNode {
     const store = (this.storeValue = await IndicatorStore.open(join(config.dataDir, "db")));
 
     this.provider = createProvider(config.chain.rpcUrl, config.chain.chainId);
+    this.signer = new NonceManager(identity.wallet().connect(this.provider));
     const membership = (this.membershipValue = new Membership({ registryAddress: config.chain.registryAddress }, { provider: this.provider }));
     const groups = (this.groupsValue = config.chain.groupsAddress ? new SharingGroupsView(config.chain.groupsAddress, this.provider) : undefined);
     this.follower = new ChainFollower(
@@ -235,7 +238,7 @@ export class CtiNode {
     this.provider?.destroy();
     await this.storeValue?.close();
     this.publisher = this.peers = this.gossipValue = this.p2p = undefined;
-    this.follower = this.membershipValue = this.groupsValue = this.provider = this.storeValue = undefined;
+    this.follower = this.membershipValue = this.groupsValue = this.provider = this.signer = this.storeValue = undefined;
   }
 
   /** What the chain says about orgs and groups, as the privacy rules need it. */
@@ -287,7 +290,7 @@ export class CtiNode {
     const peerId = identity.peerId.toString();
     if (own.peerId === peerId && JSON.stringify(own.multiaddrs) === JSON.stringify(addresses)) return;
     try {
-      const registry = registryContract(this.config.chain.registryAddress, identity.wallet().connect(this.provider!));
+      const registry = registryContract(this.config.chain.registryAddress, this.require(this.signer));
       await (await registry.updateNode(peerIdToBytes(peerId), addresses)).wait();
       await this.follower?.refresh();
       this.logger.info({ addresses }, "published node addresses on chain");
@@ -320,14 +323,14 @@ export class CtiNode {
 
   /** Creates a sharing group owned by this org (a transaction from its wallet); returns its id. */
   async createGroup(name: string, members: string[]): Promise<number> {
-    const id = await createGroup(this.groupsAddress(), this.identity.wallet().connect(this.provider!), name, members);
+    const id = await createGroup(this.groupsAddress(), this.require(this.signer), name, members);
     await this.refreshChain();
     return id;
   }
 
   /** Adds an org to, or removes it from, a group this org owns. */
   async changeGroupMember(groupId: number, org: string, change: "add" | "remove"): Promise<void> {
-    await changeGroupMember(this.groupsAddress(), this.identity.wallet().connect(this.provider!), groupId, org, change);
+    await changeGroupMember(this.groupsAddress(), this.require(this.signer), groupId, org, change);
     await this.refreshChain();
   }
 

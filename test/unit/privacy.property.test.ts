@@ -29,7 +29,7 @@ const keys = Object.fromEntries(
     const signing = randomBytes(32);
     return [org, { encryption, encryptionKey: x25519.getPublicKey(encryption), signing, signingKey: ed25519.getPublicKey(signing) }];
   }),
-) as Record<Org, { encryption: Uint8Array; encryptionKey: Uint8Array; signing: Uint8Array; signingKey: Uint8Array }>;
+) as unknown as Record<Org, { encryption: Uint8Array; encryptionKey: Uint8Array; signing: Uint8Array; signingKey: Uint8Array }>;
 
 interface State {
   active: Set<Org>;

@@ -30,6 +30,7 @@ export class ChainFollower {
   private lastBlock = -1;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
   private running = false;
   private readonly pollIntervalMs: number;
 
@@ -61,9 +62,19 @@ export class ChainFollower {
     return this.lastBlock;
   }
 
-  /** Reads new blocks now instead of waiting for the next poll; returns when the views are current. */
-  async refresh(): Promise<void> {
-    if (this.polling) return this.polling;
+  /**
+   * Reads new blocks now instead of waiting for the next poll; resolves once a poll that started
+   * after this call has finished, so a caller that just sent a transaction sees its effect.
+   */
+  refresh(): Promise<void> {
+    if (this.polling) {
+      // The poll under way may have read the head before the caller's change: queue one more.
+      this.queued ??= this.polling.catch(() => undefined).then(() => {
+        this.queued = undefined;
+        return this.refresh();
+      });
+      return this.queued;
+    }
     this.polling = this.poll().finally(() => {
       this.polling = undefined;
     });
