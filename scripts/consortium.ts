@@ -1,6 +1,8 @@
 /**
  * The local consortium: a development ledger, three partner nodes as separate processes, and a
- * demonstration of one partner publishing indicators that arrive, verified, at the others.
+ * demonstration of one partner publishing indicators that arrive, verified, at the others: open
+ * ones to every member, a sharing group's sealed for its members only, one blinded, and what
+ * scrubbing keeps from leaving.
  *
  *   npm start                 runs until Ctrl-C
  *   npm start -- --exit-after-demo
@@ -25,7 +27,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function api<T>(port: number, path: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, { ...init, headers: { "content-type": "application/json" } });
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { ...init, headers: init?.body ? { "content-type": "application/json" } : {} });
   return (await response.json()) as T;
 }
 
@@ -40,7 +42,7 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs 
 
 await rm(DEMO_DIR, { recursive: true, force: true });
 await mkdir(DEMO_DIR, { recursive: true });
-say("1. starting the development ledger (Hardhat JSON-RPC on 127.0.0.1) and deploying ConsortiumRegistry");
+say("1. starting the development ledger (Hardhat JSON-RPC on 127.0.0.1) and deploying ConsortiumRegistry and SharingGroups");
 const devnet = await startDevnet({ admins: 3, threshold: 2 });
 const deploymentFile = join(DEMO_DIR, "deployment.json");
 await writeFile(deploymentFile, JSON.stringify(devnet.deployment, null, 2) + "\n");
@@ -87,38 +89,63 @@ try {
   }
   say("4. every node found its partners from the chain alone and connected (libp2p, noise, yamux, gossipsub)");
 
+  const groupPort = ports[0]!;
+  const group = await api<{ id: number; members: string[] }>(groupPort, "/groups", {
+    method: "POST",
+    body: JSON.stringify({ name: "finance-health", members: ["city-hospital"] }),
+  });
+  say(`5. acme-bank creates sharing group #${group.id} "finance-health" on chain: ${group.members.join(", ")} (north-cert is not in it)`);
+
   const indicators = [
     { type: "ipv4", value: "203.0.113.66", tlp: "GREEN", confidence: 85, labels: { malwareFamilies: ["QakBot"], attackTechniques: ["T1071.001"] } },
-    { type: "domain", value: "login-micros0ft[.]example", tlp: "GREEN", confidence: 70, labels: { tags: ["phishing"] } },
-    { type: "url", value: "hxxps://cdn.bad-updates.example/payload.exe", tlp: "AMBER", confidence: 90 },
-    { type: "sha256", value: "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08", tlp: "GREEN", confidence: 95 },
-    { type: "ipv6", value: "2001:DB8:0:0:0:0:0:BAD", tlp: "GREEN", confidence: 60 },
+    { type: "domain", value: "login-micros0ft[.]example", tlp: "GREEN", confidence: 70, labels: { tags: ["phishing"] }, description: "reported by j.smith@acme-bank.example" },
+    { type: "sha256", value: "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08", tlp: "CLEAR", confidence: 95 },
+    { type: "url", value: "hxxps://cdn.bad-updates.example/payload.exe", tlp: "AMBER", group: group.id, confidence: 90 },
+    { type: "ipv4", value: "198.51.100.23", tlp: "AMBER", group: group.id, blind: true, confidence: 80 },
+    { type: "ipv4", value: "10.20.30.40", tlp: "GREEN" },
   ];
-  say(`5. ${PARTNERS[0]!.orgId} publishes ${indicators.length} indicators (normalized, batched, signed once over their Merkle root)`);
-  const published = await api<{ published: number; results: Array<{ id: string; sequence: number }> }>(ports[0]!, "/indicators", {
+  say(`6. acme-bank publishes ${indicators.length} indicators: GREEN/CLEAR for everyone, AMBER for the group (one blinded), one internal address`);
+  const published = await api<{ published: number; results: Array<Record<string, unknown>> }>(ports[0]!, "/indicators", {
     method: "POST",
     body: JSON.stringify({ indicators }),
   });
-  say(`   published ${published.published}, batch #${published.results[0]?.sequence}`);
-
-  for (const [i, partner] of PARTNERS.entries()) {
-    if (i === 0) continue;
-    await waitUntil(`${partner.orgId} to receive the batch`, async () => {
-      const list = await api<{ indicators: unknown[] }>(ports[i]!, "/indicators?since=0");
-      return list.indicators.length >= indicators.length;
-    });
-    const list = await api<{ indicators: Array<{ type: string; value: string; tlp: string; confidence: number; attestations: Array<{ producer: string }> }> }>(
-      ports[i]!,
-      "/indicators?since=0",
-    );
-    say(`6. arrived at ${partner.orgId}, verified against acme-bank's key on chain and stored in LevelDB:`);
-    for (const record of list.indicators) {
-      say(`     ${record.type.padEnd(7)} ${record.value.padEnd(48)} TLP:${record.tlp.padEnd(6)} confidence ${record.confidence}  from ${record.attestations.map((a) => a.producer).join(",")}`);
+  for (const result of published.results) {
+    const input = indicators[result.input as number]!;
+    if (!result.ok) say(`     refused ${input.value}: ${String(result.reason)} (${String(result.message)})`);
+    else {
+      const changes = (result.changes as Array<{ rule: string; field: string }>).map((c) => `${c.rule} removed from ${c.field}`);
+      const audience = result.group ? `sealed for ${(result.readableBy as string[]).join(", ")}` : "open to every member";
+      say(`     batch #${String(result.sequence)} ${input.type} ${result.blinded ? "(blinded)" : input.value}: ${audience}${changes.length ? `; ${changes.join(", ")}` : ""}`);
     }
   }
+
+  type Listing = { indicators: Array<{ type: string; value: string; tlp: string; blinded: boolean; confidence: number; attestations: Array<{ producer: string }> }> };
+  const expected: Record<string, number> = { "north-cert": 3, "city-hospital": 5 };
+  for (const [i, partner] of PARTNERS.entries()) {
+    if (i === 0) continue;
+    await waitUntil(`${partner.orgId} to receive the batches`, async () => {
+      const list = await api<Listing>(ports[i]!, "/indicators?since=0");
+      return list.indicators.length >= expected[partner.orgId]!;
+    });
+    const list = await api<Listing>(ports[i]!, "/indicators?since=0");
+    say(`7. at ${partner.orgId}, verified against acme-bank's key on chain and stored in LevelDB:`);
+    for (const record of list.indicators) {
+      const value = record.blinded ? `(blinded) ${record.value.slice(0, 16)}...` : record.value;
+      say(`     ${record.type.padEnd(7)} ${value.padEnd(48)} TLP:${record.tlp.padEnd(6)} confidence ${record.confidence}  from ${record.attestations.map((a) => a.producer).join(",")}`);
+    }
+  }
+  const relay = await api<{ gossip: { relayedOnly: { NOT_A_RECIPIENT: number } } }>(ports[1]!, "/status");
+  say(`8. north-cert relayed ${relay.gossip.relayedOnly.NOT_A_RECIPIENT} sealed batch(es) it cannot read`);
+  const observed = await api<{ matches: Array<{ blinded: boolean }> }>(ports[2]!, "/indicators/lookup?value=198.51.100.23");
+  say(`   city-hospital observes 198.51.100.23 in its logs: ${observed.matches.length === 1 ? "matches acme-bank's blinded indicator" : "no match"}`);
+  const unobserved = await api<{ matches: unknown[] }>(ports[1]!, "/indicators/lookup?value=198.51.100.23");
+  say(`   north-cert looks the same address up: ${unobserved.matches.length} match(es)`);
+
   say("the consortium works. Try it yourself:");
   say(`   npm run cti -- lookup 203.0.113.66 --api http://127.0.0.1:${ports[2]}`);
   say(`   npm run cti -- publish --api http://127.0.0.1:${ports[1]} --type domain --value evil.example --tlp GREEN`);
+  say(`   npm run cti -- lookup cdn.bad-updates.example/payload.exe --type url --audience clients --api http://127.0.0.1:${ports[2]}`);
+  say(`   npm run cti -- groups list --api http://127.0.0.1:${ports[0]}`);
   if (values["exit-after-demo"]) await stopAll(0);
   say("running until Ctrl-C");
 } catch (err) {
