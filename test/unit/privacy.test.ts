@@ -11,7 +11,7 @@ import { inclusionProof, openBatch, rootMatches, signBatch, signatureValid } fro
 import { decodeBatch, encodeBatch } from "../../node/src/wire/codec.js";
 import { encodeIndicatorCanonical } from "../../node/src/wire/canonical.js";
 import { hashLeaf, verifyMerkleProof } from "../../node/src/wire/merkle.js";
-import { openSealed, seal, SealedOpenError } from "../../node/src/wire/sealed.js";
+import { openSealed, seal, SealedOpenError, x25519Agree } from "../../node/src/wire/sealed.js";
 
 const now = Date.parse("2026-11-21T12:00:00Z");
 const signingSecret = randomBytes(32);
@@ -26,6 +26,17 @@ const amber = (value: string, extra: object = {}): Indicator =>
   buildIndicator({ type: "domain", value, tlp: "AMBER", group: 5, ...extra }, { producer: "acme-bank", now });
 
 describe("sealing (X25519 key wraps, AES-256-GCM)", function () {
+  it("agrees X25519 secrets through node:crypto exactly as @noble/curves does (RFC 7748)", function () {
+    for (let i = 0; i < 20; i++) {
+      const [a, b] = [x25519.utils.randomSecretKey(), x25519.utils.randomSecretKey()];
+      const expected = x25519.getSharedSecret(a, x25519.getPublicKey(b));
+      expect(Buffer.from(x25519Agree(a, x25519.getPublicKey(b))).equals(Buffer.from(expected))).to.equal(true);
+      expect(Buffer.from(x25519Agree(b, x25519.getPublicKey(a))).equals(Buffer.from(expected))).to.equal(true);
+    }
+    // The all-zero point is of low order: no shared secret.
+    expect(() => x25519Agree(acme.secret, new Uint8Array(32))).to.throw();
+  });
+
   it("opens for every recipient and for nobody else", function () {
     const binding = { producer: "acme-bank", sequence: 1, group: 5 };
     const sealed = seal(new TextEncoder().encode("secret"), [acme.recipient, bank.recipient], binding);
