@@ -15,6 +15,7 @@ import { tcp } from "@libp2p/tcp";
 import { NonceManager, type JsonRpcProvider } from "ethers";
 import { createLibp2p } from "libp2p";
 import type { Logger } from "pino";
+import { chainRefusal } from "./chain/chain-errors.js";
 import { ChainFollower } from "./chain/chain-follower.js";
 import { peerIdToBytes } from "./chain/member.js";
 import { Membership } from "./chain/membership.js";
@@ -290,8 +291,10 @@ export class CtiNode {
     const peerId = identity.peerId.toString();
     if (own.peerId === peerId && JSON.stringify(own.multiaddrs) === JSON.stringify(addresses)) return;
     try {
-      const registry = registryContract(this.config.chain.registryAddress, this.require(this.signer));
-      await (await registry.updateNode(peerIdToBytes(peerId), addresses)).wait();
+      await this.transact(async (signer) => {
+        const registry = registryContract(this.config.chain.registryAddress, signer);
+        await (await registry.updateNode(peerIdToBytes(peerId), addresses)).wait();
+      });
       await this.follower?.refresh();
       this.logger.info({ addresses }, "published node addresses on chain");
     } catch (err) {
@@ -323,15 +326,29 @@ export class CtiNode {
 
   /** Creates a sharing group owned by this org (a transaction from its wallet); returns its id. */
   async createGroup(name: string, members: string[]): Promise<number> {
-    const id = await createGroup(this.groupsAddress(), this.require(this.signer), name, members);
+    const id = await this.transact((signer) => createGroup(this.groupsAddress(), signer, name, members));
     await this.refreshChain();
     return id;
   }
 
   /** Adds an org to, or removes it from, a group this org owns. */
   async changeGroupMember(groupId: number, org: string, change: "add" | "remove"): Promise<void> {
-    await changeGroupMember(this.groupsAddress(), this.require(this.signer), groupId, org, change);
+    await this.transact((signer) => changeGroupMember(this.groupsAddress(), signer, groupId, org, change));
     await this.refreshChain();
+  }
+
+  /**
+   * Runs transactions from the org's wallet. A transaction refused before it is sent (the
+   * contract reverts in gas estimation) used no nonce: the nonce manager must forget it counted one.
+   */
+  private async transact<T>(work: (signer: NonceManager) => Promise<T>): Promise<T> {
+    const signer = this.require(this.signer);
+    try {
+      return await work(signer);
+    } catch (err) {
+      signer.reset();
+      throw chainRefusal(err) ?? err;
+    }
   }
 
   private groupsAddress(): string {

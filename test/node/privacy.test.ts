@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { join } from "node:path";
 import { Level } from "level";
 import { startApiServer } from "../../node/src/api/server.js";
+import { ChainRefusedError } from "../../node/src/chain/chain-errors.js";
 import type { CtiNode } from "../../node/src/node.js";
 import { startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
 import { newIdentity, removeDir, startNode, waitFor } from "../helpers/nodes.js";
@@ -159,6 +160,49 @@ describe("privacy between real nodes", function () {
     expect(await nodes["health-co"]!.lookup("after-removal.example.net")).to.deep.equal([]);
     // What it could read before stays: removal is not retroactive, and the docs say so.
     expect(await nodes["health-co"]!.lookup("before-removal.example.net")).to.have.length(1);
+  });
+
+  it("seals for a sector group that governance created by an M-of-N Call proposal", async function () {
+    await devnet.createSectorGroup("health", ["bank-two", "health-co"]);
+    await nodes["acme-bank"]!.refreshChain();
+    const health = nodes["acme-bank"]!.groups!.all().find((g) => g.name === "health")!;
+    expect(health).to.include({ kind: "sector", owner: undefined });
+    const [outcome] = await nodes["acme-bank"]!.publish([{ type: "domain", value: "sector-only.example.net", tlp: "AMBER+STRICT", group: health.id }]);
+    expect(outcome!.ok && outcome!.readableBy).to.deep.equal(["acme-bank", "bank-two", "health-co"]);
+    for (const org of ["bank-two", "health-co"]) {
+      await waitFor(`${org} to read the sector batch`, async () => (await nodes[org]!.lookup("sector-only.example.net")).length === 1);
+    }
+    expect(await nodes["relay-cert"]!.lookup("sector-only.example.net")).to.deep.equal([]);
+    // acme-bank cannot change the sector group: governance owns it.
+    try {
+      await nodes["acme-bank"]!.changeGroupMember(health.id, "relay-cert", "add");
+      expect.fail("a member must not change a sector group");
+    } catch (err) {
+      expect(err).to.be.instanceOf(ChainRefusedError);
+      expect(err).to.include({ reason: "SharingGroupsNotOwner" });
+    }
+    // Through the API the refusal is a 409 naming the contract's error, and the next transaction still goes through.
+    const { app, url } = await startApiServer(nodes["acme-bank"]!, { host: "127.0.0.1", port: 0, bodyLimitBytes: 1 << 20 });
+    try {
+      const refused = await fetch(`${url}/groups/${health.id}/members`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ org: "relay-cert" }),
+      });
+      expect(refused.status).to.equal(409);
+      expect(await refused.json()).to.include({ error: "SharingGroupsNotOwner" });
+      const bad = await fetch(`${url}/groups`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "" }) });
+      expect(bad.status).to.equal(400);
+      const created = await fetch(`${url}/groups`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "after-refusal", members: ["bank-two"] }),
+      });
+      expect(created.status).to.equal(201);
+      expect(await created.json()).to.deep.include({ name: "after-refusal", owner: "acme-bank", members: ["acme-bank", "bank-two"] });
+    } finally {
+      await app.close();
+    }
   });
 
   it("matches a blinded indicator where the value is observed, and reveals it nowhere", async function () {

@@ -9,6 +9,7 @@ function signatures(iface: Interface): string[] {
   // Return-value names do not matter to callers; types, mutability and inputs do.
   iface.forEachFunction((f) => out.push(`${f.format("sighash")} ${f.stateMutability} -> ${f.outputs.map((o) => o.format("sighash")).join(",")}`));
   iface.forEachEvent((e) => out.push(e.format("full")));
+  iface.forEachError((e) => out.push(`error ${e.format("sighash")}`));
   return out.sort();
 }
 

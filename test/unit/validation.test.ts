@@ -93,6 +93,8 @@ describe("indicator batch validation pipeline", function () {
     [Code.PRODUCER_MISMATCH, () => encodeBatch(batchOf([{ ...good(), producer: "north-cert" }]))],
     [Code.INVALID_INDICATOR, () => encodeBatch(batchOf([{ ...good(), confidence: 150 }]))],
     [Code.INVALID_INDICATOR, () => encodeBatch(batchOf([{ ...good(), validUntil: now - 1, validFrom: now }]))],
+    // AMBER shared with the whole consortium: only a group may receive it.
+    [Code.INVALID_INDICATOR, () => encodeBatch(batchOf([{ ...good(), tlp: "AMBER" }]))],
     [Code.NOT_NORMALIZED, () => encodeBatch(batchOf([{ ...good(), value: "EVIL.example" }]))],
     [Code.NOT_NORMALIZED, () => encodeBatch(batchOf([{ ...good(), labels: { malwareFamilies: [], attackTechniques: [], tags: ["b", "a"] } }]))],
     [Code.DUPLICATE_INDICATOR, () => encodeBatch(batchOf([good(), good("evil.example", { confidence: 99 })]))],

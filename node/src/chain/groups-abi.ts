@@ -19,6 +19,16 @@ export const SHARING_GROUPS_ABI = [
   "event GroupMemberAdded(uint64 indexed groupId, bytes32 indexed orgId)",
   "event GroupMemberRemoved(uint64 indexed groupId, bytes32 indexed orgId)",
   "event GroupOwnershipTransferred(uint64 indexed groupId, bytes32 previousOwner, bytes32 newOwner)",
+  "error SharingGroupsNotActiveMember(address account)",
+  "error SharingGroupsNotGovernance(address account)",
+  "error SharingGroupsNotOwner(uint64 groupId, address account)",
+  "error SharingGroupsUnknownGroup(uint64 groupId)",
+  "error SharingGroupsMemberNotActive(bytes32 orgId)",
+  "error SharingGroupsAlreadyInGroup(uint64 groupId, bytes32 orgId)",
+  "error SharingGroupsNotInGroup(uint64 groupId, bytes32 orgId)",
+  "error SharingGroupsInvalidName(string name)",
+  "error SharingGroupsTooManyMembers(uint64 groupId, uint256 limit)",
+  "error SharingGroupsOwnerMustStay(uint64 groupId, bytes32 orgId)",
 ] as const;
 
 export const GROUP_KINDS = ["member", "sector"] as const;

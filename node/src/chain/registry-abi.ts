@@ -48,6 +48,27 @@ export const CONSORTIUM_REGISTRY_ABI = [
   "event AdminAdded(address indexed account)",
   "event AdminRemoved(address indexed account)",
   "event ThresholdChanged(uint256 previousThreshold, uint256 newThreshold)",
+  // Errors, so that a refused transaction names the contract's reason (err.revert.name).
+  "error ConsortiumRegistryNotAdmin(address account)",
+  "error ConsortiumRegistryNotMember(address account)",
+  "error ConsortiumRegistryUnknownMember(bytes32 orgId)",
+  "error ConsortiumRegistryMemberExists(bytes32 orgId)",
+  "error ConsortiumRegistryInvalidStatus(bytes32 orgId, uint8 status)",
+  "error ConsortiumRegistryInvalidField(string field)",
+  "error ConsortiumRegistrySigningKeyInUse(bytes32 signingKey)",
+  "error ConsortiumRegistryPeerIdInUse(bytes peerId)",
+  "error ConsortiumRegistryWalletInUse(address wallet)",
+  "error ConsortiumRegistryAdminExists(address account)",
+  "error ConsortiumRegistryUnknownAdmin(address account)",
+  "error ConsortiumRegistryInvalidThreshold(uint256 threshold, uint256 adminCount)",
+  "error ConsortiumRegistryInvalidLifetime(uint64 lifetime)",
+  "error ConsortiumRegistryUnknownProposal(uint256 proposalId)",
+  "error ConsortiumRegistryProposalExpired(uint256 proposalId, uint64 expiresAt)",
+  "error ConsortiumRegistryProposalAlreadyExecuted(uint256 proposalId)",
+  "error ConsortiumRegistryAlreadyApproved(uint256 proposalId, address admin)",
+  "error ConsortiumRegistryThresholdNotMet(uint256 proposalId, uint256 approvals, uint256 threshold)",
+  "error ConsortiumRegistryInvalidCallTarget(address target)",
+  "error ConsortiumRegistryCallFailed(address target, bytes returnData)",
 ] as const;
 
 /** Events after which a member's record must be read again. */
