@@ -30,7 +30,7 @@ import { PeerManager } from "./gossip/peer-manager.js";
 import { NodeIdentity } from "./identity/identity.js";
 import { createLogger, logFn } from "./log.js";
 import { InvalidIndicatorError } from "./model/errors.js";
-import { INDICATOR_TYPES, tlpNeedsGroup, type Indicator, type IndicatorType } from "./model/indicator.js";
+import { INDICATOR_TYPES, type Indicator, type IndicatorType } from "./model/indicator.js";
 import { normalizeValue } from "./model/normalize.js";
 import type { IndicatorRecord } from "./model/record.js";
 import { buildIndicator, type IndicatorInput } from "./model/validate.js";
@@ -403,13 +403,12 @@ export class CtiNode {
     input: PublishInput,
     now: number,
   ): { indicator: Indicator; changes: ScrubChange[] } | { reason: PublishRefusal; field?: string; message: string } {
-    const orgId = this.identity.orgId;
     const defaultGroup = this.config.privacy.defaultGroup;
     let indicator: Indicator;
     try {
-      const tlp = typeof input.tlp === "string" ? input.tlp.toUpperCase().replace(/^TLP:/, "") : input.tlp;
-      const group = input.group ?? (tlpNeedsGroup(tlp as never) || input.blind === true ? defaultGroup : undefined);
-      indicator = buildIndicator({ ...input, group }, { producer: orgId, now });
+      // A blinded input is keyed for a group: without one, it takes the default group too.
+      const group = input.group ?? (input.blind === true ? defaultGroup : undefined);
+      indicator = buildIndicator({ ...input, group }, { producer: this.identity.orgId, now, defaultGroup });
     } catch (err) {
       if (!(err instanceof InvalidIndicatorError)) throw err;
       return { reason: err.reason, field: err.field, message: err.message };

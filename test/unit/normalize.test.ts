@@ -82,7 +82,10 @@ describe("indicator ids and building", function () {
     for (const tlp of ["AMBER", "AMBER+STRICT"]) {
       expect(build({ tlp })).to.throw(InvalidIndicatorError).with.property("reason", "GROUP_REQUIRED");
       expect(build({ tlp, group: 2 })).to.not.throw();
+      // A node's default group takes an AMBER input that names none; GREEN stays for everyone.
+      expect(buildIndicator({ type: "domain", value: "evil.example", tlp }, { producer: "acme-bank", now, defaultGroup: 9 }).group).to.equal(9);
     }
+    expect(buildIndicator({ type: "domain", value: "evil.example" }, { producer: "acme-bank", now, defaultGroup: 9 }).group).to.equal(0);
     expect(build({ group: -1 })).to.throw(InvalidIndicatorError).with.property("reason", "BAD_GROUP");
     expect(build({ group: 1.5 })).to.throw(InvalidIndicatorError).with.property("reason", "BAD_GROUP");
     expect(build({ description: 42 })).to.throw(InvalidIndicatorError).with.property("reason", "BAD_DESCRIPTION");

@@ -12,7 +12,7 @@ import { INDICATOR_TYPES } from "../model/indicator.js";
 import { EXPORT_AUDIENCES, exportAudience, viewFor, viewsFor } from "../privacy/audience.js";
 import { isOrgId } from "../model/indicator.js";
 import { ChainRefusedError } from "../chain/chain-errors.js";
-import type { CtiNode } from "../node.js";
+import { NoGroupsContractError, type CtiNode } from "../node.js";
 
 const IndicatorInputSchema = z.object({
   type: z.string(),
@@ -152,7 +152,7 @@ export async function startApiServer(node: CtiNode, init: ApiServerInit): Promis
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
     // A contract refusing a change (not the owner, org not active...) is the caller's problem: name the contract's error.
     if (error instanceof ChainRefusedError) return reply.code(409).send({ error: error.reason, message: error.message });
-    if (error.name === "NoGroupsContractError") return reply.code(409).send({ error: "NO_GROUPS_CONTRACT", message: error.message });
+    if (error instanceof NoGroupsContractError) return reply.code(409).send({ error: "NO_GROUPS_CONTRACT", message: error.message });
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
     reply.code(status).send({ error: status === 500 ? "INTERNAL" : "BAD_REQUEST", message: error.message });
   });

@@ -91,7 +91,7 @@ function normalizeLabelList(value: unknown, field: keyof Labels): string[] {
  * value and labels, fills defaults (GREEN, confidence 50, validity from now for the type's
  * default lifetime) and checks every invariant.
  */
-export function buildIndicator(input: IndicatorInput, context: { producer: string; now: number }): Indicator {
+export function buildIndicator(input: IndicatorInput, context: { producer: string; now: number; defaultGroup?: number }): Indicator {
   if (!isIndicatorType(input.type)) {
     throw new InvalidIndicatorError("UNKNOWN_TYPE", `unknown indicator type ${JSON.stringify(input.type)}`, "type");
   }
@@ -116,6 +116,8 @@ export function buildIndicator(input: IndicatorInput, context: { producer: strin
     producer: context.producer,
     createdAt: context.now,
   };
+  // TLP:AMBER and AMBER+STRICT without a group go to the node's default group, if it has one.
+  if (indicator.group === 0 && tlpNeedsGroup(indicator.tlp) && context.defaultGroup) indicator.group = context.defaultGroup;
   checkIndicator(indicator);
   return indicator;
 }

@@ -49,7 +49,7 @@ export const DEFAULT_SCRUB_POLICY: ScrubPolicy = {
   internalHostPatterns: [],
 };
 
-const NON_ROUTABLE: Array<[string, number, "ipv4" | "ipv6", string]> = [
+const NON_ROUTABLE: SubnetEntry[] = [
   ["0.0.0.0", 8, "ipv4", "this network (RFC 1122)"],
   ["10.0.0.0", 8, "ipv4", "private (RFC 1918)"],
   ["100.64.0.0", 10, "ipv4", "carrier-grade NAT (RFC 6598)"],
@@ -89,23 +89,30 @@ export type ScrubResult =
   | { kept: true; indicator: Indicator; changes: ScrubChange[] }
   | { kept: false; reason: ScrubDropReason; message: string };
 
-interface Subnet {
-  list: BlockList;
-  describe(address: string): string | undefined;
-}
+type SubnetEntry = [network: string, prefix: number, family: "ipv4" | "ipv6", label: string];
 
-function subnets(entries: Array<[string, number, "ipv4" | "ipv6", string]>): Subnet {
-  const lists = entries.map(([network, prefix, family, label]) => {
-    const list = new BlockList();
-    list.addSubnet(network, prefix, family);
-    return { list, label: `${network}/${prefix} ${label}`.trim() };
-  });
-  const all = new BlockList();
-  for (const [network, prefix, family] of entries) all.addSubnet(network, prefix, family);
-  return {
-    list: all,
-    describe: (address) => lists.find((l) => checkAddress(l.list, address))?.label,
-  };
+/** A list of ranges that names the range holding an address, or overlapping a CIDR. */
+class Subnets {
+  private readonly lists: Array<{ list: BlockList; network: string; label: string }>;
+
+  constructor(entries: SubnetEntry[]) {
+    this.lists = entries.map(([network, prefix, family, label]) => {
+      const list = new BlockList();
+      list.addSubnet(network, prefix, family);
+      return { list, network, label: `${network}/${prefix} ${label}`.trim() };
+    });
+  }
+
+  holding(address: string): string | undefined {
+    return this.lists.find((l) => checkAddress(l.list, address))?.label;
+  }
+
+  /** Two ranges overlap exactly when one holds the other's first address. */
+  overlapping([network, prefix, family]: SubnetEntry): string | undefined {
+    const own = new BlockList();
+    own.addSubnet(network, prefix, family);
+    return this.holding(network) ?? this.lists.find((l) => checkAddress(own, l.network))?.label;
+  }
 }
 
 function checkAddress(list: BlockList, address: string): boolean {
@@ -114,7 +121,7 @@ function checkAddress(list: BlockList, address: string): boolean {
   return false;
 }
 
-function parseCidr(cidr: string): [string, number, "ipv4" | "ipv6", string] {
+function parseCidr(cidr: string): SubnetEntry {
   const [network, prefixText] = cidr.split("/");
   const family = isIPv4(network ?? "") ? "ipv4" : isIPv6(network ?? "") ? "ipv6" : undefined;
   const prefix = Number(prefixText ?? (family === "ipv4" ? 32 : 128));
@@ -149,15 +156,15 @@ function hostOf(indicator: Indicator): string | undefined {
 
 /** A scrubber compiled from a policy: the lists are parsed once, the checks are pure. */
 export class Scrubber {
-  private readonly nonRoutable = subnets(NON_ROUTABLE);
-  private readonly internal: Subnet;
+  private readonly nonRoutable = new Subnets(NON_ROUTABLE);
+  private readonly internal: Subnets;
   private readonly allowlist: Set<string>;
   private readonly hostPatterns: RegExp[];
   /** Host names under the partner's domains (the domain itself included) or under a reserved suffix (a label before it required). */
   private readonly hostNames: RegExp[];
 
   constructor(readonly policy: ScrubPolicy = DEFAULT_SCRUB_POLICY) {
-    this.internal = subnets(policy.internalCidrs.map(parseCidr));
+    this.internal = new Subnets(policy.internalCidrs.map(parseCidr));
     this.allowlist = new Set(policy.allowlistValues.map((v) => v.toLowerCase()));
     this.hostPatterns = policy.internalHostPatterns.map((p) => new RegExp(`\\b(?:${p})\\b`, "gi"));
     const escape = (suffix: string) => suffix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -192,18 +199,8 @@ export class Scrubber {
     if (this.allowlist.has(value)) return { reason: "ALLOWLISTED", message: `${value} is on the allowlist of benign values` };
     const address = type === "ipv4" || type === "ipv6" ? value : type === "url" ? hostOf(indicator) : undefined;
     const range = type === "cidr" ? parseCidr(value) : undefined;
-    const check = (subnet: Subnet): string | undefined => {
-      if (address) return subnet.describe(address);
-      if (!range) return undefined;
-      // A CIDR overlaps a listed range if either holds the other's first address.
-      const own = new BlockList();
-      own.addSubnet(range[0], range[1], range[2]);
-      const hit = subnet.describe(range[0]);
-      if (hit) return hit;
-      return subnet === this.nonRoutable
-        ? NON_ROUTABLE.find(([net]) => checkAddress(own, net))?.slice(0, 2).join("/")
-        : this.policy.internalCidrs.find((c) => checkAddress(own, c.split("/")[0]!));
-    };
+    const check = (subnets: Subnets): string | undefined =>
+      address ? subnets.holding(address) : range ? subnets.overlapping(range) : undefined;
     if (this.policy.dropNonRoutable) {
       const hit = check(this.nonRoutable);
       if (hit) return { reason: "NON_ROUTABLE_ADDRESS", message: `${value} is in ${hit} space` };
@@ -258,7 +255,7 @@ export class Scrubber {
   }
 
   private isInternalAddress(ip: string): boolean {
-    return Boolean(this.nonRoutable.describe(ip) ?? this.internal.describe(ip));
+    return Boolean(this.nonRoutable.holding(ip) ?? this.internal.holding(ip));
   }
 
   /** Labels cannot hold placeholders, so a label carrying personal data is dropped whole. */

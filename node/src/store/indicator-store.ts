@@ -129,8 +129,7 @@ export class IndicatorStore {
     });
   }
 
-  /** Keeps this node's own blinding key for a group (derived, so it needs no disk). */
-  remember(entry: BlindingKeyEntry): void {
+  private remember(entry: BlindingKeyEntry): void {
     this.keyRing = [...this.keyRing.filter((e) => e.producer !== entry.producer || e.group !== entry.group), entry];
   }
 
