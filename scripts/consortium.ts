@@ -144,7 +144,7 @@ try {
   say("the consortium works. Try it yourself:");
   say(`   npm run cti -- lookup 203.0.113.66 --api http://127.0.0.1:${ports[2]}`);
   say(`   npm run cti -- publish --api http://127.0.0.1:${ports[1]} --type domain --value evil.example --tlp GREEN`);
-  say(`   npm run cti -- lookup cdn.bad-updates.example/payload.exe --type url --audience clients --api http://127.0.0.1:${ports[2]}`);
+  say(`   npm run cti -- lookup https://cdn.bad-updates.example/payload.exe --audience clients --api http://127.0.0.1:${ports[2]}`);
   say(`   npm run cti -- groups list --api http://127.0.0.1:${ports[0]}`);
   if (values["exit-after-demo"]) await stopAll(0);
   say("running until Ctrl-C");
