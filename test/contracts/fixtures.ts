@@ -3,16 +3,8 @@ import type { ConsortiumRegistry } from "../../types/ethers-contracts/index.js";
 
 /** Helpers shared by the contract tests: one place that knows how to fake an org's admission. */
 
-export enum Kind {
-  AdmitMember,
-  SuspendMember,
-  ReinstateMember,
-  RemoveMember,
-  AddAdmin,
-  RemoveAdmin,
-  ChangeThreshold,
-  Call,
-}
+// The node's own mirror of the contract's enum (checked against the ABI by its use here).
+export { ProposalKind as Kind } from "../../node/src/chain/registry-abi.js";
 
 export enum Status {
   None,
