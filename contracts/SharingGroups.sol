@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {IConsortiumRegistry} from "./IConsortiumRegistry.sol";
 import {ISharingGroups} from "./ISharingGroups.sol";
+import {ConsortiumMember} from "./utils/ConsortiumMember.sol";
 
 /**
  * @title SharingGroups
@@ -12,24 +13,21 @@ import {ISharingGroups} from "./ISharingGroups.sol";
  * the consortium stays listed in its groups (only the owner removes it), but nodes never encrypt
  * to an org that is not active, so it reads nothing new while it is out.
  */
-contract SharingGroups is ISharingGroups {
+contract SharingGroups is ISharingGroups, ConsortiumMember {
     using EnumerableSet for EnumerableSet.Bytes32Set;
 
     uint256 private constant MAX_NAME_BYTES = 64;
     /// Each group batch carries one wrapped key per member; this bounds a batch's overhead.
     uint256 public constant MAX_GROUP_MEMBERS = 256;
 
-    IConsortiumRegistry private immutable _registry;
     Group[] private _groups;
     mapping(uint64 groupId => EnumerableSet.Bytes32Set) private _members;
 
     /// @param registry_ the ConsortiumRegistry: the source of membership and, as governance, owner of sector groups.
-    constructor(IConsortiumRegistry registry_) {
-        _registry = registry_;
-    }
+    constructor(IConsortiumRegistry registry_) ConsortiumMember(registry_) {}
 
     modifier onlyGovernance() {
-        if (msg.sender != address(_registry)) revert SharingGroupsNotGovernance(msg.sender);
+        if (!_isGovernance(msg.sender)) revert SharingGroupsNotGovernance(msg.sender);
         _;
     }
 
@@ -67,7 +65,7 @@ contract SharingGroups is ISharingGroups {
     /// @inheritdoc ISharingGroups
     function transferGroupOwnership(uint64 groupId, bytes32 newOwner) external {
         Group storage group = _group(groupId);
-        if (group.kind != GroupKind.Member || _callerOrgOrZero() != group.owner) revert SharingGroupsNotOwner(groupId, msg.sender);
+        if (group.kind != GroupKind.Member || _callerActiveOrg() != group.owner) revert SharingGroupsNotOwner(groupId, msg.sender);
         if (!_members[groupId].contains(newOwner)) revert SharingGroupsNotInGroup(groupId, newOwner);
         if (!_registry.isActive(newOwner)) revert SharingGroupsMemberNotActive(newOwner);
         bytes32 previous = group.owner;
@@ -144,22 +142,13 @@ contract SharingGroups is ISharingGroups {
 
     function _requireOwner(uint64 groupId) private view returns (Group storage group) {
         group = _group(groupId);
-        bool owns = group.kind == GroupKind.Sector ? msg.sender == address(_registry) : _callerOrgOrZero() == group.owner;
+        bool owns = group.kind == GroupKind.Sector ? _isGovernance(msg.sender) : _callerActiveOrg() == group.owner;
         if (!owns) revert SharingGroupsNotOwner(groupId, msg.sender);
     }
 
     /// The caller's org if the caller is an active member's wallet; reverts otherwise.
     function _callerOrg() private view returns (bytes32 orgId) {
-        orgId = _callerOrgOrZero();
+        orgId = _callerActiveOrg();
         if (orgId == bytes32(0)) revert SharingGroupsNotActiveMember(msg.sender);
-    }
-
-    /// The caller's org if the caller is an active member's wallet, else zero (never an owner).
-    function _callerOrgOrZero() private view returns (bytes32) {
-        try _registry.memberByWallet(msg.sender) returns (IConsortiumRegistry.Member memory member) {
-            return member.status == IConsortiumRegistry.MemberStatus.Active ? member.orgId : bytes32(0);
-        } catch {
-            return bytes32(0);
-        }
     }
 }

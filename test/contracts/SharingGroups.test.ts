@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import type { ConsortiumRegistry, SharingGroups } from "../../types/ethers-contracts/index.js";
-import { contractHelpers, DAY, Kind } from "./fixtures.js";
+import type { SharingGroups } from "../../types/ethers-contracts/index.js";
+import { contractHelpers, deployConsortium, Kind, type Signer } from "./fixtures.js";
 
 const { ethers, networkHelpers } = await network.create();
-const { signers, org, admission, passProposal } = contractHelpers(ethers);
+const { org, passProposal } = contractHelpers(ethers);
 
 enum GroupKind {
   Member,
@@ -17,19 +17,11 @@ describe("SharingGroups", function () {
    * (w2), grid (w3); `outsider` is no member. The groups contract is governed by the registry.
    */
   async function groupsFixture() {
-    const [a1, a2, a3, w1, w2, w3, outsider] = await signers();
-    const registry = (await ethers.deployContract("ConsortiumRegistry", [
-      [a1.address, a2.address, a3.address],
-      2,
-      7 * DAY,
-    ])) as unknown as ConsortiumRegistry;
-    for (const [name, wallet] of [["acme", w1], ["bank", w2], ["grid", w3]] as const) {
-      await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeAdmitMember(admission(name, wallet.address)));
-    }
-    const groups = (await ethers.deployContract("SharingGroups", [await registry.getAddress()])) as unknown as SharingGroups;
-    const governance = (call: string) =>
-      passProposal(registry, { a1, a2 }, async () => registry.connect(a1).proposeCall(await groups.getAddress(), call));
-    return { registry, groups, governance, a1, a2, w1, w2, w3, outsider };
+    const c = await deployConsortium(ethers, ["acme", "bank", "grid"]);
+    const groups = (await ethers.deployContract("SharingGroups", [await c.registry.getAddress()])) as unknown as SharingGroups;
+    const governance = async (call: string) => c.governance(await groups.getAddress(), call);
+    const { acme: w1, bank: w2, grid: w3 } = c.wallets as Record<string, Signer>;
+    return { ...c, groups, governance, w1: w1!, w2: w2!, w3: w3! };
   }
 
   describe("member groups", function () {

@@ -3,8 +3,10 @@ import type { ConsortiumRegistry } from "../../types/ethers-contracts/index.js";
 
 /** Helpers shared by the contract tests: one place that knows how to fake an org's admission. */
 
+import { ProposalKind } from "../../node/src/chain/registry-abi.js";
+
 // The node's own mirror of the contract's enum (checked against the ABI by its use here).
-export { ProposalKind as Kind } from "../../node/src/chain/registry-abi.js";
+export { ProposalKind as Kind };
 
 export enum Status {
   None,
@@ -50,4 +52,28 @@ export function contractHelpers(ethers: HardhatEthers) {
       return id;
     },
   };
+}
+
+/**
+ * A registry (admins a1..a3 = accounts 0..2, threshold 2, 7-day proposals) with one active
+ * member per name, whose wallets are the next accounts in order; `outsider` is no member.
+ * `governance(target, callData)` passes a Call proposal through the real M-of-N flow.
+ */
+export async function deployConsortium(ethers: HardhatEthers, names: string[]) {
+  const helpers = contractHelpers(ethers);
+  const accounts = await ethers.getSigners();
+  const [a1, a2, a3] = accounts as [Signer, Signer, Signer];
+  const registry = (await ethers.deployContract("ConsortiumRegistry", [[a1.address, a2.address, a3.address], 2, 7 * DAY])) as unknown as ConsortiumRegistry;
+  const wallets: Record<string, Signer> = {};
+  for (const [i, name] of names.entries()) {
+    const wallet = accounts[3 + i]!;
+    wallets[name] = wallet;
+    await helpers.passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeAdmitMember(helpers.admission(name, wallet.address)));
+  }
+  const outsider = accounts[3 + names.length]!;
+  const governance = (target: string, callData: string) =>
+    helpers.passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeCall(target, callData));
+  const setStatus = (kind: ProposalKind, name: string) =>
+    helpers.passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeMemberStatus(kind, helpers.org(name)));
+  return { registry, a1, a2, a3, wallets, outsider, governance, setStatus };
 }
