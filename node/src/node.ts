@@ -20,9 +20,11 @@ import { ChainFollower } from "./chain/chain-follower.js";
 import { peerIdToBytes } from "./chain/member.js";
 import { Membership } from "./chain/membership.js";
 import { SharingGroupsView, changeGroupMember, createGroup, type SharingGroup } from "./chain/sharing-groups.js";
+import { auditTrailContract } from "./chain/audit-trail.js";
+import { ReputationView, reputationContract } from "./chain/reputation.js";
 import { createProvider } from "./chain/provider.js";
 import { registryContract } from "./chain/governance.js";
-import type { NodeConfig } from "./config/config.js";
+import { scoringPolicyOf, type NodeConfig } from "./config/config.js";
 import { BatchPublisher, type PublishReceipt } from "./gossip/batch-publisher.js";
 import { membershipGater } from "./gossip/connection-gater.js";
 import { IndicatorGossip } from "./gossip/indicator-gossip.js";
@@ -39,6 +41,8 @@ import { blindIndicator, blindValue, deriveBlindingKey } from "./privacy/blindin
 import { sealRecipients } from "./privacy/recipients.js";
 import { Scrubber, type ScrubChange, type ScrubDropReason } from "./privacy/scrubber.js";
 import { IndicatorStore } from "./store/indicator-store.js";
+import type { SightingKind } from "./model/sighting.js";
+import { TrustError, TrustService, type SightResult } from "./trust/trust-service.js";
 import type { SealRecipient } from "./wire/sealed.js";
 
 export interface CtiNodeComponents {
@@ -74,8 +78,9 @@ export interface NodeStatus {
   multiaddrs: string[];
   peers: Array<{ peerId: string; orgId: string | undefined }>;
   members: { known: number; active: number };
-  chain: { head: number; registry: string; groups: string | undefined };
+  chain: { head: number; registry: string; groups: string | undefined; reputation: string | undefined; audit: string | undefined };
   groups: SharingGroup[];
+  epoch: { number: number; endsAt: number } | undefined;
   store: Awaited<ReturnType<IndicatorStore["counts"]>>;
   gossip: IndicatorGossip["stats"];
 }
@@ -103,6 +108,8 @@ export class CtiNode {
   private signer: NonceManager | undefined;
   private membershipValue: Membership | undefined;
   private groupsValue: SharingGroupsView | undefined;
+  private reputationValue: ReputationView | undefined;
+  private trustValue: TrustService | undefined;
   private follower: ChainFollower | undefined;
   private readonly scrubber: Scrubber;
   private p2p: P2P | undefined;
@@ -162,9 +169,17 @@ export class CtiNode {
     this.signer = new NonceManager(identity.wallet().connect(this.provider));
     const membership = (this.membershipValue = new Membership({ registryAddress: config.chain.registryAddress }, { provider: this.provider }));
     const groups = (this.groupsValue = config.chain.groupsAddress ? new SharingGroupsView(config.chain.groupsAddress, this.provider) : undefined);
+    const reputation = (this.reputationValue = config.chain.reputationAddress
+      ? new ReputationView(config.chain.reputationAddress, this.provider, () => membership.all().map((m) => m.orgId))
+      : undefined);
     this.follower = new ChainFollower(
       { pollIntervalMs: config.chain.pollIntervalMs },
-      { provider: this.provider, views: groups ? [membership, groups] : [membership], log: logFn(log.child({ part: "chain" }), "warn") },
+      {
+        provider: this.provider,
+        // Membership first: the reputation view follows the members it lists.
+        views: [membership, ...(groups ? [groups] : []), ...(reputation ? [reputation] : [])],
+        log: logFn(log.child({ part: "chain" }), "warn"),
+      },
     );
     await this.follower.start();
 
@@ -226,11 +241,39 @@ export class CtiNode {
       },
     );
 
+    const signer = this.signer!;
+    this.trustValue = new TrustService(
+      {
+        scoring: scoringPolicyOf(config),
+        retentionMs: config.trust.retentionDays * 24 * 60 * 60 * 1000,
+        pruneIntervalMs: config.trust.pruneIntervalMs,
+        tickMs: config.trust.tickMs,
+        submitWhenLeft: config.trust.submitWhenLeft,
+      },
+      {
+        orgId: identity.orgId,
+        store,
+        report: (reports) => this.require(this.publisher).report(reports),
+        reputation,
+        reputationContract: config.chain.reputationAddress ? reputationContract(config.chain.reputationAddress, signer) : undefined,
+        auditContract: config.chain.auditAddress ? auditTrailContract(config.chain.auditAddress, signer) : undefined,
+        provider: this.provider,
+        transact: (work) => this.transact(() => work()),
+        entitlements: () => this.entitlements,
+        isKnownMember: (org) => membership.get(org) !== undefined,
+        reader: { org: identity.orgId, encryptionSecretKey: identity.encryptionSecretKey },
+        now: this.now,
+        log: logFn(log.child({ part: "trust" }), "warn"),
+      },
+    );
+    this.trustValue.start();
+
     await this.announce();
     log.info({ peerId: identity.peerId.toString(), multiaddrs: this.multiaddrs }, "node started");
   }
 
   private async stopParts(): Promise<void> {
+    await this.trustValue?.stop();
     await this.publisher?.stop().catch(() => undefined);
     this.peers?.stop();
     this.gossipValue?.stop();
@@ -238,7 +281,8 @@ export class CtiNode {
     await this.follower?.stop();
     this.provider?.destroy();
     await this.storeValue?.close();
-    this.publisher = this.peers = this.gossipValue = this.p2p = undefined;
+    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = undefined;
+    this.reputationValue = undefined;
     this.follower = this.membershipValue = this.groupsValue = this.provider = this.signer = this.storeValue = undefined;
   }
 
@@ -341,7 +385,7 @@ export class CtiNode {
    * Runs transactions from the org's wallet. A transaction refused before it is sent (the
    * contract reverts in gas estimation) used no nonce: the nonce manager must forget it counted one.
    */
-  private async transact<T>(work: (signer: NonceManager) => Promise<T>): Promise<T> {
+  async transact<T>(work: (signer: NonceManager) => Promise<T>): Promise<T> {
     const signer = this.require(this.signer);
     try {
       return await work(signer);
@@ -361,6 +405,25 @@ export class CtiNode {
   /** Reads new chain blocks now; resolves when membership and groups are current. */
   refreshChain(): Promise<void> {
     return this.require(this.follower).refresh();
+  }
+
+  get trust(): TrustService {
+    return this.require(this.trustValue);
+  }
+
+  get reputation(): ReputationView | undefined {
+    this.require(this.membershipValue);
+    return this.reputationValue;
+  }
+
+  /**
+   * Records that this org's detectors saw a value (or found it false, or expired): every record
+   * the value matches, blinded ones included, gets a sighting sent to its audience.
+   */
+  async sight(value: string, kind: SightingKind, options: { type?: IndicatorType; observedAt?: number; count?: number } = {}): Promise<SightResult[]> {
+    const records = await this.lookup(value, options.type);
+    if (records.length === 0) throw new TrustError("NOT_FOUND", `no indicator matches ${JSON.stringify(value)}: sightings are of shared indicators`);
+    return this.trust.sight(records, kind, options.observedAt ?? this.now(), options.count ?? 1);
   }
 
   get gossip(): IndicatorGossip {
@@ -471,8 +534,15 @@ export class CtiNode {
       multiaddrs: this.multiaddrs,
       peers: this.libp2p.getPeers().map((p) => ({ peerId: p.toString(), orgId: membership.byPeerId(p.toString())?.orgId })),
       members: { known: membership.all().length, active: membership.active().length },
-      chain: { head: this.require(this.follower).head, registry: this.config.chain.registryAddress, groups: this.config.chain.groupsAddress },
+      chain: {
+        head: this.require(this.follower).head,
+        registry: this.config.chain.registryAddress,
+        groups: this.config.chain.groupsAddress,
+        reputation: this.config.chain.reputationAddress,
+        audit: this.config.chain.auditAddress,
+      },
       groups: this.groupsValue?.all() ?? [],
+      epoch: this.reputationValue ? { number: this.reputationValue.epoch, endsAt: this.reputationValue.epochEndsAt } : undefined,
       store: await this.store.counts(),
       gossip: this.gossip.stats,
     };

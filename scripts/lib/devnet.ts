@@ -1,6 +1,6 @@
 /**
  * A development ledger: Hardhat's simulated network served over JSON-RPC on 127.0.0.1, with the
- * ConsortiumRegistry and SharingGroups deployed and governed by a few admin accounts. Used by the devnet script,
+ * ConsortiumRegistry, SharingGroups, Reputation and AuditTrail deployed and governed by a few admin accounts. Used by the devnet script,
  * the local consortium and the integration tests, which all talk to it as partner nodes would
  * talk to a permissioned chain: through a JSON-RPC URL only.
  */
@@ -8,6 +8,7 @@ import hre from "hardhat";
 import { ContractFactory, JsonRpcProvider, parseEther, type Signer } from "ethers";
 import { admitMember, passProposal, type AdmissionDetails } from "../../node/src/chain/governance.js";
 import { sectorGroupCall } from "../../node/src/chain/sharing-groups.js";
+import { WAD } from "../../node/src/trust/beta-reputation.js";
 import type { Deployment } from "../../node/src/config/config.js";
 import type { PublicIdentity } from "../../node/src/identity/identity.js";
 
@@ -18,6 +19,8 @@ export interface DevnetInit {
   threshold?: number;
   /** Seconds a proposal stays open. */
   proposalLifetime?: number;
+  /** Seconds per reputation epoch (default one hour). */
+  epochLength?: number;
 }
 
 export interface Devnet {
@@ -52,12 +55,27 @@ export async function startDevnet(init: DevnetInit = {}): Promise<Devnet> {
     const groupsArtifact = await hre.artifacts.readArtifact("SharingGroups");
     const groups = await new ContractFactory(groupsArtifact.abi, groupsArtifact.bytecode, admins[0]).deploy(await registry.getAddress());
     await groups.deploymentTransaction()!.wait();
+    const deployed = async (name: string, args: unknown[]) => {
+      const artifact = await hre.artifacts.readArtifact(name);
+      const contract = await new ContractFactory(artifact.abi, artifact.bytecode, admins[0]).deploy(...args);
+      await contract.deploymentTransaction()!.wait();
+      return contract.getAddress();
+    };
+    const registryAddress = await registry.getAddress();
+    const reputationAddress = await deployed("Reputation", [
+      registryAddress,
+      // Prior (1, 1): a new org starts at 0.5; a tenth of the evidence is forgotten each epoch.
+      { epochLength: init.epochLength ?? 3600, priorPositive: WAD, priorNegative: WAD, forgetting: (9n * WAD) / 10n },
+    ]);
+    const auditAddress = await deployed("AuditTrail", [registryAddress]);
     const network = await provider.getNetwork();
     const deployment: Deployment = {
       rpcUrl,
       chainId: Number(network.chainId),
       registryAddress: await registry.getAddress(),
       groupsAddress: await groups.getAddress(),
+      reputationAddress,
+      auditAddress,
       deployedAtBlock: receipt!.blockNumber,
     };
     return {

@@ -4,6 +4,7 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { ACTION_OF, GossipAction, IndicatorBatchError, IndicatorBatchErrorCode as Code } from "../../node/src/gossip/errors.js";
 import { DEFAULT_BATCH_LIMITS, validateIndicatorBatch, type BatchValidationContext } from "../../node/src/gossip/validation.js";
 import type { Indicator } from "../../node/src/model/indicator.js";
+import type { Sighting } from "../../node/src/model/sighting.js";
 import { buildIndicator } from "../../node/src/model/validate.js";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { signBatch, type IndicatorBatch } from "../../node/src/wire/batch.js";
@@ -28,6 +29,19 @@ const readerKey = { org: "north-cert", encryptionKey: x25519.getPublicKey(reader
 const producerKey = { org: "acme-bank", encryptionKey: x25519.getPublicKey(x25519.utils.randomSecretKey()) };
 
 const inGroup = (value = "evil.example", extra: object = {}): Indicator => good(value, { tlp: "AMBER", group: GROUP, ...extra });
+
+const sighting = (extra: Partial<Sighting> = {}): Sighting => ({
+  indicatorId: "ab".repeat(32),
+  kind: "sighting",
+  observedAt: now - 1000,
+  count: 3,
+  reporter: "acme-bank",
+  ...extra,
+});
+
+function sightingsOf(sightings: Sighting[], indicators: Indicator[] = []): IndicatorBatch {
+  return signBatch({ producer: "acme-bank", sequence: 1, createdAt: now, group: 0, indicators, sightings }, secretKey).batch;
+}
 
 function sealedOf(indicators: Indicator[], recipients = [producerKey, readerKey], header: Partial<IndicatorBatch> = {}): IndicatorBatch {
   return { ...signBatch({ producer: "acme-bank", sequence: 1, createdAt: now, group: GROUP, indicators }, secretKey, recipients).batch, ...header };
@@ -107,6 +121,12 @@ describe("indicator batch validation pipeline", function () {
     [Code.BAD_SEALED, () => { const b = sealedOf([inGroup()]); return encodeBatch({ ...b, sealed: { ...b.sealed!, nonce: new Uint8Array(8) } }); }],
     [Code.BAD_SEALED, () => { const b = sealedOf([inGroup()]); return encodeBatch({ ...b, sealed: { ...b.sealed!, recipients: [...b.sealed!.recipients, b.sealed!.recipients[0]!] } }); }],
     [Code.GROUP_MISMATCH, () => encodeBatch(batchOf([{ ...good(), group: 3 }]))],
+    [Code.INVALID_SIGHTING, () => encodeBatch(sightingsOf([sighting({ indicatorId: "not-an-id" })]))],
+    [Code.INVALID_SIGHTING, () => encodeBatch(sightingsOf([sighting({ count: 0 })]))],
+    [Code.PRODUCER_MISMATCH, () => encodeBatch(sightingsOf([sighting({ reporter: "north-cert" })]))],
+    [Code.DUPLICATE_INDICATOR, () => encodeBatch(sightingsOf([sighting(), sighting({ count: 9 })]))],
+    [Code.FUTURE_BATCH, () => encodeBatch(sightingsOf([sighting({ observedAt: now + 120_000 })]))],
+    [Code.BAD_INDICATOR_COUNT, () => encodeBatch({ ...sightingsOf([sighting()]), sightings: [] })],
     // A wrap the producer made with the wrong key for north-cert: relays cannot tell, north-cert cannot open it.
     [Code.UNDECRYPTABLE, () => encodeBatch(sealedOf([inGroup()], [{ ...readerKey, encryptionKey: producerKey.encryptionKey }]))],
   ];
@@ -133,6 +153,15 @@ describe("indicator batch validation pipeline", function () {
     const expired = good("old.example", { validFrom: now - 10_000, validUntil: now - 1 });
     const validated = await validateIndicatorBatch(encodeBatch(batchOf([expired, good("new.example")])), context());
     expect(validated.liveIndexes).to.deep.equal([1]);
+  });
+
+  it("accepts sightings alone, and sightings of an expired indicator, in the same Merkle tree as indicators", async function () {
+    const alone = await validateIndicatorBatch(encodeBatch(sightingsOf([sighting(), sighting({ kind: "false-positive", count: 1 })])), context());
+    expect(alone.content!.sightings).to.have.length(2);
+    const expired = good("old.example", { validFrom: now - 10_000, validUntil: now - 1 });
+    const mixed = await validateIndicatorBatch(encodeBatch(sightingsOf([sighting({ kind: "expired", count: 1 })], [expired])), context());
+    expect(mixed.liveIndexes).to.deep.equal([]);
+    expect(mixed.content!.sightings[0]!.kind).to.equal("expired");
   });
 
   describe("sealed batches", function () {

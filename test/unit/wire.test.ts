@@ -47,6 +47,7 @@ describe("canonical encoding", function () {
       createdAt: now,
       signingKey: new Uint8Array(32),
       indicatorCount: 1,
+      sightingCount: 0,
       merkleRoot: new Uint8Array(32),
       group: 0,
       sealedDigest: new Uint8Array(32),
@@ -54,6 +55,7 @@ describe("canonical encoding", function () {
     const payload = encodeBatchSigningPayload(header);
     expect(encodeBatchSigningPayload({ ...header, sequence: 2 })).to.not.deep.equal(payload);
     expect(encodeBatchSigningPayload({ ...header, indicatorCount: 2 })).to.not.deep.equal(payload);
+    expect(encodeBatchSigningPayload({ ...header, sightingCount: 1 })).to.not.deep.equal(payload);
     expect(encodeBatchSigningPayload({ ...header, group: 3 })).to.not.deep.equal(payload);
     expect(encodeBatchSigningPayload({ ...header, sealedDigest: new Uint8Array(32).fill(1) })).to.not.deep.equal(payload);
   });
@@ -118,7 +120,7 @@ describe("signatures and batches", function () {
       const proof = inclusionProof(decoded, openContent(decoded), i);
       expect(verifyMerkleProof(encodeIndicatorCanonical(proof.indicator), proof.proof, proof.merkleRoot)).to.equal(true);
     }
-    expect(leafHashes(indicators)).to.have.length(3);
+    expect(leafHashes({ indicators, sightings: [], salts: [] })).to.have.length(3);
   });
 
   it("fails to decode garbage with a typed error", function () {

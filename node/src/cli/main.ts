@@ -58,6 +58,8 @@ program
   .option("--rpc-url <url>", "JSON-RPC URL of the consortium's ledger")
   .option("--registry <address>", "address of the ConsortiumRegistry contract")
   .option("--groups <address>", "address of the SharingGroups contract")
+  .option("--reputation <address>", "address of the Reputation contract")
+  .option("--audit <address>", "address of the AuditTrail contract")
   .option("--chain-id <id>", "chain id of the ledger", integer)
   .option("--listen <multiaddr>", "libp2p listen address (repeatable)", collect)
   .option("--api-port <port>", "port of the local HTTP API", integer, 8700)
@@ -74,6 +76,8 @@ program
         chainId: options.chainId ?? deployment?.chainId,
         registryAddress: options.registry ?? deployment?.registryAddress,
         groupsAddress: options.groups ?? deployment?.groupsAddress,
+        reputationAddress: options.reputation ?? deployment?.reputationAddress,
+        auditAddress: options.audit ?? deployment?.auditAddress,
       },
       api: { host: "127.0.0.1", port: options.apiPort },
     };

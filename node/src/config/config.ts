@@ -6,6 +6,8 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { DEFAULT_BATCH_LIMITS } from "../gossip/validation.js";
 import { DEFAULT_SCRUB_POLICY } from "../privacy/scrubber.js";
+import { INDICATOR_TYPES } from "../model/indicator.js";
+import { DEFAULT_SCORING_POLICY } from "../trust/scoring.js";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
 const cidr = z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, "must be a CIDR such as 192.0.2.0/24 or 2001:db8::/32");
@@ -51,6 +53,9 @@ export const NodeConfigSchema = z.object({
     registryAddress: address,
     /** The SharingGroups contract; without it the node can share with the whole consortium only. */
     groupsAddress: address.optional(),
+    /** The Reputation and AuditTrail contracts; without them the node scores with the prior and anchors nothing. */
+    reputationAddress: address.optional(),
+    auditAddress: address.optional(),
     pollIntervalMs: z.number().int().min(50).default(1000),
   }),
   api: z
@@ -83,9 +88,37 @@ export const NodeConfigSchema = z.object({
       defaultGroup: z.number().int().positive().optional(),
     })
     .default({ scrub: DEFAULT_SCRUB_POLICY }),
+  trust: z
+    .object({
+      /** Indicators scoring below this (0-100) are quarantined: kept, shown, never fed to detectors. */
+      quarantineBelow: z.number().min(0).max(100).default(DEFAULT_SCORING_POLICY.quarantineBelow),
+      /** Per-type decay, overriding the defaults of trust/scoring.ts: lifetime in days and MISP speed. */
+      decay: z
+        .partialRecord(z.enum(INDICATOR_TYPES), z.object({ lifetimeDays: z.number().positive(), speed: z.number().positive() }))
+        .default({}),
+      /** Days an expired indicator stays in the cache before it is pruned. */
+      retentionDays: z.number().min(0).default(30),
+      pruneIntervalMs: z.number().int().min(1000).default(60 * 60 * 1000),
+      /** How often to check whether the epoch's reputation report and audit anchor are due. */
+      tickMs: z.number().int().min(100).default(10_000),
+      /** Send them once this fraction of the epoch is left. */
+      submitWhenLeft: z.number().gt(0).lt(1).default(0.1),
+    })
+    .default({ quarantineBelow: DEFAULT_SCORING_POLICY.quarantineBelow, decay: {}, retentionDays: 30, pruneIntervalMs: 3_600_000, tickMs: 10_000, submitWhenLeft: 0.1 }),
 });
 
+/** The scoring policy a config asks for: the defaults with its per-type decay overrides. */
+export function scoringPolicyOf(config: NodeConfig) {
+  const decay = { ...DEFAULT_SCORING_POLICY.decay };
+  for (const [type, model] of Object.entries(config.trust.decay)) {
+    if (model) decay[type as keyof typeof decay] = { lifetimeMs: model.lifetimeDays * DAY_MS, speed: model.speed };
+  }
+  return { quarantineBelow: config.trust.quarantineBelow, decay };
+}
+
 export type NodeConfigInput = z.input<typeof NodeConfigSchema>;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 export type NodeConfig = z.output<typeof NodeConfigSchema>;
 
 export class ConfigError extends Error {
@@ -107,6 +140,8 @@ export const DeploymentSchema = z.object({
   chainId: z.number().int().positive(),
   registryAddress: address,
   groupsAddress: address,
+  reputationAddress: address,
+  auditAddress: address,
   deployedAtBlock: z.number().int().min(0),
 });
 export type Deployment = z.infer<typeof DeploymentSchema>;

@@ -1,4 +1,5 @@
 import type { Indicator } from "../model/indicator.js";
+import type { Sighting } from "../model/sighting.js";
 import { idOf } from "../model/indicator-id.js";
 import type { IndicatorStore } from "../store/indicator-store.js";
 import { signBatch } from "../wire/batch.js";
@@ -44,20 +45,34 @@ export interface PublishReceipt {
   recipients: number;
 }
 
-interface Pending {
-  indicator: Indicator;
-  resolve(receipt: PublishReceipt): void;
-  reject(err: Error): void;
+/** A sighting to report, and the audience it goes to (privacy/audience.ts: sightingGroups). */
+export interface SightingReport {
+  sighting: Sighting;
+  group: number;
 }
+
+/** Where a reported sighting ended up. */
+export interface ReportReceipt {
+  indicatorId: string;
+  group: number;
+  sequence: number;
+  recipients: number;
+}
+
+type Pending = { group: number; key: string; reject(err: Error): void } & (
+  | { indicator: Indicator; resolve(receipt: PublishReceipt): void }
+  | { sighting: Sighting; resolve(receipt: ReportReceipt): void }
+);
 
 export class PublisherStoppedError extends Error {
   override readonly name = "PublisherStoppedError";
 }
 
 /**
- * Collects indicators into batches (by size or time), signs each batch once, stores it (the
- * acknowledgement: a resolved publish survives a crash) and then gossips it. Batches are
- * flushed one at a time so that sequence numbers are strictly increasing without gaps.
+ * Collects indicators and sightings into batches (by size or time, one audience per batch),
+ * signs each batch once, stores it (the acknowledgement: a resolved publish survives a crash)
+ * and then gossips it. Batches are flushed one at a time so that sequence numbers are strictly
+ * increasing without gaps.
  */
 export class BatchPublisher {
   private pending: Pending[] = [];
@@ -82,11 +97,28 @@ export class BatchPublisher {
       }
     }
     for (const indicator of shared) {
-      receipts.push(new Promise((resolve, reject) => this.pending.push({ indicator, resolve, reject })));
+      receipts.push(new Promise((resolve, reject) => this.pending.push({ indicator, group: indicator.group, key: idOf(indicator), resolve, reject })));
     }
+    this.scheduleForPending();
+    return Promise.all(receipts);
+  }
+
+  /** Queues sightings for the next batches of their audiences; resolves when stored and sent. */
+  report(reports: SightingReport[]): Promise<ReportReceipt[]> {
+    if (this.stopped) return Promise.reject(new PublisherStoppedError("the publisher is stopped"));
+    const receipts = reports.map(
+      ({ sighting, group }) =>
+        new Promise<ReportReceipt>((resolve, reject) =>
+          this.pending.push({ sighting, group, key: `${sighting.indicatorId}/${sighting.kind}`, resolve, reject }),
+        ),
+    );
+    this.scheduleForPending();
+    return Promise.all(receipts);
+  }
+
+  private scheduleForPending(): void {
     if (this.pending.length >= this.init.maxBatchSize) this.scheduleFlush(0);
     else if (this.pending.length > 0) this.scheduleFlush(this.init.maxDelayMs);
-    return Promise.all(receipts);
   }
 
   /** Publishes everything waiting now; resolves when it is stored and sent. */
@@ -121,18 +153,17 @@ export class BatchPublisher {
   }
 
   /**
-   * Up to maxBatchSize waiting indicators of one audience (the group of the oldest waiting one),
-   * without two of the same id (a batch may not repeat one).
+   * Up to maxBatchSize waiting items of one audience (the group of the oldest waiting one),
+   * without two of the same indicator or the same sighting (a batch may not repeat one).
    */
   private takeChunk(): Pending[] {
     const chunk: Pending[] = [];
     const rest: Pending[] = [];
-    const ids = new Set<string>();
-    const group = this.pending[0]?.indicator.group;
+    const keys = new Set<string>();
+    const group = this.pending[0]?.group;
     for (const p of this.pending) {
-      const id = idOf(p.indicator);
-      if (chunk.length < this.init.maxBatchSize && p.indicator.group === group && !ids.has(id)) {
-        ids.add(id);
+      if (chunk.length < this.init.maxBatchSize && p.group === group && !keys.has(p.key)) {
+        keys.add(p.key);
         chunk.push(p);
       } else {
         rest.push(p);
@@ -144,10 +175,11 @@ export class BatchPublisher {
 
   private async publishChunk(chunk: Pending[]): Promise<void> {
     const { store, orgId, now } = this.components;
-    const group = chunk[0]!.indicator.group;
+    const group = chunk[0]!.group;
     // Recipients are read at signing time: an org removed from the group a moment ago is not among them.
     const sealedFor = group > 0 ? this.components.recipients(group) : [];
-    const indicators = chunk.map((p) => p.indicator);
+    const indicators = chunk.flatMap((p) => ("indicator" in p ? [p.indicator] : []));
+    const sightings = chunk.flatMap((p) => ("sighting" in p ? [p.sighting] : []));
     const sequence = await store.nextSequence(orgId);
     const { batch, content } = signBatch(
       {
@@ -156,6 +188,7 @@ export class BatchPublisher {
         createdAt: now(),
         group,
         indicators,
+        sightings,
         blindingKey: indicators.some((i) => i.blinded) ? this.components.blindingKey(group) : undefined,
       },
       this.components.signingSecretKey,
@@ -168,7 +201,7 @@ export class BatchPublisher {
       this.pending = [...chunk.slice(half), ...this.pending];
       return this.publishChunk(chunk.slice(0, half));
     }
-    await store.ingestBatch(batch, bytes, content, chunk.map((_, i) => i), now());
+    await store.ingestBatch(batch, bytes, content, indicators.map((_, i) => i), now());
     let recipients = 0;
     try {
       recipients = await this.components.gossip(bytes);
@@ -177,6 +210,10 @@ export class BatchPublisher {
       this.components.log?.("batch stored but not gossiped", { sequence, error: (err as Error).message });
     }
     const readableBy = group > 0 ? sealedFor.map((r) => r.org).sort() : ("all-members" as const);
-    chunk.forEach((p, index) => p.resolve({ id: idOf(p.indicator), sequence, index, group, readableBy, recipients }));
+    let index = 0;
+    for (const p of chunk) {
+      if ("indicator" in p) p.resolve({ id: idOf(p.indicator), sequence, index: index++, group, readableBy, recipients });
+      else p.resolve({ indicatorId: p.sighting.indicatorId, group, sequence, recipients });
+    }
   }
 }

@@ -38,6 +38,7 @@ export enum IndicatorBatchErrorCode {
   BAD_SEALED = "INDICATOR_BATCH_ERROR_BAD_SEALED",
   GROUP_MISMATCH = "INDICATOR_BATCH_ERROR_GROUP_MISMATCH",
   UNDECRYPTABLE = "INDICATOR_BATCH_ERROR_UNDECRYPTABLE",
+  INVALID_SIGHTING = "INDICATOR_BATCH_ERROR_INVALID_SIGHTING",
 }
 
 /** What each code does to the message; one table so the rule is visible in one place. */
@@ -72,6 +73,7 @@ export const ACTION_OF: Record<IndicatorBatchErrorCode, GossipAction.REJECT | Go
   // Relays cannot look inside a sealed batch, so a recipient that finds it broken must not
   // penalise the peer that forwarded it; the producer's signature names who is at fault.
   [IndicatorBatchErrorCode.UNDECRYPTABLE]: GossipAction.IGNORE,
+  [IndicatorBatchErrorCode.INVALID_SIGHTING]: GossipAction.REJECT,
 };
 
 export class IndicatorBatchError extends Error {

@@ -1,5 +1,6 @@
 import { InvalidIndicatorError } from "../model/errors.js";
 import { idOf } from "../model/indicator-id.js";
+import { checkSighting } from "../model/sighting.js";
 import { checkIndicator, isCanonical } from "../model/validate.js";
 import { isOrgId } from "../model/indicator.js";
 import {
@@ -106,19 +107,21 @@ export function checkStructure(batch: IndicatorBatch, limits: BatchLimits): void
   if (!Number.isSafeInteger(batch.sequence) || batch.sequence < 1) fail(Code.MALFORMED, "sequence must be a positive integer");
   if (!Number.isSafeInteger(batch.createdAt)) fail(Code.MALFORMED, "createdAt must be Unix milliseconds");
   if (!Number.isSafeInteger(batch.group) || batch.group < 0) fail(Code.MALFORMED, "group must be a sharing group id");
-  const count = batch.indicatorCount;
+  const count = batch.indicatorCount + batch.sightingCount;
   if (count === 0 || count > limits.maxIndicators) {
-    fail(Code.BAD_INDICATOR_COUNT, `${count} indicators; a batch holds 1 to ${limits.maxIndicators}`);
+    fail(Code.BAD_INDICATOR_COUNT, `${count} indicators and sightings; a batch holds 1 to ${limits.maxIndicators}`);
   }
   if (batch.sealed) checkSealedStructure(batch, limits);
   else if (batch.group !== 0) fail(Code.NOT_SEALED, `a batch for group ${batch.group} travels sealed only`);
-  else if (batch.indicators.length !== count) fail(Code.BAD_INDICATOR_COUNT, `states ${count} indicators but holds ${batch.indicators.length}`);
+  else if (batch.indicators.length !== batch.indicatorCount || batch.sightings.length !== batch.sightingCount) {
+    fail(Code.BAD_INDICATOR_COUNT, `states ${batch.indicatorCount} indicators and ${batch.sightingCount} sightings but holds ${batch.indicators.length} and ${batch.sightings.length}`);
+  }
 }
 
 export function checkSealedStructure(batch: IndicatorBatch, limits: BatchLimits): void {
   const sealed = batch.sealed!;
   if (batch.group === 0) fail(Code.BAD_SEALED, "a sealed batch names its group");
-  if (batch.indicators.length > 0) fail(Code.NOT_SEALED, "a sealed batch carries no indicators in the clear");
+  if (batch.indicators.length > 0 || batch.sightings.length > 0) fail(Code.NOT_SEALED, "a sealed batch carries nothing in the clear");
   if (sealed.ephemeralKey.length !== EPHEMERAL_KEY_LENGTH) fail(Code.BAD_SEALED, "ephemeral key must be 32 bytes");
   if (sealed.nonce.length !== NONCE_LENGTH) fail(Code.BAD_SEALED, "nonce must be 12 bytes");
   if (sealed.ciphertext.length === 0) fail(Code.BAD_SEALED, "empty ciphertext");
@@ -142,7 +145,7 @@ export function checkProducer(batch: IndicatorBatch, producer: ProducerView | un
 
 export function checkNotFromFuture(batch: IndicatorBatch, now: number, limits: BatchLimits): void {
   const horizon = now + limits.maxClockSkewMs;
-  if (batch.createdAt > horizon || batch.indicators.some((i) => i.createdAt > horizon)) {
+  if (batch.createdAt > horizon || batch.indicators.some((i) => i.createdAt > horizon) || batch.sightings.some((s) => s.observedAt > horizon)) {
     fail(Code.FUTURE_BATCH, `created more than ${limits.maxClockSkewMs} ms in the future`);
   }
 }
@@ -177,11 +180,27 @@ export function checkIndicators(batch: IndicatorBatch, content: BatchContent): v
     if (seen.has(id)) fail(Code.DUPLICATE_INDICATOR, `indicator ${index} repeats ${indicator.type} ${indicator.value}`);
     seen.add(id);
   });
+  const reported = new Set<string>();
+  content.sightings.forEach((sighting, index) => {
+    if (sighting.reporter !== batch.producer) {
+      fail(Code.PRODUCER_MISMATCH, `sighting ${index} names reporter "${sighting.reporter}" in a batch of "${batch.producer}"`);
+    }
+    try {
+      checkSighting(sighting);
+    } catch (err) {
+      if (err instanceof InvalidIndicatorError) fail(Code.INVALID_SIGHTING, `sighting ${index}: ${err.message}`);
+      throw err;
+    }
+    const key = `${sighting.indicatorId}/${sighting.kind}`;
+    if (reported.has(key)) fail(Code.DUPLICATE_INDICATOR, `sighting ${index} repeats a ${sighting.kind} of ${sighting.indicatorId}`);
+    reported.add(key);
+  });
 }
 
 export function liveIndexes(content: BatchContent, now: number): number[] {
   const live = content.indicators.flatMap((indicator, index) => (indicator.validUntil > now ? [index] : []));
-  if (live.length === 0) fail(Code.ALL_EXPIRED, "every indicator of the batch has expired");
+  // Sightings never expire: a report of an expired indicator is news too.
+  if (live.length === 0 && content.sightings.length === 0) fail(Code.ALL_EXPIRED, "every indicator of the batch has expired");
   return live;
 }
 
@@ -201,7 +220,7 @@ async function readSealed(batch: IndicatorBatch, ctx: BatchValidationContext): P
     throw err;
   }
   return insideSealed(() => {
-    checkNotFromFuture({ ...batch, indicators: content.indicators }, ctx.now, ctx.limits);
+    checkNotFromFuture({ ...batch, indicators: content.indicators, sightings: content.sightings }, ctx.now, ctx.limits);
     if (!rootMatches(batch, content)) fail(Code.BAD_MERKLE_ROOT, "decrypted indicators do not hash to the signed root");
     checkIndicators(batch, content);
     return content;

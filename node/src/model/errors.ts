@@ -10,7 +10,8 @@ export type IndicatorInvalidReason =
   | "BAD_TIME"
   | "BAD_DESCRIPTION"
   | "BAD_GROUP"
-  | "GROUP_REQUIRED";
+  | "GROUP_REQUIRED"
+  | "BAD_SIGHTING";
 
 export class InvalidIndicatorError extends Error {
   override readonly name = "InvalidIndicatorError";

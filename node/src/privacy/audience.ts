@@ -75,3 +75,15 @@ export function viewsFor(records: IndicatorRecord[], audience: Audience, entitle
     return view ? [view] : [];
   });
 }
+
+/**
+ * Where a sighting of `record` may go: a sighting tells its audience that the reporter saw the
+ * indicator, so it may go only where the indicator's value is already known. To every member
+ * (group 0) when some producer shared it with the whole consortium; otherwise to each group a
+ * producer shared it with (a sealed batch per group); nowhere when only RED statements exist.
+ */
+export function sightingGroups(record: IndicatorRecord): number[] {
+  const shared = record.attestations.filter((a) => a.tlp !== "RED");
+  if (shared.some((a) => a.group === 0)) return [0];
+  return [...new Set(shared.map((a) => a.group))].sort((a, b) => a - b);
+}

@@ -24,6 +24,15 @@ export class IndicatorRepository {
     return { type: "put", sublevel: this.sublevel, key: record.id, value: encodeJson(record) };
   }
 
+  delOp(id: string): WriteOp {
+    return { type: "del", sublevel: this.sublevel, key: id };
+  }
+
+  /** Every record, in id order (for researchers' statistics; O(n) by nature). */
+  async *all(): AsyncGenerator<IndicatorRecord> {
+    for await (const value of this.sublevel.values()) yield decodeJson<IndicatorRecord>(value);
+  }
+
   async count(): Promise<number> {
     let n = 0;
     for await (const _ of this.sublevel.keys()) n++;

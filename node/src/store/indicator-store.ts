@@ -2,7 +2,11 @@ import type { Indicator, IndicatorType } from "../model/indicator.js";
 import { mergeIndicator, type IndicatorRecord } from "../model/record.js";
 import { idOf } from "../model/indicator-id.js";
 import type { BatchContent, IndicatorBatch } from "../wire/batch.js";
+import { addSighting, type Sighting, type SightingSummary } from "../model/sighting.js";
 import { BlindingKeyRepository, type BlindingKeyEntry } from "./blinding-key-repository.js";
+import { EvidenceRepository, type EvidenceEntry } from "./evidence-repository.js";
+import { ExpiryIndex } from "./expiry-index.js";
+import { SightingRepository } from "./sighting-repository.js";
 import { BatchRepository } from "./batch-repository.js";
 import { BatchRootIndex } from "./batch-root-index.js";
 import { openDatabase, type Database, type WriteOp } from "./db.js";
@@ -35,6 +39,9 @@ export class IndicatorStore {
   readonly batchRoots: BatchRootIndex;
   readonly producers: ProducerCounterRepository;
   readonly blindingKeys: BlindingKeyRepository;
+  readonly sightings: SightingRepository;
+  readonly byExpiry: ExpiryIndex;
+  readonly evidence: EvidenceRepository;
   private keyRing: BlindingKeyEntry[] = [];
   private writeTail: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -47,6 +54,9 @@ export class IndicatorStore {
     this.batchRoots = new BatchRootIndex(db);
     this.producers = new ProducerCounterRepository(db);
     this.blindingKeys = new BlindingKeyRepository(db);
+    this.sightings = new SightingRepository(db);
+    this.byExpiry = new ExpiryIndex(db);
+    this.evidence = new EvidenceRepository(db);
   }
 
   static async open(path: string): Promise<IndicatorStore> {
@@ -74,7 +84,7 @@ export class IndicatorStore {
     return run;
   }
 
-  /** Ops that merge `entries` into their records and move their time-index entries. */
+  /** Ops that merge `entries` into their records and move their time and expiry index entries. */
   private async mergeOps(
     entries: Array<{ indicator: Indicator; sequence: number; index: number }>,
     now: number,
@@ -86,24 +96,33 @@ export class IndicatorStore {
       const before = existing[i];
       const record = mergeIndicator(before, entry.indicator, entry, now);
       ops.push(this.indicators.putOp(record));
-      if (before) ops.push(this.byTime.delOp(before.updatedAt, before.id));
+      if (before) ops.push(this.byTime.delOp(before.updatedAt, before.id), this.byExpiry.delOp(before.validUntil, before.id));
       else ops.push(this.byValue.putOp(record.type, record.value, record.blinded, record.id));
-      ops.push(this.byTime.putOp(record.updatedAt, record.id));
+      ops.push(this.byTime.putOp(record.updatedAt, record.id), this.byExpiry.putOp(record.validUntil, record.id));
     });
     return ops;
   }
 
+  /** Ops that fold sightings into their indicators' summaries (several of one indicator in order). */
+  private async sightingOps(sightings: Sighting[]): Promise<WriteOp[]> {
+    const ids = [...new Set(sightings.map((s) => s.indicatorId))];
+    const existing = await this.sightings.getMany(ids);
+    const summaries = new Map<string, SightingSummary | undefined>(ids.map((id, i) => [id, existing[i]]));
+    for (const sighting of sightings) summaries.set(sighting.indicatorId, addSighting(summaries.get(sighting.indicatorId), sighting));
+    return [...summaries.values()].map((summary) => this.sightings.putOp(summary!));
+  }
+
   /**
-   * Stores a verified batch and merges the given indicators of its content (those still valid).
-   * `bytes` is the batch as received, kept as proof material and for store-and-forward; a sealed
-   * batch this node may not read is kept that way only, with no content.
+   * Stores a verified batch, merges the given indicators of its content (those still valid) and
+   * folds in its sightings. `bytes` is the batch as received, kept as proof material and for
+   * store-and-forward; a sealed batch this node may not read is kept that way only, with no content.
    */
   ingestBatch(batch: IndicatorBatch, bytes: Uint8Array, content: BatchContent | undefined, liveIndexes: number[], now: number): Promise<void> {
     return this.exclusive(async () => {
       const entries = content
         ? liveIndexes.map((index) => ({ indicator: content.indicators[index]!, sequence: batch.sequence, index }))
         : [];
-      const ops = await this.mergeOps(entries, now);
+      const ops = [...(await this.mergeOps(entries, now)), ...(await this.sightingOps(content?.sightings ?? []))];
       const blinding = content?.blindingKey ? { producer: batch.producer, group: batch.group, key: content.blindingKey } : undefined;
       if (blinding) ops.push(this.blindingKeys.putOp(blinding));
       const counters = (await this.producers.get(batch.producer)) ?? {
@@ -138,6 +157,59 @@ export class IndicatorStore {
     return this.exclusive(async () => {
       const ops = await this.mergeOps(indicators.map((indicator) => ({ indicator, sequence: 0, index: 0 })), now);
       await this.db.batch(ops as never);
+    });
+  }
+
+  /** Folds sightings that stay on this node (of indicators held under TLP:RED only) into their summaries. */
+  addLocalSightings(sightings: Sighting[]): Promise<void> {
+    return this.exclusive(async () => {
+      await this.db.batch((await this.sightingOps(sightings)) as never);
+    });
+  }
+
+  /** Records this org's own evidence for its next reputation report, once per (producer, kind, indicator). */
+  recordEvidence(entries: EvidenceEntry[]): Promise<void> {
+    return this.exclusive(async () => {
+      const fresh: EvidenceEntry[] = [];
+      for (const entry of entries) if (!(await this.evidence.has(entry))) fresh.push(entry);
+      if (fresh.length > 0) await this.db.batch(fresh.map((e) => this.evidence.putOp(e)) as never);
+    });
+  }
+
+  /** Marks evidence as sent in `epoch`'s report and forgets what earlier epochs' reports sent. */
+  markReported(entries: EvidenceEntry[], epoch: number): Promise<void> {
+    return this.exclusive(async () => {
+      const ops = entries.map((e) => (e.reportedEpoch !== undefined && e.reportedEpoch < epoch ? this.evidence.delOp(e) : this.evidence.putOp({ ...e, reportedEpoch: epoch })));
+      if (ops.length > 0) await this.db.batch(ops as never);
+    });
+  }
+
+  /**
+   * Deletes the records whose validity ended more than `retentionMs` before `now`, with their
+   * indexes and sightings; a record whose validity was extended since is kept. Returns how many.
+   */
+  prune(now: number, retentionMs: number, chunk = 1000): Promise<number> {
+    return this.exclusive(async () => {
+      let pruned = 0;
+      for (;;) {
+        const ended = await this.byExpiry.endedBefore(now - retentionMs, chunk);
+        if (ended.length === 0) return pruned;
+        const records = await this.indicators.getMany(ended.map((e) => e.id));
+        // Every entry found leaves the index; only a record still ended that long ago leaves the store.
+        const ops: WriteOp[] = ended.map((e) => this.byExpiry.delOp(e.validUntil, e.id));
+        for (const record of records) {
+          if (!record || record.validUntil + retentionMs >= now) continue;
+          ops.push(
+            this.indicators.delOp(record.id),
+            this.byValue.delOp(record.type, record.value, record.blinded),
+            this.byTime.delOp(record.updatedAt, record.id),
+            this.sightings.delOp(record.id),
+          );
+          pruned++;
+        }
+        await this.db.batch(ops as never);
+        if (ended.length < chunk) return pruned;
+      }
     });
   }
 

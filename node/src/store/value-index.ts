@@ -25,6 +25,10 @@ export class ValueIndex {
     return bytes ? decoder.decode(bytes) : undefined;
   }
 
+  delOp(type: IndicatorType, value: string, blinded: boolean): WriteOp {
+    return { type: "del", sublevel: this.sublevel, key: ValueIndex.key(type, value, blinded) };
+  }
+
   putOp(type: IndicatorType, value: string, blinded: boolean, id: string): WriteOp {
     return { type: "put", sublevel: this.sublevel, key: ValueIndex.key(type, value, blinded), value: encoder.encode(id) };
   }

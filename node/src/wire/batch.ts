@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Indicator } from "../model/indicator.js";
+import type { Sighting } from "../model/sighting.js";
 import { bytesEqual, concatBytes } from "./bytes.js";
-import { encodeBatchSigningPayload, encodeIndicatorCanonical, type BatchHeader } from "./canonical.js";
+import { encodeBatchSigningPayload, encodeIndicatorCanonical, encodeSightingCanonical, type BatchHeader } from "./canonical.js";
 import { decodeSealedContent, encodeSealedContent } from "./codec.js";
 import { hashLeaf, merkleProof, merkleRootOfLeaves, type MerkleProof } from "./merkle.js";
 import { OPEN_BATCH_DIGEST, SALT_LENGTH, openSealed, seal, sealedDigest, type SealReader, type SealRecipient, type SealedPayload } from "./sealed.js";
@@ -10,9 +11,10 @@ import { ed25519PublicKey, signEd25519, verifyEd25519 } from "./signature.js";
 export const WIRE_VERSION = 1;
 
 /**
- * A producer's signed batch of indicators, as it travels and as it is kept. An open batch
- * (group 0) carries its indicators in the clear; a sealed batch (group > 0) carries them
- * encrypted in `sealed`, readable by the orgs it is wrapped for only.
+ * An org's signed batch of statements, as it travels and as it is kept: indicators it produces
+ * and sightings its detectors report. An open batch (group 0) carries them in the clear; a
+ * sealed batch (group > 0) carries them encrypted in `sealed`, readable by the orgs it is
+ * wrapped for only. Its Merkle tree's leaves are the indicators, then the sightings.
  */
 export interface IndicatorBatch {
   version: number;
@@ -22,8 +24,11 @@ export interface IndicatorBatch {
   signingKey: Uint8Array;
   group: number;
   indicatorCount: number;
+  sightingCount: number;
   /** The indicators of an open batch; empty for a sealed one. */
   indicators: Indicator[];
+  /** The sightings of an open batch; empty for a sealed one. */
+  sightings: Sighting[];
   sealed: SealedPayload | undefined;
   merkleRoot: Uint8Array;
   signature: Uint8Array;
@@ -32,7 +37,8 @@ export interface IndicatorBatch {
 /** What a batch says, once readable: in the clear for open batches, decrypted for sealed ones. */
 export interface BatchContent {
   indicators: Indicator[];
-  /** Per-indicator Merkle leaf salts; empty for an open batch. */
+  sightings: Sighting[];
+  /** Per-leaf Merkle salts (indicators, then sightings); empty for an open batch. */
   salts: Uint8Array[];
   /** The producer's blinding key for the batch's group, when it holds blinded indicators. */
   blindingKey: Uint8Array | undefined;
@@ -45,6 +51,7 @@ export interface UnsignedBatch {
   /** 0 for an open batch; a sharing group id seals the batch for `recipients`. */
   group: number;
   indicators: Indicator[];
+  sightings?: Sighting[];
   blindingKey?: Uint8Array;
 }
 
@@ -52,12 +59,17 @@ export function isSealed(batch: IndicatorBatch): boolean {
   return batch.sealed !== undefined;
 }
 
-export function leafHashes(indicators: Indicator[], salts: Uint8Array[] = []): Uint8Array[] {
-  return indicators.map((indicator, i) => {
-    const canonical = encodeIndicatorCanonical(indicator);
-    const salt = salts[i];
-    return hashLeaf(salt ? concatBytes([canonical, salt]) : canonical);
+/** The canonical bytes of every leaf, indicators then sightings, each followed by its salt if any. */
+export function leafData(content: Pick<BatchContent, "indicators" | "sightings" | "salts">): Uint8Array[] {
+  const canonical = [...content.indicators.map(encodeIndicatorCanonical), ...content.sightings.map(encodeSightingCanonical)];
+  return canonical.map((bytes, i) => {
+    const salt = content.salts[i];
+    return salt ? concatBytes([bytes, salt]) : bytes;
   });
+}
+
+export function leafHashes(content: Pick<BatchContent, "indicators" | "sightings" | "salts">): Uint8Array[] {
+  return leafData(content).map(hashLeaf);
 }
 
 /**
@@ -72,12 +84,15 @@ export function signBatch(
   const signingKey = ed25519PublicKey(secretKey);
   const sealedBatch = unsigned.group > 0;
   if (sealedBatch && recipients.length === 0) throw new RangeError("a group batch needs recipients to seal for");
+  const sightings = unsigned.sightings ?? [];
+  const leafCount = unsigned.indicators.length + sightings.length;
   const content: BatchContent = {
     indicators: unsigned.indicators,
-    salts: sealedBatch ? unsigned.indicators.map(() => randomBytes(SALT_LENGTH)) : [],
+    sightings,
+    salts: sealedBatch ? Array.from({ length: leafCount }, () => randomBytes(SALT_LENGTH)) : [],
     blindingKey: sealedBatch ? unsigned.blindingKey : undefined,
   };
-  const merkleRoot = merkleRootOfLeaves(leafHashes(content.indicators, content.salts));
+  const merkleRoot = merkleRootOfLeaves(leafHashes(content));
   const sealed = sealedBatch
     ? seal(encodeSealedContent(content), recipients, { producer: unsigned.producer, sequence: unsigned.sequence, group: unsigned.group })
     : undefined;
@@ -87,6 +102,7 @@ export function signBatch(
     createdAt: unsigned.createdAt,
     signingKey,
     indicatorCount: unsigned.indicators.length,
+    sightingCount: sightings.length,
     merkleRoot,
     group: unsigned.group,
     sealedDigest: sealed ? sealedDigest(sealed) : OPEN_BATCH_DIGEST,
@@ -99,7 +115,9 @@ export function signBatch(
     signingKey,
     group: header.group,
     indicatorCount: header.indicatorCount,
+    sightingCount: header.sightingCount,
     indicators: sealed ? [] : unsigned.indicators,
+    sightings: sealed ? [] : sightings,
     sealed,
     merkleRoot,
     signature: signEd25519(encodeBatchSigningPayload(header), secretKey),
@@ -109,7 +127,7 @@ export function signBatch(
 
 /** The readable content of an open batch. */
 export function openContent(batch: IndicatorBatch): BatchContent {
-  return { indicators: batch.indicators, salts: [], blindingKey: undefined };
+  return { indicators: batch.indicators, sightings: batch.sightings, salts: [], blindingKey: undefined };
 }
 
 /**
@@ -123,9 +141,11 @@ export function openBatch(batch: IndicatorBatch, reader: SealReader): BatchConte
   return decodeSealedContent(plaintext);
 }
 
-/** True when the content hashes to the root the batch carries (and has the stated size). */
-export function rootMatches(batch: IndicatorBatch, content: BatchContent, leaves = leafHashes(content.indicators, content.salts)): boolean {
-  return leaves.length > 0 && leaves.length === batch.indicatorCount && bytesEqual(merkleRootOfLeaves(leaves), batch.merkleRoot);
+/** True when the content hashes to the root the batch carries (and has the stated sizes). */
+export function rootMatches(batch: IndicatorBatch, content: BatchContent): boolean {
+  if (content.indicators.length !== batch.indicatorCount || content.sightings.length !== batch.sightingCount) return false;
+  const leaves = leafHashes(content);
+  return leaves.length > 0 && bytesEqual(merkleRootOfLeaves(leaves), batch.merkleRoot);
 }
 
 /** The signed header of a batch. */
@@ -136,6 +156,7 @@ export function headerOf(batch: IndicatorBatch): BatchHeader {
     createdAt: batch.createdAt,
     signingKey: batch.signingKey,
     indicatorCount: batch.indicatorCount,
+    sightingCount: batch.sightingCount,
     merkleRoot: batch.merkleRoot,
     group: batch.group,
     sealedDigest: batch.sealed ? sealedDigest(batch.sealed) : OPEN_BATCH_DIGEST,
@@ -167,6 +188,6 @@ export function inclusionProof(batch: IndicatorBatch, content: BatchContent, ind
     indicator,
     salt: content.salts[index],
     signature: batch.signature,
-    proof: merkleProof(leafHashes(content.indicators, content.salts), index),
+    proof: merkleProof(leafHashes(content), index),
   };
 }

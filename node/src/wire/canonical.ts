@@ -1,4 +1,5 @@
 import type { Indicator, IndicatorType, Tlp } from "../model/indicator.js";
+import type { Sighting, SightingKind } from "../model/sighting.js";
 import { concatBytes } from "./bytes.js";
 
 /**
@@ -30,7 +31,14 @@ export const TLP_CODES: Record<Tlp, number> = {
   RED: 5,
 };
 
+export const SIGHTING_KIND_CODES: Record<SightingKind, number> = {
+  sighting: 1,
+  "false-positive": 2,
+  expired: 3,
+};
+
 const INDICATOR_TAG = "cti-exchange/indicator/v1";
+const SIGHTING_TAG = "cti-exchange/sighting/v1";
 const BATCH_TAG = "cti-exchange/batch/v1";
 const encoder = new TextEncoder();
 
@@ -111,12 +119,25 @@ export function encodeIndicatorCanonical(indicator: Indicator): Uint8Array {
     .finish();
 }
 
+/** The canonical bytes of one sighting: a Merkle leaf of its batch, after the indicators. */
+export function encodeSightingCanonical(sighting: Sighting): Uint8Array {
+  return new CanonicalWriter()
+    .tag(SIGHTING_TAG)
+    .string(sighting.indicatorId)
+    .u8(SIGHTING_KIND_CODES[sighting.kind])
+    .u64(sighting.observedAt)
+    .u32(sighting.count)
+    .string(sighting.reporter)
+    .finish();
+}
+
 export interface BatchHeader {
   producer: string;
   sequence: number;
   createdAt: number;
   signingKey: Uint8Array;
   indicatorCount: number;
+  sightingCount: number;
   merkleRoot: Uint8Array;
   /** Sharing group of a sealed batch; 0 for an open one. */
   group: number;
@@ -126,7 +147,7 @@ export interface BatchHeader {
 
 /**
  * The bytes a producer signs for a batch: its header, the Merkle root of its plaintext
- * indicators (recipients check it after decrypting) and the digest of its ciphertext (relays
+ * indicators and sightings (recipients check it after decrypting) and the digest of its ciphertext (relays
  * check it before forwarding).
  */
 export function encodeBatchSigningPayload(header: BatchHeader): Uint8Array {
@@ -137,6 +158,7 @@ export function encodeBatchSigningPayload(header: BatchHeader): Uint8Array {
     .u64(header.createdAt)
     .bytes(header.signingKey)
     .u32(header.indicatorCount)
+    .u32(header.sightingCount)
     .bytes(header.merkleRoot)
     .u64(header.group)
     .bytes(header.sealedDigest)

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import protobuf from "protobufjs";
 import { isIndicatorType, isTlp, type Indicator, type IndicatorType, type Tlp } from "../model/indicator.js";
+import { SIGHTING_KINDS, type Sighting, type SightingKind } from "../model/sighting.js";
 import type { BatchContent, IndicatorBatch } from "./batch.js";
 import type { SealedPayload } from "./sealed.js";
 
@@ -27,6 +28,8 @@ const TYPE_TO_WIRE: Record<IndicatorType, string> = {
   sha256: "SHA256",
 };
 const WIRE_TO_TYPE = new Map(Object.entries(TYPE_TO_WIRE).map(([k, v]) => [v, k as IndicatorType]));
+const KIND_TO_WIRE: Record<SightingKind, string> = { sighting: "SIGHTING", "false-positive": "FALSE_POSITIVE", expired: "EXPIRED" };
+const WIRE_TO_KIND = new Map(SIGHTING_KINDS.map((k) => [KIND_TO_WIRE[k], k]));
 const tlpToWire = (tlp: Tlp) => tlp.replace("+", "_");
 const wireToTlp = (name: string) => name.replace("_", "+");
 
@@ -51,6 +54,10 @@ function indicatorToWire(i: Indicator) {
   };
 }
 
+function sightingToWire(s: Sighting) {
+  return { indicatorId: s.indicatorId, kind: KIND_TO_WIRE[s.kind], observedAt: s.observedAt, count: s.count, reporter: s.reporter };
+}
+
 export function encodeBatch(batch: IndicatorBatch): Uint8Array {
   const message = BatchType.fromObject({
     version: batch.version,
@@ -62,7 +69,9 @@ export function encodeBatch(batch: IndicatorBatch): Uint8Array {
     signature: batch.signature,
     group: batch.group,
     indicatorCount: batch.indicatorCount,
+    sightingCount: batch.sightingCount,
     indicators: batch.indicators.map(indicatorToWire),
+    sightings: batch.sightings.map(sightingToWire),
     sealed: batch.sealed,
   });
   return BatchType.encode(message).finish();
@@ -73,6 +82,7 @@ export function encodeSealedContent(content: BatchContent): Uint8Array {
     indicators: content.indicators.map(indicatorToWire),
     salts: content.salts,
     blindingKey: content.blindingKey ?? new Uint8Array(),
+    sightings: content.sightings.map(sightingToWire),
   });
   return SealedContentType.encode(message).finish();
 }
@@ -130,6 +140,22 @@ function indicatorsFromWire(raws: DecodedIndicator[]): Indicator[] {
   });
 }
 
+interface DecodedSighting {
+  indicatorId: string;
+  kind: string;
+  observedAt: number;
+  count: number;
+  reporter: string;
+}
+
+function sightingsFromWire(raws: DecodedSighting[]): Sighting[] {
+  return raws.map((raw, index) => {
+    const kind = WIRE_TO_KIND.get(raw.kind);
+    if (!kind) throw new WireDecodeError(`sighting ${index}: unknown kind ${raw.kind}`);
+    return { indicatorId: raw.indicatorId, kind, observedAt: raw.observedAt, count: raw.count, reporter: raw.reporter };
+  });
+}
+
 function sealedFromWire(raw: DecodedSealed | null | undefined): SealedPayload | undefined {
   if (!raw) return undefined;
   return {
@@ -158,7 +184,9 @@ export function decodeBatch(bytes: Uint8Array): IndicatorBatch {
     signingKey: toUint8Array(object.signingKey),
     group: object.group as number,
     indicatorCount: object.indicatorCount as number,
+    sightingCount: object.sightingCount as number,
     indicators: indicatorsFromWire(object.indicators as DecodedIndicator[]),
+    sightings: sightingsFromWire(object.sightings as DecodedSighting[]),
     sealed: sealedFromWire(object.sealed as DecodedSealed | null | undefined),
     merkleRoot: toUint8Array(object.merkleRoot),
     signature: toUint8Array(object.signature),
@@ -175,6 +203,7 @@ export function decodeSealedContent(bytes: Uint8Array): BatchContent {
   const blindingKey = toUint8Array(object.blindingKey);
   return {
     indicators: indicatorsFromWire(object.indicators as DecodedIndicator[]),
+    sightings: sightingsFromWire(object.sightings as DecodedSighting[]),
     salts: (object.salts as Uint8Array[]).map(toUint8Array),
     blindingKey: blindingKey.length > 0 ? blindingKey : undefined,
   };

@@ -1,0 +1,476 @@
+import { Interface, type JsonRpcProvider } from "ethers";
+import { z } from "zod";
+import { anchorAt, anchorBatches, anchorHolding, nextUnanchored, type AuditTrailContract } from "../chain/audit-trail.js";
+import { bytes32ToOrgId, orgIdToBytes32 } from "../chain/member.js";
+import type { ReputationContract, ReputationView } from "../chain/reputation.js";
+import { REPUTATION_ABI } from "../chain/trust-abi.js";
+import type { ReportReceipt, SightingReport } from "../gossip/batch-publisher.js";
+import type { IndicatorRecord } from "../model/record.js";
+import { sightingTotals, type Sighting, type SightingKind, type SightingSummary } from "../model/sighting.js";
+import { sightingGroups, viewFor, type Audience, type Entitlements } from "../privacy/audience.js";
+import type { IndicatorStore } from "../store/indicator-store.js";
+import type { EvidenceEntry } from "../store/evidence-repository.js";
+import { headerOf, inclusionProof, openBatch } from "../wire/batch.js";
+import type { BatchHeader } from "../wire/canonical.js";
+import type { SealReader } from "../wire/sealed.js";
+import {
+  anchorRoot,
+  auditProofFromJson,
+  auditProofToJson,
+  buildAuditProof,
+  verifyAuditProof,
+  type AuditProofJson,
+  type AuditVerdict,
+} from "./audit-proof.js";
+import { ReputationModel, toFraction, type ReputationParameters } from "./beta-reputation.js";
+import { scoreRecord, type Score, type ScoringPolicy } from "./scoring.js";
+
+export type TrustErrorCode = "NOT_FOUND" | "LOCAL_ONLY" | "NOT_ANCHORED" | "MISSING_BATCHES" | "NO_TRUST_CONTRACTS" | "BAD_PROOF";
+
+/** A trust operation that cannot be done, with a stable code for the API and CLI. */
+export class TrustError extends Error {
+  override readonly name = "TrustError";
+  constructor(
+    readonly code: TrustErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface TrustInit {
+  scoring: ScoringPolicy;
+  /** How long an expired record stays in the cache before it is pruned. */
+  retentionMs: number;
+  pruneIntervalMs: number;
+  /** How often to check whether the epoch report and anchor are due. */
+  tickMs: number;
+  /** Report and anchor once this fraction of the epoch is left (chain time). */
+  submitWhenLeft: number;
+}
+
+export interface TrustComponents {
+  orgId: string;
+  store: IndicatorStore;
+  /** Queues sightings into this org's next batches (gossip/batch-publisher.ts). */
+  report(reports: SightingReport[]): Promise<ReportReceipt[]>;
+  reputation: ReputationView | undefined;
+  /** Contracts connected to this org's wallet; undefined when the deployment has none. */
+  reputationContract: ReputationContract | undefined;
+  auditContract: AuditTrailContract | undefined;
+  provider: JsonRpcProvider;
+  /** Runs a transaction so that a refusal leaves the wallet's nonce right (node.ts). */
+  transact<T>(work: () => Promise<T>): Promise<T>;
+  entitlements(): Entitlements;
+  isKnownMember(org: string): boolean;
+  /** This node, to re-open sealed batches it holds when building proofs. */
+  reader: SealReader;
+  now(): number;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface ScoredRecord extends IndicatorRecord {
+  score: Score;
+}
+
+export interface SightResult {
+  id: string;
+  type: string;
+  value: string;
+  /** Groups the sighting went to (0: every member); empty when it stays on this node. */
+  groups: number[];
+  receipts: ReportReceipt[];
+}
+
+export interface EpochSubmission {
+  epoch: number;
+  reports: Array<{ producer: string; confirmations: number; falsePositives: number }>;
+}
+
+export interface ProducerStatistics {
+  producer: string;
+  indicators: number;
+  batches: number;
+  /** Indicators of this producer held here now, and of them those other orgs saw or reported false. */
+  held: number;
+  confirmed: number;
+  falsePositives: number;
+  falsePositiveRate: number;
+  /** Median time from the producer's statement to the first sighting by another org, ms. */
+  medianTimeToFirstSightingMs: number | undefined;
+  reputation: number | undefined;
+}
+
+const median = (values: number[]) => {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * The node's trust machinery: records sightings and the evidence behind its epoch reports,
+ * scores indicators, sends one reputation report and one audit anchor per epoch, prunes what
+ * expired long ago, and answers researchers (reputation now and over time, statistics, proofs).
+ */
+export class TrustService {
+  private timers: NodeJS.Timeout[] = [];
+  private reportedEpoch: number | undefined;
+  private ticking: Promise<void> | undefined;
+
+  constructor(
+    readonly init: TrustInit,
+    private readonly components: TrustComponents,
+  ) {}
+
+  start(): void {
+    if (this.timers.length > 0) return;
+    const every = (ms: number, work: () => Promise<unknown>, what: string) =>
+      this.timers.push(setInterval(() => void work().catch((err: Error) => this.components.log?.(`${what} failed; will retry`, { error: err.message })), ms));
+    every(this.init.tickMs, () => this.tick(), "epoch report");
+    every(this.init.pruneIntervalMs, () => this.components.store.prune(this.components.now(), this.init.retentionMs), "pruning");
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    await this.ticking?.catch(() => undefined);
+  }
+
+  // ---------------------------------------------------------------- sightings and scores
+
+  /**
+   * Records that this org's detectors saw `records` (or found them false or expired): sightings
+   * go to each record's audience (privacy/audience.ts), evidence waits for the epoch report.
+   */
+  async sight(records: IndicatorRecord[], kind: SightingKind, observedAt: number, count = 1): Promise<SightResult[]> {
+    const { orgId, store } = this.components;
+    const results: SightResult[] = [];
+    const evidence: EvidenceEntry[] = [];
+    for (const record of records) {
+      const sighting: Sighting = { indicatorId: record.id, kind, observedAt, count: kind === "sighting" ? count : 1, reporter: orgId };
+      const groups = sightingGroups(record);
+      const receipts = groups.length > 0 ? await this.components.report(groups.map((group) => ({ sighting, group }))) : [];
+      if (groups.length === 0) await store.addLocalSightings([sighting]);
+      if (kind !== "expired") {
+        for (const producer of new Set(record.attestations.map((a) => a.producer))) {
+          if (producer !== orgId) evidence.push({ producer, kind, indicatorId: record.id, observedAt, reportedEpoch: undefined });
+        }
+      }
+      results.push({ id: record.id, type: record.type, value: record.value, groups, receipts });
+    }
+    await store.recordEvidence(evidence);
+    return results;
+  }
+
+  scoreOf(record: IndicatorRecord, sightings: SightingSummary | undefined): Score {
+    const reputation = this.components.reputation;
+    return scoreRecord(record, sightings, (org) => reputation?.of(org) ?? 0.5, this.init.scoring, this.components.now());
+  }
+
+  /** Records with their scores, as `audience` may see them; dropped when it may see nothing. */
+  async scored(records: IndicatorRecord[], audience: Audience): Promise<ScoredRecord[]> {
+    const summaries = await this.components.store.sightings.getMany(records.map((r) => r.id));
+    const entitlements = this.components.entitlements();
+    return records.flatMap((record, i) => {
+      const view = viewFor(record, audience, entitlements);
+      return view ? [{ ...view, score: this.scoreOf(view, summaries[i]) }] : [];
+    });
+  }
+
+  /**
+   * What detectors and exports may use: records updated since `since`, as `audience` may see
+   * them, neither expired nor quarantined. `next` resumes after the last record read.
+   */
+  async feed(audience: Audience, since: number, limit: number): Promise<{ indicators: ScoredRecord[]; next: number | undefined }> {
+    const records = await this.components.store.listSince(since, limit);
+    const scored = await this.scored(records, audience);
+    return { indicators: scored.filter((r) => !r.score.quarantined), next: records.at(-1)?.updatedAt };
+  }
+
+  async sightingsOf(id: string) {
+    const summary = await this.components.store.sightings.get(id);
+    return { indicatorId: id, ...sightingTotals(summary), byOrg: summary?.byOrg ?? {} };
+  }
+
+  // ---------------------------------------------------------------- epoch reports and anchors
+
+  private tick(): Promise<void> {
+    this.ticking ??= this.dueWork().finally(() => {
+      this.ticking = undefined;
+    });
+    return this.ticking;
+  }
+
+  private async dueWork(): Promise<void> {
+    const view = this.components.reputation;
+    if (!view || view.epoch === this.reportedEpoch) return;
+    const block = await this.components.provider.getBlock("latest");
+    const chainNow = Number(block?.timestamp ?? 0) * 1000;
+    const epochMs = Number(view.parameters.epochLength) * 1000;
+    if (view.epochEndsAt - chainNow > epochMs * this.init.submitWhenLeft) return;
+    const epoch = view.epoch;
+    await this.submitReports();
+    await this.anchor();
+    this.reportedEpoch = epoch;
+  }
+
+  /**
+   * Sends this org's report for the current epoch: per producer, the distinct indicators its
+   * detectors confirmed and found false since the last epoch's report. One transaction (per 256
+   * producers); sending again in the same epoch amends it with what came since.
+   */
+  async submitReports(): Promise<EpochSubmission> {
+    const contract = this.requireContract(this.components.reputationContract, "Reputation");
+    const epoch = Number(await contract.currentEpoch());
+    const entries = (await this.components.store.evidence.all()).filter((e) => this.components.isKnownMember(e.producer));
+    const current = entries.filter((e) => e.reportedEpoch === undefined || e.reportedEpoch === epoch);
+    const byProducer = new Map<string, { producer: string; confirmations: number; falsePositives: number }>();
+    for (const e of current) {
+      const r = byProducer.get(e.producer) ?? { producer: e.producer, confirmations: 0, falsePositives: 0 };
+      if (e.kind === "sighting") r.confirmations++;
+      else r.falsePositives++;
+      byProducer.set(e.producer, r);
+    }
+    const reports = [...byProducer.values()].sort((a, b) => a.producer.localeCompare(b.producer));
+    for (let i = 0; i < reports.length; i += 256) {
+      const chunk = reports.slice(i, i + 256).map((r) => ({ ...r, producer: orgIdToBytes32(r.producer) }));
+      await this.components.transact(async () => (await contract.submitReports(chunk)).wait());
+    }
+    await this.components.store.markReported(entries, epoch);
+    if (reports.length > 0) this.components.log?.("reputation report sent", { epoch, producers: reports.length });
+    return { epoch, reports };
+  }
+
+  /** Anchors this org's batches not anchored yet; returns the range, or undefined if none. */
+  async anchor(): Promise<{ firstSequence: number; lastSequence: number } | undefined> {
+    const contract = this.requireContract(this.components.auditContract, "AuditTrail");
+    const { orgId, store } = this.components;
+    const last = (await store.producers.get(orgId))?.lastSequence ?? 0;
+    const first = await nextUnanchored(contract, orgId);
+    if (first > last) return undefined;
+    const lastSequence = Math.min(last, first + 99_999);
+    const headers: BatchHeader[] = [];
+    for (let sequence = first; sequence <= lastSequence; sequence++) {
+      const batch = await store.batches.get(orgId, sequence);
+      if (!batch) throw new TrustError("MISSING_BATCHES", `own batch #${sequence} is missing from the store`);
+      headers.push(headerOf(batch));
+    }
+    await this.components.transact(() => anchorBatches(contract, anchorRoot(headers), first, lastSequence));
+    this.components.log?.("batches anchored", { firstSequence: first, lastSequence });
+    return { firstSequence: first, lastSequence };
+  }
+
+  // ---------------------------------------------------------------- audit proofs
+
+  /** Proof that `producer` published `record`'s statement before its anchor's block time. */
+  async proof(record: IndicatorRecord, producer: string): Promise<AuditProofJson> {
+    const contract = this.requireContract(this.components.auditContract, "AuditTrail");
+    const { store, reader } = this.components;
+    const attestation = record.attestations.find((a) => a.producer === producer);
+    if (!attestation) throw new TrustError("NOT_FOUND", `${producer} made no statement of this indicator that this node holds`);
+    if (attestation.sequence === 0) throw new TrustError("LOCAL_ONLY", "a local-only (TLP:RED) statement is in no batch, hence in no anchor");
+    const batch = await store.batches.get(producer, attestation.sequence);
+    if (!batch) throw new TrustError("MISSING_BATCHES", `batch #${attestation.sequence} of ${producer} is not in this node's store`);
+    const anchor = await anchorHolding(contract, producer, attestation.sequence);
+    if (!anchor) throw new TrustError("NOT_ANCHORED", `${producer} has not anchored batch #${attestation.sequence} yet; it does once per epoch`);
+    const headers: BatchHeader[] = [];
+    const missing: number[] = [];
+    for (let sequence = anchor.firstSequence; sequence <= anchor.lastSequence; sequence++) {
+      const held = sequence === batch.sequence ? batch : await store.batches.get(producer, sequence);
+      if (held) headers.push(headerOf(held));
+      else missing.push(sequence);
+    }
+    if (missing.length > 0) {
+      throw new TrustError("MISSING_BATCHES", `the anchor covers batches this node does not hold: ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? "..." : ""}`);
+    }
+    const inclusion = inclusionProof(batch, openBatch(batch, reader), attestation.index);
+    return auditProofToJson(
+      buildAuditProof({
+        indicator: inclusion.indicator,
+        salt: inclusion.salt,
+        indicatorProof: inclusion.proof,
+        header: headerOf(batch),
+        signature: batch.signature,
+        anchor,
+        anchoredHeaders: headers,
+      }),
+    );
+  }
+
+  /** Checks a proof against the chain. */
+  async verifyProof(json: unknown): Promise<AuditVerdict> {
+    const contract = this.requireContract(this.components.auditContract, "AuditTrail");
+    const parsed = AuditProofSchema.safeParse(json);
+    if (!parsed.success) throw new TrustError("BAD_PROOF", `not an audit proof: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`);
+    let proof;
+    try {
+      proof = auditProofFromJson(parsed.data as AuditProofJson);
+    } catch (err) {
+      throw new TrustError("BAD_PROOF", `not an audit proof: ${(err as Error).message}`);
+    }
+    return verifyAuditProof(proof, await anchorAt(contract, proof.org, proof.anchor.index));
+  }
+
+  // ---------------------------------------------------------------- researchers
+
+  /**
+   * Every org's reputation at every epoch, replayed from the Reputation contract's events with
+   * the reference arithmetic (the values the contract itself computes). At most the last
+   * `epochs` epochs.
+   */
+  async reputationHistory(orgs: string[], epochs = 100): Promise<Array<{ epoch: number; org: string; reputation: number }>> {
+    const view = this.components.reputation;
+    const contract = this.requireContract(this.components.reputationContract, "Reputation");
+    const iface = new Interface(REPUTATION_ABI);
+    const logs = await this.components.provider.getLogs({ address: await contract.getAddress(), fromBlock: 0, toBlock: "latest" });
+    let model: ReputationModel | undefined;
+    const events = logs.map((log) => iface.parseLog(log)).filter((e) => e !== null);
+    const current = view?.epoch ?? Number(await contract.currentEpoch());
+    const rows: Array<{ epoch: number; org: string; reputation: number }> = [];
+    let next = 0;
+    const first = Math.max(0, current - epochs + 1);
+    const emitUpTo = (epoch: number) => {
+      for (; next <= epoch; next++) {
+        if (next < first || !model) continue;
+        for (const org of orgs) rows.push({ epoch: next, org, reputation: toFraction(model.reputationOf(org, BigInt(next)).reputation) });
+      }
+    };
+    for (const event of events) {
+      if (event.name === "ParametersChanged") {
+        const parameters: ReputationParameters = {
+          epochLength: event.args.epochLength as bigint,
+          priorPositive: event.args.priorPositive as bigint,
+          priorNegative: event.args.priorNegative as bigint,
+          forgetting: event.args.forgetting as bigint,
+        };
+        emitUpTo(Number(event.args.fromEpoch) - 1);
+        if (model) model.setParameters(parameters);
+        else model = new ReputationModel(parameters);
+      } else if (event.name === "ReportSubmitted" && model) {
+        const epoch = BigInt(event.args.epoch as bigint);
+        emitUpTo(Number(epoch) - 1);
+        model.report(epoch, bytes32ToOrgId(event.args.reporter), bytes32ToOrgId(event.args.producer), BigInt(event.args.confirmations), BigInt(event.args.falsePositives), event.args.weight as bigint);
+      }
+    }
+    emitUpTo(current);
+    return rows;
+  }
+
+  /** Per producer: volume, how much others confirmed or found false, and how fast. O(n) over the cache. */
+  async producerStatistics(): Promise<ProducerStatistics[]> {
+    const { store } = this.components;
+    const stats = new Map<string, { held: number; confirmed: number; falsePositives: number; delays: number[] }>();
+    const page: IndicatorRecord[] = [];
+    const flush = async () => {
+      const summaries = await store.sightings.getMany(page.map((r) => r.id));
+      page.forEach((record, i) => {
+        const summary = summaries[i];
+        for (const a of record.attestations) {
+          const s = stats.get(a.producer) ?? { held: 0, confirmed: 0, falsePositives: 0, delays: [] };
+          s.held++;
+          const others = Object.entries(summary?.byOrg ?? {}).filter(([org]) => org !== a.producer);
+          const seen = others.filter(([, t]) => t.sighting > 0).map(([, t]) => t.firstSeen);
+          if (seen.length > 0) {
+            s.confirmed++;
+            s.delays.push(Math.max(0, Math.min(...seen) - a.createdAt));
+          }
+          if (others.some(([, t]) => t.falsePositive > 0)) s.falsePositives++;
+          stats.set(a.producer, s);
+        }
+      });
+      page.length = 0;
+    };
+    for await (const record of store.indicators.all()) {
+      page.push(record);
+      if (page.length === 500) await flush();
+    }
+    await flush();
+    const counters = new Map((await store.producers.all()).map((c) => [c.producer, c]));
+    const producers = [...new Set([...stats.keys(), ...counters.keys()])].sort();
+    return producers.map((producer) => {
+      const s = stats.get(producer) ?? { held: 0, confirmed: 0, falsePositives: 0, delays: [] };
+      return {
+        producer,
+        indicators: counters.get(producer)?.indicators ?? 0,
+        batches: counters.get(producer)?.batches ?? 0,
+        held: s.held,
+        confirmed: s.confirmed,
+        falsePositives: s.falsePositives,
+        falsePositiveRate: s.held > 0 ? s.falsePositives / s.held : 0,
+        medianTimeToFirstSightingMs: median(s.delays),
+        reputation: this.components.reputation?.of(producer),
+      };
+    });
+  }
+
+  /** The indicators confirmed by the most orgs, as `audience` may see them. O(n) over the sightings. */
+  async topConfirmed(limit: number, audience: Audience): Promise<Array<ScoredRecord & { confirmations: number }>> {
+    const { store } = this.components;
+    const ranked: Array<{ id: string; confirmations: number }> = [];
+    for await (const summary of store.sightings.all()) {
+      const confirmations = Object.values(summary.byOrg).filter((t) => t.sighting > 0).length;
+      if (confirmations > 0) ranked.push({ id: summary.indicatorId, confirmations });
+    }
+    ranked.sort((a, b) => b.confirmations - a.confirmations || a.id.localeCompare(b.id));
+    const out: Array<ScoredRecord & { confirmations: number }> = [];
+    for (let i = 0; i < ranked.length && out.length < limit; i += limit) {
+      const slice = ranked.slice(i, i + limit);
+      const records = (await store.indicators.getMany(slice.map((r) => r.id))).filter((r): r is IndicatorRecord => r !== undefined);
+      const scored = await this.scored(records, audience);
+      for (const record of scored) if (out.length < limit) out.push({ ...record, confirmations: slice.find((r) => r.id === record.id)!.confirmations });
+    }
+    return out;
+  }
+
+  private requireContract<T>(contract: T | undefined, name: string): T {
+    if (!contract) throw new TrustError("NO_TRUST_CONTRACTS", `this node has no ${name} contract configured (chain.reputationAddress, chain.auditAddress)`);
+    return contract;
+  }
+}
+
+const hex = z.string().regex(/^[0-9a-f]*$/);
+const merkle = z.object({ index: z.number().int().min(0), leafCount: z.number().int().min(1), siblings: z.array(hex) });
+
+/** The JSON form of an audit proof, checked at the boundary. */
+export const AuditProofSchema = z.object({
+  version: z.literal(1),
+  org: z.string(),
+  indicator: z.object({
+    type: z.string(),
+    value: z.string(),
+    tlp: z.string(),
+    confidence: z.number(),
+    validFrom: z.number(),
+    validUntil: z.number(),
+    labels: z.object({ malwareFamilies: z.array(z.string()), attackTechniques: z.array(z.string()), tags: z.array(z.string()) }),
+    description: z.string(),
+    group: z.number(),
+    blinded: z.boolean(),
+    producer: z.string(),
+    createdAt: z.number(),
+  }),
+  salt: hex.optional(),
+  batch: z.object({
+    producer: z.string(),
+    sequence: z.number().int().min(1),
+    createdAt: z.number(),
+    signingKey: hex,
+    indicatorCount: z.number().int().min(0),
+    sightingCount: z.number().int().min(0),
+    merkleRoot: hex,
+    group: z.number().int().min(0),
+    sealedDigest: hex,
+    signature: hex,
+  }),
+  indicatorProof: merkle,
+  anchor: z.object({
+    index: z.number().int().min(0),
+    root: hex,
+    firstSequence: z.number().int().min(1),
+    lastSequence: z.number().int().min(1),
+    anchoredAt: z.number(),
+    blockNumber: z.number(),
+  }),
+  batchProof: merkle,
+});
