@@ -1,6 +1,7 @@
 /**
  * cli/ is the operator's face: `cti init`, `cti start`, and commands that talk to a running
- * node's local HTTP API (publish, lookup, status, groups). Errors are printed as one clear line and a
+ * node's local HTTP API (publish, lookup, status, groups, sightings, feed, reputation, statistics,
+ * proofs). Errors are printed as one clear line and a
  * non-zero exit code, never as a stack trace.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -33,16 +34,24 @@ async function api(base: string, path: string, init?: RequestInit): Promise<unkn
   } catch {
     throw new ConfigError(`no node answers at ${base}; is "cti start" running, and is --api right?`);
   }
-  const body = await response.json().catch(() => ({}));
   if (response.status >= 400 && response.status !== 207) {
     process.exitCode = 1;
   }
-  return body;
+  if (response.headers.get("content-type")?.startsWith("text/csv")) return new CsvText(await response.text());
+  return response.json().catch(() => ({}));
+}
+
+/** A CSV answer, printed as it came. */
+class CsvText {
+  constructor(readonly text: string) {}
 }
 
 function print(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(value instanceof CsvText ? value.text : `${JSON.stringify(value, null, 2)}\n`);
 }
+
+const query = (params: Record<string, string | number | boolean | undefined>) =>
+  new URLSearchParams(Object.entries(params).flatMap(([k, v]): Array<[string, string]> => (v === undefined || v === false ? [] : [[k, String(v)]]))).toString();
 
 const program = new Command()
   .name("cti")
@@ -184,6 +193,104 @@ program
   .action(async (options) => {
     print(await api(options.api, "/status"));
   });
+
+program
+  .command("sight")
+  .description("report that your detectors saw a value (or found it a false positive, or expired)")
+  .argument("<value>", "the value seen (normalized like a lookup; blinded indicators match too)")
+  .option("-t, --type <type>", "only this indicator type")
+  .option("-k, --kind <kind>", `sighting, false-positive or expired`, "sighting")
+  .option("-n, --count <n>", "how many times it was seen", integer)
+  .option("--observed-at <time>", "ISO 8601 time it was seen (default now)")
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .action(async (value: string, options) =>
+    print(
+      await api(options.api, "/sightings", {
+        method: "POST",
+        body: JSON.stringify({ value, type: options.type, kind: options.kind, count: options.count, observedAt: options.observedAt }),
+      }),
+    ),
+  );
+
+program
+  .command("feed")
+  .description("what your detectors may use: unexpired, unquarantined indicators with their scores")
+  .option("--audience <audience>", `internal, clients, community or public`, "internal")
+  .option("--since <time>", "only what changed since (ISO 8601 or Unix ms)")
+  .option("--csv", "CSV instead of JSON")
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .action(async (options) => print(await api(options.api, `/feed?${query({ audience: options.audience, since: options.since, format: options.csv ? "csv" : undefined })}`)));
+
+program
+  .command("reputation")
+  .description("every member's reputation now, or over the last epochs (rebuilt from chain events)")
+  .option("--history", "per epoch, replayed from the Reputation contract's events")
+  .option("--org <org>", "with --history: one org only")
+  .option("--epochs <n>", "with --history: how many epochs back", integer)
+  .option("--csv", "CSV instead of JSON")
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .action(async (options) => {
+    const format = options.csv ? "csv" : undefined;
+    const path = options.history ? `/reputation/history?${query({ org: options.org, epochs: options.epochs, format })}` : `/reputation?${query({ format })}`;
+    print(await api(options.api, path));
+  });
+
+const stats = program.command("stats").description("statistics for researchers");
+stats
+  .command("producers")
+  .description("per producer: volume, confirmations, false-positive rate, median time to first sighting, reputation")
+  .option("--csv", "CSV instead of JSON")
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .action(async (options) => print(await api(options.api, `/stats/producers?${query({ format: options.csv ? "csv" : undefined })}`)));
+stats
+  .command("top")
+  .description("the indicators confirmed by the most orgs")
+  .option("-l, --limit <n>", "how many", integer)
+  .option("--audience <audience>", "internal, clients, community or public", "internal")
+  .option("--csv", "CSV instead of JSON")
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .action(async (options) =>
+    print(await api(options.api, `/stats/top-confirmed?${query({ limit: options.limit, audience: options.audience, format: options.csv ? "csv" : undefined })}`)),
+  );
+
+const proof = program.command("proof").description("audit proofs: that an org published an indicator before a time");
+proof
+  .command("create")
+  .description("prove, from the batches and the chain, that <producer> published <value> before its anchor's time")
+  .argument("<value>", "the indicator's value")
+  .requiredOption("-p, --producer <org>", "the org whose statement to prove")
+  .option("-t, --type <type>", "the indicator's type")
+  .option("-o, --out <file>", "write the proof to a file instead of printing it")
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .action(async (value: string, options) => {
+    const result = await api(options.api, `/proofs?${query({ value, type: options.type, producer: options.producer })}`);
+    if (options.out && process.exitCode !== 1) {
+      await writeFile(options.out, JSON.stringify(result, null, 2) + "\n");
+      process.stderr.write(`proof written to ${options.out}\n`);
+    } else print(result);
+  });
+proof
+  .command("verify")
+  .description("check a proof file against the chain; exit code 1 if it does not hold")
+  .argument("<file>", "a proof written by `cti proof create`")
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .action(async (file: string, options) => {
+    const verdict = (await api(options.api, "/proofs/verify", { method: "POST", body: JSON.stringify(await readJsonFile(file)) })) as { valid?: boolean };
+    print(verdict);
+    if (verdict.valid !== true) process.exitCode = 1;
+  });
+
+const epoch = program.command("epoch").description("this epoch's reputation report and audit anchor (sent automatically near the epoch's end)");
+epoch
+  .command("report")
+  .description("send (or amend) this org's reputation report for the current epoch now")
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .action(async (options) => print(await api(options.api, "/reputation/report", { method: "POST" })));
+epoch
+  .command("anchor")
+  .description("anchor this org's batches not anchored yet now")
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .action(async (options) => print(await api(options.api, "/audit/anchor", { method: "POST" })));
 
 const groups = program.command("groups").description("sharing groups: the audiences of TLP:AMBER and AMBER+STRICT");
 

@@ -1,0 +1,123 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { INDICATOR_TYPES } from "../model/indicator.js";
+import { SIGHTING_KINDS } from "../model/sighting.js";
+import type { CtiNode } from "../node.js";
+import type { ScoredRecord } from "../trust/trust-service.js";
+import { audienceField, formatField, idField, parse, sinceField, table } from "./http.js";
+
+const IndicatorInputSchema = z.object({
+  type: z.string(),
+  value: z.string(),
+  tlp: z.string().optional(),
+  confidence: z.number().optional(),
+  validFrom: z.union([z.number(), z.string()]).optional(),
+  validUntil: z.union([z.number(), z.string()]).optional(),
+  labels: z
+    .object({
+      malwareFamilies: z.array(z.string()).optional(),
+      attackTechniques: z.array(z.string()).optional(),
+      tags: z.array(z.string()).optional(),
+    })
+    .optional(),
+  description: z.string().optional(),
+  group: z.number().int().positive().optional(),
+  blind: z.boolean().optional(),
+});
+
+const PublishRequestSchema = z.object({
+  indicators: z.array(IndicatorInputSchema).min(1).max(100_000),
+});
+
+const SightingRequestSchema = z.object({
+  value: z.string().min(1),
+  type: z.enum(INDICATOR_TYPES).optional(),
+  kind: z.enum(SIGHTING_KINDS).default("sighting"),
+  observedAt: z.union([z.number().int().min(0), z.iso.datetime().transform((s) => Date.parse(s))]).optional(),
+  count: z.number().int().min(1).max(1_000_000).optional(),
+});
+
+const limitField = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+
+/** One CSV line per record: what a detector or a spreadsheet needs. */
+function csvRow(r: ScoredRecord) {
+  return {
+    id: r.id,
+    type: r.type,
+    value: r.value,
+    blinded: r.blinded,
+    tlp: r.tlp,
+    confidence: r.confidence,
+    score: r.score.score,
+    quarantined: r.score.quarantined,
+    validFrom: new Date(r.validFrom).toISOString(),
+    validUntil: new Date(r.validUntil).toISOString(),
+    producers: r.attestations.map((a) => a.producer),
+    malwareFamilies: r.labels.malwareFamilies,
+    attackTechniques: r.labels.attackTechniques,
+    tags: r.labels.tags,
+  };
+}
+
+/**
+ * Indicators: publish, look up, list, feed (what detectors may use) and sightings. Every record
+ * answered is the view of the audience asked for (privacy/audience.ts), with its score.
+ */
+export function indicatorRoutes(node: CtiNode) {
+  return async (app: FastifyInstance) => {
+    app.get("/indicators/lookup", async (request) => {
+      const query = parse(z.object({ value: z.string().min(1), type: z.enum(INDICATOR_TYPES).optional(), audience: audienceField }), request.query);
+      const records = await node.lookup(query.value, query.type);
+      return { value: query.value, matches: await node.trust.scored(records, query.audience) };
+    });
+
+    app.get("/indicators", async (request) => {
+      const query = parse(z.object({ audience: audienceField, since: sinceField, limit: limitField(10_000, 1000) }), request.query);
+      const records = await node.store.listSince(query.since, query.limit);
+      // `next` resumes after the last record read (shown or not); records updated later come again, by design.
+      return { indicators: await node.trust.scored(records, query.audience), next: records.at(-1)?.updatedAt };
+    });
+
+    app.get("/indicators/:id", async (request, reply) => {
+      const { id } = parse(z.object({ id: idField }), request.params);
+      const { audience } = parse(z.object({ audience: audienceField }), request.query);
+      const stored = await node.store.indicators.get(id);
+      // Not found and not visible answer alike: the caller learns nothing about what it may not see.
+      const [record] = stored ? await node.trust.scored([stored], audience) : [];
+      if (!record) return reply.code(404).send({ error: "NOT_FOUND" });
+      return record;
+    });
+
+    app.get("/indicators/:id/sightings", async (request, reply) => {
+      const { id } = parse(z.object({ id: idField }), request.params);
+      const { audience } = parse(z.object({ audience: audienceField }), request.query);
+      const stored = await node.store.indicators.get(id);
+      if (!stored || (await node.trust.scored([stored], audience)).length === 0) return reply.code(404).send({ error: "NOT_FOUND" });
+      return node.trust.sightingsOf(id);
+    });
+
+    app.post("/indicators", async (request, reply) => {
+      const body = parse(PublishRequestSchema, request.body);
+      const outcomes = await node.publish(body.indicators);
+      const rejected = outcomes.filter((o) => !o.ok).length;
+      // 200 when everything was published; 207 when some inputs were refused (each says why).
+      return reply.code(rejected === 0 ? 200 : rejected === outcomes.length ? 400 : 207).send({
+        published: outcomes.length - rejected,
+        rejected,
+        results: outcomes,
+      });
+    });
+
+    app.post("/sightings", async (request) => {
+      const body = parse(SightingRequestSchema, request.body);
+      return { sightings: await node.sight(body.value, body.kind, { type: body.type, observedAt: body.observedAt, count: body.count }) };
+    });
+
+    app.get("/feed", async (request, reply) => {
+      const query = parse(z.object({ audience: audienceField, since: sinceField, limit: limitField(100_000, 10_000), format: formatField }), request.query);
+      const feed = await node.trust.feed(query.audience, query.since, query.limit);
+      if (query.format === "csv") return table(reply, "csv", "indicators", feed.indicators.map(csvRow));
+      return feed;
+    });
+  };
+}
