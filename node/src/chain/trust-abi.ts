@@ -68,6 +68,7 @@ export interface ReputationMethods {
   currentEpoch(at?: At): Promise<bigint>;
   epochEndsAt(at?: At): Promise<bigint>;
   reputationOf(orgId: string, at?: At): Promise<[bigint, bigint, bigint]>;
+  submittedReport(reporter: string, producer: string, epoch: number): Promise<{ confirmations: bigint; falsePositives: bigint; weight: bigint; exists: boolean }>;
 }
 
 export interface AuditTrailMethods {
