@@ -1,0 +1,186 @@
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import fc from "fast-check";
+import { mergeIndicator, type IndicatorRecord } from "../../node/src/model/record.js";
+import { addSighting, sightingTotals, type Sighting } from "../../node/src/model/sighting.js";
+import { buildIndicator } from "../../node/src/model/validate.js";
+import { sightingGroups } from "../../node/src/privacy/audience.js";
+import { IndicatorStore } from "../../node/src/store/indicator-store.js";
+import { expectation, folded, NO_EVIDENCE, ReputationModel, WAD } from "../../node/src/trust/beta-reputation.js";
+import { decayed, DEFAULT_SCORING_POLICY, scoreRecord } from "../../node/src/trust/scoring.js";
+import { openContent, signBatch } from "../../node/src/wire/batch.js";
+import { encodeBatch } from "../../node/src/wire/codec.js";
+import { removeDir, tempDir } from "../helpers/nodes.js";
+
+const now = Date.parse("2026-11-21T12:00:00Z");
+const DAY = 24 * 60 * 60 * 1000;
+
+const statement = (producer: string, extra: object = {}) => buildIndicator({ type: "domain", value: "evil.example", confidence: 80, ...extra }, { producer, now });
+function record(...statements: ReturnType<typeof statement>[]): IndicatorRecord {
+  return statements.reduce<IndicatorRecord | undefined>((r, s, i) => mergeIndicator(r, s, { sequence: i + 1, index: 0 }, now), undefined)!;
+}
+const sighting = (reporter: string, kind: Sighting["kind"], observedAt = now, count = 1): Sighting => ({ indicatorId: "ab".repeat(32), kind, observedAt, count, reporter });
+
+describe("scoring", function () {
+  const model = { lifetimeMs: 30 * DAY, speed: 2 };
+
+  it("decays by MISP's polynomial: base * (1 - (t / lifetime)^(1 / speed))", function () {
+    expect(decayed(80, 0, model)).to.equal(80);
+    expect(decayed(80, 7.5 * DAY, model)).to.be.closeTo(80 * (1 - Math.sqrt(0.25)), 1e-9);
+    expect(decayed(80, 30 * DAY, model)).to.equal(0);
+    expect(decayed(80, 31 * DAY, model)).to.equal(0);
+    // Speed below 1 keeps the score high for long, then drops it.
+    expect(decayed(80, 15 * DAY, { lifetimeMs: 30 * DAY, speed: 0.5 })).to.be.closeTo(60, 1e-9);
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 100, noNaN: true }), fc.nat(40 * DAY), fc.nat(40 * DAY), fc.double({ min: 0.1, max: 5, noNaN: true }), (base, t1, t2, speed) => {
+        const m = { lifetimeMs: 30 * DAY, speed };
+        const [early, late] = t1 <= t2 ? [t1, t2] : [t2, t1];
+        expect(decayed(base, late, m)).to.be.at.most(decayed(base, early, m) + 1e-9);
+        expect(decayed(base, early, m)).to.be.within(0, base + 1e-9);
+      }),
+    );
+  });
+
+  it("combines producers' confidence and reputation, other orgs' sightings and false positives", function () {
+    const rep = (r: Record<string, number>) => (org: string) => r[org] ?? 0.5;
+    const one = record(statement("acme-bank"));
+    const alone = scoreRecord(one, undefined, rep({ "acme-bank": 0.5 }), DEFAULT_SCORING_POLICY, now);
+    expect(alone.base).to.equal(40);
+    expect(scoreRecord(one, undefined, rep({ "acme-bank": 1 }), DEFAULT_SCORING_POLICY, now).base).to.equal(80);
+    // Two independent sources believe more than either.
+    const two = scoreRecord(record(statement("acme-bank"), statement("north-cert")), undefined, rep({}), DEFAULT_SCORING_POLICY, now);
+    expect(two.base).to.equal(64);
+    let summary = addSighting(undefined, sighting("bank-a", "sighting"));
+    summary = addSighting(summary, sighting("acme-bank", "sighting"));
+    const seen = scoreRecord(one, summary, rep({ "acme-bank": 0.5 }), DEFAULT_SCORING_POLICY, now);
+    expect(seen.confirmedBy).to.deep.equal(["bank-a"]);
+    expect(seen.base).to.equal(52);
+    const flagged = scoreRecord(one, addSighting(undefined, sighting("bank-a", "false-positive")), rep({ "acme-bank": 0.5 }), DEFAULT_SCORING_POLICY, now);
+    expect(flagged.base).to.equal(20);
+    expect(scoreRecord(one, undefined, rep({ "acme-bank": 0.2 }), DEFAULT_SCORING_POLICY, now).quarantined).to.equal(true);
+  });
+
+  it("restarts decay at the last sighting, and zeroes what expired or was withdrawn by its producer", function () {
+    const old = record(statement("acme-bank", { validFrom: now - 20 * DAY, validUntil: now + 10 * DAY, type: "ipv4", value: "198.51.100.1" }));
+    const rep = () => 1;
+    const stale = scoreRecord(old, undefined, rep, DEFAULT_SCORING_POLICY, now);
+    const renewed = scoreRecord(old, addSighting(undefined, sighting("bank-a", "sighting", now - DAY)), rep, DEFAULT_SCORING_POLICY, now);
+    expect(renewed.score).to.be.greaterThan(stale.score);
+    expect(scoreRecord(old, undefined, rep, DEFAULT_SCORING_POLICY, now + 11 * DAY)).to.include({ expired: true, score: 0, quarantined: true });
+    const withdrawn = scoreRecord(old, addSighting(undefined, sighting("acme-bank", "expired")), rep, DEFAULT_SCORING_POLICY, now);
+    expect(withdrawn).to.include({ expired: true, score: 0 });
+    const doubted = scoreRecord(old, addSighting(undefined, sighting("bank-a", "expired")), rep, DEFAULT_SCORING_POLICY, now);
+    expect(doubted.expired).to.equal(false);
+    expect(doubted.base).to.be.lessThan(stale.base);
+  });
+});
+
+describe("sightings", function () {
+  it("tally per org, with first and last seen", function () {
+    let summary = addSighting(undefined, sighting("bank-a", "sighting", now, 3));
+    summary = addSighting(summary, sighting("bank-a", "sighting", now - 5000, 2));
+    summary = addSighting(summary, sighting("bank-b", "false-positive", now + 10));
+    expect(summary.byOrg["bank-a"]).to.deep.equal({ sighting: 5, falsePositive: 0, expired: 0, firstSeen: now - 5000, lastSeen: now });
+    expect(sightingTotals(summary)).to.include({ sightings: 5, firstSeen: now - 5000, lastSeen: now });
+    expect(sightingTotals(summary).falsePositiveBy).to.deep.equal(["bank-b"]);
+  });
+
+  it("go only where the indicator's value is already known", function () {
+    expect(sightingGroups(record(statement("a-org", { tlp: "AMBER", group: 4 }), statement("b-org", { tlp: "GREEN" })))).to.deep.equal([0]);
+    expect(sightingGroups(record(statement("a-org", { tlp: "AMBER", group: 4 }), statement("b-org", { tlp: "AMBER+STRICT", group: 2 })))).to.deep.equal([2, 4]);
+    expect(sightingGroups(record(statement("a-org", { tlp: "RED" })))).to.deep.equal([]);
+    expect(sightingGroups(record(statement("a-org", { tlp: "RED" }), statement("b-org", { tlp: "GREEN", group: 3 })))).to.deep.equal([3]);
+  });
+});
+
+describe("beta reputation reference", function () {
+  const parameters = { epochLength: 3600n, priorPositive: WAD, priorNegative: WAD, forgetting: WAD / 2n };
+
+  it("computes the beta expectation with the prior", function () {
+    expect(expectation(0n, 0n, parameters)).to.equal(WAD / 2n);
+    expect(expectation(8n * WAD, 0n, parameters)).to.equal((9n * WAD) / 10n);
+    expect(expectation(0n, 8n * WAD, parameters)).to.equal(WAD / 10n);
+  });
+
+  it("folds an epoch's evidence in when it closes and forgets it epoch after epoch", function () {
+    const state = { ...NO_EVIDENCE, pendingPositive: 4n * WAD, epoch: 2n };
+    expect(folded(state, 2n, parameters).positive).to.equal(0n);
+    expect(folded(state, 3n, parameters).positive).to.equal(4n * WAD);
+    expect(folded(state, 5n, parameters).positive).to.equal(WAD);
+  });
+
+  it("weights each report by the reporter's reputation, and an amendment replaces the report", function () {
+    const model = new ReputationModel(parameters);
+    model.report(0n, "bank-a", "junk", 0n, 4n);
+    model.report(1n, "junk", "bank-a", 0n, 100n);
+    expect(model.reputationOf("junk", 1n).negative).to.equal(2n * WAD);
+    // junk's reputation fell to 1/4: its 100 false positives weigh 25.
+    expect(model.reputationOf("bank-a", 2n).negative).to.equal(25n * WAD);
+    model.report(1n, "junk", "bank-a", 0n, 4n);
+    expect(model.reputationOf("bank-a", 2n).negative).to.equal(WAD);
+  });
+});
+
+describe("store: sightings, evidence and pruning (real LevelDB)", function () {
+  let dir: string;
+  let store: IndicatorStore;
+  beforeEach(async function () {
+    dir = await tempDir("trust-store");
+    store = await IndicatorStore.open(join(dir, "db"));
+  });
+  afterEach(async function () {
+    await store.close();
+    await removeDir(dir);
+  });
+
+  async function ingest(sequence: number, values: Array<[string, object?]>, sightings: Sighting[] = []) {
+    const indicators = values.map(([value, extra]) => buildIndicator({ type: "domain", value, ...extra }, { producer: "acme-bank", now }));
+    const { batch } = signBatch({ producer: "acme-bank", sequence, createdAt: now, group: 0, indicators, sightings }, randomBytes(32));
+    await store.ingestBatch(batch, encodeBatch(batch), openContent(batch), indicators.map((_, i) => i), now);
+  }
+
+  it("folds the sightings of a batch into their summaries atomically with it", async function () {
+    await ingest(1, [["seen.example"]]);
+    const id = (await store.lookup("domain", "seen.example"))!.id;
+    await ingest(2, [], [{ indicatorId: id, kind: "sighting", observedAt: now, count: 2, reporter: "acme-bank" }]);
+    expect((await store.sightings.get(id))!.byOrg["acme-bank"]!.sighting).to.equal(2);
+  });
+
+  it("counts evidence once per producer, kind and indicator, and forgets it after the next epoch's report", async function () {
+    const entry = { producer: "junk", kind: "false-positive" as const, indicatorId: "cd".repeat(32), observedAt: now, reportedEpoch: undefined };
+    await store.recordEvidence([entry, entry]);
+    await store.recordEvidence([{ ...entry, observedAt: now + 1 }]);
+    expect(await store.evidence.all()).to.have.length(1);
+    await store.markReported(await store.evidence.all(), 3);
+    expect((await store.evidence.all())[0]!.reportedEpoch).to.equal(3);
+    await store.markReported(await store.evidence.all(), 4);
+    expect(await store.evidence.all()).to.deep.equal([]);
+  });
+
+  it("prunes what expired longer ago than the retention, with its indexes and sightings, and nothing valid", async function () {
+    await ingest(1, [
+      ["long-gone.example", { validFrom: now - 100 * DAY, validUntil: now - 40 * DAY }],
+      ["recently-gone.example", { validFrom: now - 100 * DAY, validUntil: now - 10 * DAY }],
+      ["valid.example", { validUntil: now + DAY }],
+    ]);
+    const gone = (await store.lookup("domain", "long-gone.example"))!.id;
+    await ingest(2, [], [{ indicatorId: gone, kind: "sighting", observedAt: now - 50 * DAY, count: 1, reporter: "acme-bank" }]);
+    expect(await store.prune(now, 30 * DAY)).to.equal(1);
+    expect(await store.lookup("domain", "long-gone.example")).to.equal(undefined);
+    expect(await store.indicators.get(gone)).to.equal(undefined);
+    expect(await store.sightings.get(gone)).to.equal(undefined);
+    expect((await store.listSince(0, 100)).map((r) => r.value).sort()).to.deep.equal(["recently-gone.example", "valid.example"]);
+    expect(await store.prune(now, 30 * DAY)).to.equal(0);
+    // Much later, the other expired one goes too; the valid one never does while it is valid.
+    expect(await store.prune(now + 25 * DAY, 30 * DAY)).to.equal(1);
+    expect(await store.lookup("domain", "valid.example")).to.not.equal(undefined);
+  });
+
+  it("keeps a record whose validity a later statement extended", async function () {
+    await ingest(1, [["extended.example", { validFrom: now - 100 * DAY, validUntil: now - 40 * DAY }]]);
+    await ingest(2, [["extended.example", { validUntil: now + 5 * DAY }]]);
+    expect(await store.prune(now, 30 * DAY)).to.equal(0);
+    expect(await store.lookup("domain", "extended.example")).to.not.equal(undefined);
+  });
+});
