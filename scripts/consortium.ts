@@ -2,7 +2,8 @@
  * The local consortium: a development ledger, three partner nodes as separate processes, and a
  * demonstration of one partner publishing indicators that arrive, verified, at the others: open
  * ones to every member, a sharing group's sealed for its members only, one blinded, and what
- * scrubbing keeps from leaving.
+ * scrubbing keeps from leaving; then sightings, one epoch's reputation reports, the reputations
+ * that follow, and an audit proof.
  *
  *   npm start                 runs until Ctrl-C
  *   npm start -- --exit-after-demo
@@ -42,7 +43,7 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs 
 
 await rm(DEMO_DIR, { recursive: true, force: true });
 await mkdir(DEMO_DIR, { recursive: true });
-say("1. starting the development ledger (Hardhat JSON-RPC on 127.0.0.1) and deploying ConsortiumRegistry and SharingGroups");
+say("1. starting the development ledger (Hardhat JSON-RPC on 127.0.0.1) and deploying ConsortiumRegistry, SharingGroups, Reputation and AuditTrail");
 const devnet = await startDevnet({ admins: 3, threshold: 2 });
 const deploymentFile = join(DEMO_DIR, "deployment.json");
 await writeFile(deploymentFile, JSON.stringify(devnet.deployment, null, 2) + "\n");
@@ -141,11 +142,43 @@ try {
   const unobserved = await api<{ matches: unknown[] }>(ports[1]!, "/indicators/lookup?value=198.51.100.23");
   say(`   north-cert looks the same address up: ${unobserved.matches.length} match(es)`);
 
+  say("9. the partners' detectors report: both confirm acme-bank's phishing domain; north-cert finds its IP a false positive");
+  const post = (port: number, path: string, body?: unknown) =>
+    api<Record<string, unknown>>(port, path, { method: "POST", ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  await post(ports[1]!, "/sightings", { value: "login-micros0ft.example", count: 12 });
+  await post(ports[2]!, "/sightings", { value: "login-micros0ft.example", count: 3 });
+  await post(ports[1]!, "/sightings", { value: "203.0.113.66", kind: "false-positive" });
+  await waitUntil("acme-bank to hear the sightings", async () => {
+    const [record] = (await api<{ matches: Array<{ id: string }> }>(ports[0]!, "/indicators/lookup?value=login-micros0ft.example")).matches;
+    return (await api<{ confirmedBy: string[] }>(ports[0]!, `/indicators/${record!.id}/sightings`)).confirmedBy.length === 2;
+  });
+  say("   acme-bank hears both: signed sightings travel like indicators, to the indicator's audience");
+
+  say("10. end of the epoch: each partner sends one reputation report (one transaction), acme-bank anchors its batches");
+  for (const port of ports) await post(port, "/reputation/report");
+  await post(ports[0]!, "/audit/anchor");
+  // A development chain can skip ahead: an epoch is an hour, evidence counts once its epoch closes.
+  const block = (await devnet.provider.getBlock("latest"))!;
+  await devnet.provider.send("evm_setNextBlockTimestamp", [block.timestamp + 3601]);
+  await devnet.provider.send("evm_mine", []);
+  await waitUntil("the new epoch", async () => {
+    const reputation = await api<{ reputation: Array<{ org: string; reputation: number }> }>(ports[1]!, "/reputation");
+    return reputation.reputation.some((r) => r.reputation !== 0.5);
+  });
+  const reputation = await api<{ reputation: Array<{ org: string; reputation: number; positive: number; negative: number }> }>(ports[1]!, "/reputation");
+  for (const r of reputation.reputation) say(`     ${r.org.padEnd(14)} reputation ${r.reputation.toFixed(3)}  (evidence +${r.positive.toFixed(2)} / -${r.negative.toFixed(2)})`);
+  const proof = await api<{ anchor: { anchoredAt: number } }>(ports[2]!, "/proofs?value=login-micros0ft.example&producer=acme-bank");
+  const verdict = await post(ports[1]!, "/proofs/verify", proof);
+  say(`11. city-hospital proves acme-bank published login-micros0ft.example before ${new Date(proof.anchor.anchoredAt).toISOString()}; north-cert checks the proof: ${verdict.valid ? "valid" : "INVALID"}`);
+
   say("the consortium works. Try it yourself:");
   say(`   npm run cti -- lookup 203.0.113.66 --api http://127.0.0.1:${ports[2]}`);
   say(`   npm run cti -- publish --api http://127.0.0.1:${ports[1]} --type domain --value evil.example --tlp GREEN`);
   say(`   npm run cti -- lookup https://cdn.bad-updates.example/payload.exe --audience clients --api http://127.0.0.1:${ports[2]}`);
   say(`   npm run cti -- groups list --api http://127.0.0.1:${ports[0]}`);
+  say(`   npm run cti -- feed --csv --api http://127.0.0.1:${ports[2]}`);
+  say(`   npm run cti -- reputation --history --api http://127.0.0.1:${ports[1]}`);
+  say(`   npm run cti -- stats producers --api http://127.0.0.1:${ports[1]}`);
   if (values["exit-after-demo"]) await stopAll(0);
   say("running until Ctrl-C");
 } catch (err) {
