@@ -45,17 +45,30 @@ export interface IndicatorRecord {
 }
 
 function union(lists: string[][]): string[] {
+  if (lists.length === 1) return lists[0]!;
   return [...new Set(lists.flat())].sort();
 }
 
-/** The summary fields of a record made of `attestations` (at least one). Pure. */
+/**
+ * The summary fields of a record made of `attestations` (at least one). Pure. One pass: it runs
+ * for every indicator received (measured: a third of the store's cost when written with spreads).
+ */
 export function summarize(attestations: Attestation[]): Pick<IndicatorRecord, "tlp" | "confidence" | "validFrom" | "validUntil" | "labels"> {
-  if (attestations.length === 0) throw new RangeError("a record summarizes at least one attestation");
+  const first = attestations[0];
+  if (!first) throw new RangeError("a record summarizes at least one attestation");
+  let { tlp, confidence, validFrom, validUntil } = first;
+  for (let i = 1; i < attestations.length; i++) {
+    const a = attestations[i]!;
+    tlp = mostRestrictiveTlp(tlp, a.tlp);
+    if (a.confidence > confidence) confidence = a.confidence;
+    if (a.validFrom < validFrom) validFrom = a.validFrom;
+    if (a.validUntil > validUntil) validUntil = a.validUntil;
+  }
   return {
-    tlp: attestations.map((a) => a.tlp).reduce(mostRestrictiveTlp),
-    confidence: Math.max(...attestations.map((a) => a.confidence)),
-    validFrom: Math.min(...attestations.map((a) => a.validFrom)),
-    validUntil: Math.max(...attestations.map((a) => a.validUntil)),
+    tlp,
+    confidence,
+    validFrom,
+    validUntil,
     labels: {
       malwareFamilies: union(attestations.map((a) => a.labels.malwareFamilies)),
       attackTechniques: union(attestations.map((a) => a.labels.attackTechniques)),
@@ -74,11 +87,8 @@ export function attestationOf(indicator: Indicator, place: { sequence: number; i
     confidence: indicator.confidence,
     validFrom: indicator.validFrom,
     validUntil: indicator.validUntil,
-    labels: {
-      malwareFamilies: [...indicator.labels.malwareFamilies],
-      attackTechniques: [...indicator.labels.attackTechniques],
-      tags: [...indicator.labels.tags],
-    },
+    // Shared, not copied: records and statements are never mutated in place.
+    labels: indicator.labels,
     description: indicator.description,
     createdAt: indicator.createdAt,
   };
