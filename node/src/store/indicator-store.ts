@@ -5,14 +5,13 @@ import type { BatchContent, IndicatorBatch } from "../wire/batch.js";
 import { addSighting, type Sighting, type SightingSummary } from "../model/sighting.js";
 import { BlindingKeyRepository, type BlindingKeyEntry } from "./blinding-key-repository.js";
 import { EvidenceRepository, type EvidenceEntry } from "./evidence-repository.js";
-import { ExpiryIndex } from "./expiry-index.js";
 import { SightingRepository } from "./sighting-repository.js";
 import { BatchRepository } from "./batch-repository.js";
 import { BatchRootIndex } from "./batch-root-index.js";
 import { openDatabase, type Database, type WriteOp } from "./db.js";
 import { IndicatorRepository } from "./indicator-repository.js";
 import { ProducerCounterRepository, type ProducerCounters } from "./producer-counters.js";
-import { TimeIndex } from "./time-index.js";
+import { OrderedIdIndex } from "./ordered-index.js";
 import { ValueIndex } from "./value-index.js";
 
 export interface StoreCounts {
@@ -34,13 +33,15 @@ export class StoreClosedError extends Error {
 export class IndicatorStore {
   readonly indicators: IndicatorRepository;
   readonly byValue: ValueIndex;
-  readonly byTime: TimeIndex;
+  /** updatedAt -> id. */
+  readonly byTime: OrderedIdIndex;
   readonly batches: BatchRepository;
   readonly batchRoots: BatchRootIndex;
   readonly producers: ProducerCounterRepository;
   readonly blindingKeys: BlindingKeyRepository;
   readonly sightings: SightingRepository;
-  readonly byExpiry: ExpiryIndex;
+  /** validUntil -> id. */
+  readonly byExpiry: OrderedIdIndex;
   readonly evidence: EvidenceRepository;
   private keyRing: BlindingKeyEntry[] = [];
   private writeTail: Promise<unknown> = Promise.resolve();
@@ -49,13 +50,13 @@ export class IndicatorStore {
   private constructor(private readonly db: Database) {
     this.indicators = new IndicatorRepository(db);
     this.byValue = new ValueIndex(db);
-    this.byTime = new TimeIndex(db);
+    this.byTime = new OrderedIdIndex(db, "by-time");
     this.batches = new BatchRepository(db);
     this.batchRoots = new BatchRootIndex(db);
     this.producers = new ProducerCounterRepository(db);
     this.blindingKeys = new BlindingKeyRepository(db);
     this.sightings = new SightingRepository(db);
-    this.byExpiry = new ExpiryIndex(db);
+    this.byExpiry = new OrderedIdIndex(db, "by-expiry");
     this.evidence = new EvidenceRepository(db);
   }
 
@@ -192,11 +193,11 @@ export class IndicatorStore {
     return this.exclusive(async () => {
       let pruned = 0;
       for (;;) {
-        const ended = await this.byExpiry.endedBefore(now - retentionMs, chunk);
+        const ended = await this.byExpiry.before(now - retentionMs, chunk);
         if (ended.length === 0) return pruned;
         const records = await this.indicators.getMany(ended.map((e) => e.id));
         // Every entry found leaves the index; only a record still ended that long ago leaves the store.
-        const ops: WriteOp[] = ended.map((e) => this.byExpiry.delOp(e.validUntil, e.id));
+        const ops: WriteOp[] = ended.map((e) => this.byExpiry.delOp(e.at, e.id));
         for (const record of records) {
           if (!record || record.validUntil + retentionMs >= now) continue;
           ops.push(
