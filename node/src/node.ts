@@ -43,6 +43,7 @@ import { Scrubber, type ScrubChange, type ScrubDropReason } from "./privacy/scru
 import { IndicatorStore } from "./store/indicator-store.js";
 import type { SightingKind } from "./model/sighting.js";
 import { TrustError, TrustService, type SightResult } from "./trust/trust-service.js";
+import { Matcher } from "./detect/matcher.js";
 import type { SealRecipient } from "./wire/sealed.js";
 
 export interface CtiNodeComponents {
@@ -110,6 +111,7 @@ export class CtiNode {
   private groupsValue: SharingGroupsView | undefined;
   private reputationValue: ReputationView | undefined;
   private trustValue: TrustService | undefined;
+  private matcherValue: Matcher | undefined;
   private follower: ChainFollower | undefined;
   private readonly scrubber: Scrubber;
   private p2p: P2P | undefined;
@@ -267,12 +269,15 @@ export class CtiNode {
       },
     );
     this.trustValue.start();
+    this.matcherValue = new Matcher({ store, trust: this.trustValue, log: logFn(log.child({ part: "detect" }), "warn") });
+    await this.matcherValue.start();
 
     await this.announce();
     log.info({ peerId: identity.peerId.toString(), multiaddrs: this.multiaddrs }, "node started");
   }
 
   private async stopParts(): Promise<void> {
+    this.matcherValue?.stop();
     await this.trustValue?.stop();
     await this.publisher?.stop().catch(() => undefined);
     this.peers?.stop();
@@ -281,7 +286,7 @@ export class CtiNode {
     await this.follower?.stop();
     this.provider?.destroy();
     await this.storeValue?.close();
-    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = undefined;
+    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = undefined;
     this.reputationValue = undefined;
     this.follower = this.membershipValue = this.groupsValue = this.provider = this.signer = this.storeValue = undefined;
   }
@@ -409,6 +414,10 @@ export class CtiNode {
 
   get trust(): TrustService {
     return this.require(this.trustValue);
+  }
+
+  get matcher(): Matcher {
+    return this.require(this.matcherValue);
   }
 
   get reputation(): ReputationView | undefined {

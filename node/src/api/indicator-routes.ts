@@ -113,6 +113,12 @@ export function indicatorRoutes(node: CtiNode) {
       return { sightings: await node.sight(body.value, body.kind, { type: body.type, observedAt: body.observedAt, count: body.count }) };
     });
 
+    app.post("/match", async (request) => {
+      const body = parse(z.object({ values: z.array(z.string().max(4096)).min(1).max(100_000), includeQuarantined: z.boolean().default(false) }), request.body);
+      const results = await node.matcher.match(body.values, { includeQuarantined: body.includeQuarantined });
+      return { matched: results.filter((r) => r.matches.length > 0).length, results };
+    });
+
     app.get("/feed", async (request, reply) => {
       const query = parse(z.object({ audience: audienceField, since: sinceField, limit: limitField(100_000, 10_000), format: formatField }), request.query);
       const feed = await node.trust.feed(query.audience, query.since, query.limit);

@@ -258,3 +258,33 @@ export function isNormalized(type: IndicatorType, value: string): boolean {
     return false;
   }
 }
+
+// ------------------------------------------------------------------ address arithmetic
+
+/** An IP address as a number, for CIDR containment: 32 bits for IPv4, 128 for IPv6 (mapped IPv4 stays IPv6). */
+export interface AddressBits {
+  version: 4 | 6;
+  bits: bigint;
+}
+
+export function addressBits(address: string): AddressBits | undefined {
+  const v4 = parseIpv4(address);
+  if (v4) return { version: 4, bits: v4.reduce((acc, octet) => (acc << 8n) | BigInt(octet), 0n) };
+  const v6 = parseIpv6(address.replace(/^\[|\]$/g, ""));
+  if (v6) return { version: 6, bits: v6.reduce((acc, group) => (acc << 16n) | BigInt(group), 0n) };
+  return undefined;
+}
+
+/** A normalized CIDR's network (host bits clear) and prefix length. */
+export function cidrBits(cidr: string): (AddressBits & { prefix: number }) | undefined {
+  const slash = cidr.indexOf("/");
+  const network = slash > 0 ? addressBits(cidr.slice(0, slash)) : undefined;
+  return network ? { ...network, prefix: Number(cidr.slice(slash + 1)) } : undefined;
+}
+
+/** The address with every bit after `prefix` cleared. */
+export function maskBits(address: AddressBits, prefix: number): bigint {
+  const width = address.version === 4 ? 32n : 128n;
+  const hostBits = width - BigInt(prefix);
+  return (address.bits >> hostBits) << hostBits;
+}

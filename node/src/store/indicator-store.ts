@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import type { Indicator, IndicatorType } from "../model/indicator.js";
 import { mergeIndicator, type IndicatorRecord } from "../model/record.js";
 import { idOf } from "../model/indicator-id.js";
@@ -30,7 +31,14 @@ export class StoreClosedError extends Error {
  * leaves either all of it or none. Writes are serialized: two batches naming the same indicator
  * must merge one after the other, not overwrite each other.
  */
-export class IndicatorStore {
+export interface IndicatorStoreEvents {
+  /** Records just written (merged or new), after the write is durable. */
+  records: [records: IndicatorRecord[]];
+  /** Records just pruned. */
+  pruned: [records: IndicatorRecord[]];
+}
+
+export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   readonly indicators: IndicatorRepository;
   readonly byValue: ValueIndex;
   /** updatedAt -> id. */
@@ -48,6 +56,7 @@ export class IndicatorStore {
   private closed = false;
 
   private constructor(private readonly db: Database) {
+    super();
     this.indicators = new IndicatorRepository(db);
     this.byValue = new ValueIndex(db);
     this.byTime = new OrderedIdIndex(db, "by-time");
@@ -89,19 +98,21 @@ export class IndicatorStore {
   private async mergeOps(
     entries: Array<{ indicator: Indicator; sequence: number; index: number }>,
     now: number,
-  ): Promise<WriteOp[]> {
+  ): Promise<{ ops: WriteOp[]; records: IndicatorRecord[] }> {
     const ids = entries.map((e) => idOf(e.indicator));
     const existing = await this.indicators.getMany(ids);
     const ops: WriteOp[] = [];
+    const records: IndicatorRecord[] = [];
     entries.forEach((entry, i) => {
       const before = existing[i];
       const record = mergeIndicator(before, entry.indicator, entry, now);
+      records.push(record);
       ops.push(this.indicators.putOp(record));
       if (before) ops.push(this.byTime.delOp(before.updatedAt, before.id), this.byExpiry.delOp(before.validUntil, before.id));
       else ops.push(this.byValue.putOp(record.type, record.value, record.blinded, record.id));
       ops.push(this.byTime.putOp(record.updatedAt, record.id), this.byExpiry.putOp(record.validUntil, record.id));
     });
-    return ops;
+    return { ops, records };
   }
 
   /** Ops that fold sightings into their indicators' summaries (several of one indicator in order). */
@@ -123,7 +134,8 @@ export class IndicatorStore {
       const entries = content
         ? liveIndexes.map((index) => ({ indicator: content.indicators[index]!, sequence: batch.sequence, index }))
         : [];
-      const ops = [...(await this.mergeOps(entries, now)), ...(await this.sightingOps(content?.sightings ?? []))];
+      const merged = await this.mergeOps(entries, now);
+      const ops = [...merged.ops, ...(await this.sightingOps(content?.sightings ?? []))];
       const blinding = content?.blindingKey ? { producer: batch.producer, group: batch.group, key: content.blindingKey } : undefined;
       if (blinding) ops.push(this.blindingKeys.putOp(blinding));
       const counters = (await this.producers.get(batch.producer)) ?? {
@@ -146,7 +158,17 @@ export class IndicatorStore {
       );
       await this.db.batch(ops as never);
       if (blinding) this.remember(blinding);
+      this.changed(merged.records);
     });
+  }
+
+  private changed(records: IndicatorRecord[]): void {
+    if (records.length > 0) this.emit("records", records);
+  }
+
+  /** Every record, for the in-memory indexes built at start (detect/lookup-index.ts). */
+  allRecords(): AsyncGenerator<IndicatorRecord> {
+    return this.indicators.all();
   }
 
   private remember(entry: BlindingKeyEntry): void {
@@ -156,8 +178,9 @@ export class IndicatorStore {
   /** Stores indicators that must never leave this node (TLP:RED): no batch, no signature. */
   storeLocal(indicators: Indicator[], now: number): Promise<void> {
     return this.exclusive(async () => {
-      const ops = await this.mergeOps(indicators.map((indicator) => ({ indicator, sequence: 0, index: 0 })), now);
-      await this.db.batch(ops as never);
+      const merged = await this.mergeOps(indicators.map((indicator) => ({ indicator, sequence: 0, index: 0 })), now);
+      await this.db.batch(merged.ops as never);
+      this.changed(merged.records);
     });
   }
 
@@ -198,8 +221,10 @@ export class IndicatorStore {
         const records = await this.indicators.getMany(ended.map((e) => e.id));
         // Every entry found leaves the index; only a record still ended that long ago leaves the store.
         const ops: WriteOp[] = ended.map((e) => this.byExpiry.delOp(e.at, e.id));
+        const removed: IndicatorRecord[] = [];
         for (const record of records) {
           if (!record || record.validUntil + retentionMs >= now) continue;
+          removed.push(record);
           ops.push(
             this.indicators.delOp(record.id),
             this.byValue.delOp(record.type, record.value, record.blinded),
@@ -209,6 +234,7 @@ export class IndicatorStore {
           pruned++;
         }
         await this.db.batch(ops as never);
+        if (removed.length > 0) this.emit("pruned", removed);
         if (ended.length < chunk) return pruned;
       }
     });

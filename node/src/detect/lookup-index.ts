@@ -1,0 +1,166 @@
+/**
+ * detect/ owns what feeds the partner's detectors: the in-memory lookup index and matcher, the
+ * export formats detectors read (Zeek Intel, Suricata datasets, CSV, plain lists) with their
+ * atomic writer, and the log matcher that follows detector logs and turns matches into alerts
+ * and sightings.
+ */
+import type { IndicatorType } from "../model/indicator.js";
+import { addressBits, cidrBits, maskBits, normalizeDomainName, normalizeValue, type AddressBits } from "../model/normalize.js";
+import type { IndicatorRecord } from "../model/record.js";
+import { blindValue } from "../privacy/blinding.js";
+import type { BlindingKeyEntry } from "../store/blinding-key-repository.js";
+
+/** Why an observed value matched an indicator. */
+export type MatchReason = "exact" | "cidr" | "domain-suffix" | "url-host" | "email-domain" | "blinded";
+
+export interface IndexMatch {
+  id: string;
+  reason: MatchReason;
+  /** The indicator's type and value (the HMAC for a blinded one). */
+  type: IndicatorType;
+  value: string;
+}
+
+interface Candidate {
+  type: IndicatorType;
+  value: string;
+  reason: MatchReason;
+}
+
+const HASH_TYPES: Record<number, IndicatorType> = { 32: "md5", 40: "sha1", 64: "sha256" };
+
+/**
+ * What an observed value could be an instance of, normalized: an address (and the CIDRs that
+ * may hold it), a domain and its parents, a URL and its host, an e-mail and its domain, a hash.
+ * Classifies by shape first, so that a line-rate matcher normalizes each value once.
+ */
+export function candidatesOf(raw: string): { candidates: Candidate[]; address: AddressBits | undefined } {
+  const value = raw.trim();
+  const out: Candidate[] = [];
+  const tryType = (type: IndicatorType, text: string, reason: MatchReason): string | undefined => {
+    try {
+      const normalized = normalizeValue(type, text);
+      out.push({ type, value: normalized, reason });
+      return normalized;
+    } catch {
+      return undefined;
+    }
+  };
+  const addDomain = (domain: string, first: MatchReason) => {
+    const labels = domain.split(".");
+    out.push({ type: "domain", value: domain, reason: first });
+    // A subdomain matches an indicator for any of its parents (two labels at least).
+    for (let i = 1; i <= labels.length - 2; i++) out.push({ type: "domain", value: labels.slice(i).join("."), reason: "domain-suffix" });
+  };
+  let address: AddressBits | undefined;
+  const hex = /^[0-9a-fA-F]+$/.test(value) ? HASH_TYPES[value.length] : undefined;
+  if (hex) {
+    tryType(hex, value, "exact");
+  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^hxxps?:/i.test(value)) {
+    const url = tryType("url", value, "exact");
+    if (url) {
+      const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+      address = addressBits(host);
+      if (address) out.push({ type: address.version === 4 ? "ipv4" : "ipv6", value: host, reason: "url-host" });
+      else addDomain(host, "url-host");
+    }
+  } else if (value.includes("@")) {
+    const email = tryType("email", value, "exact");
+    if (email) addDomain(email.slice(email.lastIndexOf("@") + 1), "email-domain");
+  } else {
+    const v4 = tryType("ipv4", value, "exact");
+    const v6 = v4 ? undefined : tryType("ipv6", value, "exact");
+    if (v4 ?? v6) address = addressBits((v4 ?? v6)!);
+    else {
+      const domain = normalizeDomainName(value.replace(/\[\.\]|\(\.\)/g, "."));
+      if (domain) addDomain(domain, "exact");
+    }
+  }
+  return { candidates: out, address };
+}
+
+/**
+ * Every indicator the node holds, in memory, keyed for matching: exact values by type and value,
+ * CIDRs by (version, prefix length, network), blinded entries by type and HMAC. Built from the
+ * store at start and kept in step with its writes and prunes. Holds ids only; records are read
+ * from the store when something matches.
+ */
+export class LookupIndex {
+  private readonly exact = new Map<string, string>();
+  private readonly blinded = new Map<string, string>();
+  /** version -> prefix length -> network -> indicator. */
+  private readonly cidrs = new Map<4 | 6, Map<number, Map<bigint, { id: string; value: string }>>>([
+    [4, new Map()],
+    [6, new Map()],
+  ]);
+
+  get size(): number {
+    let n = this.exact.size + this.blinded.size;
+    for (const byPrefix of this.cidrs.values()) for (const networks of byPrefix.values()) n += networks.size;
+    return n;
+  }
+
+  add(record: Pick<IndicatorRecord, "id" | "type" | "value" | "blinded">): void {
+    this.update(record, true);
+  }
+
+  remove(record: Pick<IndicatorRecord, "id" | "type" | "value" | "blinded">): void {
+    this.update(record, false);
+  }
+
+  private update(record: Pick<IndicatorRecord, "id" | "type" | "value" | "blinded">, present: boolean): void {
+    const key = `${record.type}\u0000${record.value}`;
+    if (record.blinded) {
+      if (present) this.blinded.set(key, record.id);
+      else this.blinded.delete(key);
+      return;
+    }
+    if (record.type === "cidr") {
+      const network = cidrBits(record.value);
+      if (!network) return;
+      const byPrefix = this.cidrs.get(network.version)!;
+      let networks = byPrefix.get(network.prefix);
+      if (!networks) byPrefix.set(network.prefix, (networks = new Map()));
+      if (present) networks.set(network.bits, { id: record.id, value: record.value });
+      else {
+        networks.delete(network.bits);
+        if (networks.size === 0) byPrefix.delete(network.prefix);
+      }
+      return;
+    }
+    if (present) this.exact.set(key, record.id);
+    else this.exact.delete(key);
+  }
+
+  /** Every indicator an observed value matches, and why; blinded ones under the keys given. */
+  match(raw: string, keyRing: readonly BlindingKeyEntry[] = []): IndexMatch[] {
+    const { candidates, address } = candidatesOf(raw);
+    const found: IndexMatch[] = [];
+    const seen = new Set<string>();
+    const push = (id: string | undefined, match: Omit<IndexMatch, "id">) => {
+      if (id && !seen.has(id)) {
+        seen.add(id);
+        found.push({ id, ...match });
+      }
+    };
+    for (const c of candidates) push(this.exact.get(`${c.type}\u0000${c.value}`), c);
+    if (address) {
+      // Most specific first: the longest prefix is the best explanation of a match.
+      const byPrefix = this.cidrs.get(address.version)!;
+      for (const prefix of [...byPrefix.keys()].sort((a, b) => b - a)) {
+        const networks = byPrefix.get(prefix)!;
+        const hit = networks.get(maskBits(address, prefix));
+        if (hit) push(hit.id, { type: "cidr", value: hit.value, reason: "cidr" });
+      }
+    }
+    if (this.blinded.size > 0) {
+      for (const entry of keyRing) {
+        for (const c of candidates) {
+          const hmac = blindValue(entry.key, c.type, c.value);
+          push(this.blinded.get(`${c.type}\u0000${hmac}`), { type: c.type, value: hmac, reason: "blinded" });
+        }
+      }
+    }
+    return found;
+  }
+}
