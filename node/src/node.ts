@@ -44,6 +44,9 @@ import { IndicatorStore } from "./store/indicator-store.js";
 import type { SightingKind } from "./model/sighting.js";
 import { TrustError, TrustService, type SightResult } from "./trust/trust-service.js";
 import { Matcher } from "./detect/matcher.js";
+import { ExportWatch } from "./detect/exporter.js";
+import { LogMatcher } from "./detect/log-matcher.js";
+import { exportAudience } from "./privacy/audience.js";
 import type { SealRecipient } from "./wire/sealed.js";
 
 export interface CtiNodeComponents {
@@ -112,6 +115,8 @@ export class CtiNode {
   private reputationValue: ReputationView | undefined;
   private trustValue: TrustService | undefined;
   private matcherValue: Matcher | undefined;
+  private exportWatches: ExportWatch[] = [];
+  private logMatcherValue: LogMatcher | undefined;
   private follower: ChainFollower | undefined;
   private readonly scrubber: Scrubber;
   private p2p: P2P | undefined;
@@ -271,12 +276,26 @@ export class CtiNode {
     this.trustValue.start();
     this.matcherValue = new Matcher({ store, trust: this.trustValue, log: logFn(log.child({ part: "detect" }), "warn") });
     await this.matcherValue.start();
+    const detectLog = logFn(log.child({ part: "detect" }), "warn");
+    this.exportWatches = config.detect.exports.map(
+      (e) => new ExportWatch({ format: e.format, dir: e.dir, audience: exportAudience(e.audience), refreshMs: e.refreshSeconds * 1000 }, { store, trust: this.trustValue!, log: detectLog }),
+    );
+    for (const watch of this.exportWatches) await watch.start();
+    this.logMatcherValue = new LogMatcher(
+      { sources: config.detect.logs, sightingIntervalMs: config.detect.sightingIntervalMs },
+      { store, matcher: this.matcherValue, trust: this.trustValue, now: this.now, log: detectLog },
+    );
+    this.logMatcherValue.start();
 
     await this.announce();
     log.info({ peerId: identity.peerId.toString(), multiaddrs: this.multiaddrs }, "node started");
   }
 
   private async stopParts(): Promise<void> {
+    // Detectors' parts first: their last sightings still go out through the publisher.
+    await this.logMatcherValue?.stop();
+    for (const watch of this.exportWatches) await watch.stop();
+    this.exportWatches = [];
     this.matcherValue?.stop();
     await this.trustValue?.stop();
     await this.publisher?.stop().catch(() => undefined);
@@ -286,7 +305,7 @@ export class CtiNode {
     await this.follower?.stop();
     this.provider?.destroy();
     await this.storeValue?.close();
-    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = undefined;
+    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = undefined;
     this.reputationValue = undefined;
     this.follower = this.membershipValue = this.groupsValue = this.provider = this.signer = this.storeValue = undefined;
   }
@@ -418,6 +437,14 @@ export class CtiNode {
 
   get matcher(): Matcher {
     return this.require(this.matcherValue);
+  }
+
+  get logMatcher(): LogMatcher {
+    return this.require(this.logMatcherValue);
+  }
+
+  get exports(): readonly ExportWatch[] {
+    return this.exportWatches;
   }
 
   get reputation(): ReputationView | undefined {

@@ -11,6 +11,8 @@ import { startApiServer } from "../api/server.js";
 import { ConfigError, parseConfig, readDeployment, readJsonFile, type NodeConfigInput } from "../config/config.js";
 import { IdentityError, NodeIdentity, PUBLIC_IDENTITY_FILE } from "../identity/identity.js";
 import { EXPORT_AUDIENCES } from "../privacy/audience.js";
+import { DETECTOR_FORMATS } from "../detect/exporter.js";
+import { writeFilesAtomically } from "../detect/export-writer.js";
 import { INDICATOR_TYPES, TLP_LEVELS } from "../model/indicator.js";
 import { CtiNode } from "../node.js";
 
@@ -234,6 +236,51 @@ program
     const path = options.history ? `/reputation/history?${query({ org: options.org, epochs: options.epochs, format })}` : `/reputation?${query({ format })}`;
     print(await api(options.api, path));
   });
+
+program
+  .command("match")
+  .description("match values (arguments, or a file of one per line) against every indicator: which matched and why")
+  .argument("[values...]", "values seen: addresses, domains, URLs, e-mail addresses, hashes")
+  .option("-f, --file <path>", "a file of values, one per line")
+  .option("--include-quarantined", "also report matches of quarantined or expired indicators")
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .action(async (values: string[], options) => {
+    const fromFile = options.file ? (await readFile(options.file, "utf8")).split("\n").map((l) => l.trim()).filter((l) => l !== "") : [];
+    const all = [...values, ...fromFile];
+    if (all.length === 0) throw new ConfigError("give values to match, or --file");
+    print(await api(options.api, "/match", { method: "POST", body: JSON.stringify({ values: all, includeQuarantined: Boolean(options.includeQuarantined) }) }));
+  });
+
+program
+  .command("export")
+  .description("write a detector feed (zeek, suricata, csv, lists) to a directory, atomically; --watch keeps it current")
+  .argument("<format>", DETECTOR_FORMATS.join(", "))
+  .requiredOption("-o, --out <dir>", "directory to write the files to")
+  .option("--audience <audience>", "internal (your detectors), clients, community or public", "internal")
+  .option("--watch", "keep running and rewrite the files whenever the feed changes")
+  .option("--interval <seconds>", "with --watch: how often to check", integer, 10)
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .action(async (format: string, options) => {
+    if (!(DETECTOR_FORMATS as readonly string[]).includes(format)) throw new ConfigError(`unknown format "${format}"; use one of ${DETECTOR_FORMATS.join(", ")}`);
+    const once = async () => {
+      const answer = (await api(options.api, `/exports/${format}?${query({ audience: options.audience })}`)) as { files?: Record<string, string>; message?: string };
+      if (!answer.files) throw new ConfigError(`the node refused: ${answer.message ?? JSON.stringify(answer)}`);
+      const written = await writeFilesAtomically(options.out, answer.files);
+      if (written.length > 0) process.stderr.write(`${new Date().toISOString()} wrote ${written.join(", ")} to ${options.out}\n`);
+    };
+    await once();
+    if (!options.watch) return;
+    const timer = setInterval(() => void once().catch((err: Error) => process.stderr.write(`cti: ${err.message}; retrying\n`)), options.interval * 1000);
+    process.on("SIGINT", () => clearInterval(timer));
+    process.on("SIGTERM", () => clearInterval(timer));
+  });
+
+program
+  .command("alerts")
+  .description("matches the node's log matcher found in your detectors' logs")
+  .option("--since <time>", "only alerts since (ISO 8601 or Unix ms)")
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .action(async (options) => print(await api(options.api, `/alerts?${query({ since: options.since })}`)));
 
 const stats = program.command("stats").description("statistics for researchers");
 stats

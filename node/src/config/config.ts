@@ -8,6 +8,9 @@ import { DEFAULT_BATCH_LIMITS } from "../gossip/validation.js";
 import { DEFAULT_SCRUB_POLICY } from "../privacy/scrubber.js";
 import { INDICATOR_TYPES } from "../model/indicator.js";
 import { DEFAULT_SCORING_POLICY } from "../trust/scoring.js";
+import { DETECTOR_FORMATS } from "../detect/exporter.js";
+import { LOG_FORMATS } from "../detect/log-formats.js";
+import { EXPORT_AUDIENCES } from "../privacy/audience.js";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
 const cidr = z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, "must be a CIDR such as 192.0.2.0/24 or 2001:db8::/32");
@@ -105,6 +108,34 @@ export const NodeConfigSchema = z.object({
       submitWhenLeft: z.number().gt(0).lt(1).default(0.1),
     })
     .default({ quarantineBelow: DEFAULT_SCORING_POLICY.quarantineBelow, decay: {}, retentionDays: 30, pruneIntervalMs: 3_600_000, tickMs: 10_000, submitWhenLeft: 0.1 }),
+  /** Detector feeds the node keeps current, and detector logs it follows. */
+  detect: z
+    .object({
+      exports: z
+        .array(
+          z.object({
+            format: z.enum(DETECTOR_FORMATS),
+            dir: z.string().min(1),
+            /** Detectors are the org's own (internal); an MSSP feeding clients says clients. */
+            audience: z.enum(EXPORT_AUDIENCES).default("internal"),
+            refreshSeconds: z.number().int().min(1).default(60),
+          }),
+        )
+        .default([]),
+      logs: z
+        .array(
+          z.object({
+            path: z.string().min(1),
+            format: z.enum(LOG_FORMATS),
+            /** Read the file from its start (default: only what is appended after the node starts). */
+            fromStart: z.boolean().default(false),
+          }),
+        )
+        .default([]),
+      /** One sighting per indicator per this interval, with the count of matches. */
+      sightingIntervalMs: z.number().int().min(100).default(10_000),
+    })
+    .default({ exports: [], logs: [], sightingIntervalMs: 10_000 }),
 });
 
 /** The scoring policy a config asks for: the defaults with its per-type decay overrides. */

@@ -4,6 +4,7 @@ import { mergeIndicator, type IndicatorRecord } from "../model/record.js";
 import { idOf } from "../model/indicator-id.js";
 import type { BatchContent, IndicatorBatch } from "../wire/batch.js";
 import { addSighting, type Sighting, type SightingSummary } from "../model/sighting.js";
+import { AlertRepository, type AlertRecord } from "./alert-repository.js";
 import { BlindingKeyRepository, type BlindingKeyEntry } from "./blinding-key-repository.js";
 import { EvidenceRepository, type EvidenceEntry } from "./evidence-repository.js";
 import { SightingRepository } from "./sighting-repository.js";
@@ -12,7 +13,7 @@ import { BatchRootIndex } from "./batch-root-index.js";
 import { openDatabase, type Database, type WriteOp } from "./db.js";
 import { IndicatorRepository } from "./indicator-repository.js";
 import { ProducerCounterRepository, type ProducerCounters } from "./producer-counters.js";
-import { OrderedIdIndex } from "./ordered-index.js";
+import { OrderedIdIndex, type OrderedEntry } from "./ordered-index.js";
 import { ValueIndex } from "./value-index.js";
 
 export interface StoreCounts {
@@ -51,6 +52,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   /** validUntil -> id. */
   readonly byExpiry: OrderedIdIndex;
   readonly evidence: EvidenceRepository;
+  readonly alerts: AlertRepository;
   private keyRing: BlindingKeyEntry[] = [];
   private writeTail: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -67,6 +69,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     this.sightings = new SightingRepository(db);
     this.byExpiry = new OrderedIdIndex(db, "by-expiry");
     this.evidence = new EvidenceRepository(db);
+    this.alerts = new AlertRepository(db);
   }
 
   static async open(path: string): Promise<IndicatorStore> {
@@ -184,6 +187,13 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     });
   }
 
+  /** Records detector alerts (the log matcher's matches). */
+  addAlerts(alerts: AlertRecord[]): Promise<void> {
+    return this.exclusive(async () => {
+      if (alerts.length > 0) await this.db.batch(alerts.map((a) => this.alerts.putOp(a)) as never);
+    });
+  }
+
   /** Folds sightings that stay on this node (of indicators held under TLP:RED only) into their summaries. */
   addLocalSightings(sightings: Sighting[]): Promise<void> {
     return this.exclusive(async () => {
@@ -243,6 +253,20 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   async lookup(type: IndicatorType, value: string, blinded = false): Promise<IndicatorRecord | undefined> {
     const id = await this.byValue.get(type, value, blinded);
     return id ? this.indicators.get(id) : undefined;
+  }
+
+  /**
+   * Records in the order they were last written, strictly after `cursor`, with the cursor of the
+   * last one. A record written again later moves to the end: a reader that follows the cursor
+   * sees every record at least once in its latest version, and never loops.
+   */
+  async listAfter(
+    cursor: OrderedEntry | undefined,
+    limit: number,
+  ): Promise<{ records: IndicatorRecord[]; cursor: OrderedEntry | undefined; exhausted: boolean }> {
+    const entries = await this.byTime.after(cursor, limit);
+    const records = await this.indicators.getMany(entries.map((e) => e.id));
+    return { records: records.filter((r): r is IndicatorRecord => r !== undefined), cursor: entries.at(-1) ?? cursor, exhausted: entries.length < limit };
   }
 
   async listSince(since: number, limit: number): Promise<IndicatorRecord[]> {

@@ -37,12 +37,17 @@ export class OrderedIdIndex {
     return this.range({ gte: sortableNumber(from), limit });
   }
 
+  /** Entries strictly after the entry (at, id), oldest first, at most `limit`: a cursor that never repeats or skips. */
+  after(cursor: OrderedEntry | undefined, limit: number): Promise<OrderedEntry[]> {
+    return this.range(cursor ? { gt: OrderedIdIndex.key(cursor.at, cursor.id), limit } : { limit });
+  }
+
   /** Entries strictly before `to`, oldest first, at most `limit`. */
   before(to: number, limit: number): Promise<OrderedEntry[]> {
     return this.range({ lt: sortableNumber(to), limit });
   }
 
-  private async range(options: { gte?: string; lt?: string; limit: number }): Promise<OrderedEntry[]> {
+  private async range(options: { gt?: string; gte?: string; lt?: string; limit: number }): Promise<OrderedEntry[]> {
     const out: OrderedEntry[] = [];
     for await (const [key, value] of this.sublevel.iterator(options)) out.push({ at: Number(key.slice(0, 16)), id: decoder.decode(value) });
     return out;

@@ -188,6 +188,18 @@ export class TrustService {
     return { indicators: scored.filter((r) => !r.score.quarantined), next: records.at(-1)?.updatedAt };
   }
 
+  /** The whole feed for `audience`, page by page (for exports). */
+  async feedAll(audience: Audience, pageSize = 5000): Promise<ScoredRecord[]> {
+    const out: ScoredRecord[] = [];
+    let cursor: Parameters<IndicatorStore["listAfter"]>[0];
+    for (;;) {
+      const page = await this.components.store.listAfter(cursor, pageSize);
+      out.push(...(await this.scored(page.records, audience)).filter((r) => !r.score.quarantined));
+      if (page.exhausted) return out;
+      cursor = page.cursor;
+    }
+  }
+
   async sightingsOf(id: string) {
     const summary = await this.components.store.sightings.get(id);
     return { indicatorId: id, ...sightingTotals(summary), byOrg: summary?.byOrg ?? {} };

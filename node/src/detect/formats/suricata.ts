@@ -1,0 +1,62 @@
+import type { ScoredRecord } from "../../trust/trust-service.js";
+
+/**
+ * Suricata datasets and the rules that use them (Suricata 7 or later):
+ *
+ * - `cti-ipv4.lst` (dataset type ipv4) and `cti-ip.lst` (type ip, the IPv6 addresses): plain;
+ * - `cti-domains.lst` (type string): base64 of each domain, matched against DNS queries, HTTP
+ *   hosts and TLS SNI;
+ * - `cti-md5.lst`, `cti-sha1.lst`, `cti-sha256.lst`: lowercase hex, read by the filemd5,
+ *   filesha1 and filesha256 keywords (Suricata's datasets have no SHA-1 type);
+ * - CIDRs have no dataset type: they go into address lists of plain rules, 500 per rule;
+ * - URLs are not exported: a URL rule needs host and path in one condition, which datasets cannot
+ *   express; their hosts are not exported either, which would flag every page of the host.
+ *
+ * Rules take sids from 9,900,001 on (the local range) and reference the files by name, relative
+ * to Suricata's data directory.
+ */
+
+export const SURICATA_SID_BASE = 9_900_000;
+
+function lines(values: string[]): string {
+  return values.length > 0 ? `${values.join("\n")}\n` : "";
+}
+
+function rule(action: string, header: string, msg: string, body: string | undefined, sid: number): string {
+  return `${action} ${header} (msg:"CTI exchange: ${msg}"; ${body ? `${body}; ` : ""}classtype:trojan-activity; sid:${sid}; rev:1;)`;
+}
+
+export function suricataFiles(records: ScoredRecord[]): Record<string, string> {
+  const plain = records.filter((r) => !r.blinded);
+  const of = (type: string) => [...new Set(plain.filter((r) => r.type === type).map((r) => r.value))].sort();
+  const domains = of("domain");
+  const cidrs = of("cidr");
+  const dataset = (name: string, type: string) => `dataset:isset,${name},type ${type},load ${name}.lst`;
+  let sid = SURICATA_SID_BASE;
+  const rules = [
+    "# Written by the CTI exchange node; rewritten atomically whenever its feed changes. Do not edit.",
+    rule("alert", "dns any any -> any any", "DNS query for a shared domain", `dns.query; ${dataset("cti-domains", "string")}`, ++sid),
+    rule("alert", "http any any -> any any", "HTTP request to a shared domain", `http.host; ${dataset("cti-domains", "string")}`, ++sid),
+    rule("alert", "tls any any -> any any", "TLS to a shared domain (SNI)", `tls.sni; ${dataset("cti-domains", "string")}`, ++sid),
+    rule("alert", "ip any any -> any any", "traffic to a shared IPv4 address", `ip.dst; ${dataset("cti-ipv4", "ipv4")}`, ++sid),
+    rule("alert", "ip any any -> any any", "traffic from a shared IPv4 address", `ip.src; ${dataset("cti-ipv4", "ipv4")}`, ++sid),
+    rule("alert", "ip any any -> any any", "traffic to a shared IPv6 address", `ip.dst; ${dataset("cti-ip", "ip")}`, ++sid),
+    rule("alert", "ip any any -> any any", "traffic from a shared IPv6 address", `ip.src; ${dataset("cti-ip", "ip")}`, ++sid),
+    rule("alert", "http any any -> any any", "file with a shared MD5", "filemd5:cti-md5.lst", ++sid),
+    rule("alert", "http any any -> any any", "file with a shared SHA-1", "filesha1:cti-sha1.lst", ++sid),
+    rule("alert", "http any any -> any any", "file with a shared SHA-256", "filesha256:cti-sha256.lst", ++sid),
+  ];
+  for (let i = 0; i < cidrs.length; i += 500) {
+    const list = `[${cidrs.slice(i, i + 500).join(",")}]`;
+    rules.push(rule("alert", `ip any any -> ${list} any`, "traffic to a shared network", undefined, ++sid));
+  }
+  return {
+    "cti-ipv4.lst": lines(of("ipv4")),
+    "cti-ip.lst": lines(of("ipv6")),
+    "cti-domains.lst": lines(domains.map((d) => Buffer.from(d).toString("base64"))),
+    "cti-md5.lst": lines(of("md5")),
+    "cti-sha1.lst": lines(of("sha1")),
+    "cti-sha256.lst": lines(of("sha256")),
+    "cti.rules": `${rules.join("\n")}\n`,
+  };
+}

@@ -1,0 +1,62 @@
+import type { IndicatorType } from "../../model/indicator.js";
+import type { ScoredRecord } from "../../trust/trust-service.js";
+
+/**
+ * Zeek's Intel framework file: a `#fields` header, then one indicator per line, fields separated
+ * by exactly one tab, `-` for an empty field. URLs are written without their scheme, as the
+ * framework matches them (Intel::URL). Blinded indicators have no place here: Zeek cannot test
+ * an HMAC.
+ */
+const ZEEK_TYPES: Record<IndicatorType, string> = {
+  ipv4: "Intel::ADDR",
+  ipv6: "Intel::ADDR",
+  cidr: "Intel::SUBNET",
+  domain: "Intel::DOMAIN",
+  url: "Intel::URL",
+  email: "Intel::EMAIL",
+  md5: "Intel::FILE_HASH",
+  sha1: "Intel::FILE_HASH",
+  sha256: "Intel::FILE_HASH",
+};
+
+const HEADER = ["indicator", "indicator_type", "meta.source", "meta.desc", "meta.url"];
+
+/** A field value Zeek reads back as written: no tabs or line breaks, `-` when empty. */
+export function zeekField(text: string): string {
+  const clean = text.replace(/[\t\r\n]+/g, " ").trim();
+  return clean === "" ? "-" : clean;
+}
+
+function describe(record: ScoredRecord): string {
+  const parts = [
+    `score ${record.score.score}`,
+    `TLP:${record.tlp}`,
+    ...record.labels.malwareFamilies,
+    ...record.labels.attackTechniques,
+    ...record.attestations.map((a) => a.description).filter((d) => d !== ""),
+  ];
+  return parts.join("; ");
+}
+
+export interface ZeekOptions {
+  /** Base of `meta.url`: the record's id is appended (e.g. a dashboard's indicator page); `-` without. */
+  urlBase?: string;
+}
+
+export function zeekIntel(records: ScoredRecord[], options: ZeekOptions = {}): string {
+  const lines = [`#fields\t${HEADER.join("\t")}`];
+  for (const record of records) {
+    if (record.blinded) continue;
+    const indicator = record.type === "url" ? record.value.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "") : record.value;
+    lines.push(
+      [
+        zeekField(indicator),
+        ZEEK_TYPES[record.type],
+        zeekField(`cti-exchange:${[...new Set(record.attestations.map((a) => a.producer))].join(",")}`),
+        zeekField(describe(record)),
+        zeekField(options.urlBase ? `${options.urlBase}${record.id}` : ""),
+      ].join("\t"),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}

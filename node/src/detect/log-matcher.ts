@@ -1,0 +1,123 @@
+import type { IndicatorRecord } from "../model/record.js";
+import type { AlertRecord } from "../store/alert-repository.js";
+import type { IndicatorStore } from "../store/indicator-store.js";
+import type { TrustService } from "../trust/trust-service.js";
+import { FileFollower } from "./file-follower.js";
+import { parserFor, type LogFormat } from "./log-formats.js";
+import type { Matcher } from "./matcher.js";
+
+export interface LogSource {
+  path: string;
+  format: LogFormat;
+  fromStart: boolean;
+}
+
+export interface LogMatcherInit {
+  sources: LogSource[];
+  /** Matches of one indicator within this interval become one sighting with their count. */
+  sightingIntervalMs: number;
+  pollMs?: number;
+}
+
+export interface LogMatcherComponents {
+  store: IndicatorStore;
+  matcher: Matcher;
+  trust: TrustService;
+  now(): number;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/**
+ * Follows detector logs, matches every value worth matching, keeps each match as a local alert,
+ * and reports the matched indicators as this org's sightings (through the trust service, so they
+ * go to each indicator's audience and into the next epoch's reputation report). A busy log would
+ * otherwise send a sighting per line: matches are gathered per indicator and sent once per
+ * interval, with their count.
+ */
+export class LogMatcher {
+  private readonly followers: FileFollower[];
+  private pending = new Map<string, { record: IndicatorRecord; count: number; lastSeen: number }>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  /** Lines read and matches found, for status. */
+  readonly stats = { lines: 0, matches: 0, sightings: 0 };
+
+  constructor(
+    private readonly init: LogMatcherInit,
+    private readonly components: LogMatcherComponents,
+  ) {
+    this.followers = init.sources.map((source) => {
+      const parser = parserFor(source.format);
+      return new FileFollower(
+        { path: source.path, fromStart: source.fromStart, pollMs: init.pollMs },
+        (lines) => this.handle(source, lines.flatMap((line) => parser.parse(line)), lines.length),
+        components.log,
+      );
+    });
+  }
+
+  start(): void {
+    if (this.timer) return;
+    for (const follower of this.followers) follower.start();
+    this.timer = setInterval(() => void this.flush(), this.init.sightingIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await Promise.all(this.followers.map((f) => f.stop()));
+    await this.flush();
+  }
+
+  /** Reads every source now and sends the pending sightings (for tests and shutdown). */
+  async drain(): Promise<void> {
+    await Promise.all(this.followers.map((f) => f.poll()));
+    await this.flush();
+  }
+
+  private async handle(source: LogSource, observations: Array<{ value: string; field: string }>, lineCount: number): Promise<void> {
+    this.stats.lines += lineCount;
+    if (observations.length === 0) return;
+    const results = await this.components.matcher.match(observations.map((o) => o.value));
+    const at = this.components.now();
+    const alerts: AlertRecord[] = [];
+    results.forEach((result, i) => {
+      for (const { reason, indicator } of result.matches) {
+        alerts.push({
+          at,
+          source: source.path,
+          format: source.format,
+          field: observations[i]!.field,
+          observed: result.value,
+          indicatorId: indicator.id,
+          indicatorType: indicator.type,
+          indicatorValue: indicator.value,
+          reason,
+          score: indicator.score.score,
+        });
+        const entry = this.pending.get(indicator.id) ?? { record: indicator, count: 0, lastSeen: at };
+        entry.count++;
+        entry.lastSeen = at;
+        this.pending.set(indicator.id, entry);
+      }
+    });
+    this.stats.matches += alerts.length;
+    await this.components.store.addAlerts(alerts);
+  }
+
+  private flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const batch = [...this.pending.values()];
+      this.pending = new Map();
+      for (const { record, count, lastSeen } of batch) {
+        try {
+          await this.components.trust.sight([record], "sighting", lastSeen, Math.min(count, 1_000_000));
+          this.stats.sightings++;
+        } catch (err) {
+          this.components.log?.("could not report a sighting", { indicator: record.id, error: (err as Error).message });
+        }
+      }
+    });
+    return this.flushing;
+  }
+}
