@@ -32,5 +32,5 @@ export function table(reply: FastifyReply, format: "json" | "csv", key: string, 
   const flat = rows.map((row) =>
     Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Array.isArray(v) ? v.join(" ") : v !== null && typeof v === "object" ? JSON.stringify(v) : v])),
   );
-  return reply.type("text/csv; charset=utf-8").send(stringify(flat, { header: true, columns: flat.length > 0 ? Object.keys(flat[0]!) : undefined }));
+  return reply.type("text/csv; charset=utf-8").send(stringify(flat, { header: true, cast: { boolean: (v) => String(v) }, columns: flat.length > 0 ? Object.keys(flat[0]!) : undefined }));
 }

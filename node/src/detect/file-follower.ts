@@ -85,11 +85,23 @@ export class FileFollower {
       this.inode = info.ino;
       this.position = this.firstOpen && !this.init.fromStart ? info.size : 0;
       this.firstOpen = false;
-    } else if (info.size < this.position) {
+    } else if (info.size < this.position || (await this.rewritten(info.size))) {
       this.position = 0;
       this.partial = "";
+      this.decoder = new StringDecoder("utf8");
     }
     await this.drain();
+  }
+
+  /**
+   * Truncated and written again past our position between two polls: the size alone cannot
+   * tell. We stopped after a line break; if that byte is no longer one, the file was rewritten.
+   */
+  private async rewritten(size: number): Promise<boolean> {
+    if (size <= this.position || this.position === 0 || this.partial !== "") return false;
+    const byte = Buffer.alloc(1);
+    await this.handle!.read(byte, 0, 1, this.position - 1);
+    return byte[0] !== 0x0a;
   }
 
   private async drain(): Promise<void> {

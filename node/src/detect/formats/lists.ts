@@ -21,7 +21,7 @@ export function csvFeed(records: ScoredRecord[]): string {
       tags: r.labels.tags.join(" "),
       id: r.id,
     })),
-    { header: true, columns: ["type", "value", "blinded", "tlp", "score", "confidence", "valid_from", "valid_until", "producers", "malware_families", "attack_techniques", "tags", "id"] },
+    { header: true, cast: { boolean: (v) => String(v) }, columns: ["type", "value", "blinded", "tlp", "score", "confidence", "valid_from", "valid_until", "producers", "malware_families", "attack_techniques", "tags", "id"] },
   );
 }
 

@@ -1,0 +1,118 @@
+import { expect } from "chai";
+import { appendFile, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { startApiServer } from "../../node/src/api/server.js";
+import type { CtiNode } from "../../node/src/node.js";
+import { startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
+import { newIdentity, removeDir, startNode, tempDir, waitFor } from "../helpers/nodes.js";
+
+const FIXTURES = join(process.cwd(), "test/fixtures/logs");
+
+/**
+ * Feeding detectors with real nodes: soc-team's node follows its Zeek and Suricata logs and
+ * keeps a Zeek Intel file current; intel-co publishes. Matches in the logs become alerts at
+ * soc-team and sightings at intel-co.
+ */
+describe("detectors fed by a real node", function () {
+  this.timeout(120_000);
+  let devnet: Devnet;
+  const dirs: Record<string, string> = {};
+  const nodes: Record<string, CtiNode> = {};
+  let work: string;
+
+  before(async function () {
+    devnet = await startDevnet();
+    work = await tempDir("detect");
+    for (const org of ["intel-co", "soc-team"]) {
+      const { dataDir, identity } = await newIdentity(org);
+      dirs[org] = dataDir;
+      await devnet.admit(identity.public(), { displayName: org, country: "BE", sector: "energy" });
+    }
+    await writeFile(join(work, "dns.log"), "");
+    await writeFile(join(work, "eve.json"), "");
+    nodes["intel-co"] = await startNode(dirs["intel-co"]!, devnet.deployment);
+    nodes["soc-team"] = await startNode(dirs["soc-team"]!, devnet.deployment, {
+      detect: {
+        logs: [
+          { path: join(work, "dns.log"), format: "zeek" },
+          { path: join(work, "eve.json"), format: "eve" },
+        ],
+        exports: [{ format: "zeek", dir: join(work, "zeek"), refreshSeconds: 60 }],
+        sightingIntervalMs: 200,
+      },
+    });
+    await Promise.all(Object.values(nodes).map((n) => n.refreshChain()));
+    await waitFor("the two nodes to mesh", () => nodes["soc-team"]!.gossip.meshPeers() === 1 && nodes["intel-co"]!.gossip.meshPeers() === 1, 30_000);
+  });
+
+  after(async function () {
+    for (const node of Object.values(nodes)) await node.stop();
+    await devnet?.close();
+    for (const dir of [...Object.values(dirs), work]) await removeDir(dir);
+  });
+
+  it("keeps the Zeek Intel file current as indicators arrive", async function () {
+    await nodes["intel-co"]!.publish([
+      { type: "domain", value: "evil.example", confidence: 90 },
+      { type: "cidr", value: "198.51.100.0/24", confidence: 90 },
+      { type: "sha256", value: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", confidence: 90 },
+    ]);
+    const file = join(work, "zeek", "cti-intel.dat");
+    await waitFor("the Zeek file to list all three", async () => ((await readFile(file, "utf8").catch(() => "")).match(/\n/g) ?? []).length === 4);
+    const text = await readFile(file, "utf8");
+    expect(text).to.include("evil.example\tIntel::DOMAIN\tcti-exchange:intel-co");
+    expect(text).to.include("198.51.100.0/24\tIntel::SUBNET");
+  });
+
+  it("matches many values at once, answering which matched and why", async function () {
+    const { app, url } = await startApiServer(nodes["soc-team"]!, { host: "127.0.0.1", port: 0, bodyLimitBytes: 1 << 20 });
+    try {
+      const response = await fetch(`${url}/match`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ values: ["login.evil.example", "198.51.100.200", "benign.example.org", "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"] }),
+      });
+      const body = (await response.json()) as { matched: number; results: Array<{ value: string; matches: Array<{ reason: string; indicator: { value: string } }> }> };
+      expect(body.matched).to.equal(3);
+      expect(body.results.map((r) => r.matches.map((m) => `${m.reason}:${m.indicator.value}`))).to.deep.equal([
+        ["domain-suffix:evil.example"],
+        ["cidr:198.51.100.0/24"],
+        [],
+        ["exact:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("turns matches in Zeek and eve.json logs, through a rotation, into alerts and sightings at the producer", async function () {
+    const soc = nodes["soc-team"]!;
+    await appendFile(join(work, "dns.log"), await readFile(join(FIXTURES, "dns.log"), "utf8"));
+    // Rotation mid-stream: eve.json moves away after its first lines, a new one takes over.
+    const eve = (await readFile(join(FIXTURES, "eve.json"), "utf8")).split("\n");
+    await appendFile(join(work, "eve.json"), `${eve.slice(0, 2).join("\n")}\n`);
+    await soc.logMatcher.drain();
+    await rename(join(work, "eve.json"), join(work, "eve.json.1"));
+    await writeFile(join(work, "eve.json"), `${eve.slice(2).join("\n")}\n`);
+    await waitFor("the alerts", async () => {
+      await soc.logMatcher.drain();
+      const alerts = await soc.store.alerts.since(0, 100);
+      return alerts.some((a) => a.format === "eve" && a.field === "fileinfo.sha256");
+    });
+    const alerts = await soc.store.alerts.since(0, 100);
+    const seen = alerts.map((a) => `${a.format}:${a.field}:${a.reason}:${a.indicatorValue}`);
+    expect(seen).to.include.members([
+      "zeek:query:domain-suffix:evil.example",
+      "eve:dns.rrname:domain-suffix:evil.example",
+      "eve:dest_ip:cidr:198.51.100.0/24",
+      "eve:fileinfo.sha256:exact:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    ]);
+    expect(seen.some((s) => s.includes("benign.example.org"))).to.equal(false);
+    const [domain] = await nodes["intel-co"]!.lookup("evil.example");
+    // Many matching lines, one sighting per indicator per interval, carrying their count.
+    const matches = alerts.filter((a) => a.indicatorValue === "evil.example").length;
+    expect(matches).to.be.at.least(2);
+    await waitFor("intel-co to hear soc-team's sightings, every match counted", async () => (await nodes["intel-co"]!.trust.sightingsOf(domain!.id)).byOrg["soc-team"]?.sighting === matches);
+    expect(soc.logMatcher.stats.sightings).to.be.below(soc.logMatcher.stats.matches);
+  });
+});
