@@ -1,0 +1,189 @@
+/**
+ * interop/ owns the standards partners already run: STIX 2.1 (patterns, bundles), TAXII 2.1 and
+ * MISP. It translates at the boundary and reports whatever it cannot translate; the node's own
+ * rules (validation, privacy, trust) apply to what comes in as to anything published.
+ *
+ * This file reads the subset of STIX patterning the exchange can represent: equality comparisons
+ * of one observable property with a string, joined by OR, inside one or several observation
+ * expressions joined by OR. Anything else (AND, FOLLOWEDBY, other operators, qualifiers such as
+ * WITHIN or REPEATS, other object types or properties) is refused with the reason.
+ */
+import type { IndicatorType } from "../model/indicator.js";
+
+export interface PatternComparison {
+  /** The STIX object path, e.g. `file:hashes.'SHA-256'`. */
+  path: string;
+  type: IndicatorType;
+  value: string;
+}
+
+export type PatternResult = { ok: true; comparisons: PatternComparison[] } | { ok: false; reason: string };
+
+type Token =
+  | { kind: "open" | "close" | "lparen" | "rparen" }
+  | { kind: "word"; text: string }
+  | { kind: "op"; text: string }
+  | { kind: "string"; text: string };
+
+function tokenize(pattern: string): Token[] | string {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < pattern.length) {
+    const c = pattern[i]!;
+    if (/\s/.test(c)) {
+      i++;
+    } else if (c === "[" || c === "]" || c === "(" || c === ")") {
+      tokens.push({ kind: c === "[" ? "open" : c === "]" ? "close" : c === "(" ? "lparen" : "rparen" });
+      i++;
+    } else if (c === "'") {
+      let text = "";
+      i++;
+      for (;;) {
+        if (i >= pattern.length) return "an unterminated string";
+        const d = pattern[i]!;
+        if (d === "\\") {
+          const next = pattern[i + 1];
+          if (next !== "'" && next !== "\\") return `an invalid escape \\${next ?? ""} in a string`;
+          text += next;
+          i += 2;
+        } else if (d === "'") {
+          i++;
+          break;
+        } else {
+          text += d;
+          i++;
+        }
+      }
+      tokens.push({ kind: "string", text });
+    } else if (/[=!<>]/.test(c)) {
+      const two = pattern.slice(i, i + 2);
+      const text = ["!=", "<=", ">="].includes(two) ? two : c;
+      tokens.push({ kind: "op", text });
+      i += text.length;
+    } else {
+      // A path such as file:hashes.'SHA-256' or a:list[*].b holds quoted steps and list indexes: read it whole.
+      let text = "";
+      while (i < pattern.length && !/[\s[\]()=!<>]/.test(pattern[i]!) || (text.includes(":") && /^\[(\*|\d+)\]/.test(pattern.slice(i)))) {
+        if (pattern[i] === "[") {
+          const end = pattern.indexOf("]", i);
+          text += pattern.slice(i, end + 1);
+          i = end + 1;
+        } else if (pattern[i] === "'") {
+          const end = pattern.indexOf("'", i + 1);
+          if (end < 0) return "an unterminated quoted path step";
+          text += pattern.slice(i, end + 1);
+          i = end + 1;
+        } else {
+          text += pattern[i];
+          i++;
+        }
+      }
+      tokens.push({ kind: "word", text });
+    }
+  }
+  return tokens;
+}
+
+const HASH_TYPES: Record<string, IndicatorType> = { "SHA-256": "sha256", SHA256: "sha256", MD5: "md5", "SHA-1": "sha1", SHA1: "sha1" };
+
+/** The indicator type a supported object path stands for, or why it is not supported. */
+export function typeOfPath(path: string, value: string): IndicatorType | string {
+  const simple: Record<string, IndicatorType> = {
+    "ipv4-addr:value": value.includes("/") ? "cidr" : "ipv4",
+    "ipv6-addr:value": value.includes("/") ? "cidr" : "ipv6",
+    "domain-name:value": "domain",
+    "url:value": "url",
+    "email-addr:value": "email",
+  };
+  const direct = simple[path];
+  if (direct) return direct;
+  const hash = /^file:hashes\.(?:'([^']+)'|([A-Za-z0-9-]+))$/.exec(path);
+  if (hash) {
+    const name = (hash[1] ?? hash[2])!.toUpperCase();
+    return HASH_TYPES[name] ?? `file hash ${name} is not supported (MD5, SHA-1, SHA-256 are)`;
+  }
+  return `the object path ${path} is not supported`;
+}
+
+/** Parses a STIX 2.1 pattern of the supported subset. Pure. */
+export function parseStixPattern(pattern: string): PatternResult {
+  const tokens = tokenize(pattern);
+  if (typeof tokens === "string") return { ok: false, reason: `the pattern has ${tokens}` };
+  const comparisons: PatternComparison[] = [];
+  let i = 0;
+  const peek = () => tokens[i];
+  const fail = (reason: string): PatternResult => ({ ok: false, reason });
+  const expectObservation = (): string | undefined => {
+    let depth = 0;
+    while (peek()?.kind === "lparen") {
+      depth++;
+      i++;
+    }
+    if (peek()?.kind !== "open") return "an observation expression must start with [";
+    i++;
+    for (;;) {
+      const path = peek();
+      if (path?.kind !== "word") return "a comparison must start with an object path";
+      i++;
+      const op = peek();
+      if (op?.kind === "word" && /^(NOT|IN|LIKE|MATCHES|ISSUBSET|ISSUPERSET)$/i.test(op.text)) return `the ${op.text.toUpperCase()} operator is not supported (only =)`;
+      if (op?.kind !== "op") return "a comparison needs an operator";
+      if (op.text !== "=") return `the ${op.text} operator is not supported (only =)`;
+      i++;
+      const literal = peek();
+      if (literal?.kind !== "string") return "only string values are supported";
+      i++;
+      const type = typeOfPath(path.text, literal.text);
+      if (!type.match(/^(ipv4|ipv6|cidr|domain|url|email|md5|sha1|sha256)$/)) return type;
+      comparisons.push({ path: path.text, type: type as IndicatorType, value: literal.text });
+      const next = peek();
+      if (next?.kind === "close") {
+        i++;
+        break;
+      }
+      if (next?.kind === "word" && next.text.toUpperCase() === "OR") {
+        i++;
+        continue;
+      }
+      if (next?.kind === "word" && next.text.toUpperCase() === "AND") return "AND is not supported: an indicator here is one observable";
+      return "a comparison must be followed by OR or ]";
+    }
+    while (depth > 0) {
+      if (peek()?.kind !== "rparen") return "unbalanced parentheses";
+      i++;
+      depth--;
+    }
+    return undefined;
+  };
+  for (;;) {
+    const problem = expectObservation();
+    if (problem) return fail(problem);
+    const next = peek();
+    if (next === undefined) break;
+    if (next.kind === "word" && next.text.toUpperCase() === "OR") {
+      i++;
+      continue;
+    }
+    if (next.kind === "word" && /^(AND|FOLLOWEDBY)$/i.test(next.text)) return fail(`${next.text.toUpperCase()} between observations is not supported`);
+    if (next.kind === "word" && /^(WITHIN|REPEATS|START|STOP)$/i.test(next.text)) return fail(`the ${next.text.toUpperCase()} qualifier is not supported`);
+    return fail("unexpected text after an observation expression");
+  }
+  return comparisons.length > 0 ? { ok: true, comparisons } : fail("the pattern compares nothing");
+}
+
+/** The STIX pattern of one indicator of the exchange: the inverse of parseStixPattern. */
+export function stixPatternOf(type: IndicatorType, value: string): string {
+  const escaped = value.replace(/\\/g, "\\\\").replace(/'/g, "\\'");
+  const path: Record<IndicatorType, string> = {
+    ipv4: "ipv4-addr:value",
+    ipv6: "ipv6-addr:value",
+    cidr: value.includes(":") ? "ipv6-addr:value" : "ipv4-addr:value",
+    domain: "domain-name:value",
+    url: "url:value",
+    email: "email-addr:value",
+    md5: "file:hashes.MD5",
+    sha1: "file:hashes.'SHA-1'",
+    sha256: "file:hashes.'SHA-256'",
+  };
+  return `[${path[type]} = '${escaped}']`;
+}

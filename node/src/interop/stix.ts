@@ -1,0 +1,240 @@
+import { v5 as uuidv5 } from "uuid";
+import type { Tlp } from "../model/indicator.js";
+import type { IndicatorRecord } from "../model/record.js";
+import type { SightingSummary } from "../model/sighting.js";
+import type { PublishInput } from "../node.js";
+import { parseStixPattern, stixPatternOf } from "./stix-pattern.js";
+
+/**
+ * STIX 2.1 in and out.
+ *
+ * Import turns a bundle (or a single object) into indicator inputs: indicators whose patterns
+ * the exchange can represent, and cyber observables (ipv4-addr, ipv6-addr, domain-name, url,
+ * email-addr, file hashes). TLP comes from the objects' markings (TLP 2.0 and the older TLP 1
+ * definitions, by id or by the marking objects in the bundle). Every object that does not
+ * become an indicator is listed with the reason: nothing is dropped silently.
+ *
+ * Export writes indicators (one per producer statement, created by the producer's identity),
+ * sightings and identities, with TLP 2.0 marking refs and deterministic ids (UUIDv5), so the same
+ * record exports to the same objects everywhere.
+ */
+
+export const TLP2_MARKINGS: Record<Tlp, string> = {
+  CLEAR: "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+  GREEN: "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+  AMBER: "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+  "AMBER+STRICT": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+  RED: "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+};
+
+/** The TLP 1.0 marking definitions of STIX 2.1 (section 7.2.1.4): WHITE reads as CLEAR. */
+const TLP1_MARKINGS: Record<string, Tlp> = {
+  "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": "CLEAR",
+  "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": "GREEN",
+  "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": "AMBER",
+  "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": "RED",
+};
+
+const TLP_BY_NAME: Record<string, Tlp> = { white: "CLEAR", clear: "CLEAR", green: "GREEN", amber: "AMBER", "amber+strict": "AMBER+STRICT", red: "RED" };
+const TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d";
+
+/** Namespace of the exchange's STIX ids (UUIDv5). */
+const NAMESPACE = "0a6e7b2e-5b52-5c3e-9f0e-2c7f3b0d7c11";
+
+type StixObject = Record<string, unknown> & { type?: unknown; id?: unknown };
+
+export interface StixImportOptions {
+  /** TLP for objects without a TLP marking. */
+  defaultTlp: Tlp;
+  /** Sharing group for AMBER and AMBER+STRICT objects. */
+  group?: number;
+}
+
+export interface StixSkipped {
+  id: string;
+  type: string;
+  reason: string;
+}
+
+export interface StixImport {
+  inputs: Array<PublishInput & { source: string }>;
+  skipped: StixSkipped[];
+  warnings: string[];
+}
+
+const OBSERVABLE_TYPES: Record<string, PublishInput["type"]> = {
+  "ipv4-addr": "ipv4",
+  "ipv6-addr": "ipv6",
+  "domain-name": "domain",
+  url: "url",
+  "email-addr": "email",
+};
+
+const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+const FREE_LABEL = /^[\p{L}\p{N}][\p{L}\p{N} ._:/+-]{0,63}$/u;
+
+/** TLP of one marking id, from the well-known definitions or the bundle's own marking objects. */
+function tlpOfMarking(id: string, markings: Map<string, StixObject>): Tlp | undefined {
+  const known = (Object.entries(TLP2_MARKINGS).find(([, v]) => v === id)?.[0] as Tlp | undefined) ?? TLP1_MARKINGS[id];
+  if (known) return known;
+  const marking = markings.get(id);
+  if (!marking) return undefined;
+  const tlp2 = (marking.extensions as Record<string, { tlp_2_0?: string }> | undefined)?.[TLP2_EXTENSION]?.tlp_2_0;
+  const tlp1 = marking.definition_type === "tlp" ? (marking.definition as { tlp?: string } | undefined)?.tlp : undefined;
+  const name = str(tlp2) ?? str(tlp1) ?? (str(marking.name)?.toLowerCase().startsWith("tlp:") ? str(marking.name)!.slice(4) : undefined);
+  return name ? TLP_BY_NAME[name.toLowerCase()] : undefined;
+}
+
+/** Reads a bundle (or one object, or a list of objects) into indicator inputs and a report. Pure. */
+export function importStix(document: unknown, options: StixImportOptions): StixImport {
+  const objects: StixObject[] = Array.isArray(document)
+    ? (document as StixObject[])
+    : document && typeof document === "object" && (document as StixObject).type === "bundle"
+      ? (((document as StixObject).objects as StixObject[] | undefined) ?? [])
+      : [document as StixObject];
+  const result: StixImport = { inputs: [], skipped: [], warnings: [] };
+  const markings = new Map<string, StixObject>();
+  for (const o of objects) if (o?.type === "marking-definition" && typeof o.id === "string") markings.set(o.id, o);
+
+  for (const object of objects) {
+    if (!object || typeof object !== "object") {
+      result.skipped.push({ id: "?", type: "?", reason: "not a STIX object" });
+      continue;
+    }
+    const id = str(object.id) ?? "?";
+    const type = str(object.type) ?? "?";
+    const skip = (reason: string) => result.skipped.push({ id, type, reason });
+    if (type === "marking-definition") {
+      skip(tlpOfMarking(id, markings) ? "a TLP marking definition: applied to the objects that reference it" : "a marking definition that is not TLP");
+      continue;
+    }
+    const refs = Array.isArray(object.object_marking_refs) ? (object.object_marking_refs as unknown[]).filter((r): r is string => typeof r === "string") : [];
+    const tlps = refs.map((r) => tlpOfMarking(r, markings)).filter((t): t is Tlp => t !== undefined);
+    // Several TLP markings: the most restrictive one holds.
+    const order: Tlp[] = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"];
+    const tlp = tlps.length > 0 ? tlps.reduce((a, b) => (order.indexOf(a) >= order.indexOf(b) ? a : b)) : options.defaultTlp;
+    const group = tlp === "AMBER" || tlp === "AMBER+STRICT" ? options.group : undefined;
+    const common = { tlp, group, source: id };
+
+    if (type === "indicator") {
+      if (object.revoked === true) {
+        skip("revoked");
+        continue;
+      }
+      if (object.pattern_type !== undefined && object.pattern_type !== "stix") {
+        skip(`pattern_type ${String(object.pattern_type)} is not supported (only stix)`);
+        continue;
+      }
+      const pattern = parseStixPattern(str(object.pattern) ?? "");
+      if (!pattern.ok) {
+        skip(`pattern ${JSON.stringify(object.pattern)}: ${pattern.reason}`);
+        continue;
+      }
+      const labels = [...((object.labels as string[] | undefined) ?? []), ...((object.indicator_types as string[] | undefined) ?? [])].filter((l) => typeof l === "string");
+      const tags = labels.map((l) => l.trim().toLowerCase()).filter((l) => FREE_LABEL.test(l));
+      if (tags.length < labels.length) result.warnings.push(`${id}: labels that are not plain words were left out`);
+      const confidence = typeof object.confidence === "number" ? Math.round(object.confidence) : undefined;
+      for (const c of pattern.comparisons) {
+        result.inputs.push({
+          ...common,
+          type: c.type,
+          value: c.value,
+          confidence,
+          validFrom: str(object.valid_from),
+          validUntil: str(object.valid_until),
+          description: str(object.description) ?? str(object.name),
+          labels: { tags },
+        });
+      }
+      continue;
+    }
+    const observable = OBSERVABLE_TYPES[type];
+    if (observable && typeof object.value === "string") {
+      result.inputs.push({ ...common, type: observable, value: object.value });
+      continue;
+    }
+    if (type === "file") {
+      const hashes = (object.hashes ?? {}) as Record<string, unknown>;
+      const found = Object.entries(hashes).flatMap(([name, value]) => {
+        const t = ({ "SHA-256": "sha256", "SHA256": "sha256", MD5: "md5", "SHA-1": "sha1", SHA1: "sha1" } as Record<string, PublishInput["type"]>)[name.toUpperCase()];
+        return t && typeof value === "string" ? [{ type: t, value }] : [];
+      });
+      if (found.length === 0) skip("a file without an MD5, SHA-1 or SHA-256 hash");
+      for (const f of found) result.inputs.push({ ...common, ...f });
+      continue;
+    }
+    skip(type === "relationship" || type === "sighting" ? `${type} objects are not imported as indicators` : `the ${type} type is not an indicator or a supported observable`);
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------- export
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const identityId = (org: string) => `identity--${uuidv5(`org:${org}`, NAMESPACE)}`;
+export const indicatorStixId = (recordId: string, producer: string) => `indicator--${uuidv5(`indicator:${recordId}:${producer}`, NAMESPACE)}`;
+const sightingId = (recordId: string, org: string) => `sighting--${uuidv5(`sighting:${recordId}:${org}`, NAMESPACE)}`;
+
+/** The STIX indicator objects of a record: one per producer statement (blinded records have none). */
+export function stixIndicators(record: IndicatorRecord): StixObject[] {
+  if (record.blinded) return [];
+  return record.attestations.map((a) => ({
+    type: "indicator",
+    spec_version: "2.1",
+    id: indicatorStixId(record.id, a.producer),
+    created_by_ref: identityId(a.producer),
+    created: iso(a.createdAt),
+    modified: iso(a.createdAt),
+    name: `${record.type} ${record.value}`,
+    ...(a.description ? { description: a.description } : {}),
+    indicator_types: ["malicious-activity"],
+    pattern: stixPatternOf(record.type, record.value),
+    pattern_type: "stix",
+    valid_from: iso(a.validFrom),
+    valid_until: iso(a.validUntil),
+    confidence: a.confidence,
+    ...(a.labels.tags.length + a.labels.malwareFamilies.length + a.labels.attackTechniques.length > 0
+      ? { labels: [...a.labels.malwareFamilies, ...a.labels.attackTechniques, ...a.labels.tags] }
+      : {}),
+    object_marking_refs: [TLP2_MARKINGS[a.tlp]],
+  }));
+}
+
+export function stixIdentity(org: string, created: number): StixObject {
+  return { type: "identity", spec_version: "2.1", id: identityId(org), created: iso(created), modified: iso(created), name: org, identity_class: "organization" };
+}
+
+/** A bundle of records (as their audience may see them) with their producers and sightings. */
+export function stixBundle(records: IndicatorRecord[], sightings: Map<string, SightingSummary | undefined>): StixObject {
+  const objects: StixObject[] = [];
+  const identities = new Map<string, number>();
+  const know = (org: string, at: number) => identities.set(org, Math.min(identities.get(org) ?? at, at));
+  for (const record of records) {
+    const indicators = stixIndicators(record);
+    if (indicators.length === 0) continue;
+    objects.push(...indicators);
+    for (const a of record.attestations) know(a.producer, a.createdAt);
+    for (const [org, tally] of Object.entries(sightings.get(record.id)?.byOrg ?? {})) {
+      if (tally.sighting === 0) continue;
+      know(org, tally.firstSeen);
+      objects.push({
+        type: "sighting",
+        spec_version: "2.1",
+        id: sightingId(record.id, org),
+        created_by_ref: identityId(org),
+        created: iso(tally.firstSeen),
+        modified: iso(tally.lastSeen),
+        first_seen: iso(tally.firstSeen),
+        last_seen: iso(tally.lastSeen),
+        count: Math.min(tally.sighting, 999_999_999),
+        sighting_of_ref: indicators[0]!.id,
+        where_sighted_refs: [identityId(org)],
+        object_marking_refs: [TLP2_MARKINGS[record.tlp]],
+      });
+    }
+  }
+  const all = [...[...identities].sort(([a], [b]) => a.localeCompare(b)).map(([org, at]) => stixIdentity(org, at)), ...objects];
+  // The bundle's id follows from what it holds: the same export gives the same bundle.
+  const bundleId = `bundle--${uuidv5(all.map((o) => `${String(o.id)}@${String(o.modified ?? "")}`).join(","), NAMESPACE)}`;
+  return { type: "bundle", id: bundleId, objects: all };
+}

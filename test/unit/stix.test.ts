@@ -1,0 +1,143 @@
+import { expect } from "chai";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { importStix, stixBundle, TLP2_MARKINGS } from "../../node/src/interop/stix.js";
+import { parseStixPattern, stixPatternOf } from "../../node/src/interop/stix-pattern.js";
+import { INDICATOR_TYPES } from "../../node/src/model/indicator.js";
+import { mergeIndicator, type IndicatorRecord } from "../../node/src/model/record.js";
+import { addSighting } from "../../node/src/model/sighting.js";
+import { buildIndicator } from "../../node/src/model/validate.js";
+import { stixValidator } from "../helpers/stix-schemas.js";
+
+const EXAMPLES = join(process.cwd(), "../shared/data/stix2/examples");
+const now = Date.parse("2026-11-21T12:00:00Z");
+
+describe("STIX patterns", function () {
+  it("reads equality comparisons joined by OR, in one or several observations", function () {
+    expect(parseStixPattern("[ipv4-addr:value = '198.51.100.1' OR ipv4-addr:value = '198.51.100.0/24']")).to.deep.equal({
+      ok: true,
+      comparisons: [
+        { path: "ipv4-addr:value", type: "ipv4", value: "198.51.100.1" },
+        { path: "ipv4-addr:value", type: "cidr", value: "198.51.100.0/24" },
+      ],
+    });
+    const several = parseStixPattern("[domain-name:value = 'evil.example'] OR ([url:value = 'http://x.example/a\\'b'])");
+    expect(several.ok && several.comparisons.map((c) => `${c.type}:${c.value}`)).to.deep.equal(["domain:evil.example", "url:http://x.example/a'b"]);
+    for (const [pattern, type] of [
+      ["[file:hashes.'SHA-256' = 'ab']", "sha256"],
+      ["[file:hashes.MD5 = 'ab']", "md5"],
+      ["[file:hashes.'SHA-1' = 'ab']", "sha1"],
+      ["[email-addr:value = 'a@b.example']", "email"],
+      ["[ipv6-addr:value = '2001:db8::1']", "ipv6"],
+    ] as const) {
+      const parsed = parseStixPattern(pattern);
+      expect(parsed.ok && parsed.comparisons[0]!.type, pattern).to.equal(type);
+    }
+  });
+
+  it("refuses, with the reason, what one indicator of the exchange cannot say", function () {
+    for (const [pattern, reason] of [
+      ["[ipv4-addr:value = '1.2.3.4' AND domain-name:value = 'x.example']", /AND is not supported/],
+      ["[email-message:subject MATCHES '^x']", /MATCHES operator/],
+      ["[ipv4-addr:value != '1.2.3.4']", /!= operator/],
+      ["[ipv4-addr:value = '1.2.3.4'] FOLLOWEDBY [ipv4-addr:value = '1.2.3.5']", /FOLLOWEDBY/],
+      ["[ipv4-addr:value = '1.2.3.4'] WITHIN 300 SECONDS", /WITHIN qualifier/],
+      ["[file:name = 'x.exe']", /object path file:name is not supported/],
+      ["[file:hashes.'SHA-512' = 'ab']", /SHA-512 is not supported/],
+      ["[ipv4-addr:value = '1.2.3.4'", /comparison must be followed/],
+      ["[ipv4-addr:value = 'unterminated]", /unterminated string/],
+    ] as const) {
+      const parsed = parseStixPattern(pattern);
+      expect(parsed.ok, pattern).to.equal(false);
+      if (!parsed.ok) expect(parsed.reason, pattern).to.match(reason);
+    }
+  });
+
+  it("writes patterns it reads back the same, for every type and awkward values", function () {
+    const samples: Record<string, string> = { ipv4: "1.2.3.4", ipv6: "2001:db8::1", cidr: "10.0.0.0/8", domain: "x.example", url: "http://x.example/it's\\here", email: "a@b.example", md5: "a".repeat(32), sha1: "b".repeat(40), sha256: "c".repeat(64) };
+    for (const type of INDICATOR_TYPES) {
+      const parsed = parseStixPattern(stixPatternOf(type, samples[type]!));
+      expect(parsed.ok && parsed.comparisons[0], type).to.deep.include({ type, value: samples[type] });
+    }
+  });
+});
+
+describe("STIX import", function () {
+  it("imports every example bundle, accounting for every object", async function () {
+    for (const name of await readdir(EXAMPLES)) {
+      const document = JSON.parse(await readFile(join(EXAMPLES, name), "utf8"));
+      const result = importStix(document, { defaultTlp: "GREEN" });
+      const objects = document.type === "bundle" ? document.objects : [document];
+      const accounted = new Set([...result.inputs.map((i) => i.source), ...result.skipped.map((s) => s.id)]);
+      for (const o of objects) expect(accounted.has(o.id), `${name}: ${o.id}`).to.equal(true);
+      for (const s of result.skipped) expect(s.reason, `${name}: ${s.id}`).to.be.a("string").and.not.equal("");
+    }
+  });
+
+  it("reads the examples' indicators, observables and markings as the exchange's", async function () {
+    const read = async (name: string) => importStix(JSON.parse(await readFile(join(EXAMPLES, name), "utf8")), { defaultTlp: "GREEN", group: 4 });
+    const c2 = await read("indicators-for-C2-with-COA.json");
+    expect(c2.inputs.map((i) => `${i.type}:${String(i.value)}`)).to.deep.equal(["ipv4:10.0.0.0", "sha256:ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c"]);
+    expect(c2.skipped.map((s) => s.type).sort()).to.deep.equal(["course-of-action", "identity", "malware", "relationship", "relationship", "relationship"]);
+    const infrastructure = await read("infrastructure.json");
+    expect(infrastructure.inputs.map((i) => `${i.type}:${String(i.value)}`)).to.deep.equal(["ipv4:198.51.100.3", "domain:example.com"]);
+    const email = await read("malicious-email-indicator-with-attachment.json");
+    expect(email.inputs).to.deep.equal([]);
+    expect(email.skipped.filter((s) => s.type === "indicator").every((s) => /MATCHES operator/.test(s.reason))).to.equal(true);
+    const marked = importStix(
+      {
+        type: "bundle",
+        id: "bundle--1",
+        objects: [
+          { type: "indicator", id: "indicator--a", pattern: "[domain-name:value = 'a.example']", pattern_type: "stix", valid_from: "2026-01-01T00:00:00Z", object_marking_refs: [TLP2_MARKINGS["AMBER+STRICT"]] },
+          { type: "indicator", id: "indicator--b", pattern: "[domain-name:value = 'b.example']", pattern_type: "stix", valid_from: "2026-01-01T00:00:00Z", object_marking_refs: ["marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"] },
+          { type: "indicator", id: "indicator--c", pattern: "[domain-name:value = 'c.example']", pattern_type: "stix", valid_from: "2026-01-01T00:00:00Z", revoked: true },
+          { type: "marking-definition", id: "marking-definition--custom", definition_type: "tlp", definition: { tlp: "red" } },
+          { type: "indicator", id: "indicator--d", pattern: "[domain-name:value = 'd.example']", pattern_type: "stix", valid_from: "2026-01-01T00:00:00Z", object_marking_refs: ["marking-definition--custom"] },
+        ],
+      },
+      { defaultTlp: "GREEN", group: 4 },
+    );
+    expect(marked.inputs.map((i) => `${String(i.value)}:${String(i.tlp)}:${String(i.group)}`)).to.deep.equal(["a.example:AMBER+STRICT:4", "b.example:CLEAR:undefined", "d.example:RED:undefined"]);
+    expect(marked.skipped.find((s) => s.id === "indicator--c")!.reason).to.equal("revoked");
+  });
+});
+
+describe("STIX export", function () {
+  function record(producer: string, extra: object, ...more: Array<[string, object]>): IndicatorRecord {
+    let r = mergeIndicator(undefined, buildIndicator({ type: "domain", value: "evil.example", confidence: 70, validUntil: now + 86_400_000, ...extra }, { producer, now }), { sequence: 1, index: 0 }, now);
+    for (const [p, e] of more) r = mergeIndicator(r, buildIndicator({ type: "domain", value: "evil.example", ...e }, { producer: p, now }), { sequence: 1, index: 0 }, now);
+    return r;
+  }
+
+  it("validates every exported object and the bundle against the official STIX 2.1 schemas", async function () {
+    const { validate, schemaCount } = await stixValidator();
+    expect(schemaCount).to.be.greaterThan(50);
+    const records = [
+      record("acme-bank", { labels: { malwareFamilies: ["emotet"], tags: ["phishing"] }, description: "wave 3" }, ["north-cert", { tlp: "AMBER", group: 2 }]),
+      mergeIndicator(undefined, buildIndicator({ type: "sha256", value: "ab".repeat(32) }, { producer: "acme-bank", now }), { sequence: 2, index: 0 }, now),
+      mergeIndicator(undefined, buildIndicator({ type: "cidr", value: "2001:db8::/32", tlp: "CLEAR" }, { producer: "acme-bank", now }), { sequence: 2, index: 1 }, now),
+    ];
+    const sightings = new Map([[records[0]!.id, addSighting(undefined, { indicatorId: records[0]!.id, kind: "sighting", observedAt: now, count: 4, reporter: "bank-two" })]]);
+    const bundle = stixBundle(records, sightings);
+    const objects = bundle.objects as Array<Record<string, unknown>>;
+    expect(objects.map((o) => o.type)).to.deep.equal(["identity", "identity", "identity", "indicator", "indicator", "sighting", "indicator", "indicator"]);
+    for (const object of [bundle, ...objects]) expect(validate(object), JSON.stringify(object)).to.deep.equal([]);
+    // The validator does reject what is not STIX.
+    expect(validate({ ...objects[3]!, pattern_type: undefined })).to.not.deep.equal([]);
+    expect(validate({ ...objects[3]!, id: "indicator--not-a-uuid" })).to.not.deep.equal([]);
+    // Deterministic: the same records export to the same bundle.
+    expect(stixBundle(records, sightings)).to.deep.equal(bundle);
+  });
+
+  it("round-trips: STIX in, records, STIX out, and in again gives the same indicators", async function () {
+    const document = JSON.parse(await readFile(join(EXAMPLES, "indicators-for-C2-with-COA.json"), "utf8"));
+    const first = importStix(document, { defaultTlp: "GREEN" });
+    const records = first.inputs.map((input, i) =>
+      mergeIndicator(undefined, buildIndicator({ ...input, validFrom: now, validUntil: now + 86_400_000 }, { producer: "acme-bank", now }), { sequence: 1, index: i }, now),
+    );
+    const again = importStix(stixBundle(records, new Map()), { defaultTlp: "RED" });
+    expect(again.inputs.map((i) => [i.type, i.value, i.tlp, i.confidence])).to.deep.equal(first.inputs.map((i) => [i.type, i.value, "GREEN", 50]));
+    expect(again.skipped.map((s) => s.type)).to.deep.equal(["identity"]);
+  });
+});
