@@ -68,9 +68,9 @@ describe("STIX import", function () {
       const document = JSON.parse(await readFile(join(EXAMPLES, name), "utf8"));
       const result = importStix(document, { defaultTlp: "GREEN" });
       const objects = document.type === "bundle" ? document.objects : [document];
-      const accounted = new Set([...result.inputs.map((i) => i.source), ...result.skipped.map((s) => s.id)]);
+      const accounted = new Set([...result.inputs.map((i) => i.source), ...result.skipped.map((s) => s.source)]);
       for (const o of objects) expect(accounted.has(o.id), `${name}: ${o.id}`).to.equal(true);
-      for (const s of result.skipped) expect(s.reason, `${name}: ${s.id}`).to.be.a("string").and.not.equal("");
+      for (const s of result.skipped) expect(s.reason, `${name}: ${s.source}`).to.be.a("string").and.not.equal("");
     }
   });
 
@@ -99,7 +99,7 @@ describe("STIX import", function () {
       { defaultTlp: "GREEN", group: 4 },
     );
     expect(marked.inputs.map((i) => `${String(i.value)}:${String(i.tlp)}:${String(i.group)}`)).to.deep.equal(["a.example:AMBER+STRICT:4", "b.example:CLEAR:undefined", "d.example:RED:undefined"]);
-    expect(marked.skipped.find((s) => s.id === "indicator--c")!.reason).to.equal("revoked");
+    expect(marked.skipped.find((s) => s.source === "indicator--c")!.reason).to.equal("revoked");
   });
 });
 

@@ -4,7 +4,6 @@ import { INDICATOR_TYPES } from "../model/indicator.js";
 import { SIGHTING_KINDS } from "../model/sighting.js";
 import type { CtiNode } from "../node.js";
 import type { ScoredRecord } from "../trust/trust-service.js";
-import { DETECTOR_FORMATS, renderDetectorFiles } from "../detect/exporter.js";
 import { audienceField, formatField, idField, parse, sinceField, table } from "./http.js";
 
 const IndicatorInputSchema = z.object({
@@ -118,12 +117,6 @@ export function indicatorRoutes(node: CtiNode) {
       const body = parse(z.object({ values: z.array(z.string().max(4096)).min(1).max(100_000), includeQuarantined: z.boolean().default(false) }), request.body);
       const results = await node.matcher.match(body.values, { includeQuarantined: body.includeQuarantined });
       return { matched: results.filter((r) => r.matches.length > 0).length, results };
-    });
-
-    app.get("/exports/:format", async (request) => {
-      const { format } = parse(z.object({ format: z.enum(DETECTOR_FORMATS) }), request.params);
-      const { audience } = parse(z.object({ audience: audienceField }), request.query);
-      return { format, files: renderDetectorFiles(format, await node.trust.feedAll(audience)) };
     });
 
     app.get("/alerts", async (request) => {

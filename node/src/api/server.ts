@@ -14,6 +14,7 @@ import { TrustError, type TrustErrorCode } from "../trust/trust-service.js";
 import { groupRoutes } from "./group-routes.js";
 import { BadRequestError } from "./http.js";
 import { indicatorRoutes } from "./indicator-routes.js";
+import { interopRoutes } from "./interop-routes.js";
 import { trustRoutes } from "./trust-routes.js";
 
 
@@ -52,6 +53,7 @@ export async function startApiServer(node: CtiNode, init: ApiServerInit): Promis
   await app.register(indicatorRoutes(node));
   await app.register(groupRoutes(node));
   await app.register(trustRoutes(node));
+  await app.register(interopRoutes(node));
 
   const url = await app.listen({ host: init.host, port: init.port });
   return { app, url };

@@ -11,7 +11,7 @@ import { startApiServer } from "../api/server.js";
 import { ConfigError, parseConfig, readDeployment, readJsonFile, type NodeConfigInput } from "../config/config.js";
 import { IdentityError, NodeIdentity, PUBLIC_IDENTITY_FILE } from "../identity/identity.js";
 import { EXPORT_AUDIENCES } from "../privacy/audience.js";
-import { DETECTOR_FORMATS } from "../detect/exporter.js";
+import { EXPORT_FORMATS } from "../interop/exports.js";
 import { writeFilesAtomically } from "../detect/export-writer.js";
 import { INDICATOR_TYPES, TLP_LEVELS } from "../model/indicator.js";
 import { CtiNode } from "../node.js";
@@ -253,15 +253,15 @@ program
 
 program
   .command("export")
-  .description("write a detector feed (zeek, suricata, csv, lists) to a directory, atomically; --watch keeps it current")
-  .argument("<format>", DETECTOR_FORMATS.join(", "))
+  .description("write a feed (zeek, suricata, csv, lists, stix, misp-feed) to a directory, atomically; --watch keeps it current")
+  .argument("<format>", EXPORT_FORMATS.join(", "))
   .requiredOption("-o, --out <dir>", "directory to write the files to")
   .option("--audience <audience>", "internal (your detectors), clients, community or public", "internal")
   .option("--watch", "keep running and rewrite the files whenever the feed changes")
   .option("--interval <seconds>", "with --watch: how often to check", integer, 10)
   .option("--api <url>", "the node's HTTP API", DEFAULT_API)
   .action(async (format: string, options) => {
-    if (!(DETECTOR_FORMATS as readonly string[]).includes(format)) throw new ConfigError(`unknown format "${format}"; use one of ${DETECTOR_FORMATS.join(", ")}`);
+    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new ConfigError(`unknown format "${format}"; use one of ${EXPORT_FORMATS.join(", ")}`);
     const once = async () => {
       const answer = (await api(options.api, `/exports/${format}?${query({ audience: options.audience })}`)) as { files?: Record<string, string>; message?: string };
       if (!answer.files) throw new ConfigError(`the node refused: ${answer.message ?? JSON.stringify(answer)}`);
@@ -273,6 +273,28 @@ program
     const timer = setInterval(() => void once().catch((err: Error) => process.stderr.write(`cti: ${err.message}; retrying\n`)), options.interval * 1000);
     process.on("SIGINT", () => clearInterval(timer));
     process.on("SIGTERM", () => clearInterval(timer));
+  });
+
+program
+  .command("import")
+  .description("import indicators from a STIX 2.1 bundle or MISP event JSON; every object left out is listed with the reason")
+  .argument("<format>", "stix or misp")
+  .argument("<file>", "the file to import")
+  .option("--tlp <tlp>", "TLP for what carries no TLP marking", "GREEN")
+  .option("-g, --group <id>", "sharing group for AMBER and AMBER+STRICT items", integer)
+  .option("--include-non-ids", "MISP: also import attributes whose to_ids is false")
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .action(async (format: string, file: string, options) => {
+    if (format !== "stix" && format !== "misp") throw new ConfigError(`unknown import format "${format}"; use stix or misp`);
+    const body = JSON.stringify(await readJsonFile(file));
+    process.stderr.write(`importing ${file} (${body.length} bytes)...\n`);
+    const report = (await api(options.api, `/import/${format}?${query({ tlp: options.tlp, group: options.group, includeNonIds: options.includeNonIds ? "true" : undefined })}`, { method: "POST", body })) as {
+      published?: number;
+      refused?: unknown[];
+      skipped?: unknown[];
+    };
+    print(report);
+    if (report.published !== undefined) process.stderr.write(`published ${report.published}, refused ${report.refused?.length ?? 0}, left out ${report.skipped?.length ?? 0}\n`);
   });
 
 program

@@ -51,7 +51,8 @@ export interface StixImportOptions {
 }
 
 export interface StixSkipped {
-  id: string;
+  /** The STIX id of the object left out. */
+  source: string;
   type: string;
   reason: string;
 }
@@ -98,12 +99,12 @@ export function importStix(document: unknown, options: StixImportOptions): StixI
 
   for (const object of objects) {
     if (!object || typeof object !== "object") {
-      result.skipped.push({ id: "?", type: "?", reason: "not a STIX object" });
+      result.skipped.push({ source: "?", type: "?", reason: "not a STIX object" });
       continue;
     }
     const id = str(object.id) ?? "?";
     const type = str(object.type) ?? "?";
-    const skip = (reason: string) => result.skipped.push({ id, type, reason });
+    const skip = (reason: string) => result.skipped.push({ source: id, type, reason });
     if (type === "marking-definition") {
       skip(tlpOfMarking(id, markings) ? "a TLP marking definition: applied to the objects that reference it" : "a marking definition that is not TLP");
       continue;

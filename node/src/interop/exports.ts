@@ -1,0 +1,16 @@
+import { DETECTOR_FORMATS, renderDetectorFiles, type DetectorFormat } from "../detect/exporter.js";
+import type { SightingSummary } from "../model/sighting.js";
+import type { ScoredRecord } from "../trust/trust-service.js";
+import { mispFeed } from "./misp.js";
+import { stixBundle } from "./stix.js";
+
+/** Every export format: detector feeds, a STIX 2.1 bundle, and a MISP feed directory. */
+export const EXPORT_FORMATS = [...DETECTOR_FORMATS, "stix", "misp-feed"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** The files of an export, by name. Pure. */
+export function renderExport(format: ExportFormat, records: ScoredRecord[], sightings: Map<string, SightingSummary | undefined>, now: number): Record<string, string> {
+  if (format === "stix") return { "cti-stix-bundle.json": `${JSON.stringify(stixBundle(records, sightings), null, 2)}\n` };
+  if (format === "misp-feed") return mispFeed(records, sightings, now);
+  return renderDetectorFiles(format as DetectorFormat, records);
+}
