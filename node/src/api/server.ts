@@ -15,6 +15,7 @@ import { groupRoutes } from "./group-routes.js";
 import { BadRequestError } from "./http.js";
 import { indicatorRoutes } from "./indicator-routes.js";
 import { interopRoutes } from "./interop-routes.js";
+import { taxiiRoutes } from "./taxii-routes.js";
 import { trustRoutes } from "./trust-routes.js";
 
 
@@ -54,6 +55,7 @@ export async function startApiServer(node: CtiNode, init: ApiServerInit): Promis
   await app.register(groupRoutes(node));
   await app.register(trustRoutes(node));
   await app.register(interopRoutes(node));
+  if (node.config.taxii.credentials.length > 0) await app.register(taxiiRoutes(node, node.config.taxii.credentials));
 
   const url = await app.listen({ host: init.host, port: init.port });
   return { app, url };

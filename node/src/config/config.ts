@@ -136,6 +136,27 @@ export const NodeConfigSchema = z.object({
       sightingIntervalMs: z.number().int().min(100).default(10_000),
     })
     .default({ exports: [], logs: [], sightingIntervalMs: 10_000 }),
+  /**
+   * The TAXII 2.1 server (under /taxii2/ on the API's address): who may read, and which audience
+   * each credential is entitled to. No credential, no TAXII. Keep this file private (mode 0600).
+   */
+  taxii: z
+    .object({
+      credentials: z
+        .array(
+          z
+            .object({
+              name: z.string().min(1),
+              audience: z.enum(EXPORT_AUDIENCES),
+              token: z.string().min(16, "a token has at least 16 characters").optional(),
+              user: z.string().min(1).optional(),
+              password: z.string().min(12, "a password has at least 12 characters").optional(),
+            })
+            .refine((c) => c.token !== undefined || (c.user !== undefined && c.password !== undefined), "give a token, or a user and a password"),
+        )
+        .default([]),
+    })
+    .default({ credentials: [] }),
 });
 
 /** The scoring policy a config asks for: the defaults with its per-type decay overrides. */

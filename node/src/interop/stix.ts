@@ -172,6 +172,8 @@ export function importStix(document: unknown, options: StixImportOptions): StixI
 // ---------------------------------------------------------------- export
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** A microsecond time as an RFC 3339 timestamp (STIX allows any sub-second precision). */
+export const isoMicros = (us: number) => `${new Date(Math.floor(us / 1000)).toISOString().slice(0, 23)}${String(us % 1000).padStart(3, "0")}Z`;
 const identityId = (org: string) => `identity--${uuidv5(`org:${org}`, NAMESPACE)}`;
 export const indicatorStixId = (recordId: string, producer: string) => `indicator--${uuidv5(`indicator:${recordId}:${producer}`, NAMESPACE)}`;
 const sightingId = (recordId: string, org: string) => `sighting--${uuidv5(`sighting:${recordId}:${org}`, NAMESPACE)}`;
@@ -238,4 +240,34 @@ export function stixBundle(records: IndicatorRecord[], sightings: Map<string, Si
   // The bundle's id follows from what it holds: the same export gives the same bundle.
   const bundleId = `bundle--${uuidv5(all.map((o) => `${String(o.id)}@${String(o.modified ?? "")}`).join(","), NAMESPACE)}`;
   return { type: "bundle", id: bundleId, objects: all };
+}
+
+/**
+ * One STIX indicator for a record as an audience sees it (TAXII collections): the node's merged
+ * statement, whose version is the record's last update. A new statement from any producer makes a
+ * new version of the same object, so a TAXII client never gets one version twice.
+ */
+export function stixRecordIndicator(record: IndicatorRecord): StixObject | undefined {
+  if (record.blinded) return undefined;
+  const producers = [...new Set(record.attestations.map((a) => a.producer))].sort();
+  const descriptions = record.attestations.map((a) => a.description).filter((d) => d !== "");
+  const labels = [...record.labels.malwareFamilies, ...record.labels.attackTechniques, ...record.labels.tags];
+  return {
+    type: "indicator",
+    spec_version: "2.1",
+    id: `indicator--${uuidv5(`record:${record.id}`, NAMESPACE)}`,
+    created_by_ref: identityId(producers[0]!),
+    created: iso(record.firstSeenAt),
+    modified: isoMicros(record.revision ?? record.updatedAt * 1000),
+    name: `${record.type} ${record.value}`,
+    description: [`Stated by ${producers.join(", ")}.`, ...descriptions].join(" "),
+    indicator_types: ["malicious-activity"],
+    pattern: stixPatternOf(record.type, record.value),
+    pattern_type: "stix",
+    valid_from: iso(record.validFrom),
+    valid_until: iso(record.validUntil),
+    confidence: record.confidence,
+    ...(labels.length > 0 ? { labels } : {}),
+    object_marking_refs: [TLP2_MARKINGS[record.tlp]],
+  };
 }

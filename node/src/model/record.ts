@@ -42,6 +42,11 @@ export interface IndicatorRecord {
   attestations: Attestation[];
   firstSeenAt: number;
   updatedAt: number;
+  /**
+   * When this version was written, in microseconds, strictly increasing across the node's
+   * writes (the store assigns it): the record's place in the by-time index and its version.
+   */
+  revision: number;
 }
 
 function union(lists: string[][]): string[] {
@@ -100,6 +105,7 @@ export function mergeIndicator(
   indicator: Indicator,
   place: { sequence: number; index: number },
   now: number,
+  revision = now * 1000,
 ): IndicatorRecord {
   const attestation = attestationOf(indicator, place);
   // A producer's newer statement replaces its older one; statements of others stay.
@@ -116,5 +122,6 @@ export function mergeIndicator(
     attestations,
     firstSeenAt: existing?.firstSeenAt ?? now,
     updatedAt: now,
+    revision,
   };
 }

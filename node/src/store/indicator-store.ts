@@ -32,6 +32,11 @@ export class StoreClosedError extends Error {
  * leaves either all of it or none. Writes are serialized: two batches naming the same indicator
  * must merge one after the other, not overwrite each other.
  */
+/** A record's revision; records written before revisions existed sort by their update time. */
+function revisionOf(record: IndicatorRecord): number {
+  return record.revision ?? record.updatedAt * 1000;
+}
+
 export interface IndicatorStoreEvents {
   /** Records just written (merged or new), after the write is durable. */
   records: [records: IndicatorRecord[]];
@@ -42,7 +47,7 @@ export interface IndicatorStoreEvents {
 export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   readonly indicators: IndicatorRepository;
   readonly byValue: ValueIndex;
-  /** updatedAt -> id. */
+  /** revision (write time, µs) -> id. */
   readonly byTime: OrderedIdIndex;
   readonly batches: BatchRepository;
   readonly batchRoots: BatchRootIndex;
@@ -55,6 +60,8 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   readonly alerts: AlertRepository;
   private keyRing: BlindingKeyEntry[] = [];
   private writeTail: Promise<unknown> = Promise.resolve();
+  /** The last write's revision (µs): every write is stamped later than any before it (see stamp()). */
+  private lastRevision = 0;
   private closed = false;
 
   private constructor(private readonly db: Database) {
@@ -75,6 +82,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   static async open(path: string): Promise<IndicatorStore> {
     const store = new IndicatorStore(await openDatabase(path));
     store.keyRing = await store.blindingKeys.all();
+    store.lastRevision = (await store.byTime.last())?.at ?? 0;
     return store;
   }
 
@@ -97,6 +105,17 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     return run;
   }
 
+  /**
+   * The revision of a write: the caller's clock in microseconds, but always later than the
+   * previous write's, so that every write sorts after everything a reader of the by-time index
+   * has already passed. Readers that page by cursor (feeds, TAXII) then never skip a write, even
+   * two in one millisecond or across a clock step back; at most 1 µs of drift per write.
+   */
+  private revise(now: number): number {
+    this.lastRevision = Math.max(now * 1000, this.lastRevision + 1);
+    return this.lastRevision;
+  }
+
   /** Ops that merge `entries` into their records and move their time and expiry index entries. */
   private async mergeOps(
     entries: Array<{ indicator: Indicator; sequence: number; index: number }>,
@@ -106,14 +125,15 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     const existing = await this.indicators.getMany(ids);
     const ops: WriteOp[] = [];
     const records: IndicatorRecord[] = [];
+    const revision = this.revise(now);
     entries.forEach((entry, i) => {
       const before = existing[i];
-      const record = mergeIndicator(before, entry.indicator, entry, now);
+      const record = mergeIndicator(before, entry.indicator, entry, now, revision);
       records.push(record);
       ops.push(this.indicators.putOp(record));
-      if (before) ops.push(this.byTime.delOp(before.updatedAt, before.id), this.byExpiry.delOp(before.validUntil, before.id));
+      if (before) ops.push(this.byTime.delOp(revisionOf(before), before.id), this.byExpiry.delOp(before.validUntil, before.id));
       else ops.push(this.byValue.putOp(record.type, record.value, record.blinded, record.id));
-      ops.push(this.byTime.putOp(record.updatedAt, record.id), this.byExpiry.putOp(record.validUntil, record.id));
+      ops.push(this.byTime.putOp(record.revision, record.id), this.byExpiry.putOp(record.validUntil, record.id));
     });
     return { ops, records };
   }
@@ -238,7 +258,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
           ops.push(
             this.indicators.delOp(record.id),
             this.byValue.delOp(record.type, record.value, record.blinded),
-            this.byTime.delOp(record.updatedAt, record.id),
+            this.byTime.delOp(revisionOf(record), record.id),
             this.sightings.delOp(record.id),
           );
           pruned++;
@@ -266,11 +286,13 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   ): Promise<{ records: IndicatorRecord[]; cursor: OrderedEntry | undefined; exhausted: boolean }> {
     const entries = await this.byTime.after(cursor, limit);
     const records = await this.indicators.getMany(entries.map((e) => e.id));
-    return { records: records.filter((r): r is IndicatorRecord => r !== undefined), cursor: entries.at(-1) ?? cursor, exhausted: entries.length < limit };
+    // A record written again since the index was read has moved on: it is listed at its new place.
+    const current = records.filter((r, i): r is IndicatorRecord => r !== undefined && revisionOf(r) === entries[i]!.at);
+    return { records: current, cursor: entries.at(-1) ?? cursor, exhausted: entries.length < limit };
   }
 
   async listSince(since: number, limit: number): Promise<IndicatorRecord[]> {
-    const entries = await this.byTime.since(since, limit);
+    const entries = await this.byTime.since(since * 1000, limit);
     const records = await this.indicators.getMany(entries.map((e) => e.id));
     return records.filter((r): r is IndicatorRecord => r !== undefined);
   }

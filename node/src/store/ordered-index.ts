@@ -42,6 +42,12 @@ export class OrderedIdIndex {
     return this.range(cursor ? { gt: OrderedIdIndex.key(cursor.at, cursor.id), limit } : { limit });
   }
 
+  /** The latest entry, if any. */
+  async last(): Promise<OrderedEntry | undefined> {
+    for await (const [key, value] of this.sublevel.iterator({ reverse: true, limit: 1 })) return { at: Number(key.slice(0, 16)), id: decoder.decode(value) };
+    return undefined;
+  }
+
   /** Entries strictly before `to`, oldest first, at most `limit`. */
   before(to: number, limit: number): Promise<OrderedEntry[]> {
     return this.range({ lt: sortableNumber(to), limit });
