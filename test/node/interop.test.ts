@@ -1,0 +1,98 @@
+import { expect } from "chai";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { startApiServer } from "../../node/src/api/server.js";
+import { importMisp } from "../../node/src/interop/misp.js";
+import { importStix } from "../../node/src/interop/stix.js";
+import type { CtiNode } from "../../node/src/node.js";
+import { startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
+import { newIdentity, removeDir, startNode } from "../helpers/nodes.js";
+import { stixValidator } from "../helpers/stix-schemas.js";
+
+const SHARED = join(process.cwd(), "../shared/data");
+
+/** STIX and MISP through a real node's API: import, publish, and export again. */
+describe("standards through a real node", function () {
+  this.timeout(120_000);
+  let devnet: Devnet;
+  let dir: string;
+  let node: CtiNode;
+  let url: string;
+  let close: () => Promise<void>;
+
+  before(async function () {
+    devnet = await startDevnet();
+    const { dataDir, identity } = await newIdentity("std-org");
+    dir = dataDir;
+    await devnet.admit(identity.public(), { displayName: "std", country: "AT", sector: "public-sector" });
+    // The examples use private addresses (10.0.0.0): a lab node keeps them, as its policy says.
+    node = await startNode(dataDir, devnet.deployment, { privacy: { scrub: { dropNonRoutable: false } } });
+    const server = await startApiServer(node, { host: "127.0.0.1", port: 0, bodyLimitBytes: 8 << 20 });
+    url = server.url;
+    close = () => server.app.close();
+  });
+
+  after(async function () {
+    await close?.();
+    await node?.stop();
+    await devnet?.close();
+    await removeDir(dir);
+  });
+
+  const post = async (path: string, body: unknown) => (await fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
+  const files = async (format: string, audience = "internal") => ((await (await fetch(`${url}/exports/${format}?audience=${audience}`)).json()) as { files: Record<string, string> }).files;
+
+  it("imports every STIX example, reporting what it leaves out, and exports schema-valid STIX that reads back the same", async function () {
+    let published = 0;
+    for (const name of ["indicators-for-C2-with-COA.json", "infrastructure.json", "malicious-email-indicator-with-attachment.json", "indicator-for-c2-ip-address.json"]) {
+      const bundle = JSON.parse(await readFile(join(SHARED, "stix2/examples", name), "utf8"));
+      const report = (await post("/import/stix", bundle)) as { published: number; refused: unknown[]; skipped: Array<{ reason: string }> };
+      expect(report.refused, name).to.deep.equal([]);
+      published += report.published;
+      for (const s of report.skipped) expect(s.reason).to.be.a("string");
+    }
+    expect(published).to.equal(5);
+    const bundle = JSON.parse((await files("stix"))["cti-stix-bundle.json"]!);
+    const { validate } = await stixValidator();
+    for (const object of [bundle, ...bundle.objects]) expect(validate(object), JSON.stringify(object)).to.deep.equal([]);
+    const again = importStix(bundle, { defaultTlp: "RED" });
+    // The 2016 examples' indicators are valid from 2016: stored, but expired, so in no feed.
+    expect(again.inputs.map((i) => `${String(i.type)}:${String(i.value)}`).sort()).to.deep.equal(["domain:example.com", "ipv4:198.51.100.3"]);
+    const [old] = await node.trust.scored(await node.lookup("ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c"), { kind: "internal" });
+    expect(old!.score.expired).to.equal(true);
+  });
+
+  it("imports a MISP event with its sightings and exports a MISP feed that reads back the same", async function () {
+    const event = JSON.parse(await readFile(join(SHARED, "misp/sighting_1.json"), "utf8"));
+    const report = (await post("/import/misp", event)) as { published: number; sightings: number; refused: unknown[] };
+    expect(report).to.include({ published: 5, sightings: importMisp(event, { defaultTlp: "GREEN" }).sightings.length });
+    const [record] = await node.lookup("ooiasjdnqjwbeasdasd.com");
+    expect((await node.trust.sightingsOf(record!.id)).byOrg["std-org"]!.sighting).to.equal(1);
+    const feed = await files("misp-feed");
+    const manifest = JSON.parse(feed["manifest.json"]!) as Record<string, unknown>;
+    const events = Object.keys(manifest).map((uuid) => JSON.parse(feed[`${uuid}.json`]!));
+    const values = importMisp(events, { defaultTlp: "GREEN" }).inputs.map((i) => String(i.value));
+    // The event's own sightings said three domains are false positives: quarantined, so in no feed.
+    expect(values).to.include.members(["ooiasjdnqjwbeasdasd.com", "http://sistemait.it/softaculous/backup/client.rar"]);
+    for (const falsePositive of ["eqowiesajenqweasd.com", "dquohwdihaewqdcas.com", "diqjwhebseqhbasdh.com"]) expect(values).to.not.include(falsePositive);
+    expect(feed["hashes.csv"]!.trim().split("\n").length).to.equal(values.length);
+  });
+
+  it("keeps AMBER+STRICT and RED out of every export meant for clients", async function () {
+    const group = await node.createGroup("strict", []);
+    await node.publish([
+      { type: "domain", value: "strict-only.example", tlp: "AMBER+STRICT", group },
+      { type: "domain", value: "red-only.example", tlp: "RED" },
+      { type: "domain", value: "amber-ok.example", tlp: "AMBER", group },
+    ]);
+    for (const format of ["zeek", "suricata", "csv", "lists", "stix", "misp-feed"]) {
+      const internal = JSON.stringify(await files(format, "internal"));
+      const forClients = JSON.stringify(await files(format, "clients"));
+      const encoded = (v: string) => (format === "suricata" ? Buffer.from(v).toString("base64") : v);
+      expect(internal, format).to.include(encoded("strict-only.example")).and.include(encoded("red-only.example"));
+      expect(forClients, format).to.not.include(encoded("strict-only.example"));
+      expect(forClients, format).to.not.include(encoded("red-only.example"));
+      expect(forClients, format).to.include(encoded("amber-ok.example"));
+    }
+  });
+});
