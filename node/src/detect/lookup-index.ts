@@ -67,14 +67,16 @@ export function candidatesOf(raw: string): { candidates: Candidate[]; address: A
   } else if (value.includes("@")) {
     const email = tryType("email", value, "exact");
     if (email) addDomain(email.slice(email.lastIndexOf("@") + 1), "email-domain");
-  } else {
+  } else if (/^[\d.[\]()]+$/.test(value)) {
+    // Only digits and dots (maybe defanged): an IPv4 address or nothing.
     const v4 = tryType("ipv4", value, "exact");
-    const v6 = v4 ? undefined : tryType("ipv6", value, "exact");
-    if (v4 ?? v6) address = addressBits((v4 ?? v6)!);
-    else {
-      const domain = normalizeDomainName(value.replace(/\[\.\]|\(\.\)/g, "."));
-      if (domain) addDomain(domain, "exact");
-    }
+    if (v4) address = addressBits(v4);
+  } else if (value.includes(":")) {
+    const v6 = tryType("ipv6", value, "exact");
+    if (v6) address = addressBits(v6);
+  } else {
+    const domain = normalizeDomainName(value.replace(/\[\.\]|\(\.\)/g, "."));
+    if (domain) addDomain(domain, "exact");
   }
   return { candidates: out, address };
 }
