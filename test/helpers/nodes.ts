@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { parseConfig, type Deployment, type NodeConfigInput } from "../../node/src/config/config.js";
 import { NodeIdentity } from "../../node/src/identity/identity.js";
+import { startApiServer } from "../../node/src/api/server.js";
 import { CtiNode } from "../../node/src/node.js";
+import { startDevnet } from "../../scripts/lib/devnet.js";
 
 export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `cti-${prefix}-`));
@@ -51,4 +53,27 @@ export async function waitFor(what: string, condition: () => Promise<boolean> | 
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/**
+ * One admitted member's node on its own chain, with its HTTP API on a free loopback port: the
+ * setup of the tests that exercise one node's faces.
+ */
+export async function startSoloNode(orgId: string, extra: Partial<NodeConfigInput> = {}) {
+  const devnet = await startDevnet();
+  const { dataDir, identity } = await newIdentity(orgId);
+  await devnet.admit(identity.public(), { displayName: orgId, country: "LU", sector: "finance" });
+  const node = await startNode(dataDir, devnet.deployment, extra);
+  const server = await startApiServer(node, { host: "127.0.0.1", port: 0, bodyLimitBytes: 8 << 20 });
+  return {
+    devnet,
+    node,
+    url: server.url,
+    async stop() {
+      await server.app.close();
+      await node.stop();
+      await devnet.close();
+      await removeDir(dataDir);
+    },
+  };
 }

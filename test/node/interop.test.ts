@@ -1,12 +1,10 @@
 import { expect } from "chai";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startApiServer } from "../../node/src/api/server.js";
 import { importMisp } from "../../node/src/interop/misp.js";
 import { importStix } from "../../node/src/interop/stix.js";
 import type { CtiNode } from "../../node/src/node.js";
-import { startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
-import { newIdentity, removeDir, startNode } from "../helpers/nodes.js";
+import { startSoloNode } from "../helpers/nodes.js";
 import { stixValidator } from "../helpers/stix-schemas.js";
 
 const SHARED = join(process.cwd(), "../shared/data");
@@ -14,29 +12,18 @@ const SHARED = join(process.cwd(), "../shared/data");
 /** STIX and MISP through a real node's API: import, publish, and export again. */
 describe("standards through a real node", function () {
   this.timeout(120_000);
-  let devnet: Devnet;
-  let dir: string;
+  let solo: Awaited<ReturnType<typeof startSoloNode>>;
   let node: CtiNode;
   let url: string;
-  let close: () => Promise<void>;
 
   before(async function () {
-    devnet = await startDevnet();
-    const { dataDir, identity } = await newIdentity("std-org");
-    dir = dataDir;
-    await devnet.admit(identity.public(), { displayName: "std", country: "AT", sector: "public-sector" });
     // The examples use private addresses (10.0.0.0): a lab node keeps them, as its policy says.
-    node = await startNode(dataDir, devnet.deployment, { privacy: { scrub: { dropNonRoutable: false } } });
-    const server = await startApiServer(node, { host: "127.0.0.1", port: 0, bodyLimitBytes: 8 << 20 });
-    url = server.url;
-    close = () => server.app.close();
+    solo = await startSoloNode("std-org", { privacy: { scrub: { dropNonRoutable: false } } });
+    ({ node, url } = solo);
   });
 
   after(async function () {
-    await close?.();
-    await node?.stop();
-    await devnet?.close();
-    await removeDir(dir);
+    await solo?.stop();
   });
 
   const post = async (path: string, body: unknown) => (await fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();

@@ -1,9 +1,7 @@
 import { expect } from "chai";
-import { startApiServer } from "../../node/src/api/server.js";
 import { collectionId, TAXII_MEDIA_TYPE } from "../../node/src/api/taxii-routes.js";
 import type { CtiNode } from "../../node/src/node.js";
-import { startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
-import { newIdentity, removeDir, startNode } from "../helpers/nodes.js";
+import { startSoloNode } from "../helpers/nodes.js";
 import { stixValidator } from "../helpers/stix-schemas.js";
 
 /**
@@ -12,20 +10,14 @@ import { stixValidator } from "../helpers/stix-schemas.js";
  */
 describe("TAXII 2.1 server", function () {
   this.timeout(180_000);
-  let devnet: Devnet;
-  let dir: string;
+  let solo: Awaited<ReturnType<typeof startSoloNode>>;
   let node: CtiNode;
   let url: string;
-  let close: () => Promise<void>;
   const TOKEN = "client-token-0123456789";
   const clients = { authorization: `Bearer ${TOKEN}`, accept: TAXII_MEDIA_TYPE };
 
   before(async function () {
-    devnet = await startDevnet();
-    const { dataDir, identity } = await newIdentity("taxii-org");
-    dir = dataDir;
-    await devnet.admit(identity.public(), { displayName: "taxii", country: "LU", sector: "finance" });
-    node = await startNode(dataDir, devnet.deployment, {
+    solo = await startSoloNode("taxii-org", {
       taxii: {
         credentials: [
           { name: "mssp-clients", audience: "clients", token: TOKEN },
@@ -33,16 +25,11 @@ describe("TAXII 2.1 server", function () {
         ],
       },
     });
-    const server = await startApiServer(node, { host: "127.0.0.1", port: 0, bodyLimitBytes: 1 << 20 });
-    url = server.url;
-    close = () => server.app.close();
+    ({ node, url } = solo);
   });
 
   after(async function () {
-    await close?.();
-    await node?.stop();
-    await devnet?.close();
-    await removeDir(dir);
+    await solo?.stop();
   });
 
   const get = (path: string, headers: Record<string, string> = clients) => fetch(`${url}${path}`, { headers });
