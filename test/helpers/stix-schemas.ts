@@ -3,9 +3,10 @@ import { join, relative } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { ValidateFunction } from "ajv";
+import { SHARED_DATA } from "./shared-data.js";
 
-/** The official STIX 2.1 JSON schemas (../shared/data/stix2/schemas), every one loaded into one ajv. */
-const SCHEMAS = join(process.cwd(), "../shared/data/stix2/schemas");
+/** The official STIX 2.1 JSON schemas (shared/data/stix2/schemas), every one loaded into one ajv. */
+const SCHEMAS = join(SHARED_DATA, "stix2/schemas");
 const BASE = "http://raw.githubusercontent.com/oasis-open/cti-stix2-json-schemas/stix2.1/schemas/";
 
 async function files(dir: string): Promise<string[]> {

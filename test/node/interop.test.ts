@@ -6,8 +6,9 @@ import { importStix } from "../../node/src/interop/stix.js";
 import type { CtiNode } from "../../node/src/node.js";
 import { startSoloNode } from "../helpers/nodes.js";
 import { stixValidator } from "../helpers/stix-schemas.js";
+import { SHARED_DATA } from "../helpers/shared-data.js";
 
-const SHARED = join(process.cwd(), "../shared/data");
+const SHARED = SHARED_DATA;
 
 /** STIX and MISP through a real node's API: import, publish, and export again. */
 describe("standards through a real node", function () {

@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { importMisp, mispFeed } from "../../node/src/interop/misp.js";
 import { mergeIndicator, type IndicatorRecord } from "../../node/src/model/record.js";
 import { buildIndicator } from "../../node/src/model/validate.js";
+import { SHARED_DATA } from "../helpers/shared-data.js";
 
-const FIXTURES = join(process.cwd(), "../shared/data/misp");
+const FIXTURES = join(SHARED_DATA, "misp");
 const now = Date.parse("2026-11-21T12:00:00Z");
 const read = async (name: string) => JSON.parse(await readFile(join(FIXTURES, name), "utf8"));
 

@@ -8,8 +8,9 @@ import { mergeIndicator, type IndicatorRecord } from "../../node/src/model/recor
 import { addSighting } from "../../node/src/model/sighting.js";
 import { buildIndicator } from "../../node/src/model/validate.js";
 import { stixValidator } from "../helpers/stix-schemas.js";
+import { SHARED_DATA } from "../helpers/shared-data.js";
 
-const EXAMPLES = join(process.cwd(), "../shared/data/stix2/examples");
+const EXAMPLES = join(SHARED_DATA, "stix2/examples");
 const now = Date.parse("2026-11-21T12:00:00Z");
 
 describe("STIX patterns", function () {
