@@ -44,6 +44,7 @@ import { IndicatorStore } from "./store/indicator-store.js";
 import type { SightingKind } from "./model/sighting.js";
 import { TrustError, TrustService, type SightResult } from "./trust/trust-service.js";
 import { Matcher } from "./detect/matcher.js";
+import { SyncService } from "./sync/sync-service.js";
 import { ExportWatch } from "./detect/exporter.js";
 import { LogMatcher } from "./detect/log-matcher.js";
 import { exportAudience } from "./privacy/audience.js";
@@ -87,6 +88,7 @@ export interface NodeStatus {
   epoch: { number: number; endsAt: number } | undefined;
   store: Awaited<ReturnType<IndicatorStore["counts"]>>;
   gossip: IndicatorGossip["stats"];
+  sync: SyncService["stats"];
 }
 
 export class NodeNotRunningError extends Error {
@@ -115,6 +117,7 @@ export class CtiNode {
   private reputationValue: ReputationView | undefined;
   private trustValue: TrustService | undefined;
   private matcherValue: Matcher | undefined;
+  private syncValue: SyncService | undefined;
   private exportWatches: ExportWatch[] = [];
   private logMatcherValue: LogMatcher | undefined;
   private follower: ChainFollower | undefined;
@@ -234,6 +237,20 @@ export class CtiNode {
     );
     this.peers.start();
 
+    this.syncValue = new SyncService(
+      { ...config.sync, maxMessageBytes: config.limits.maxBytes + 1024 },
+      {
+        libp2p: this.p2p as unknown as Libp2p,
+        store,
+        gossip,
+        membership,
+        orgId: identity.orgId,
+        inGroup: (group, org) => this.entitlements.inGroup(group, org),
+        log: logFn(log.child({ part: "sync" }), "warn"),
+      },
+    );
+    await this.syncValue.start();
+
     this.publisher = new BatchPublisher(
       { maxBatchSize: config.batch.maxSize, maxDelayMs: config.batch.maxDelayMs, limits: config.limits },
       {
@@ -298,6 +315,7 @@ export class CtiNode {
     this.exportWatches = [];
     this.matcherValue?.stop();
     await this.trustValue?.stop();
+    await this.syncValue?.stop();
     await this.publisher?.stop().catch(() => undefined);
     this.peers?.stop();
     this.gossipValue?.stop();
@@ -305,7 +323,7 @@ export class CtiNode {
     await this.follower?.stop();
     this.provider?.destroy();
     await this.storeValue?.close();
-    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = undefined;
+    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = undefined;
     this.reputationValue = undefined;
     this.follower = this.membershipValue = this.groupsValue = this.provider = this.signer = this.storeValue = undefined;
   }
@@ -433,6 +451,10 @@ export class CtiNode {
 
   get trust(): TrustService {
     return this.require(this.trustValue);
+  }
+
+  get sync(): SyncService {
+    return this.require(this.syncValue);
   }
 
   get matcher(): Matcher {
@@ -581,6 +603,7 @@ export class CtiNode {
       epoch: this.reputationValue ? { number: this.reputationValue.epoch, endsAt: this.reputationValue.epochEndsAt } : undefined,
       store: await this.store.counts(),
       gossip: this.gossip.stats,
+      sync: this.sync.stats,
     };
   }
 }

@@ -136,6 +136,15 @@ export const NodeConfigSchema = z.object({
       sightingIntervalMs: z.number().int().min(100).default(10_000),
     })
     .default({ exports: [], logs: [], sightingIntervalMs: 10_000 }),
+  /** Catch-up sync with peers (node/src/sync/). */
+  sync: z
+    .object({
+      pageSize: z.number().int().min(1).max(256).default(64),
+      requestsPerSecond: z.number().int().min(1).default(20),
+      intervalMs: z.number().int().min(100).default(60_000),
+      timeoutMs: z.number().int().min(100).default(30_000),
+    })
+    .default({ pageSize: 64, requestsPerSecond: 20, intervalMs: 60_000, timeoutMs: 30_000 }),
   /**
    * The TAXII 2.1 server (under /taxii2/ on the API's address): who may read, and which audience
    * each credential is entitled to. No credential, no TAXII. Keep this file private (mode 0600).

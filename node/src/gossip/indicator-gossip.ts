@@ -29,6 +29,15 @@ export interface GossipStats {
   rejected: Partial<Record<IndicatorBatchErrorCode, number>>;
 }
 
+/** What became of a batch offered to this node. */
+export interface IngestOutcome {
+  action: GossipAction;
+  code?: IndicatorBatchErrorCode;
+  /** Set when the batch was stored. */
+  producer?: string;
+  sequence?: number;
+}
+
 export interface IndicatorGossipEvents {
   /** A received batch passed validation and is stored. */
   batch: [validated: ValidatedBatch, from: PeerId];
@@ -81,6 +90,14 @@ export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
   }
 
   private async validate(peer: PeerId, data: Uint8Array): Promise<TopicValidatorResult> {
+    return RESULT_OF[(await this.ingest(data, peer)).action];
+  }
+
+  /**
+   * Runs a batch through the validation pipeline and stores what passes: the one path for batches
+   * from gossip and from catch-up sync. Never throws: a bad batch is an outcome, not an error.
+   */
+  async ingest(data: Uint8Array, from: PeerId): Promise<IngestOutcome> {
     const { store } = this.components;
     try {
       const validated = await validateIndicatorBatch(data, {
@@ -95,18 +112,18 @@ export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
       this.stats.accepted++;
       if (validated.relayOnly) this.stats.relayedOnly[validated.relayOnly]++;
       else if (validated.batch.sealed) this.stats.opened++;
-      this.emit("batch", validated, peer);
-      return RESULT_OF[GossipAction.ACCEPT];
+      this.emit("batch", validated, from);
+      return { action: GossipAction.ACCEPT, producer: validated.batch.producer, sequence: validated.batch.sequence };
     } catch (err) {
       if (err instanceof IndicatorBatchError) {
         const counts = err.action === GossipAction.REJECT ? this.stats.rejected : this.stats.ignored;
         counts[err.code] = (counts[err.code] ?? 0) + 1;
-        this.components.log?.("gossip message dropped", { action: err.action, code: err.code, peer: peer.toString(), reason: err.message });
-        return RESULT_OF[err.action];
+        this.components.log?.("batch dropped", { action: err.action, code: err.code, peer: from.toString(), reason: err.message });
+        return { action: err.action, code: err.code };
       }
       // Our own failure (disk full, store closed): not the peer's fault, and not stored, so not forwarded.
-      this.components.log?.("could not process gossip message", { error: (err as Error).message });
-      return RESULT_OF[GossipAction.IGNORE];
+      this.components.log?.("could not process a batch", { error: (err as Error).message });
+      return { action: GossipAction.IGNORE };
     }
   }
 }

@@ -8,6 +8,7 @@ import { AlertRepository, type AlertRecord } from "./alert-repository.js";
 import { BlindingKeyRepository, type BlindingKeyEntry } from "./blinding-key-repository.js";
 import { EvidenceRepository, type EvidenceEntry } from "./evidence-repository.js";
 import { SightingRepository } from "./sighting-repository.js";
+import { advance, SyncProgressRepository } from "./sync-progress-repository.js";
 import { BatchRepository } from "./batch-repository.js";
 import { BatchRootIndex } from "./batch-root-index.js";
 import { openDatabase, type Database, type WriteOp } from "./db.js";
@@ -58,6 +59,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   readonly byExpiry: OrderedIdIndex;
   readonly evidence: EvidenceRepository;
   readonly alerts: AlertRepository;
+  readonly syncProgress: SyncProgressRepository;
   private keyRing: BlindingKeyEntry[] = [];
   private writeTail: Promise<unknown> = Promise.resolve();
   /** The last write's revision (µs): every write is stamped later than any before it (see stamp()). */
@@ -77,6 +79,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     this.byExpiry = new OrderedIdIndex(db, "by-expiry");
     this.evidence = new EvidenceRepository(db);
     this.alerts = new AlertRepository(db);
+    this.syncProgress = new SyncProgressRepository(db);
   }
 
   static async open(path: string): Promise<IndicatorStore> {
@@ -171,6 +174,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
       ops.push(
         this.batches.putOp(batch.producer, batch.sequence, bytes),
         this.batchRoots.putOp(batch.producer, batch.sequence, batch.merkleRoot),
+        this.syncProgress.putOp(advance(await this.syncProgress.get(batch.producer), batch.sequence)),
         this.producers.putOp({
           producer: batch.producer,
           batches: counters.batches + 1,
@@ -204,6 +208,13 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
       const merged = await this.mergeOps(indicators.map((indicator) => ({ indicator, sequence: 0, index: 0 })), now);
       await this.db.batch(merged.ops as never);
       this.changed(merged.records);
+    });
+  }
+
+  /** Marks a producer's sequence as handled without storing it (expired, or withheld from this org). */
+  markHandled(producer: string, sequence: number): Promise<void> {
+    return this.exclusive(async () => {
+      await this.db.batch([this.syncProgress.putOp(advance(await this.syncProgress.get(producer), sequence))] as never);
     });
   }
 

@@ -1,0 +1,236 @@
+import type { Connection, Libp2p, PeerId, Stream } from "@libp2p/interface";
+import { lpStream, RateLimiter } from "@libp2p/utils";
+import type { Membership } from "../chain/membership.js";
+import { GossipAction, IndicatorBatchErrorCode } from "../gossip/errors.js";
+import type { IndicatorGossip } from "../gossip/indicator-gossip.js";
+import type { IndicatorStore } from "../store/indicator-store.js";
+import { decodeBatch } from "../wire/codec.js";
+import {
+  SYNC_PROTOCOL,
+  decodeSyncItem,
+  decodeSyncRequest,
+  decodeSyncStatus,
+  encodeSyncItem,
+  encodeSyncRequest,
+  encodeSyncStatus,
+  type SyncItem,
+} from "./sync-codec.js";
+
+export interface SyncInit {
+  /** Most batches per range request (a page). */
+  pageSize: number;
+  /** Largest message on the protocol: a batch plus its framing. */
+  maxMessageBytes: number;
+  /** Requests a peer may make per second before it is refused. */
+  requestsPerSecond: number;
+  /** Re-check peers this often, besides at start and on every new connection. */
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+export interface SyncComponents {
+  libp2p: Libp2p;
+  store: IndicatorStore;
+  gossip: IndicatorGossip;
+  membership: Membership;
+  orgId: string;
+  /** Whether `org` is an active member of sharing group `group` now. */
+  inGroup(group: number, org: string): boolean;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface SyncStats {
+  fetched: number;
+  withheldFromUs: number;
+  rejected: number;
+  served: number;
+  withheldByUs: number;
+  refused: number;
+  runs: number;
+}
+
+/** Outcomes of a fetched batch that still count as handled: it is here, or will never be. */
+const HANDLED_IGNORES = new Set<IndicatorBatchErrorCode | undefined>([
+  IndicatorBatchErrorCode.ALREADY_KNOWN,
+  IndicatorBatchErrorCode.ALL_EXPIRED,
+  IndicatorBatchErrorCode.UNDECRYPTABLE,
+]);
+
+/**
+ * Catch-up sync over `/cti-exchange/sync/1`. Gossip reaches only the peers online at the moment;
+ * this fills the gaps. As a server, any member serves any producer's batches it holds (store and
+ * forward), page by page, rate-limited per peer, and never hands a sealed batch to an org that
+ * is not among its recipients and in its group now (it says "withheld" instead). As a client, a
+ * node asks each peer what it holds, fetches from its own progress on (so it resumes after a
+ * restart), and runs every batch through the same validation pipeline as gossip.
+ */
+export class SyncService {
+  readonly stats: SyncStats = { fetched: 0, withheldFromUs: 0, rejected: 0, served: 0, withheldByUs: 0, refused: 0, runs: 0 };
+  private readonly limiter: RateLimiter;
+  private readonly controller = new AbortController();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private readonly onConnect = (event: CustomEvent<PeerId>) => void this.syncWith(event.detail);
+
+  constructor(
+    private readonly init: SyncInit,
+    private readonly components: SyncComponents,
+  ) {
+    this.limiter = new RateLimiter({ points: init.requestsPerSecond, duration: 1 });
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.components.libp2p.handle(SYNC_PROTOCOL, (stream, connection) => this.serve(stream, connection), {
+      maxInboundStreams: 4,
+      maxOutboundStreams: 4,
+    });
+    this.components.libp2p.addEventListener("peer:connect", this.onConnect);
+    this.timer = setInterval(() => void this.syncAll(), this.init.intervalMs);
+    void this.syncAll();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.controller.abort();
+    clearInterval(this.timer);
+    this.components.libp2p.removeEventListener("peer:connect", this.onConnect);
+    await this.components.libp2p.unhandle(SYNC_PROTOCOL).catch(() => undefined);
+    await Promise.allSettled(this.inFlight.values());
+  }
+
+  /** Syncs with every connected peer; resolves when done. */
+  async syncAll(): Promise<void> {
+    await Promise.allSettled(this.components.libp2p.getPeers().map((peer) => this.syncWith(peer)));
+  }
+
+  /** Fetches from `peer` whatever it holds that this node lacks. One run per peer at a time. */
+  syncWith(peer: PeerId): Promise<void> {
+    const key = peer.toString();
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const run = this.fetchFrom(peer)
+      .catch((err: Error) => {
+        if (this.running) this.components.log?.("catch-up with a peer failed; will retry", { peer: key, error: err.message });
+      })
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, run);
+    return run;
+  }
+
+  // ---------------------------------------------------------------- client
+
+  private signal(): AbortSignal {
+    return AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.init.timeoutMs)]);
+  }
+
+  private async request(peer: PeerId, request: Parameters<typeof encodeSyncRequest>[0]) {
+    const signal = this.signal();
+    const stream = await this.components.libp2p.dialProtocol(peer, SYNC_PROTOCOL, { signal });
+    const lp = lpStream(stream, { maxDataLength: this.init.maxMessageBytes });
+    await lp.write(encodeSyncRequest(request), { signal });
+    return { lp, stream, signal };
+  }
+
+  private async fetchFrom(peer: PeerId): Promise<void> {
+    if (!this.running || !this.components.membership.isActivePeer(peer.toString())) return;
+    this.stats.runs++;
+    const status = await this.request(peer, { kind: "status" });
+    const held = decodeSyncStatus((await status.lp.read({ signal: status.signal })).subarray());
+    await status.stream.close().catch(() => undefined);
+    for (const { producer, lastSequence } of held) {
+      if (producer === this.components.orgId || !this.components.membership.get(producer)) continue;
+      let progress = await this.components.store.syncProgress.get(producer);
+      while (this.running && progress.next <= lastSequence) {
+        const before = progress.next;
+        const more = await this.fetchRange(peer, producer, progress.next, lastSequence);
+        progress = await this.components.store.syncProgress.get(producer);
+        // A peer that sends nothing usable for our next sequence cannot help with this producer.
+        if (!more || progress.next === before) break;
+      }
+    }
+  }
+
+  /** One page; returns whether the peer holds more. */
+  private async fetchRange(peer: PeerId, producer: string, from: number, last: number): Promise<boolean> {
+    const limit = Math.min(this.init.pageSize, last - from + 1);
+    const { lp, stream, signal } = await this.request(peer, { kind: "range", producer, fromSequence: from, limit });
+    try {
+      for (;;) {
+        const item: SyncItem = decodeSyncItem((await lp.read({ signal })).subarray());
+        if (item.kind === "end") return item.more;
+        if (item.kind === "withheld") {
+          this.stats.withheldFromUs++;
+          await this.components.store.markHandled(producer, item.sequence);
+          continue;
+        }
+        const outcome = await this.components.gossip.ingest(item.bytes, peer);
+        if (outcome.action === GossipAction.ACCEPT) this.stats.fetched++;
+        else if (outcome.action === GossipAction.IGNORE && HANDLED_IGNORES.has(outcome.code)) {
+          const header = decodeBatch(item.bytes);
+          if (header.producer === producer) await this.components.store.markHandled(producer, header.sequence);
+        } else {
+          // A peer serving provably bad batches is not a source to go on with.
+          this.stats.rejected++;
+          return false;
+        }
+      }
+    } finally {
+      await stream.close().catch(() => undefined);
+    }
+  }
+
+  // ---------------------------------------------------------------- server
+
+  private async serve(stream: Stream, connection: Connection): Promise<void> {
+    const peer = connection.remotePeer.toString();
+    const requester = this.components.membership.byPeerId(peer);
+    const lp = lpStream(stream, { maxDataLength: this.init.maxMessageBytes });
+    const signal = this.signal();
+    try {
+      if (!requester || requester.status !== "active") throw new Error("not an active member's peer");
+      try {
+        this.limiter.consume(peer);
+      } catch {
+        this.stats.refused++;
+        throw new Error("too many requests");
+      }
+      const request = decodeSyncRequest((await lp.read({ signal })).subarray());
+      if (request.kind === "status") {
+        const counters = await this.components.store.producers.all();
+        await lp.write(encodeSyncStatus(counters.map((c) => ({ producer: c.producer, lastSequence: c.lastSequence }))), { signal });
+        return;
+      }
+      const limit = Math.max(0, Math.min(request.limit, this.init.pageSize));
+      let sequence = Math.max(1, request.fromSequence);
+      for (const end = sequence + limit; sequence < end; sequence++) {
+        const bytes = await this.components.store.batches.getBytes(request.producer, sequence);
+        if (!bytes) break;
+        if (this.mayHand(bytes, requester.orgId)) {
+          this.stats.served++;
+          await lp.write(encodeSyncItem({ kind: "batch", bytes }), { signal });
+        } else {
+          this.stats.withheldByUs++;
+          await lp.write(encodeSyncItem({ kind: "withheld", sequence }), { signal });
+        }
+      }
+      const more = (await this.components.store.batches.getBytes(request.producer, sequence)) !== undefined;
+      await lp.write(encodeSyncItem({ kind: "end", nextSequence: sequence, more }), { signal });
+    } catch (err) {
+      if (this.running) this.components.log?.("sync request refused or failed", { peer, error: (err as Error).message });
+      stream.abort(err as Error);
+      return;
+    }
+    await stream.close().catch(() => undefined);
+  }
+
+  /** Open batches go to every active member; a sealed one only to its recipients still in its group. */
+  private mayHand(bytes: Uint8Array, org: string): boolean {
+    const batch = decodeBatch(bytes);
+    if (!batch.sealed) return true;
+    return batch.sealed.recipients.some((r) => r.org === org) && this.components.inGroup(batch.group, org);
+  }
+}
