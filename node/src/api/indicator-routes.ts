@@ -4,6 +4,7 @@ import { INDICATOR_TYPES } from "../model/indicator.js";
 import { SIGHTING_KINDS } from "../model/sighting.js";
 import type { CtiNode } from "../node.js";
 import type { ScoredRecord } from "../trust/trust-service.js";
+import { checkConsistency } from "../store/consistency.js";
 import { audienceField, formatField, idField, parse, sinceField, table } from "./http.js";
 
 const IndicatorInputSchema = z.object({
@@ -122,6 +123,13 @@ export function indicatorRoutes(node: CtiNode) {
     app.get("/alerts", async (request) => {
       const query = parse(z.object({ since: sinceField, limit: limitField(10_000, 1000) }), request.query);
       return { alerts: await node.store.alerts.since(query.since, query.limit), stats: node.logMatcher.stats };
+    });
+
+    app.get("/check", async () => checkConsistency(node.store));
+
+    app.post("/sync", async () => {
+      await node.sync.syncAll();
+      return node.sync.stats;
     });
 
     app.get("/feed", async (request, reply) => {

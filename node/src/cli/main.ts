@@ -15,6 +15,8 @@ import { EXPORT_FORMATS } from "../interop/exports.js";
 import { writeFilesAtomically } from "../detect/export-writer.js";
 import { INDICATOR_TYPES, TLP_LEVELS } from "../model/indicator.js";
 import { CtiNode } from "../node.js";
+import { checkConsistency } from "../store/consistency.js";
+import { IndicatorStore } from "../store/indicator-store.js";
 
 const CONFIG_FILE = "config.json";
 const DEFAULT_API = process.env.CTI_API ?? "http://127.0.0.1:8700";
@@ -295,6 +297,26 @@ program
     };
     print(report);
     if (report.published !== undefined) process.stderr.write(`published ${report.published}, refused ${report.refused?.length ?? 0}, left out ${report.skipped?.length ?? 0}\n`);
+  });
+
+program
+  .command("check")
+  .description("prove that every index of a node's store agrees with its records and batches (run on a stopped node's data dir)")
+  .requiredOption("-d, --data-dir <dir>", "data directory of the node")
+  .action(async (options) => {
+    let store: IndicatorStore;
+    try {
+      store = await IndicatorStore.open(join(options.dataDir, "db"));
+    } catch (err) {
+      throw new ConfigError(`cannot open the store in ${options.dataDir}: ${(err as Error).message} (is the node still running? stop it first)`);
+    }
+    try {
+      const report = await checkConsistency(store);
+      print(report);
+      if (!report.ok) process.exitCode = 1;
+    } finally {
+      await store.close();
+    }
   });
 
 program

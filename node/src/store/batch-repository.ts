@@ -18,6 +18,14 @@ export class BatchRepository {
     return { type: "put", sublevel: this.sublevel, key: batchKey(producer, sequence), value: bytes };
   }
 
+  /** Every stored batch's producer and sequence, with its bytes. */
+  async *entries(): AsyncGenerator<{ producer: string; sequence: number; bytes: Uint8Array }> {
+    for await (const [key, bytes] of this.sublevel.iterator()) {
+      const colon = key.lastIndexOf(":");
+      yield { producer: key.slice(0, colon), sequence: Number(key.slice(colon + 1)), bytes };
+    }
+  }
+
   async getBytes(producer: string, sequence: number): Promise<Uint8Array | undefined> {
     return this.sublevel.get(batchKey(producer, sequence));
   }

@@ -42,6 +42,10 @@ export class OrderedIdIndex {
     return this.range(cursor ? { gt: OrderedIdIndex.key(cursor.at, cursor.id), limit } : { limit });
   }
 
+  async *entries(): AsyncGenerator<OrderedEntry> {
+    for await (const [key, value] of this.sublevel.iterator()) yield { at: Number(key.slice(0, 16)), id: decoder.decode(value) };
+  }
+
   /** The latest entry, if any. */
   async last(): Promise<OrderedEntry | undefined> {
     for await (const [key, value] of this.sublevel.iterator({ reverse: true, limit: 1 })) return { at: Number(key.slice(0, 16)), id: decoder.decode(value) };

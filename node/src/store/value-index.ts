@@ -25,6 +25,16 @@ export class ValueIndex {
     return bytes ? decoder.decode(bytes) : undefined;
   }
 
+  /** Every entry: the key's type, value and blinded flag, and the id it points to. */
+  async *entries(): AsyncGenerator<{ type: string; value: string; blinded: boolean; id: string }> {
+    for await (const [key, bytes] of this.sublevel.iterator()) {
+      const zero = key.indexOf("\u0000");
+      const head = key.slice(0, zero);
+      const blinded = head.startsWith("blinded/");
+      yield { type: blinded ? head.slice("blinded/".length) : head, value: key.slice(zero + 1), blinded, id: decoder.decode(bytes) };
+    }
+  }
+
   delOp(type: IndicatorType, value: string, blinded: boolean): WriteOp {
     return { type: "del", sublevel: this.sublevel, key: ValueIndex.key(type, value, blinded) };
   }

@@ -1,0 +1,49 @@
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { buildIndicator } from "../../node/src/model/validate.js";
+import { checkConsistency } from "../../node/src/store/consistency.js";
+import type { WriteOp } from "../../node/src/store/db.js";
+import { IndicatorStore } from "../../node/src/store/indicator-store.js";
+import { openContent, signBatch } from "../../node/src/wire/batch.js";
+import { encodeBatch } from "../../node/src/wire/codec.js";
+import { removeDir, tempDir } from "../helpers/nodes.js";
+
+const now = Date.parse("2026-11-21T12:00:00Z");
+
+describe("store consistency check (real LevelDB)", function () {
+  let dir: string;
+  let store: IndicatorStore;
+  /** Writes around the store's rules, as a bug or a torn write would. */
+  const corrupt = (ops: WriteOp[]) => (store as unknown as { db: { batch(ops: never): Promise<void> } }).db.batch(ops as never);
+
+  beforeEach(async function () {
+    dir = await tempDir("consistency");
+    store = await IndicatorStore.open(join(dir, "db"));
+    const indicators = ["a.example", "b.example", "c.example"].map((value) => buildIndicator({ type: "domain", value }, { producer: "acme-bank", now }));
+    const { batch } = signBatch({ producer: "acme-bank", sequence: 1, createdAt: now, group: 0, indicators }, randomBytes(32));
+    await store.ingestBatch(batch, encodeBatch(batch), openContent(batch), [0, 1, 2], now);
+  });
+  afterEach(async function () {
+    await store.close();
+    await removeDir(dir);
+  });
+
+  it("finds nothing wrong with what the store wrote", async function () {
+    const report = await checkConsistency(store);
+    expect(report).to.deep.include({ ok: true, problems: [] });
+    expect(report.counts).to.deep.equal({ records: 3, batches: 1, valueEntries: 3, timeEntries: 3, expiryEntries: 3 });
+  });
+
+  it("names a missing index entry, a stale one, and a statement whose batch is gone", async function () {
+    const record = (await store.lookup("domain", "b.example"))!;
+    await corrupt([store.byValue.delOp("domain", "b.example", false), store.byTime.putOp(12345, record.id)]);
+    const report = await checkConsistency(store);
+    expect(report.ok).to.equal(false);
+    expect(report.problems).to.include(`record ${record.id} has no by-value entry`);
+    expect(report.problems.some((p) => p.startsWith("by-time entry 12345") && p.includes("stale"))).to.equal(true);
+    await corrupt([{ type: "del", sublevel: (store.batches as unknown as { sublevel: WriteOp["sublevel"] }).sublevel, key: "acme-bank:00000000000000000001" }]);
+    const worse = await checkConsistency(store);
+    expect(worse.problems.some((p) => p.includes("cites acme-bank#1, which is not stored"))).to.equal(true);
+  });
+});
