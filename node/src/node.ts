@@ -16,7 +16,7 @@ import { NonceManager, type JsonRpcProvider } from "ethers";
 import { createLibp2p } from "libp2p";
 import type { Logger } from "pino";
 import { chainRefusal } from "./chain/chain-errors.js";
-import { ChainFollower } from "./chain/chain-follower.js";
+import { ChainFollower, type ChainHealth } from "./chain/chain-follower.js";
 import { peerIdToBytes } from "./chain/member.js";
 import { Membership } from "./chain/membership.js";
 import { SharingGroupsView, changeGroupMember, createGroup, type SharingGroup } from "./chain/sharing-groups.js";
@@ -83,7 +83,7 @@ export interface NodeStatus {
   multiaddrs: string[];
   peers: Array<{ peerId: string; orgId: string | undefined }>;
   members: { known: number; active: number };
-  chain: { head: number; registry: string; groups: string | undefined; reputation: string | undefined; audit: string | undefined };
+  chain: { head: number; registry: string; groups: string | undefined; reputation: string | undefined; audit: string | undefined } & Omit<ChainHealth, "head">;
   groups: SharingGroup[];
   epoch: { number: number; endsAt: number } | undefined;
   store: Awaited<ReturnType<IndicatorStore["counts"]>>;
@@ -183,7 +183,7 @@ export class CtiNode {
       ? new ReputationView(config.chain.reputationAddress, this.provider, () => membership.all().map((m) => m.orgId))
       : undefined);
     this.follower = new ChainFollower(
-      { pollIntervalMs: config.chain.pollIntervalMs },
+      { pollIntervalMs: config.chain.pollIntervalMs, maxBackoffMs: config.chain.maxBackoffMs, maxStalenessMs: config.chain.maxStalenessMs },
       {
         provider: this.provider,
         // Membership first: the reputation view follows the members it lists.
@@ -199,7 +199,10 @@ export class CtiNode {
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
-      connectionGater: membershipGater(membership),
+      connectionGater: membershipGater(membership, {
+        isStale: () => this.follower?.stale ?? false,
+        isConnected: (peer) => (this.p2p?.getConnections(peer).length ?? 0) > 0,
+      }),
       services: {
         identify: identify(),
         pubsub: gossipsub({
@@ -593,7 +596,7 @@ export class CtiNode {
       peers: this.libp2p.getPeers().map((p) => ({ peerId: p.toString(), orgId: membership.byPeerId(p.toString())?.orgId })),
       members: { known: membership.all().length, active: membership.active().length },
       chain: {
-        head: this.require(this.follower).head,
+        ...this.require(this.follower).health,
         registry: this.config.chain.registryAddress,
         groups: this.config.chain.groupsAddress,
         reputation: this.config.chain.reputationAddress,

@@ -13,6 +13,21 @@ export interface ChainView {
 export interface ChainFollowerInit {
   /** How often to ask the chain for new blocks. */
   pollIntervalMs?: number;
+  /** Longest wait between retries while the endpoint fails (doubling from the poll interval). */
+  maxBackoffMs?: number;
+  /** After this long without a successful poll, the view is stale: see `stale`. */
+  maxStalenessMs?: number;
+  /** Most blocks per getLogs call when catching up after an outage. */
+  maxBlockRange?: number;
+  now?: () => number;
+}
+
+export interface ChainHealth {
+  head: number;
+  lastSuccessAt: number;
+  consecutiveFailures: number;
+  lastError: string | undefined;
+  stale: boolean;
 }
 
 export interface ChainFollowerComponents {
@@ -33,12 +48,17 @@ export class ChainFollower {
   private queued: Promise<void> | undefined;
   private running = false;
   private readonly pollIntervalMs: number;
+  private failures = 0;
+  private lastSuccessAt = 0;
+  private lastError: string | undefined;
+  private readonly now: () => number;
 
   constructor(
-    init: ChainFollowerInit,
+    private readonly init: ChainFollowerInit,
     private readonly components: ChainFollowerComponents,
   ) {
     this.pollIntervalMs = init.pollIntervalMs ?? 1000;
+    this.now = init.now ?? Date.now;
   }
 
   async start(): Promise<void> {
@@ -47,6 +67,7 @@ export class ChainFollower {
     const head = await this.components.provider.getBlockNumber();
     for (const view of this.components.views) await view.load(head);
     this.lastBlock = head;
+    this.lastSuccessAt = this.now();
     this.schedule();
   }
 
@@ -60,6 +81,18 @@ export class ChainFollower {
   /** The chain block up to which the views are current. */
   get head(): number {
     return this.lastBlock;
+  }
+
+  /**
+   * True when no poll has succeeded for `maxStalenessMs`: the views may miss a suspension or a
+   * removal, so the node keeps what it has (peers, data) but admits no new peer.
+   */
+  get stale(): boolean {
+    return this.now() - this.lastSuccessAt > (this.init.maxStalenessMs ?? 10 * 60_000);
+  }
+
+  get health(): ChainHealth {
+    return { head: this.lastBlock, lastSuccessAt: this.lastSuccessAt, consecutiveFailures: this.failures, lastError: this.lastError, stale: this.stale };
   }
 
   /**
@@ -81,28 +114,46 @@ export class ChainFollower {
     return this.polling;
   }
 
+  /** The wait before the next poll: the poll interval, doubled per consecutive failure up to the cap, with jitter. */
+  private delay(): number {
+    if (this.failures === 0) return this.pollIntervalMs;
+    const backoff = Math.min(this.pollIntervalMs * 2 ** this.failures, this.init.maxBackoffMs ?? 30_000);
+    return backoff * (0.75 + Math.random() * 0.5);
+  }
+
   private schedule(): void {
     if (!this.running) return;
     this.timer = setTimeout(() => {
       this.refresh()
-        .catch((err: Error) => this.components.log?.("chain poll failed; retrying", { error: err.message }))
+        .then(() => {
+          if (this.failures > 0) this.components.log?.("chain endpoint back; caught up", { head: this.lastBlock, after: this.failures });
+          this.failures = 0;
+          this.lastError = undefined;
+          this.lastSuccessAt = this.now();
+        })
+        .catch((err: Error) => {
+          this.failures++;
+          this.lastError = err.message;
+          this.components.log?.("chain poll failed; retrying with backoff", { error: err.message, failures: this.failures });
+        })
         .finally(() => this.schedule());
-    }, this.pollIntervalMs);
+    }, this.delay());
   }
 
   private async poll(): Promise<void> {
     const { provider, views } = this.components;
     const head = await provider.getBlockNumber();
     if (head <= this.lastBlock) return;
-    const logs = await provider.getLogs({
-      address: views.map((v) => v.address),
-      fromBlock: this.lastBlock + 1,
-      toBlock: head,
-    });
-    for (const view of views) {
-      const address = view.address.toLowerCase();
-      await view.apply(logs.filter((log) => log.address.toLowerCase() === address), head);
+    // After an outage the gap may be long: read it in ranges, applying each, so progress is kept.
+    const range = this.init.maxBlockRange ?? 5000;
+    for (let from = this.lastBlock + 1; from <= head; from += range) {
+      const to = Math.min(head, from + range - 1);
+      const logs = await provider.getLogs({ address: views.map((v) => v.address), fromBlock: from, toBlock: to });
+      for (const view of views) {
+        const address = view.address.toLowerCase();
+        await view.apply(logs.filter((log) => log.address.toLowerCase() === address), to);
+      }
+      this.lastBlock = to;
     }
-    this.lastBlock = head;
   }
 }

@@ -60,6 +60,10 @@ export const NodeConfigSchema = z.object({
     reputationAddress: address.optional(),
     auditAddress: address.optional(),
     pollIntervalMs: z.number().int().min(50).default(1000),
+    /** While the endpoint fails, retries back off up to this. */
+    maxBackoffMs: z.number().int().min(100).default(30_000),
+    /** After this long without reaching the chain, no new peer is admitted until it answers again. */
+    maxStalenessMs: z.number().int().min(1000).default(10 * 60_000),
   }),
   api: z
     .object({
