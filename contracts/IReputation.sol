@@ -36,9 +36,9 @@ interface IReputation {
     struct SubmittedReport {
         uint32 confirmations;
         uint32 falsePositives;
+        bool exists;
         /// The reporter's reputation when it submitted: the weight of its counts.
         uint256 weight;
-        bool exists;
     }
 
     error ReputationNotActiveMember(address account);

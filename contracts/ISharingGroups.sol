@@ -17,11 +17,11 @@ interface ISharingGroups {
     struct Group {
         uint64 id;
         GroupKind kind;
+        uint64 createdAt;
+        uint64 updatedAt;
         /// Org id of the owning member; zero for a sector group (owned by governance).
         bytes32 owner;
         string name;
-        uint64 createdAt;
-        uint64 updatedAt;
         uint256 memberCount;
     }
 

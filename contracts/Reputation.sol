@@ -71,7 +71,7 @@ contract Reputation is IReputation, ConsortiumMember {
             }
             evidence.pendingPositive += uint256(report.confirmations) * weight;
             evidence.pendingNegative += uint256(report.falsePositives) * weight;
-            _reports[reporter][producer][epoch] = SubmittedReport(report.confirmations, report.falsePositives, weight, true);
+            _reports[reporter][producer][epoch] = SubmittedReport(report.confirmations, report.falsePositives, true, weight);
             emit ReportSubmitted(epoch, reporter, producer, report.confirmations, report.falsePositives, weight, amended);
         }
     }

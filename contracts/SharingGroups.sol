@@ -114,7 +114,7 @@ contract SharingGroups is ISharingGroups, ConsortiumMember {
         if (length == 0 || length > MAX_NAME_BYTES) revert SharingGroupsInvalidName(name);
         groupId = uint64(_groups.length + 1);
         uint64 now_ = uint64(block.timestamp);
-        _groups.push(Group({id: groupId, kind: kind, owner: owner, name: name, createdAt: now_, updatedAt: now_, memberCount: 0}));
+        _groups.push(Group({id: groupId, kind: kind, createdAt: now_, updatedAt: now_, owner: owner, name: name, memberCount: 0}));
         emit GroupCreated(groupId, kind, owner, name);
     }
 

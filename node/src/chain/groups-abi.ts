@@ -1,6 +1,6 @@
 /** The SharingGroups ABI the node uses, checked against the compiled contract by a test. */
 
-const GROUP = "tuple(uint64 id, uint8 kind, bytes32 owner, string name, uint64 createdAt, uint64 updatedAt, uint256 memberCount)";
+const GROUP = "tuple(uint64 id, uint8 kind, uint64 createdAt, uint64 updatedAt, bytes32 owner, string name, uint256 memberCount)";
 
 export const SHARING_GROUPS_ABI = [
   "function createGroup(string name, bytes32[] members) returns (uint64)",

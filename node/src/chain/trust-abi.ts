@@ -4,7 +4,7 @@
  */
 
 const PARAMETERS = "tuple(uint64 epochLength, uint256 priorPositive, uint256 priorNegative, uint256 forgetting)";
-const SUBMITTED = "tuple(uint32 confirmations, uint32 falsePositives, uint256 weight, bool exists)";
+const SUBMITTED = "tuple(uint32 confirmations, uint32 falsePositives, bool exists, uint256 weight)";
 const ANCHOR = "tuple(bytes32 root, uint64 firstSequence, uint64 lastSequence, uint64 anchoredAt, uint64 blockNumber)";
 
 export const REPUTATION_ABI = [
