@@ -34,7 +34,8 @@ const TRUST_STATUS: Record<TrustErrorCode, number> = {
   BAD_PROOF: 400,
 };
 
-export async function startApiServer(node: CtiNode, init: ApiServerInit): Promise<{ app: FastifyInstance; url: string }> {
+/** The node's HTTP API, ready to listen (or to be driven in-process with `inject`). */
+export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "bodyLimitBytes">): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: init.bodyLimitBytes });
 
 
@@ -56,7 +57,11 @@ export async function startApiServer(node: CtiNode, init: ApiServerInit): Promis
   await app.register(trustRoutes(node));
   await app.register(interopRoutes(node));
   if (node.config.taxii.credentials.length > 0) await app.register(taxiiRoutes(node, node.config.taxii.credentials));
+  return app;
+}
 
+export async function startApiServer(node: CtiNode, init: ApiServerInit): Promise<{ app: FastifyInstance; url: string }> {
+  const app = await buildApiServer(node, init);
   const url = await app.listen({ host: init.host, port: init.port });
   return { app, url };
 }

@@ -68,8 +68,10 @@ const FREE_LABEL = /^[\p{L}\p{N}][\p{L}\p{N} ._:/+-]{0,63}$/u;
 
 type Json = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined);
-const tagNames = (holder: Json | undefined) =>
-  ((Array.isArray(holder?.Tag) ? holder!.Tag : []) as Json[]).map((t) => str(t?.name)).filter((n): n is string => n !== undefined);
+const isRecord = (v: unknown): v is Json => v !== null && typeof v === "object" && !Array.isArray(v);
+/** The objects of a JSON list; anything else (a missing list, a null entry) yields none. */
+const records = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isRecord) : []);
+const tagNames = (holder: Json | undefined) => records(holder?.Tag).map((t) => str(t.name)).filter((n): n is string => n !== undefined);
 
 export interface MispImportOptions {
   defaultTlp: Tlp;
@@ -92,19 +94,17 @@ function ipType(value: string): IndicatorType {
 
 /** Reads MISP event JSON into indicator inputs, sightings and a report. Pure. */
 export function importMisp(document: unknown, options: MispImportOptions): MispImport {
-  const events = (Array.isArray(document) ? document : [document]).map((d) => ((d as Json)?.Event ?? d) as Json);
+  const events = (Array.isArray(document) ? document : [document]).map((d) => (isRecord(d) && isRecord(d.Event) ? d.Event : d));
   const result: MispImport = { inputs: [], sightings: [], skipped: [], warnings: [] };
   for (const event of events) {
-    if (!event || typeof event !== "object") {
+    if (!isRecord(event)) {
       result.skipped.push({ source: "?", type: "?", reason: "not a MISP event" });
       continue;
     }
     const eventTags = tagNames(event);
     const attributes: Array<{ attribute: Json; object?: string }> = [
-      ...((Array.isArray(event.Attribute) ? event.Attribute : []) as Json[]).map((attribute) => ({ attribute })),
-      ...((Array.isArray(event.Object) ? event.Object : []) as Json[]).flatMap((o) =>
-        ((Array.isArray(o.Attribute) ? o.Attribute : []) as Json[]).map((attribute) => ({ attribute, object: str(o.name) })),
-      ),
+      ...records(event.Attribute).map((attribute) => ({ attribute })),
+      ...records(event.Object).flatMap((o) => records(o.Attribute).map((attribute) => ({ attribute, object: str(o.name) }))),
     ];
     for (const { attribute, object } of attributes) {
       const misptype = str(attribute.type) ?? "?";
@@ -151,7 +151,7 @@ export function importMisp(document: unknown, options: MispImportOptions): MispI
           description,
           labels: { malwareFamilies, attackTechniques, tags: plain },
         });
-        for (const s of (Array.isArray(attribute.Sighting) ? attribute.Sighting : []) as Json[]) {
+        for (const s of records(attribute.Sighting)) {
           const kind = SIGHTING_KINDS[str(s.type) ?? "0"];
           const at = Number(str(s.date_sighting)) * 1000;
           if (kind && Number.isFinite(at)) result.sightings.push({ value: v.value, type: v.type, kind, observedAt: at });

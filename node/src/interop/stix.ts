@@ -72,6 +72,9 @@ const OBSERVABLE_TYPES: Record<string, PublishInput["type"]> = {
 };
 
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+const isRecord = (v: unknown): v is StixObject => v !== null && typeof v === "object" && !Array.isArray(v);
+/** The strings of a JSON list; anything else yields none. */
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 const FREE_LABEL = /^[\p{L}\p{N}][\p{L}\p{N} ._:/+-]{0,63}$/u;
 
 /** TLP of one marking id, from the well-known definitions or the bundle's own marking objects. */
@@ -80,25 +83,28 @@ function tlpOfMarking(id: string, markings: Map<string, StixObject>): Tlp | unde
   if (known) return known;
   const marking = markings.get(id);
   if (!marking) return undefined;
-  const tlp2 = (marking.extensions as Record<string, { tlp_2_0?: string }> | undefined)?.[TLP2_EXTENSION]?.tlp_2_0;
-  const tlp1 = marking.definition_type === "tlp" ? (marking.definition as { tlp?: string } | undefined)?.tlp : undefined;
+  const extension = isRecord(marking.extensions) ? marking.extensions[TLP2_EXTENSION] : undefined;
+  const tlp2 = isRecord(extension) ? extension.tlp_2_0 : undefined;
+  const tlp1 = marking.definition_type === "tlp" && isRecord(marking.definition) ? marking.definition.tlp : undefined;
   const name = str(tlp2) ?? str(tlp1) ?? (str(marking.name)?.toLowerCase().startsWith("tlp:") ? str(marking.name)!.slice(4) : undefined);
   return name ? TLP_BY_NAME[name.toLowerCase()] : undefined;
 }
 
 /** Reads a bundle (or one object, or a list of objects) into indicator inputs and a report. Pure. */
 export function importStix(document: unknown, options: StixImportOptions): StixImport {
-  const objects: StixObject[] = Array.isArray(document)
-    ? (document as StixObject[])
-    : document && typeof document === "object" && (document as StixObject).type === "bundle"
-      ? (((document as StixObject).objects as StixObject[] | undefined) ?? [])
-      : [document as StixObject];
+  const objects: unknown[] = Array.isArray(document)
+    ? document
+    : isRecord(document) && document.type === "bundle"
+      ? Array.isArray(document.objects)
+        ? document.objects
+        : []
+      : [document];
   const result: StixImport = { inputs: [], skipped: [], warnings: [] };
   const markings = new Map<string, StixObject>();
-  for (const o of objects) if (o?.type === "marking-definition" && typeof o.id === "string") markings.set(o.id, o);
+  for (const o of objects) if (isRecord(o) && o.type === "marking-definition" && typeof o.id === "string") markings.set(o.id, o);
 
   for (const object of objects) {
-    if (!object || typeof object !== "object") {
+    if (!isRecord(object)) {
       result.skipped.push({ source: "?", type: "?", reason: "not a STIX object" });
       continue;
     }
@@ -109,7 +115,7 @@ export function importStix(document: unknown, options: StixImportOptions): StixI
       skip(tlpOfMarking(id, markings) ? "a TLP marking definition: applied to the objects that reference it" : "a marking definition that is not TLP");
       continue;
     }
-    const refs = Array.isArray(object.object_marking_refs) ? (object.object_marking_refs as unknown[]).filter((r): r is string => typeof r === "string") : [];
+    const refs = strings(object.object_marking_refs);
     const tlps = refs.map((r) => tlpOfMarking(r, markings)).filter((t): t is Tlp => t !== undefined);
     // Several TLP markings: the most restrictive one holds.
     const order: Tlp[] = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"];
@@ -131,7 +137,7 @@ export function importStix(document: unknown, options: StixImportOptions): StixI
         skip(`pattern ${JSON.stringify(object.pattern)}: ${pattern.reason}`);
         continue;
       }
-      const labels = [...((object.labels as string[] | undefined) ?? []), ...((object.indicator_types as string[] | undefined) ?? [])].filter((l) => typeof l === "string");
+      const labels = [...strings(object.labels), ...strings(object.indicator_types)];
       const tags = labels.map((l) => l.trim().toLowerCase()).filter((l) => FREE_LABEL.test(l));
       if (tags.length < labels.length) result.warnings.push(`${id}: labels that are not plain words were left out`);
       const confidence = typeof object.confidence === "number" ? Math.round(object.confidence) : undefined;
@@ -155,7 +161,7 @@ export function importStix(document: unknown, options: StixImportOptions): StixI
       continue;
     }
     if (type === "file") {
-      const hashes = (object.hashes ?? {}) as Record<string, unknown>;
+      const hashes = isRecord(object.hashes) ? object.hashes : {};
       const found = Object.entries(hashes).flatMap(([name, value]) => {
         const t = ({ "SHA-256": "sha256", "SHA256": "sha256", MD5: "md5", "SHA-1": "sha1", SHA1: "sha1" } as Record<string, PublishInput["type"]>)[name.toUpperCase()];
         return t && typeof value === "string" ? [{ type: t, value }] : [];

@@ -31,7 +31,8 @@ const WIRE_TO_TYPE = new Map(Object.entries(TYPE_TO_WIRE).map(([k, v]) => [v, k 
 const KIND_TO_WIRE: Record<SightingKind, string> = { sighting: "SIGHTING", "false-positive": "FALSE_POSITIVE", expired: "EXPIRED" };
 const WIRE_TO_KIND = new Map(SIGHTING_KINDS.map((k) => [KIND_TO_WIRE[k], k]));
 const tlpToWire = (tlp: Tlp) => tlp.replace("+", "_");
-const wireToTlp = (name: string) => name.replace("_", "+");
+// An enum value this version does not know decodes as its number: it maps to no TLP.
+const wireToTlp = (name: unknown) => (typeof name === "string" ? name.replace("_", "+") : "");
 
 export class WireDecodeError extends Error {
   override readonly name = "WireDecodeError";
