@@ -28,6 +28,7 @@ import { scoringPolicyOf, type NodeConfig } from "./config/config.js";
 import { BatchPublisher, type PublishReceipt } from "./gossip/batch-publisher.js";
 import { membershipGater } from "./gossip/connection-gater.js";
 import { IndicatorGossip } from "./gossip/indicator-gossip.js";
+import { INDICATOR_SCORE_THRESHOLDS, indicatorScoreParams } from "./gossip/peer-scoring.js";
 import { PeerManager } from "./gossip/peer-manager.js";
 import { NodeIdentity } from "./identity/identity.js";
 import { createLogger, logFn } from "./log.js";
@@ -121,6 +122,8 @@ export class CtiNode {
   private exportWatches: ExportWatch[] = [];
   private logMatcherValue: LogMatcher | undefined;
   private follower: ChainFollower | undefined;
+  /** Peers banned for misbehaving, until when (ms). */
+  private readonly banned = new Map<string, number>();
   private readonly scrubber: Scrubber;
   private p2p: P2P | undefined;
   private gossipValue: IndicatorGossip | undefined;
@@ -202,6 +205,7 @@ export class CtiNode {
       connectionGater: membershipGater(membership, {
         isStale: () => this.follower?.stale ?? false,
         isConnected: (peer) => (this.p2p?.getConnections(peer).length ?? 0) > 0,
+        isBanned: (peer) => (this.banned.get(peer.toString()) ?? 0) > this.now(),
       }),
       services: {
         identify: identify(),
@@ -216,6 +220,9 @@ export class CtiNode {
           maxInboundDataLength: config.limits.maxBytes + 4096,
           // Only members can connect at all, so peer exchange only spreads addresses we already have.
           doPX: false,
+          // Peer scoring: see gossip/peer-scoring.ts for every parameter and why.
+          scoreParams: indicatorScoreParams((peerId) => membership.isActivePeer(peerId)),
+          scoreThresholds: INDICATOR_SCORE_THRESHOLDS,
         }),
       },
     })) as unknown as P2P;
@@ -229,6 +236,12 @@ export class CtiNode {
       now: this.now,
       log: logFn(log.child({ part: "gossip" }), "warn"),
     }));
+    gossip.on("misbehaving", (peer, rejects) => {
+      if ((this.banned.get(peer.toString()) ?? 0) > this.now()) return;
+      this.banned.set(peer.toString(), this.now() + config.limits.banMs);
+      log.warn({ peer: peer.toString(), org: membership.byPeerId(peer.toString())?.orgId, rejects, banMs: config.limits.banMs }, "peer sent too many invalid batches: disconnected and banned");
+      void this.p2p?.hangUp(peer).catch(() => undefined);
+    });
     gossip.on("batch", ({ batch, liveIndexes }, from) =>
       log.info({ producer: batch.producer, sequence: batch.sequence, indicators: liveIndexes.length, from: from.toString() }, "batch received"),
     );

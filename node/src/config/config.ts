@@ -86,8 +86,16 @@ export const NodeConfigSchema = z.object({
       maxIndicators: z.number().int().positive().default(DEFAULT_BATCH_LIMITS.maxIndicators),
       maxClockSkewMs: z.number().int().min(0).default(DEFAULT_BATCH_LIMITS.maxClockSkewMs),
       maxRecipients: z.number().int().positive().default(DEFAULT_BATCH_LIMITS.maxRecipients),
+      /** Batches one producer may publish per second, sustained; more are dropped (and fetched by catch-up later). */
+      producerBatchesPerSecond: z.number().int().positive().default(100),
+      /** Batches validated at once; beyond, gossip drops (counted) rather than queueing without bound. */
+      maxInFlight: z.number().int().positive().default(256),
+      /** Provably invalid batches tolerated from one peer per `rejectWindowMs` before it is disconnected and banned. */
+      maxRejects: z.number().int().positive().default(3),
+      rejectWindowMs: z.number().int().positive().default(60_000),
+      banMs: z.number().int().positive().default(10 * 60_000),
     })
-    .default(DEFAULT_BATCH_LIMITS),
+    .default({ ...DEFAULT_BATCH_LIMITS, producerBatchesPerSecond: 100, maxInFlight: 256, maxRejects: 3, rejectWindowMs: 60_000, banMs: 600_000 }),
   privacy: z
     .object({
       scrub: ScrubPolicySchema.default(DEFAULT_SCRUB_POLICY),

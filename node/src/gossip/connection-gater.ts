@@ -9,6 +9,8 @@ export interface GaterOptions {
   isStale?: () => boolean;
   /** Whether this node is connected to the peer already. */
   isConnected?: (peerId: PeerId) => boolean;
+  /** Peers banned for misbehaving (gossip/indicator-gossip.ts), refused whatever the chain says. */
+  isBanned?: (peerId: PeerId) => boolean;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface GaterOptions {
  */
 export function membershipGater(membership: MembershipLookup, options: GaterOptions = {}): ConnectionGater {
   const deny = (peerId: PeerId) => {
-    if (!membership.isActivePeer(peerId.toString())) return true;
+    if (!membership.isActivePeer(peerId.toString()) || (options.isBanned?.(peerId) ?? false)) return true;
     return (options.isStale?.() ?? false) && !(options.isConnected?.(peerId) ?? false);
   };
   return {

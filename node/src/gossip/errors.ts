@@ -39,6 +39,8 @@ export enum IndicatorBatchErrorCode {
   GROUP_MISMATCH = "INDICATOR_BATCH_ERROR_GROUP_MISMATCH",
   UNDECRYPTABLE = "INDICATOR_BATCH_ERROR_UNDECRYPTABLE",
   INVALID_SIGHTING = "INDICATOR_BATCH_ERROR_INVALID_SIGHTING",
+  RATE_LIMITED = "INDICATOR_BATCH_ERROR_RATE_LIMITED",
+  QUEUE_FULL = "INDICATOR_BATCH_ERROR_QUEUE_FULL",
 }
 
 /** What each code does to the message; one table so the rule is visible in one place. */
@@ -74,6 +76,11 @@ export const ACTION_OF: Record<IndicatorBatchErrorCode, GossipAction.REJECT | Go
   // penalise the peer that forwarded it; the producer's signature names who is at fault.
   [IndicatorBatchErrorCode.UNDECRYPTABLE]: GossipAction.IGNORE,
   [IndicatorBatchErrorCode.INVALID_SIGHTING]: GossipAction.REJECT,
+  // A producer publishing faster than any CTI source should: dropped, not penalised (it may be
+  // a burst), counted; its batches reach us later by catch-up sync if they were genuine.
+  [IndicatorBatchErrorCode.RATE_LIMITED]: GossipAction.IGNORE,
+  // This node is saturated: its problem, not the sender's.
+  [IndicatorBatchErrorCode.QUEUE_FULL]: GossipAction.IGNORE,
 };
 
 export class IndicatorBatchError extends Error {

@@ -2,8 +2,10 @@ import { EventEmitter } from "node:events";
 import { TopicValidatorResult, type GossipSub } from "@libp2p/gossipsub";
 import type { PeerId } from "@libp2p/interface";
 import type { IndicatorStore } from "../store/indicator-store.js";
-import { GossipAction, IndicatorBatchError, type IndicatorBatchErrorCode } from "./errors.js";
+import { GossipAction, IndicatorBatchError, IndicatorBatchErrorCode } from "./errors.js";
+import { INDICATOR_SCORE_THRESHOLDS } from "./peer-scoring.js";
 import { INDICATOR_TOPIC } from "./topics.js";
+import { RateLimiter } from "@libp2p/utils";
 import type { SealReader } from "../wire/sealed.js";
 import { validateIndicatorBatch, type BatchLimits, type ProducerView, type ValidatedBatch } from "./validation.js";
 
@@ -41,6 +43,18 @@ export interface IngestOutcome {
 export interface IndicatorGossipEvents {
   /** A received batch passed validation and is stored. */
   batch: [validated: ValidatedBatch, from: PeerId];
+  /** A peer sent more provably invalid batches than tolerated: disconnect and ban it. */
+  misbehaving: [peer: PeerId, rejects: number];
+}
+
+export interface IndicatorGossipInit extends BatchLimits {
+  /** Batches a producer may publish per second, sustained (bursts up to the same again). */
+  producerBatchesPerSecond?: number;
+  /** Batches validated at once; more are dropped (QUEUE_FULL) rather than queued without bound. */
+  maxInFlight?: number;
+  /** REJECTs from one peer within `rejectWindowMs` after which it is reported as misbehaving. */
+  maxRejects?: number;
+  rejectWindowMs?: number;
 }
 
 const RESULT_OF: Record<GossipAction, TopicValidatorResult> = {
@@ -57,12 +71,38 @@ const RESULT_OF: Record<GossipAction, TopicValidatorResult> = {
 export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
   readonly stats: GossipStats = { accepted: 0, opened: 0, relayedOnly: { NOT_A_RECIPIENT: 0, NOT_ENTITLED: 0 }, ignored: {}, rejected: {} };
   private running = false;
+  private inFlight = 0;
+  private readonly producerLimiter: RateLimiter;
+  private readonly rejects = new Map<string, number[]>();
+  private scoreWatch: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly limits: BatchLimits,
+    private readonly limits: IndicatorGossipInit,
     private readonly components: IndicatorGossipComponents,
   ) {
     super();
+    const perSecond = limits.producerBatchesPerSecond ?? 100;
+    this.producerLimiter = new RateLimiter({ points: perSecond * 2, duration: 2 });
+  }
+
+  private admit = (producer: string): boolean => {
+    try {
+      this.producerLimiter.consume(producer);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  /** Counts a REJECT against the peer; reports it once it passes the tolerated number. */
+  private penalise(peer: PeerId): void {
+    const key = peer.toString();
+    const now = this.components.now();
+    const window = this.limits.rejectWindowMs ?? 60_000;
+    const recent = [...(this.rejects.get(key) ?? []).filter((t) => t > now - window), now];
+    this.rejects.set(key, recent);
+    if (recent.length === (this.limits.maxRejects ?? 3)) this.emit("misbehaving", peer, recent.length);
+    if (this.rejects.size > 10_000) this.rejects.delete(this.rejects.keys().next().value!);
   }
 
   start(): void {
@@ -70,11 +110,24 @@ export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
     this.running = true;
     this.components.pubsub.topicValidators.set(INDICATOR_TOPIC, (peer, message) => this.validate(peer, message.data));
     this.components.pubsub.subscribe(INDICATOR_TOPIC);
+    // Graylisted peers' messages are ignored unread, but still cost bandwidth and decryption: a
+    // peer scored that low is cut off rather than merely ignored.
+    this.scoreWatch = setInterval(() => this.cutGraylisted(), 1000);
+  }
+
+  private cutGraylisted(): void {
+    const pubsub = this.components.pubsub as unknown as { getScore(peerId: string): number };
+    const graylist = INDICATOR_SCORE_THRESHOLDS.graylistThreshold ?? -80;
+    for (const peer of this.components.pubsub.getPeers()) {
+      const score = pubsub.getScore(peer.toString());
+      if (score < graylist) this.emit("misbehaving", peer, this.rejects.get(peer.toString())?.length ?? 0);
+    }
   }
 
   stop(): void {
     if (!this.running) return;
     this.running = false;
+    clearInterval(this.scoreWatch);
     this.components.pubsub.unsubscribe(INDICATOR_TOPIC);
     this.components.pubsub.topicValidators.delete(INDICATOR_TOPIC);
   }
@@ -90,19 +143,32 @@ export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
   }
 
   private async validate(peer: PeerId, data: Uint8Array): Promise<TopicValidatorResult> {
-    return RESULT_OF[(await this.ingest(data, peer)).action];
+    if (this.inFlight >= (this.limits.maxInFlight ?? 256)) {
+      this.stats.ignored[IndicatorBatchErrorCode.QUEUE_FULL] = (this.stats.ignored[IndicatorBatchErrorCode.QUEUE_FULL] ?? 0) + 1;
+      return RESULT_OF[GossipAction.IGNORE];
+    }
+    this.inFlight++;
+    try {
+      const outcome = await this.ingest(data, peer, { rateLimited: true });
+      if (outcome.action === GossipAction.REJECT) this.penalise(peer);
+      return RESULT_OF[outcome.action];
+    } finally {
+      this.inFlight--;
+    }
   }
 
   /**
    * Runs a batch through the validation pipeline and stores what passes: the one path for batches
    * from gossip and from catch-up sync. Never throws: a bad batch is an outcome, not an error.
    */
-  async ingest(data: Uint8Array, from: PeerId): Promise<IngestOutcome> {
+  async ingest(data: Uint8Array, from: PeerId, options: { rateLimited?: boolean } = {}): Promise<IngestOutcome> {
     const { store } = this.components;
     try {
       const validated = await validateIndicatorBatch(data, {
         now: this.components.now(),
         limits: this.limits,
+        // Catch-up fetches what was missed in a burst on purpose: only live gossip is rate-limited.
+        admit: options.rateLimited ? this.admit : undefined,
         producer: this.components.producer,
         knownRoot: (producer, sequence) => store.batchRoots.get(producer, sequence),
         reader: this.components.reader,

@@ -49,6 +49,8 @@ export interface BatchValidationContext {
   knownRoot(producer: string, sequence: number): Promise<Uint8Array | undefined>;
   /** This node, to open sealed batches with; without it every sealed batch is only relayed. */
   reader?: SealReader;
+  /** Whether to take one more batch of `producer` now (a rate limit); absent, always. */
+  admit?(producer: string): boolean;
   /**
    * Whether `org` is, per this node's chain view, an active member of `group`. A node opens and
    * stores a sealed batch only when it is entitled to, even if the producer wrapped a key for it.
@@ -240,6 +242,7 @@ export async function validateIndicatorBatch(bytes: Uint8Array, ctx: BatchValida
   const batch = decode(bytes);
   checkStructure(batch, ctx.limits);
   checkProducer(batch, ctx.producer(batch.producer));
+  if (ctx.admit && !ctx.admit(batch.producer)) fail(Code.RATE_LIMITED, `${batch.producer} sends batches faster than its rate limit`);
   checkNotFromFuture(batch, ctx.now, ctx.limits);
   const knownRoot = await ctx.knownRoot(batch.producer, batch.sequence);
   checkReplay(batch, knownRoot);

@@ -1,0 +1,76 @@
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { TopicValidatorResult, type GossipSub } from "@libp2p/gossipsub";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { IndicatorGossip } from "../../node/src/gossip/indicator-gossip.js";
+import { DEFAULT_BATCH_LIMITS } from "../../node/src/gossip/validation.js";
+import { INDICATOR_TOPIC } from "../../node/src/gossip/topics.js";
+import { buildIndicator } from "../../node/src/model/validate.js";
+import { IndicatorStore } from "../../node/src/store/indicator-store.js";
+import { signBatch } from "../../node/src/wire/batch.js";
+import { encodeBatch } from "../../node/src/wire/codec.js";
+import { removeDir, tempDir } from "../helpers/nodes.js";
+
+/**
+ * The indicator topic's own guards, before and after the pipeline, with a real store: the bound
+ * on batches validated at once, and the reporting of a peer that keeps sending invalid batches.
+ * The pubsub side is the smallest stand-in that holds a topic validator.
+ */
+describe("indicator topic guards", function () {
+  let dir: string;
+  let store: IndicatorStore;
+  const validators = new Map<string, (peer: unknown, message: { data: Uint8Array }) => Promise<TopicValidatorResult>>();
+  const pubsub = { topicValidators: validators, subscribe() {}, unsubscribe() {}, getPeers: () => [] } as unknown as GossipSub;
+  const secretKey = randomBytes(32);
+  const now = Date.now();
+
+  beforeEach(async function () {
+    dir = await tempDir("gossip");
+    store = await IndicatorStore.open(join(dir, "db"));
+  });
+  afterEach(async function () {
+    await store.close();
+    await removeDir(dir);
+  });
+
+  function topic(init: Partial<ConstructorParameters<typeof IndicatorGossip>[0]>) {
+    const gossip = new IndicatorGossip(
+      { ...DEFAULT_BATCH_LIMITS, ...init },
+      {
+        pubsub,
+        store,
+        producer: (orgId) => ({ orgId, active: true, signingKey: ed25519.getPublicKey(secretKey) }),
+        reader: { org: "me-org", encryptionSecretKey: new Uint8Array(32) },
+        entitled: () => false,
+        now: () => now,
+      },
+    );
+    gossip.start();
+    return { gossip, validate: validators.get(INDICATOR_TOPIC)! };
+  }
+
+  const batch = (sequence: number, key = secretKey) =>
+    encodeBatch(signBatch({ producer: "acme-bank", sequence, createdAt: now, group: 0, indicators: [buildIndicator({ type: "domain", value: `s${sequence}.example` }, { producer: "acme-bank", now })] }, key).batch);
+
+  it("drops, and counts, what arrives while the validation queue is full", async function () {
+    const { gossip, validate } = topic({ maxInFlight: 1 });
+    const peer = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
+    const [first, second] = await Promise.all([validate(peer, { data: batch(1) }), validate(peer, { data: batch(2) })]);
+    expect([first, second]).to.deep.equal([TopicValidatorResult.Accept, TopicValidatorResult.Ignore]);
+    expect(gossip.stats.ignored.INDICATOR_BATCH_ERROR_QUEUE_FULL).to.equal(1);
+    gossip.stop();
+  });
+
+  it("reports a peer as misbehaving at its third invalid batch in the window, once", async function () {
+    const { gossip, validate } = topic({ maxRejects: 3 });
+    const peer = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
+    const reports: number[] = [];
+    gossip.on("misbehaving", (_p, rejects) => reports.push(rejects));
+    for (let i = 1; i <= 5; i++) expect(await validate(peer, { data: batch(i, randomBytes(32)) })).to.equal(TopicValidatorResult.Reject);
+    expect(reports).to.deep.equal([3]);
+    gossip.stop();
+  });
+});
