@@ -3,7 +3,8 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { buildIndicator } from "../../node/src/model/validate.js";
 import { indicatorId } from "../../node/src/model/indicator-id.js";
-import { IndicatorStore, StoreClosedError } from "../../node/src/store/indicator-store.js";
+import { checkConsistency } from "../../node/src/store/consistency.js";
+import { BatchAlreadyStoredError, IndicatorStore, StoreClosedError } from "../../node/src/store/indicator-store.js";
 import { openContent, signBatch } from "../../node/src/wire/batch.js";
 import { encodeBatch } from "../../node/src/wire/codec.js";
 import { removeDir, tempDir } from "../helpers/nodes.js";
@@ -57,6 +58,42 @@ describe("indicator store (real LevelDB)", function () {
     const record = await store.lookup("domain", "shared.example");
     expect(record!.attestations).to.have.length(20);
     expect(record!.confidence).to.equal(19);
+  });
+
+  it("writes batches that arrive together in one group commit: every statement kept, indexes exact", async function () {
+    const writes = [];
+    for (let org = 0; org < 25; org++) {
+      for (const sequence of [1, 2]) writes.push(ingest(`org-${org}`, sequence, [["shared.example", { confidence: org }], [`only-${org}-${sequence}.example`]], now + sequence));
+    }
+    await Promise.all(writes);
+    const shared = (await store.lookup("domain", "shared.example"))!;
+    // One attestation per producer, its latest: the second batch's statement replaced the first's.
+    expect(shared.attestations.map((a) => `${a.producer}#${a.sequence}`)).to.have.members(Array.from({ length: 25 }, (_, org) => `org-${org}#2`));
+    expect((await store.counts()).indicators).to.equal(51);
+    expect((await store.counts()).batches).to.equal(50);
+    expect(await checkConsistency(store)).to.deep.include({ ok: true, problems: [] });
+  });
+
+  it("stores one of two batches validated at the same moment under one (producer, sequence), and names the other", async function () {
+    const make = (value: string) => {
+      const indicators = [buildIndicator({ type: "domain", value }, { producer: "acme-bank", now })];
+      return signBatch({ producer: "acme-bank", sequence: 7, createdAt: now, group: 0, indicators }, randomBytes(32)).batch;
+    };
+    const first = make("one.example");
+    const second = make("two.example");
+    const outcomes = await Promise.allSettled([
+      store.ingestBatch(first, encodeBatch(first), openContent(first), [0], now),
+      store.ingestBatch(second, encodeBatch(second), openContent(second), [0], now),
+      store.ingestBatch(first, encodeBatch(first), openContent(first), [0], now),
+    ]);
+    expect(outcomes[0]!.status).to.equal("fulfilled");
+    const equivocation = (outcomes[1] as PromiseRejectedResult).reason;
+    expect(equivocation).to.be.instanceOf(BatchAlreadyStoredError).and.include({ producer: "acme-bank", sequence: 7, sameRoot: false });
+    expect((outcomes[2] as PromiseRejectedResult).reason).to.be.instanceOf(BatchAlreadyStoredError).and.include({ sameRoot: true });
+    expect(await store.lookup("domain", "two.example")).to.equal(undefined);
+    // Later, too: the stored root decides.
+    const later = await store.ingestBatch(second, encodeBatch(second), openContent(second), [0], now).catch((err: unknown) => err);
+    expect(later).to.be.instanceOf(BatchAlreadyStoredError);
   });
 
   it("keeps everything across close and reopen, and refuses writes once closed", async function () {

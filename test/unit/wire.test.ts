@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { buildIndicator } from "../../node/src/model/validate.js";
 import { openContent, inclusionProof, leafHashes, rootMatches, signBatch, signatureValid } from "../../node/src/wire/batch.js";
@@ -13,6 +13,15 @@ const indicator = (value: string, extra: object = {}) =>
   buildIndicator({ type: "domain", value, ...extra }, { producer: "acme-bank", now });
 
 describe("canonical encoding", function () {
+  it("keeps the bytes of version 1: a fixed indicator encodes to a pinned digest", function () {
+    // Signatures already on the wire and anchored on chain cover these bytes: any change to the
+    // encoder that alters them is a new wire version, not a refactoring.
+    const fixed = indicator("évil.example", { confidence: 70, description: "C2 ☃", labels: { tags: ["x"], malwareFamilies: ["emotet"] } });
+    const bytes = encodeIndicatorCanonical(fixed);
+    expect(bytes.length).to.equal(138);
+    expect(createHash("sha256").update(bytes).digest("hex")).to.equal("4fc33846180b64dfb480285a3d4a206119739892b6a66ca6fce59a3771ca1094");
+  });
+
   it("is deterministic and changes with every field", function () {
     const base = indicator("evil.example", { confidence: 70, labels: { tags: ["x"] } });
     const bytes = encodeIndicatorCanonical(base);

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { TopicValidatorResult, type GossipSub } from "@libp2p/gossipsub";
 import type { PeerId } from "@libp2p/interface";
-import type { IndicatorStore } from "../store/indicator-store.js";
+import { BatchAlreadyStoredError, type IndicatorStore } from "../store/indicator-store.js";
 import { GossipAction, IndicatorBatchError, IndicatorBatchErrorCode } from "./errors.js";
 import { INDICATOR_SCORE_THRESHOLDS } from "./peer-scoring.js";
 import { INDICATOR_TOPIC } from "./topics.js";
@@ -157,6 +157,18 @@ export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
     }
   }
 
+  /** Stores a validated batch; losing a race with the same (producer, sequence) is the same outcome as the replay check's. */
+  private async store(validated: ValidatedBatch, data: Uint8Array): Promise<void> {
+    try {
+      await this.components.store.ingestBatch(validated.batch, data, validated.content, validated.liveIndexes, this.components.now(), validated.ids);
+    } catch (err) {
+      if (!(err instanceof BatchAlreadyStoredError)) throw err;
+      throw err.sameRoot
+        ? new IndicatorBatchError(IndicatorBatchErrorCode.ALREADY_KNOWN, err.message)
+        : new IndicatorBatchError(IndicatorBatchErrorCode.EQUIVOCATION, err.message);
+    }
+  }
+
   /**
    * Runs a batch through the validation pipeline and stores what passes: the one path for batches
    * from gossip and from catch-up sync. Never throws: a bad batch is an outcome, not an error.
@@ -174,7 +186,7 @@ export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
         reader: this.components.reader,
         entitled: this.components.entitled,
       });
-      await store.ingestBatch(validated.batch, data, validated.content, validated.liveIndexes, this.components.now());
+      await this.store(validated, data);
       this.stats.accepted++;
       if (validated.relayOnly) this.stats.relayedOnly[validated.relayOnly]++;
       else if (validated.batch.sealed) this.stats.opened++;

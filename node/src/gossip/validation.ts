@@ -69,6 +69,8 @@ export interface ValidatedBatch {
   relayOnly: RelayOnlyReason | undefined;
   /** Indexes of the indicators still valid now; expired ones are kept in the batch but not merged. */
   liveIndexes: number[];
+  /** Ids of the content's indicators, in order; empty for a batch only relayed. */
+  ids: string[];
 }
 
 function fail(code: Code, message: string): never {
@@ -158,8 +160,10 @@ export function checkReplay(batch: IndicatorBatch, knownRoot: Uint8Array | undef
   // Checked again after the signature: only a validly signed second batch proves equivocation.
 }
 
-export function checkIndicators(batch: IndicatorBatch, content: BatchContent): void {
+/** Checks the content of a batch; returns the ids of its indicators, in order (the store reuses them). */
+export function checkIndicators(batch: IndicatorBatch, content: BatchContent): string[] {
   const seen = new Set<string>();
+  const ids: string[] = [];
   if (batch.sealed && content.salts.some((salt) => salt.length !== SALT_LENGTH)) fail(Code.MALFORMED, "leaf salts must be 16 bytes");
   if (content.blindingKey && content.blindingKey.length !== 32) fail(Code.MALFORMED, "a blinding key is 32 bytes");
   content.indicators.forEach((indicator, index) => {
@@ -181,6 +185,7 @@ export function checkIndicators(batch: IndicatorBatch, content: BatchContent): v
     const id = idOf(indicator);
     if (seen.has(id)) fail(Code.DUPLICATE_INDICATOR, `indicator ${index} repeats ${indicator.type} ${indicator.value}`);
     seen.add(id);
+    ids.push(id);
   });
   const reported = new Set<string>();
   content.sightings.forEach((sighting, index) => {
@@ -197,6 +202,7 @@ export function checkIndicators(batch: IndicatorBatch, content: BatchContent): v
     if (reported.has(key)) fail(Code.DUPLICATE_INDICATOR, `sighting ${index} repeats a ${sighting.kind} of ${sighting.indicatorId}`);
     reported.add(key);
   });
+  return ids;
 }
 
 export function liveIndexes(content: BatchContent, now: number): number[] {
@@ -210,7 +216,7 @@ export function liveIndexes(content: BatchContent, now: number): number[] {
  * Decrypts a sealed batch for this node, if it is a recipient and entitled to read it. Returns
  * undefined (relay only) otherwise. Faults found inside are the producer's: IGNORE.
  */
-async function readSealed(batch: IndicatorBatch, ctx: BatchValidationContext): Promise<BatchContent | RelayOnlyReason> {
+async function readSealed(batch: IndicatorBatch, ctx: BatchValidationContext): Promise<{ content: BatchContent; ids: string[] } | RelayOnlyReason> {
   const reader = ctx.reader;
   if (!reader || !batch.sealed!.recipients.some((r) => r.org === reader.org)) return "NOT_A_RECIPIENT";
   if (!(await ctx.entitled?.(batch.group, reader.org))) return "NOT_ENTITLED";
@@ -224,8 +230,7 @@ async function readSealed(batch: IndicatorBatch, ctx: BatchValidationContext): P
   return insideSealed(() => {
     checkNotFromFuture({ ...batch, indicators: content.indicators, sightings: content.sightings }, ctx.now, ctx.limits);
     if (!rootMatches(batch, content)) fail(Code.BAD_MERKLE_ROOT, "decrypted indicators do not hash to the signed root");
-    checkIndicators(batch, content);
-    return content;
+    return { content, ids: checkIndicators(batch, content) };
   });
 }
 
@@ -251,10 +256,10 @@ export async function validateIndicatorBatch(bytes: Uint8Array, ctx: BatchValida
   if (knownRoot) fail(Code.EQUIVOCATION, `${batch.producer} signed two different batches #${batch.sequence}`);
   if (!batch.sealed) {
     const content = openContent(batch);
-    checkIndicators(batch, content);
-    return { batch, bytes, content, relayOnly: undefined, liveIndexes: liveIndexes(content, ctx.now) };
+    const ids = checkIndicators(batch, content);
+    return { batch, bytes, content, relayOnly: undefined, liveIndexes: liveIndexes(content, ctx.now), ids };
   }
   const read = await readSealed(batch, ctx);
-  if (typeof read === "string") return { batch, bytes, content: undefined, relayOnly: read, liveIndexes: [] };
-  return { batch, bytes, content: read, relayOnly: undefined, liveIndexes: insideSealed(() => liveIndexes(read, ctx.now)) };
+  if (typeof read === "string") return { batch, bytes, content: undefined, relayOnly: read, liveIndexes: [], ids: [] };
+  return { batch, bytes, content: read.content, relayOnly: undefined, liveIndexes: insideSealed(() => liveIndexes(read.content, ctx.now)), ids: read.ids };
 }

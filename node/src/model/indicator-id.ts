@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { IndicatorType } from "./indicator.js";
 
 /**
@@ -9,7 +9,7 @@ export function indicatorId(type: IndicatorType, normalizedValue: string, blinde
   // A blinded value is a different thing from a plain one (a SHA-256 file hash and an HMAC look
   // alike), so it gets its own id space.
   const tag = blinded ? "cti-exchange/blinded-indicator-id/v1" : "cti-exchange/indicator-id/v1";
-  return createHash("sha256").update(`${tag}\0${type}\0${normalizedValue}`).digest("hex");
+  return hash("sha256", `${tag}\0${type}\0${normalizedValue}`, "hex");
 }
 
 export function idOf(indicator: { type: IndicatorType; value: string; blinded: boolean }): string {

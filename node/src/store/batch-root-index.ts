@@ -15,6 +15,12 @@ export class BatchRootIndex {
     return this.sublevel.get(batchKey(producer, sequence));
   }
 
+  /** Roots of several batches at once, undefined where none is stored. */
+  async getMany(keys: Array<[producer: string, sequence: number]>): Promise<Array<Uint8Array | undefined>> {
+    if (keys.length === 0) return [];
+    return this.sublevel.getMany(keys.map(([producer, sequence]) => batchKey(producer, sequence)));
+  }
+
   putOp(producer: string, sequence: number, root: Uint8Array): WriteOp {
     return { type: "put", sublevel: this.sublevel, key: batchKey(producer, sequence), value: root };
   }

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { Indicator, IndicatorType } from "../model/indicator.js";
 import { mergeIndicator, type IndicatorRecord } from "../model/record.js";
-import { idOf } from "../model/indicator-id.js";
+import { idOf, indicatorId } from "../model/indicator-id.js";
 import type { BatchContent, IndicatorBatch } from "../wire/batch.js";
 import { addSighting, type Sighting, type SightingSummary } from "../model/sighting.js";
 import { AlertRepository, type AlertRecord } from "./alert-repository.js";
@@ -11,11 +11,11 @@ import { SightingRepository } from "./sighting-repository.js";
 import { advance, SyncProgressRepository } from "./sync-progress-repository.js";
 import { BatchRepository } from "./batch-repository.js";
 import { BatchRootIndex } from "./batch-root-index.js";
-import { openDatabase, type Database, type WriteOp } from "./db.js";
+import { batchKey, openDatabase, type Database, type WriteOp } from "./db.js";
+import { bytesEqual } from "../wire/bytes.js";
 import { IndicatorRepository } from "./indicator-repository.js";
 import { ProducerCounterRepository, type ProducerCounters } from "./producer-counters.js";
 import { OrderedIdIndex, type OrderedEntry } from "./ordered-index.js";
-import { ValueIndex } from "./value-index.js";
 
 export interface StoreCounts {
   indicators: number;
@@ -25,6 +25,34 @@ export interface StoreCounts {
 
 export class StoreClosedError extends Error {
   override readonly name = "StoreClosedError";
+}
+
+/** A batch under this (producer, sequence) is already stored: the same one (a replay) or another (equivocation). */
+export class BatchAlreadyStoredError extends Error {
+  override readonly name = "BatchAlreadyStoredError";
+  constructor(
+    readonly producer: string,
+    readonly sequence: number,
+    /** Whether the stored batch has the same Merkle root: a replay rather than equivocation. */
+    readonly sameRoot: boolean,
+  ) {
+    super(sameRoot ? `${producer}#${sequence} is already stored` : `${producer} signed two different batches #${sequence}`);
+  }
+}
+
+/** Most indicators one group-commit write takes; a larger burst is split over several writes. */
+const MAX_INDICATORS_PER_WRITE = 10_000;
+
+interface PendingIngest {
+  batch: IndicatorBatch;
+  bytes: Uint8Array;
+  content: BatchContent | undefined;
+  liveIndexes: number[];
+  now: number;
+  /** Ids of the content's indicators, when the caller has them already (validation computes them). */
+  ids: string[] | undefined;
+  resolve(): void;
+  reject(err: unknown): void;
 }
 
 /**
@@ -47,7 +75,6 @@ export interface IndicatorStoreEvents {
 
 export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   readonly indicators: IndicatorRepository;
-  readonly byValue: ValueIndex;
   /** revision (write time, µs) -> id. */
   readonly byTime: OrderedIdIndex;
   readonly batches: BatchRepository;
@@ -62,6 +89,8 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   readonly syncProgress: SyncProgressRepository;
   private keyRing: BlindingKeyEntry[] = [];
   private writeTail: Promise<unknown> = Promise.resolve();
+  private pendingIngests: PendingIngest[] = [];
+  private ingestFlushQueued = false;
   /** The last write's revision (µs): every write is stamped later than any before it (see stamp()). */
   private lastRevision = 0;
   private closed = false;
@@ -69,7 +98,6 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   private constructor(private readonly db: Database) {
     super();
     this.indicators = new IndicatorRepository(db);
-    this.byValue = new ValueIndex(db);
     this.byTime = new OrderedIdIndex(db, "by-time");
     this.batches = new BatchRepository(db);
     this.batchRoots = new BatchRootIndex(db);
@@ -119,30 +147,36 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     return this.lastRevision;
   }
 
-  /** Ops that merge `entries` into their records and move their time and expiry index entries. */
+  /**
+   * Ops that merge `entries`, in order, into their records and move their time and expiry index
+   * entries. An indicator named several times (by batches written together) is read once,
+   * merged in memory, and written once with its final index entries.
+   */
   private async mergeOps(
-    entries: Array<{ indicator: Indicator; sequence: number; index: number }>,
-    now: number,
+    entries: Array<{ indicator: Indicator; id?: string; sequence: number; index: number; revision: number; now: number }>,
   ): Promise<{ ops: WriteOp[]; records: IndicatorRecord[] }> {
-    const ids = entries.map((e) => idOf(e.indicator));
-    const existing = await this.indicators.getMany(ids);
-    const ops: WriteOp[] = [];
-    const records: IndicatorRecord[] = [];
-    const revision = this.revise(now);
+    const ids = entries.map((e) => e.id ?? idOf(e.indicator));
+    const unique = [...new Set(ids)];
+    const stored = await this.indicators.getMany(unique);
+    const before = new Map(unique.map((id, i) => [id, stored[i]]));
+    const after = new Map<string, IndicatorRecord>();
     entries.forEach((entry, i) => {
-      const before = existing[i];
-      const record = mergeIndicator(before, entry.indicator, entry, now, revision);
-      records.push(record);
-      ops.push(this.indicators.putOp(record));
-      if (before) ops.push(this.byTime.delOp(revisionOf(before), before.id), this.byExpiry.delOp(before.validUntil, before.id));
-      else ops.push(this.byValue.putOp(record.type, record.value, record.blinded, record.id));
-      ops.push(this.byTime.putOp(record.revision, record.id), this.byExpiry.putOp(record.validUntil, record.id));
+      const id = ids[i]!;
+      after.set(id, mergeIndicator(after.get(id) ?? before.get(id), entry.indicator, entry, entry.now, entry.revision));
     });
-    return { ops, records };
+    const ops: WriteOp[] = [];
+    for (const [id, record] of after) {
+      const original = before.get(id);
+      ops.push(this.indicators.putOp(record));
+      if (original) ops.push(this.byTime.delOp(revisionOf(original), id), this.byExpiry.delOp(original.validUntil, id));
+      ops.push(this.byTime.putOp(record.revision, id), this.byExpiry.putOp(record.validUntil, id));
+    }
+    return { ops, records: [...after.values()] };
   }
 
   /** Ops that fold sightings into their indicators' summaries (several of one indicator in order). */
   private async sightingOps(sightings: Sighting[]): Promise<WriteOp[]> {
+    if (sightings.length === 0) return [];
     const ids = [...new Set(sightings.map((s) => s.indicatorId))];
     const existing = await this.sightings.getMany(ids);
     const summaries = new Map<string, SightingSummary | undefined>(ids.map((id, i) => [id, existing[i]]));
@@ -154,39 +188,95 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
    * Stores a verified batch, merges the given indicators of its content (those still valid) and
    * folds in its sightings. `bytes` is the batch as received, kept as proof material and for
    * store-and-forward; a sealed batch this node may not read is kept that way only, with no content.
+   *
+   * Batches that arrive while a write is under way are written together in the next one (group
+   * commit): one read of what they touch and one atomic LevelDB write for all of them. Each
+   * caller's promise settles when its batch is durable. A batch whose (producer, sequence) is
+   * already stored, or is written by an earlier batch of the same group, is refused with
+   * BatchAlreadyStoredError: two batches validated at the same moment cannot both be stored.
    */
-  ingestBatch(batch: IndicatorBatch, bytes: Uint8Array, content: BatchContent | undefined, liveIndexes: number[], now: number): Promise<void> {
-    return this.exclusive(async () => {
-      const entries = content
-        ? liveIndexes.map((index) => ({ indicator: content.indicators[index]!, sequence: batch.sequence, index }))
-        : [];
-      const merged = await this.mergeOps(entries, now);
-      const ops = [...merged.ops, ...(await this.sightingOps(content?.sightings ?? []))];
-      const blinding = content?.blindingKey ? { producer: batch.producer, group: batch.group, key: content.blindingKey } : undefined;
-      if (blinding) ops.push(this.blindingKeys.putOp(blinding));
-      const counters = (await this.producers.get(batch.producer)) ?? {
-        producer: batch.producer,
-        batches: 0,
-        indicators: 0,
-        lastSequence: 0,
-        lastBatchAt: 0,
-      };
-      ops.push(
-        this.batches.putOp(batch.producer, batch.sequence, bytes),
-        this.batchRoots.putOp(batch.producer, batch.sequence, batch.merkleRoot),
-        this.syncProgress.putOp(advance(await this.syncProgress.get(batch.producer), batch.sequence)),
-        this.producers.putOp({
-          producer: batch.producer,
-          batches: counters.batches + 1,
-          indicators: counters.indicators + entries.length,
-          lastSequence: Math.max(counters.lastSequence, batch.sequence),
-          lastBatchAt: Math.max(counters.lastBatchAt, batch.createdAt),
-        }),
-      );
-      await this.db.batch(ops as never);
-      if (blinding) this.remember(blinding);
-      this.changed(merged.records);
+  ingestBatch(batch: IndicatorBatch, bytes: Uint8Array, content: BatchContent | undefined, liveIndexes: number[], now: number, ids?: string[]): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreClosedError("the indicator store is closed"));
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.pendingIngests.push({ batch, bytes, content, liveIndexes, now, ids, resolve, reject });
+    this.scheduleIngestFlush();
+    return promise;
+  }
+
+  private scheduleIngestFlush(): void {
+    if (this.ingestFlushQueued || this.pendingIngests.length === 0) return;
+    this.ingestFlushQueued = true;
+    void this.exclusive(() => this.flushIngests()).catch(() => undefined);
+  }
+
+  private async flushIngests(): Promise<void> {
+    this.ingestFlushQueued = false;
+    let taken = 0;
+    let indicators = 0;
+    while (taken < this.pendingIngests.length && indicators < MAX_INDICATORS_PER_WRITE) indicators += this.pendingIngests[taken++]!.liveIndexes.length;
+    const group = this.pendingIngests.splice(0, taken);
+    // What is left (a burst larger than one write) goes in the next write, after this one.
+    this.scheduleIngestFlush();
+    try {
+      const accepted = await this.refuseStored(group);
+      await this.writeIngests(accepted);
+      for (const request of accepted) request.resolve();
+    } catch (err) {
+      for (const request of group) request.reject(err);
+    }
+  }
+
+  /** Settles the requests whose batch is already stored, or repeated in the group; returns the rest. */
+  private async refuseStored(group: PendingIngest[]): Promise<PendingIngest[]> {
+    const roots = await this.batchRoots.getMany(group.map((r) => [r.batch.producer, r.batch.sequence]));
+    const taken = new Map<string, Uint8Array>();
+    return group.filter((request, i) => {
+      const key = batchKey(request.batch.producer, request.batch.sequence);
+      const root = roots[i] ?? taken.get(key);
+      if (root) {
+        request.reject(new BatchAlreadyStoredError(request.batch.producer, request.batch.sequence, bytesEqual(root, request.batch.merkleRoot)));
+        return false;
+      }
+      taken.set(key, request.batch.merkleRoot);
+      return true;
     });
+  }
+
+  private async writeIngests(group: PendingIngest[]): Promise<void> {
+    if (group.length === 0) return;
+    const entries = group.flatMap((request) => {
+      const revision = this.revise(request.now);
+      const { batch, content } = request;
+      return content
+        ? request.liveIndexes.map((index) => ({ indicator: content.indicators[index]!, id: request.ids?.[index], sequence: batch.sequence, index, revision, now: request.now }))
+        : [];
+    });
+    const merged = await this.mergeOps(entries);
+    const ops = [...merged.ops, ...(await this.sightingOps(group.flatMap((r) => r.content?.sightings ?? [])))];
+    const blinding = group.flatMap(({ batch, content }) => (content?.blindingKey ? [{ producer: batch.producer, group: batch.group, key: content.blindingKey }] : []));
+    for (const entry of blinding) ops.push(this.blindingKeys.putOp(entry));
+
+    const producers = [...new Set(group.map((r) => r.batch.producer))];
+    const [counters, progress] = await Promise.all([Promise.all(producers.map((p) => this.producers.get(p))), Promise.all(producers.map((p) => this.syncProgress.get(p)))]);
+    const countersOf = new Map(producers.map((p, i) => [p, counters[i] ?? { producer: p, batches: 0, indicators: 0, lastSequence: 0, lastBatchAt: 0 }]));
+    const progressOf = new Map(producers.map((p, i) => [p, progress[i]!]));
+    for (const { batch, bytes, liveIndexes, content } of group) {
+      const c = countersOf.get(batch.producer)!;
+      countersOf.set(batch.producer, {
+        producer: batch.producer,
+        batches: c.batches + 1,
+        indicators: c.indicators + (content ? liveIndexes.length : 0),
+        lastSequence: Math.max(c.lastSequence, batch.sequence),
+        lastBatchAt: Math.max(c.lastBatchAt, batch.createdAt),
+      });
+      progressOf.set(batch.producer, advance(progressOf.get(batch.producer)!, batch.sequence));
+      ops.push(this.batches.putOp(batch.producer, batch.sequence, bytes), this.batchRoots.putOp(batch.producer, batch.sequence, batch.merkleRoot));
+    }
+    for (const c of countersOf.values()) ops.push(this.producers.putOp(c));
+    for (const p of progressOf.values()) ops.push(this.syncProgress.putOp(p));
+    await this.db.batch(ops as never);
+    for (const entry of blinding) this.remember(entry);
+    this.changed(merged.records);
   }
 
   private changed(records: IndicatorRecord[]): void {
@@ -205,7 +295,8 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   /** Stores indicators that must never leave this node (TLP:RED): no batch, no signature. */
   storeLocal(indicators: Indicator[], now: number): Promise<void> {
     return this.exclusive(async () => {
-      const merged = await this.mergeOps(indicators.map((indicator) => ({ indicator, sequence: 0, index: 0 })), now);
+      const revision = this.revise(now);
+      const merged = await this.mergeOps(indicators.map((indicator) => ({ indicator, sequence: 0, index: 0, revision, now })));
       await this.db.batch(merged.ops as never);
       this.changed(merged.records);
     });
@@ -268,7 +359,6 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
           removed.push(record);
           ops.push(
             this.indicators.delOp(record.id),
-            this.byValue.delOp(record.type, record.value, record.blinded),
             this.byTime.delOp(revisionOf(record), record.id),
             this.sightings.delOp(record.id),
           );
@@ -282,8 +372,8 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   }
 
   async lookup(type: IndicatorType, value: string, blinded = false): Promise<IndicatorRecord | undefined> {
-    const id = await this.byValue.get(type, value, blinded);
-    return id ? this.indicators.get(id) : undefined;
+    // The id derives from type and value: no value index to keep in step (or to lose in a crash).
+    return this.indicators.get(indicatorId(type, value, blinded));
   }
 
   /**

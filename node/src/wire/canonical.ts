@@ -1,6 +1,5 @@
 import type { Indicator, IndicatorType, Tlp } from "../model/indicator.js";
 import type { Sighting, SightingKind } from "../model/sighting.js";
-import { concatBytes } from "./bytes.js";
 
 /**
  * wire/ owns the bytes: canonical encodings that signatures cover, Merkle proofs, signatures
@@ -42,36 +41,62 @@ const SIGHTING_TAG = "cti-exchange/sighting/v1";
 const BATCH_TAG = "cti-exchange/batch/v1";
 const encoder = new TextEncoder();
 
+/**
+ * Writes into one growing buffer: the receive path encodes every leaf of every batch to check
+ * its Merkle root, and a part per field (the first version) cost more in allocation and garbage
+ * collection than the hashing itself (see node/bench/ingest.bench.ts).
+ */
 export class CanonicalWriter {
-  private readonly parts: Uint8Array[] = [];
+  private buffer: Uint8Array;
+  private view: DataView;
+  private length = 0;
+
+  constructor(initialSize = 256) {
+    this.buffer = new Uint8Array(initialSize);
+    this.view = new DataView(this.buffer.buffer);
+  }
+
+  private reserve(extra: number): void {
+    const needed = this.length + extra;
+    if (needed <= this.buffer.length) return;
+    const grown = new Uint8Array(Math.max(needed, this.buffer.length * 2));
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffer = grown;
+    this.view = new DataView(grown.buffer);
+  }
 
   tag(tag: string): this {
     return this.string(tag);
   }
 
   u8(n: number): this {
-    this.parts.push(Uint8Array.of(n));
+    this.reserve(1);
+    this.buffer[this.length++] = n;
     return this;
   }
 
   u32(n: number): this {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, n);
-    this.parts.push(b);
+    this.reserve(4);
+    this.view.setUint32(this.length, n);
+    this.length += 4;
     return this;
   }
 
   u64(n: number): this {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, BigInt(n));
-    this.parts.push(b);
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${n} is not a u64 this encoder can write`);
+    this.reserve(8);
+    this.view.setUint32(this.length, Math.floor(n / 2 ** 32));
+    this.view.setUint32(this.length + 4, n >>> 0);
+    this.length += 8;
     return this;
   }
 
   string(s: string): this {
-    const bytes = encoder.encode(s);
-    this.u32(bytes.length);
-    this.parts.push(bytes);
+    // A UTF-8 string is at most 3 bytes per UTF-16 code unit.
+    this.reserve(4 + s.length * 3);
+    const { written } = encoder.encodeInto(s, this.buffer.subarray(this.length + 4));
+    this.view.setUint32(this.length, written);
+    this.length += 4 + written;
     return this;
   }
 
@@ -84,17 +109,18 @@ export class CanonicalWriter {
   /** A variable-length byte string: u32 length then the bytes. */
   blob(b: Uint8Array): this {
     this.u32(b.length);
-    this.parts.push(b);
-    return this;
+    return this.bytes(b);
   }
 
   bytes(b: Uint8Array): this {
-    this.parts.push(b);
+    this.reserve(b.length);
+    this.buffer.set(b, this.length);
+    this.length += b.length;
     return this;
   }
 
   finish(): Uint8Array {
-    return concatBytes(this.parts);
+    return this.buffer.slice(0, this.length);
   }
 }
 

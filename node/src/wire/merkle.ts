@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { bytesEqual } from "./bytes.js";
 
 /**
@@ -8,12 +8,20 @@ import { bytesEqual } from "./bytes.js";
  * root (the duplicate-leaf flaw of Bitcoin's tree, CVE-2012-2459).
  */
 
+// One-shot crypto.hash over one buffer: about twice as fast as createHash with several updates,
+// and every received batch hashes each of its leaves and inner nodes (node/bench/ingest.bench.ts).
 export function hashLeaf(data: Uint8Array): Uint8Array {
-  return createHash("sha256").update(Uint8Array.of(0)).update(data).digest();
+  const input = new Uint8Array(data.length + 1);
+  input.set(data, 1);
+  return hash("sha256", input, "buffer");
 }
 
 function hashNode(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return createHash("sha256").update(Uint8Array.of(1)).update(left).update(right).digest();
+  const input = new Uint8Array(1 + left.length + right.length);
+  input[0] = 1;
+  input.set(left, 1);
+  input.set(right, 1 + left.length);
+  return hash("sha256", input, "buffer");
 }
 
 function nextLevel(level: Uint8Array[]): Uint8Array[] {
