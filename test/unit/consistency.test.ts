@@ -35,6 +35,20 @@ describe("store consistency check (real LevelDB)", function () {
     expect(report.counts).to.deep.equal({ records: 3, batches: 1, timeEntries: 3, expiryEntries: 3 });
   });
 
+  it("keeps the record count in step through writes, prunes and reopening, and names a count that drifted", async function () {
+    expect((await store.counts()).indicators).to.equal(3);
+    expect(await store.prune(now + 400 * 24 * 3600 * 1000, 0)).to.equal(3);
+    expect((await store.counts()).indicators).to.equal(0);
+    await store.close();
+    store = await IndicatorStore.open(join(dir, "db"));
+    expect((await store.counts()).indicators).to.equal(0);
+    const meta = (store as unknown as { meta: WriteOp["sublevel"] }).meta;
+    await corrupt([{ type: "put", sublevel: meta, key: "indicator-count", value: new TextEncoder().encode("5") }]);
+    await store.close();
+    store = await IndicatorStore.open(join(dir, "db"));
+    expect((await checkConsistency(store)).problems).to.include("the store counts 5 records but holds 0");
+  });
+
   it("names a record under the wrong id, a missing index entry, a stale one, and a statement whose batch is gone", async function () {
     const record = (await store.lookup("domain", "b.example"))!;
     const misplaced = { ...record, id: "f".repeat(64) };

@@ -26,6 +26,12 @@ export class BatchRepository {
     }
   }
 
+  /** Up to `limit` stored batches of `producer` from `fromSequence` on, in sequence order (gaps skipped). */
+  async *range(producer: string, fromSequence: number, limit: number): AsyncGenerator<{ sequence: number; bytes: Uint8Array }> {
+    const options = { gte: batchKey(producer, fromSequence), lte: batchKey(producer, Number.MAX_SAFE_INTEGER), limit };
+    for await (const [key, bytes] of this.sublevel.iterator(options)) yield { sequence: Number(key.slice(key.lastIndexOf(":") + 1)), bytes };
+  }
+
   async getBytes(producer: string, sequence: number): Promise<Uint8Array | undefined> {
     return this.sublevel.get(batchKey(producer, sequence));
   }

@@ -11,7 +11,7 @@ import { SightingRepository } from "./sighting-repository.js";
 import { advance, SyncProgressRepository } from "./sync-progress-repository.js";
 import { BatchRepository } from "./batch-repository.js";
 import { BatchRootIndex } from "./batch-root-index.js";
-import { batchKey, openDatabase, type Database, type WriteOp } from "./db.js";
+import { batchKey, bucket, decodeJson, encodeJson, openDatabase, type Database, type Sublevel, type WriteOp } from "./db.js";
 import { bytesEqual } from "../wire/bytes.js";
 import { IndicatorRepository } from "./indicator-repository.js";
 import { ProducerCounterRepository, type ProducerCounters } from "./producer-counters.js";
@@ -42,6 +42,7 @@ export class BatchAlreadyStoredError extends Error {
 
 /** Most indicators one group-commit write takes; a larger burst is split over several writes. */
 const MAX_INDICATORS_PER_WRITE = 10_000;
+const INDICATOR_COUNT_KEY = "indicator-count";
 
 interface PendingIngest {
   batch: IndicatorBatch;
@@ -95,6 +96,10 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   private lastRevision = 0;
   private closed = false;
 
+  /** Records held, kept in the same atomic writes as the records, so /status never walks the store. */
+  private indicatorCount = 0;
+  private readonly meta: Sublevel;
+
   private constructor(private readonly db: Database) {
     super();
     this.indicators = new IndicatorRepository(db);
@@ -108,13 +113,25 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     this.evidence = new EvidenceRepository(db);
     this.alerts = new AlertRepository(db);
     this.syncProgress = new SyncProgressRepository(db);
+    this.meta = bucket(db, "meta");
   }
 
   static async open(path: string): Promise<IndicatorStore> {
     const store = new IndicatorStore(await openDatabase(path));
     store.keyRing = await store.blindingKeys.all();
     store.lastRevision = (await store.byTime.last())?.at ?? 0;
+    const counted = await store.meta.get(INDICATOR_COUNT_KEY);
+    if (counted) store.indicatorCount = decodeJson<number>(counted);
+    else {
+      // A store written before the count existed: count once, then keep it.
+      store.indicatorCount = await store.indicators.count();
+      await store.db.batch([store.countOp(store.indicatorCount)] as never);
+    }
     return store;
+  }
+
+  private countOp(count: number): WriteOp {
+    return { type: "put", sublevel: this.meta, key: INDICATOR_COUNT_KEY, value: encodeJson(count) };
   }
 
   /** Every blinding key this node holds (its own and those of its groups' producers). */
@@ -154,7 +171,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
    */
   private async mergeOps(
     entries: Array<{ indicator: Indicator; id?: string; sequence: number; index: number; revision: number; now: number }>,
-  ): Promise<{ ops: WriteOp[]; records: IndicatorRecord[] }> {
+  ): Promise<{ ops: WriteOp[]; records: IndicatorRecord[]; added: number }> {
     const ids = entries.map((e) => e.id ?? idOf(e.indicator));
     const unique = [...new Set(ids)];
     const stored = await this.indicators.getMany(unique);
@@ -165,13 +182,16 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
       after.set(id, mergeIndicator(after.get(id) ?? before.get(id), entry.indicator, entry, entry.now, entry.revision));
     });
     const ops: WriteOp[] = [];
+    let added = 0;
     for (const [id, record] of after) {
       const original = before.get(id);
+      if (!original) added++;
       ops.push(this.indicators.putOp(record));
       if (original) ops.push(this.byTime.delOp(revisionOf(original), id), this.byExpiry.delOp(original.validUntil, id));
       ops.push(this.byTime.putOp(record.revision, id), this.byExpiry.putOp(record.validUntil, id));
     }
-    return { ops, records: [...after.values()] };
+    if (added > 0) ops.push(this.countOp(this.indicatorCount + added));
+    return { ops, records: [...after.values()], added };
   }
 
   /** Ops that fold sightings into their indicators' summaries (several of one indicator in order). */
@@ -275,6 +295,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     for (const c of countersOf.values()) ops.push(this.producers.putOp(c));
     for (const p of progressOf.values()) ops.push(this.syncProgress.putOp(p));
     await this.db.batch(ops as never);
+    this.indicatorCount += merged.added;
     for (const entry of blinding) this.remember(entry);
     this.changed(merged.records);
   }
@@ -298,6 +319,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
       const revision = this.revise(now);
       const merged = await this.mergeOps(indicators.map((indicator) => ({ indicator, sequence: 0, index: 0, revision, now })));
       await this.db.batch(merged.ops as never);
+      this.indicatorCount += merged.added;
       this.changed(merged.records);
     });
   }
@@ -364,7 +386,9 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
           );
           pruned++;
         }
+        if (removed.length > 0) ops.push(this.countOp(this.indicatorCount - removed.length));
         await this.db.batch(ops as never);
+        this.indicatorCount -= removed.length;
         if (removed.length > 0) this.emit("pruned", removed);
         if (ended.length < chunk) return pruned;
       }
@@ -401,7 +425,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   async counts(): Promise<StoreCounts> {
     const producers = await this.producers.all();
     return {
-      indicators: await this.indicators.count(),
+      indicators: this.indicatorCount,
       batches: producers.reduce((n, p) => n + p.batches, 0),
       producers,
     };

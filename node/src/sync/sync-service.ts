@@ -154,33 +154,52 @@ export class SyncService {
     }
   }
 
-  /** One page; returns whether the peer holds more. */
+  /**
+   * One page; returns whether the peer holds more. The page's batches are validated and stored
+   * while the next ones arrive (the store writes those that wait together in one group commit);
+   * the page ends when all of them are settled, so progress read after it is exact.
+   */
   private async fetchRange(peer: PeerId, producer: string, from: number, last: number): Promise<boolean> {
     const limit = Math.min(this.init.pageSize, last - from + 1);
     const { lp, stream, signal } = await this.request(peer, { kind: "range", producer, fromSequence: from, limit });
+    const pending: Array<Promise<boolean>> = [];
+    let more = false;
     try {
       for (;;) {
         const item: SyncItem = decodeSyncItem((await lp.read({ signal })).subarray());
-        if (item.kind === "end") return item.more;
+        if (item.kind === "end") {
+          more = item.more;
+          break;
+        }
         if (item.kind === "withheld") {
           this.stats.withheldFromUs++;
-          await this.components.store.markHandled(producer, item.sequence);
+          pending.push(this.components.store.markHandled(producer, item.sequence).then(() => true));
           continue;
         }
-        const outcome = await this.components.gossip.ingest(item.bytes, peer);
-        if (outcome.action === GossipAction.ACCEPT) this.stats.fetched++;
-        else if (outcome.action === GossipAction.IGNORE && HANDLED_IGNORES.has(outcome.code)) {
-          const header = decodeBatch(item.bytes);
-          if (header.producer === producer) await this.components.store.markHandled(producer, header.sequence);
-        } else {
-          // A peer serving provably bad batches is not a source to go on with.
-          this.stats.rejected++;
-          return false;
-        }
+        pending.push(this.take(item.bytes, peer, producer));
       }
     } finally {
       await stream.close().catch(() => undefined);
+      // A peer serving provably bad batches is not a source to go on with.
+      if (!(await Promise.all(pending)).every(Boolean)) more = false;
     }
+    return more;
+  }
+
+  /** Validates and stores one fetched batch; false when it was provably bad. */
+  private async take(bytes: Uint8Array, peer: PeerId, producer: string): Promise<boolean> {
+    const outcome = await this.components.gossip.ingest(bytes, peer);
+    if (outcome.action === GossipAction.ACCEPT) {
+      this.stats.fetched++;
+      return true;
+    }
+    if (outcome.action === GossipAction.IGNORE && HANDLED_IGNORES.has(outcome.code)) {
+      const header = decodeBatch(bytes);
+      if (header.producer === producer) await this.components.store.markHandled(producer, header.sequence);
+      return true;
+    }
+    this.stats.rejected++;
+    return false;
   }
 
   // ---------------------------------------------------------------- server
@@ -206,15 +225,17 @@ export class SyncService {
       }
       const limit = Math.max(0, Math.min(request.limit, this.init.pageSize));
       let sequence = Math.max(1, request.fromSequence);
-      for (const end = sequence + limit; sequence < end; sequence++) {
-        const bytes = await this.components.store.batches.getBytes(request.producer, sequence);
-        if (!bytes) break;
+      // One range read for the page; it stops at the first gap, as the client expects.
+      for await (const stored of this.components.store.batches.range(request.producer, sequence, limit)) {
+        if (stored.sequence !== sequence) break;
+        const bytes = stored.bytes;
+        sequence++;
         if (this.mayHand(bytes, requester.orgId)) {
           this.stats.served++;
           await lp.write(encodeSyncItem({ kind: "batch", bytes }), { signal });
         } else {
           this.stats.withheldByUs++;
-          await lp.write(encodeSyncItem({ kind: "withheld", sequence }), { signal });
+          await lp.write(encodeSyncItem({ kind: "withheld", sequence: stored.sequence }), { signal });
         }
       }
       const more = (await this.components.store.batches.getBytes(request.producer, sequence)) !== undefined;
