@@ -5,6 +5,7 @@ import { TopicValidatorResult, type GossipSub } from "@libp2p/gossipsub";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { ed25519 } from "@noble/curves/ed25519.js";
+import { LatencyHistogram, mergeLatency } from "../../node/src/gossip/delivery-latency.js";
 import { IndicatorGossip } from "../../node/src/gossip/indicator-gossip.js";
 import { DEFAULT_BATCH_LIMITS } from "../../node/src/gossip/validation.js";
 import { INDICATOR_TOPIC } from "../../node/src/gossip/topics.js";
@@ -72,5 +73,22 @@ describe("indicator topic guards", function () {
     for (let i = 1; i <= 5; i++) expect(await validate(peer, { data: batch(i, randomBytes(32)) })).to.equal(TopicValidatorResult.Reject);
     expect(reports).to.deep.equal([3]);
     gossip.stop();
+  });
+});
+
+describe("delivery latency histogram", function () {
+  it("gives percentiles to the millisecond below a second and merges nodes exactly", function () {
+    const a = new LatencyHistogram();
+    const b = new LatencyHistogram();
+    for (let ms = 1; ms <= 100; ms++) a.observe(ms - 0.5);
+    b.observe(2500, 10);
+    b.observe(90_000);
+    expect(a.snapshot()).to.include({ count: 100, p50: 50, p95: 95, p99: 99, max: 99.5 });
+    const merged = mergeLatency([a.snapshot(), JSON.parse(JSON.stringify(b)) as ReturnType<LatencyHistogram["snapshot"]>]);
+    expect(merged).to.include({ count: 111, p50: 56, max: 90_000 });
+    // 10 ms buckets past one second; beyond a minute only the maximum is known.
+    expect(merged.buckets["2500"]).to.equal(10);
+    expect(merged.p99).to.equal(2500);
+    expect(merged.buckets.Infinity).to.equal(1);
   });
 });

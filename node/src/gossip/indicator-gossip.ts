@@ -3,6 +3,7 @@ import { TopicValidatorResult, type GossipSub } from "@libp2p/gossipsub";
 import type { PeerId } from "@libp2p/interface";
 import { BatchAlreadyStoredError, type IndicatorStore } from "../store/indicator-store.js";
 import { GossipAction, IndicatorBatchError, IndicatorBatchErrorCode } from "./errors.js";
+import { LatencyHistogram } from "./delivery-latency.js";
 import { INDICATOR_SCORE_THRESHOLDS } from "./peer-scoring.js";
 import { INDICATOR_TOPIC } from "./topics.js";
 import { RateLimiter } from "@libp2p/utils";
@@ -23,6 +24,8 @@ export interface IndicatorGossipComponents {
 
 export interface GossipStats {
   accepted: number;
+  /** Of the indicators received by gossip and stored: time from their producer's publish to stored here. */
+  deliveryLatency: LatencyHistogram;
   /** Of the accepted, sealed batches this node read. */
   opened: number;
   /** Of the accepted, sealed batches this node only relays and keeps as ciphertext, by reason. */
@@ -69,7 +72,7 @@ const RESULT_OF: Record<GossipAction, TopicValidatorResult> = {
  * to gossipsub's ACCEPT / REJECT / IGNORE. REJECT lowers the sending peer's gossipsub score.
  */
 export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
-  readonly stats: GossipStats = { accepted: 0, opened: 0, relayedOnly: { NOT_A_RECIPIENT: 0, NOT_ENTITLED: 0 }, ignored: {}, rejected: {} };
+  readonly stats: GossipStats = { accepted: 0, deliveryLatency: new LatencyHistogram(), opened: 0, relayedOnly: { NOT_A_RECIPIENT: 0, NOT_ENTITLED: 0 }, ignored: {}, rejected: {} };
   private running = false;
   private inFlight = 0;
   private readonly producerLimiter: RateLimiter;
@@ -149,7 +152,7 @@ export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
     }
     this.inFlight++;
     try {
-      const outcome = await this.ingest(data, peer, { rateLimited: true });
+      const outcome = await this.ingest(data, peer, { rateLimited: true, live: true });
       if (outcome.action === GossipAction.REJECT) this.penalise(peer);
       return RESULT_OF[outcome.action];
     } finally {
@@ -173,7 +176,7 @@ export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
    * Runs a batch through the validation pipeline and stores what passes: the one path for batches
    * from gossip and from catch-up sync. Never throws: a bad batch is an outcome, not an error.
    */
-  async ingest(data: Uint8Array, from: PeerId, options: { rateLimited?: boolean } = {}): Promise<IngestOutcome> {
+  async ingest(data: Uint8Array, from: PeerId, options: { rateLimited?: boolean; live?: boolean } = {}): Promise<IngestOutcome> {
     const { store } = this.components;
     try {
       const validated = await validateIndicatorBatch(data, {
@@ -182,12 +185,17 @@ export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
         // Catch-up fetches what was missed in a burst on purpose: only live gossip is rate-limited.
         admit: options.rateLimited ? this.admit : undefined,
         producer: this.components.producer,
-        knownRoot: (producer, sequence) => store.batchRoots.get(producer, sequence),
+        knownRoot: (producer, sequence) => store.knownRoot(producer, sequence),
         reader: this.components.reader,
         entitled: this.components.entitled,
       });
       await this.store(validated, data);
       this.stats.accepted++;
+      // Only live gossip: a batch fetched by catch-up is old on purpose.
+      if (options.live && validated.content) {
+        const storedAt = this.components.now();
+        for (const index of validated.liveIndexes) this.stats.deliveryLatency.observe(storedAt - validated.content.indicators[index]!.createdAt);
+      }
       if (validated.relayOnly) this.stats.relayedOnly[validated.relayOnly]++;
       else if (validated.batch.sealed) this.stats.opened++;
       this.emit("batch", validated, from);

@@ -8,7 +8,7 @@ import { AlertRepository, type AlertRecord } from "./alert-repository.js";
 import { BlindingKeyRepository, type BlindingKeyEntry } from "./blinding-key-repository.js";
 import { EvidenceRepository, type EvidenceEntry } from "./evidence-repository.js";
 import { SightingRepository } from "./sighting-repository.js";
-import { advance, SyncProgressRepository } from "./sync-progress-repository.js";
+import { advance, SyncProgressRepository, type SyncProgress } from "./sync-progress-repository.js";
 import { BatchRepository } from "./batch-repository.js";
 import { BatchRootIndex } from "./batch-root-index.js";
 import { batchKey, bucket, decodeJson, encodeJson, openDatabase, type Database, type Sublevel, type WriteOp } from "./db.js";
@@ -96,6 +96,13 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   private lastRevision = 0;
   private closed = false;
 
+  /**
+   * Per producer, its counters and sync progress as last written: every ingest reads both, and
+   * a LevelDB read per batch (even of a key not there) cost more than the batch's Merkle root.
+   * Only the store writes them, inside exclusive(), and updates these after the write succeeds.
+   */
+  private readonly countersCache = new Map<string, ProducerCounters | undefined>();
+  private readonly progressCache = new Map<string, SyncProgress>();
   /** Records held, kept in the same atomic writes as the records, so /status never walks the store. */
   private indicatorCount = 0;
   private readonly meta: Sublevel;
@@ -120,6 +127,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     const store = new IndicatorStore(await openDatabase(path));
     store.keyRing = await store.blindingKeys.all();
     store.lastRevision = (await store.byTime.last())?.at ?? 0;
+    for (const counters of await store.producers.all()) store.countersCache.set(counters.producer, counters);
     const counted = await store.meta.get(INDICATOR_COUNT_KEY);
     if (counted) store.indicatorCount = decodeJson<number>(counted);
     else {
@@ -128,6 +136,35 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
       await store.db.batch([store.countOp(store.indicatorCount)] as never);
     }
     return store;
+  }
+
+  /** A producer's counters (cached; see countersCache). */
+  async countersOf(producer: string): Promise<ProducerCounters | undefined> {
+    if (this.countersCache.has(producer)) return this.countersCache.get(producer);
+    const stored = await this.producers.get(producer);
+    // A write that finished while we read has set the newer value: keep it.
+    if (!this.countersCache.has(producer)) this.countersCache.set(producer, stored);
+    return this.countersCache.get(producer);
+  }
+
+  /** How far this node has a producer's batches without a gap (cached; see progressCache). */
+  async progressOf(producer: string): Promise<SyncProgress> {
+    const cached = this.progressCache.get(producer);
+    if (cached) return cached;
+    const stored = await this.syncProgress.get(producer);
+    if (!this.progressCache.has(producer)) this.progressCache.set(producer, stored);
+    return this.progressCache.get(producer)!;
+  }
+
+  /**
+   * The Merkle root of the batch stored under (producer, sequence), if any, for the replay and
+   * equivocation checks. A sequence this node has not handled yet is not stored: no read. (The
+   * group commit checks again at write time, so a race cannot store two batches either way.)
+   */
+  async knownRoot(producer: string, sequence: number): Promise<Uint8Array | undefined> {
+    const progress = await this.progressOf(producer);
+    if (sequence >= progress.next && !progress.above.includes(sequence)) return undefined;
+    return this.batchRoots.get(producer, sequence);
   }
 
   private countOp(count: number): WriteOp {
@@ -248,7 +285,14 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
 
   /** Settles the requests whose batch is already stored, or repeated in the group; returns the rest. */
   private async refuseStored(group: PendingIngest[]): Promise<PendingIngest[]> {
-    const roots = await this.batchRoots.getMany(group.map((r) => [r.batch.producer, r.batch.sequence]));
+    // Only a sequence already handled can be stored: read roots for those alone (usually none).
+    const handled = await Promise.all(group.map(async (r) => {
+      const progress = await this.progressOf(r.batch.producer);
+      return r.batch.sequence < progress.next || progress.above.includes(r.batch.sequence);
+    }));
+    const stored = await this.batchRoots.getMany(group.flatMap((r, i) => (handled[i] ? [[r.batch.producer, r.batch.sequence] as [string, number]] : [])));
+    let next = 0;
+    const roots = handled.map((h) => (h ? stored[next++] : undefined));
     const taken = new Map<string, Uint8Array>();
     return group.filter((request, i) => {
       const key = batchKey(request.batch.producer, request.batch.sequence);
@@ -277,7 +321,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     for (const entry of blinding) ops.push(this.blindingKeys.putOp(entry));
 
     const producers = [...new Set(group.map((r) => r.batch.producer))];
-    const [counters, progress] = await Promise.all([Promise.all(producers.map((p) => this.producers.get(p))), Promise.all(producers.map((p) => this.syncProgress.get(p)))]);
+    const [counters, progress] = await Promise.all([Promise.all(producers.map((p) => this.countersOf(p))), Promise.all(producers.map((p) => this.progressOf(p)))]);
     const countersOf = new Map(producers.map((p, i) => [p, counters[i] ?? { producer: p, batches: 0, indicators: 0, lastSequence: 0, lastBatchAt: 0 }]));
     const progressOf = new Map(producers.map((p, i) => [p, progress[i]!]));
     for (const { batch, bytes, liveIndexes, content } of group) {
@@ -296,6 +340,8 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     for (const p of progressOf.values()) ops.push(this.syncProgress.putOp(p));
     await this.db.batch(ops as never);
     this.indicatorCount += merged.added;
+    for (const [producer, c] of countersOf) this.countersCache.set(producer, c);
+    for (const [producer, p] of progressOf) this.progressCache.set(producer, p);
     for (const entry of blinding) this.remember(entry);
     this.changed(merged.records);
   }
@@ -327,7 +373,9 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   /** Marks a producer's sequence as handled without storing it (expired, or withheld from this org). */
   markHandled(producer: string, sequence: number): Promise<void> {
     return this.exclusive(async () => {
-      await this.db.batch([this.syncProgress.putOp(advance(await this.syncProgress.get(producer), sequence))] as never);
+      const progress = advance(await this.progressOf(producer), sequence);
+      await this.db.batch([this.syncProgress.putOp(progress)] as never);
+      this.progressCache.set(producer, progress);
     });
   }
 
@@ -423,7 +471,8 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   }
 
   async counts(): Promise<StoreCounts> {
-    const producers = await this.producers.all();
+    // Every producer's counters were loaded at open and are kept by every write since.
+    const producers = [...this.countersCache.values()].filter((c): c is ProducerCounters => c !== undefined).sort((a, b) => (a.producer < b.producer ? -1 : 1));
     return {
       indicators: this.indicatorCount,
       batches: producers.reduce((n, p) => n + p.batches, 0),
@@ -433,6 +482,6 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
 
   /** The next sequence number for a batch of `producer` (this node's own, when publishing). */
   async nextSequence(producer: string): Promise<number> {
-    return ((await this.producers.get(producer))?.lastSequence ?? 0) + 1;
+    return ((await this.countersOf(producer))?.lastSequence ?? 0) + 1;
   }
 }

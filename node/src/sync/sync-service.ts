@@ -49,6 +49,9 @@ export interface SyncStats {
   runs: number;
 }
 
+/** Pages of one producer being verified and stored at once (each up to `pageSize` batches). */
+const PAGES_IN_FLIGHT = 2;
+
 /** Outcomes of a fetched batch that still count as handled: it is here, or will never be. */
 const HANDLED_IGNORES = new Set<IndicatorBatchErrorCode | undefined>([
   IndicatorBatchErrorCode.ALREADY_KNOWN,
@@ -143,34 +146,46 @@ export class SyncService {
     await status.stream.close().catch(() => undefined);
     for (const { producer, lastSequence } of held) {
       if (producer === this.components.orgId || !this.components.membership.get(producer)) continue;
-      let progress = await this.components.store.syncProgress.get(producer);
-      while (this.running && progress.next <= lastSequence) {
-        const before = progress.next;
-        const more = await this.fetchRange(peer, producer, progress.next, lastSequence);
-        progress = await this.components.store.syncProgress.get(producer);
-        // A peer that sends nothing usable for our next sequence cannot help with this producer.
-        if (!more || progress.next === before) break;
-      }
+      await this.fetchProducer(peer, producer, lastSequence);
     }
   }
 
   /**
-   * One page; returns whether the peer holds more. The page's batches are validated and stored
-   * while the next ones arrive (the store writes those that wait together in one group commit);
-   * the page ends when all of them are settled, so progress read after it is exact.
+   * Fetches one producer's batches from `peer`, page after page. The next page is asked for as
+   * soon as the current one has arrived, while its batches are still being verified and stored
+   * (at most PAGES_IN_FLIGHT pages are), so the link and the CPU are busy at the same time.
    */
-  private async fetchRange(peer: PeerId, producer: string, from: number, last: number): Promise<boolean> {
+  private async fetchProducer(peer: PeerId, producer: string, lastSequence: number): Promise<void> {
+    const settling: Array<Promise<boolean>> = [];
+    let from = (await this.components.store.progressOf(producer)).next;
+    try {
+      while (this.running && from <= lastSequence) {
+        const page = await this.fetchRange(peer, producer, from, lastSequence);
+        settling.push(page.settled);
+        if (settling.length >= PAGES_IN_FLIGHT && !(await settling.shift()!)) return;
+        // A peer that has nothing at our next sequence cannot help with this producer.
+        if (!page.more || page.next <= from) return;
+        from = page.next;
+      }
+    } finally {
+      await Promise.all(settling);
+    }
+  }
+
+  /**
+   * One page: resolves when it has arrived, with whether the peer holds more, where the next
+   * page starts, and `settled`, which resolves when every batch of the page is verified and
+   * stored (false if the peer sent a provably bad one: not a source to go on with).
+   */
+  private async fetchRange(peer: PeerId, producer: string, from: number, last: number): Promise<{ more: boolean; next: number; settled: Promise<boolean> }> {
     const limit = Math.min(this.init.pageSize, last - from + 1);
     const { lp, stream, signal } = await this.request(peer, { kind: "range", producer, fromSequence: from, limit });
     const pending: Array<Promise<boolean>> = [];
-    let more = false;
+    const settled = () => Promise.all(pending).then((outcomes) => outcomes.every(Boolean));
     try {
       for (;;) {
         const item: SyncItem = decodeSyncItem((await lp.read({ signal })).subarray());
-        if (item.kind === "end") {
-          more = item.more;
-          break;
-        }
+        if (item.kind === "end") return { more: item.more, next: item.nextSequence, settled: settled() };
         if (item.kind === "withheld") {
           this.stats.withheldFromUs++;
           pending.push(this.components.store.markHandled(producer, item.sequence).then(() => true));
@@ -178,12 +193,12 @@ export class SyncService {
         }
         pending.push(this.take(item.bytes, peer, producer));
       }
+    } catch (err) {
+      await settled();
+      throw err;
     } finally {
       await stream.close().catch(() => undefined);
-      // A peer serving provably bad batches is not a source to go on with.
-      if (!(await Promise.all(pending)).every(Boolean)) more = false;
     }
-    return more;
   }
 
   /** Validates and stores one fetched batch; false when it was provably bad. */

@@ -258,7 +258,7 @@ export class TrustService {
   async anchor(): Promise<{ firstSequence: number; lastSequence: number } | undefined> {
     const contract = this.requireContract(this.components.auditContract, "AuditTrail");
     const { orgId, store } = this.components;
-    const last = (await store.producers.get(orgId))?.lastSequence ?? 0;
+    const last = (await store.countersOf(orgId))?.lastSequence ?? 0;
     const first = await nextUnanchored(contract, orgId);
     if (first > last) return undefined;
     const lastSequence = Math.min(last, first + 99_999);

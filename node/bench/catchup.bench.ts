@@ -1,0 +1,82 @@
+/**
+ * Catch-up: a new partner joins a consortium in which another partner holds CATCHUP_INDICATORS
+ * indicators (default 1,000,000, in signed batches of 100) and fetches them over the sync
+ * protocol, verifying every batch (signature, Merkle root, every indicator) before storing it.
+ * Two node processes on 127.0.0.1 and the development ledger; the clock runs from the newcomer's
+ * process start (so it includes its start-up and finding its peer on chain) until its store
+ * holds every indicator. The newcomer's data is wiped between runs; one warm-up run first.
+ *
+ *   npm run bench            CATCHUP_INDICATORS=200000 CATCHUP_RUNS=1 for a quick look
+ */
+import { rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { terminate } from "../../scripts/lib/processes.js";
+import { NodeIdentity } from "../src/identity/identity.js";
+import { buildIndicator } from "../src/model/validate.js";
+import { IndicatorStore } from "../src/store/indicator-store.js";
+import { openContent, signBatch } from "../src/wire/batch.js";
+import { encodeBatch } from "../src/wire/codec.js";
+import { createCluster } from "./lib/cluster.js";
+
+const TOTAL = Number(process.env.CATCHUP_INDICATORS ?? 1_000_000);
+const RUNS = Number(process.env.CATCHUP_RUNS ?? 3);
+const BATCH = 100;
+const now = Date.now();
+
+const cluster = await createCluster({
+  dir: resolve(".bench/catchup"),
+  partners: 2,
+  configure: (config) => {
+    (config.chain as Record<string, unknown>).pollIntervalMs = 200;
+    if (process.env.CATCHUP_PAGE) config.sync = { pageSize: Number(process.env.CATCHUP_PAGE) };
+  },
+});
+const [source, newcomer] = cluster.partners as [(typeof cluster.partners)[0], (typeof cluster.partners)[0]];
+
+try {
+  // The source's history, written as its own node would have: signed batches in its store.
+  let t = performance.now();
+  const identity = await NodeIdentity.load(source.dataDir);
+  const store = await IndicatorStore.open(join(source.dataDir, "db"));
+  const writes: Array<Promise<void>> = [];
+  for (let sequence = 1, n = 0; n < TOTAL; sequence++) {
+    const indicators = [];
+    for (let i = 0; i < BATCH && n < TOTAL; i++, n++) {
+      indicators.push(buildIndicator({ type: "domain", value: `c2-${n}.catchup.example`, confidence: 50 + (n % 50) }, { producer: source.orgId, now }));
+    }
+    const { batch } = signBatch({ producer: source.orgId, sequence, createdAt: now, group: 0, indicators }, identity.signingSecretKey);
+    writes.push(store.ingestBatch(batch, encodeBatch(batch), openContent(batch), indicators.map((_, i) => i), now));
+    if (writes.length >= 256) await Promise.all(writes.splice(0));
+  }
+  await Promise.all(writes);
+  await store.close();
+  process.stdout.write(`catch-up: ${source.orgId} holds ${TOTAL.toLocaleString("en-US")} indicators in ${Math.ceil(TOTAL / BATCH).toLocaleString("en-US")} signed batches (written in ${((performance.now() - t) / 1000).toFixed(1)} s)\n`);
+
+  cluster.start(0);
+  await cluster.waitUntil(`${source.orgId} to serve`, async () => (await cluster.api<{ store: { indicators: number } }>(0, "/status")).store.indicators === TOTAL);
+
+  type Status = { store: { indicators: number }; sync: { fetched: number; rejected: number }; peers: unknown[] };
+  const seconds: number[] = [];
+  for (let run = 0; run <= RUNS; run++) {
+    await rm(join(newcomer.dataDir, "db"), { recursive: true, force: true });
+    t = performance.now();
+    cluster.start(1);
+    await cluster.waitUntil(`${newcomer.orgId} to catch up`, async () => (await cluster.api<Status>(1, "/status")).store.indicators >= TOTAL, 600_000);
+    const elapsed = (performance.now() - t) / 1000;
+    const status = await cluster.api<Status>(1, "/status");
+    if (status.sync.fetched !== Math.ceil(TOTAL / BATCH) || status.sync.rejected !== 0) {
+      throw new Error(`expected ${Math.ceil(TOTAL / BATCH)} verified batches and no rejection, got ${JSON.stringify(status.sync)}`);
+    }
+    process.stdout.write(
+      `  ${run === 0 ? "warm-up" : `run ${run}`}: ${elapsed.toFixed(1)} s from process start to ${status.store.indicators.toLocaleString("en-US")} verified and stored (${Math.round(TOTAL / elapsed).toLocaleString("en-US")} ind/s), ${status.sync.fetched} batches fetched\n`,
+    );
+    if (run > 0) seconds.push(elapsed);
+    await terminate(newcomer.child!);
+  }
+  const sorted = [...seconds].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  const p95 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)]!;
+  process.stdout.write(`| catch-up of ${TOTAL.toLocaleString("en-US")} indicators | median ${median.toFixed(1)} s | p95 ${p95.toFixed(1)} s | goal < 30 s |\n`);
+} finally {
+  await cluster.stop();
+}
