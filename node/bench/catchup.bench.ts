@@ -8,6 +8,7 @@
  *
  *   npm run bench            CATCHUP_INDICATORS=200000 CATCHUP_RUNS=1 for a quick look
  */
+import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { terminate } from "../../scripts/lib/processes.js";
@@ -22,6 +23,16 @@ const TOTAL = Number(process.env.CATCHUP_INDICATORS ?? 1_000_000);
 const RUNS = Number(process.env.CATCHUP_RUNS ?? 3);
 const BATCH = 100;
 const now = Date.now();
+/**
+ * Resident memory of a process, from /proc (Linux), in MB: in all, and the part that is the
+ * process's own (heap, stacks) rather than pages of files mapped in (LevelDB maps its table
+ * files; the kernel drops those pages first under pressure).
+ */
+const rss = (pid: number) => {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)![1]) / 1024;
+  return `${field("VmRSS").toFixed(0)} MB RSS, of which ${field("RssAnon").toFixed(0)} MB the process's own and ${field("RssFile").toFixed(0)} MB mapped files`;
+};
 
 const cluster = await createCluster({
   dir: resolve(".bench/catchup"),
@@ -54,6 +65,12 @@ try {
 
   cluster.start(0);
   await cluster.waitUntil(`${source.orgId} to serve`, async () => (await cluster.api<{ store: { indicators: number } }>(0, "/status")).store.indicators === TOTAL);
+  // A whole node holding every indicator: libp2p, the chain view, the HTTP API, LevelDB's caches
+  // and the in-memory lookup index built from the store at start.
+  for (const wait of [3, 30]) {
+    await new Promise((r) => setTimeout(r, wait === 3 ? 3000 : 27_000));
+    process.stdout.write(`  ${source.orgId}'s node process, ${wait} s after start on ${TOTAL.toLocaleString("en-US")} indicators, idle: ${rss(source.child!.pid!)}\n`);
+  }
 
   type Status = { store: { indicators: number }; sync: { fetched: number; rejected: number }; peers: unknown[] };
   const seconds: number[] = [];
@@ -71,6 +88,7 @@ try {
       `  ${run === 0 ? "warm-up" : `run ${run}`}: ${elapsed.toFixed(1)} s from process start to ${status.store.indicators.toLocaleString("en-US")} verified and stored (${Math.round(TOTAL / elapsed).toLocaleString("en-US")} ind/s), ${status.sync.fetched} batches fetched\n`,
     );
     if (run > 0) seconds.push(elapsed);
+    if (run === RUNS) process.stdout.write(`  ${newcomer.orgId}'s node process right after the catch-up: ${rss(newcomer.child!.pid!)}\n`);
     await terminate(newcomer.child!);
   }
   const sorted = [...seconds].sort((a, b) => a - b);

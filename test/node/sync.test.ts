@@ -46,7 +46,8 @@ describe("catch-up sync between real nodes", function () {
   });
 
   it("fetches every batch it missed from another member, page by page, and verifies each", async function () {
-    const late = (nodes["late-c"] = await startNode(dirs["late-c"]!, devnet.deployment, { sync: { pageSize: 7, intervalMs: 500 } }));
+    // Pages end at 7 batches or 4 KiB (about 3 of these batches), whichever comes first.
+    const late = (nodes["late-c"] = await startNode(dirs["late-c"]!, devnet.deployment, { sync: { pageSize: 7, maxPageBytes: 4096, intervalMs: 500 } }));
     await waitFor("late-c to catch up", async () => (await late.store.syncProgress.get("prod-a")).next === lastSequence + 1, 30_000);
     for (let i = 0; i < 30; i += 7) expect(await late.lookup(`b${i}-9.sync.example`), `batch ${i}`).to.have.length(1);
     expect(late.sync.stats.fetched).to.equal(31);

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { BlockList } from "node:net";
 import fc from "fast-check";
+import { FingerprintSet } from "../../node/src/detect/fingerprint-set.js";
 import { LookupIndex } from "../../node/src/detect/lookup-index.js";
 import { indicatorId } from "../../node/src/model/indicator-id.js";
 import type { IndicatorType } from "../../node/src/model/indicator.js";
@@ -96,5 +97,43 @@ describe("lookup index", function () {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("fingerprint set", function () {
+  it("agrees with a Set through adds, deletes and growth (random operations, fixed seed)", function () {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 8 }), fc.string({ maxLength: 6 })), { maxLength: 400 }), (ops) => {
+        const set = new FingerprintSet(4);
+        const model = new Set<string>();
+        for (const [adding, prefix, text] of ops) {
+          const key = `${prefix}/${text}`;
+          if (adding) {
+            expect(set.add(prefix, text)).to.equal(!model.has(key));
+            model.add(key);
+          } else {
+            expect(set.delete(prefix, text)).to.equal(model.has(key));
+            model.delete(key);
+          }
+          expect(set.size).to.equal(model.size);
+        }
+        for (const [, prefix, text] of ops) expect(set.has(prefix, text)).to.equal(model.has(`${prefix}/${text}`));
+      }),
+      { seed: 20261121, numRuns: 300 },
+    );
+  });
+
+  it("holds 300,000 values without a false negative and keeps the prefix apart from the text", function () {
+    const set = new FingerprintSet();
+    for (let i = 0; i < 300_000; i++) set.add(3, `host-${i}.example`);
+    for (let i = 0; i < 300_000; i++) if (!set.has(3, `host-${i}.example`)) expect.fail(`lost host-${i}.example`);
+    expect(set.has(4, "host-1.example")).to.equal(false);
+    let falseHits = 0;
+    for (let i = 300_000; i < 600_000; i++) if (set.has(3, `host-${i}.example`)) falseHits++;
+    expect(falseHits).to.equal(0);
+    for (let i = 0; i < 300_000; i += 2) set.delete(3, `host-${i}.example`);
+    expect(set.size).to.equal(150_000);
+    expect(set.has(3, "host-2.example")).to.equal(false);
+    expect(set.has(3, "host-3.example")).to.equal(true);
   });
 });

@@ -151,12 +151,15 @@ export const NodeConfigSchema = z.object({
   /** Catch-up sync with peers (node/src/sync/). */
   sync: z
     .object({
-      pageSize: z.number().int().min(1).max(256).default(64),
+      /** Most batches per page; a page also ends once it holds `maxPageBytes`. */
+      pageSize: z.number().int().min(1).max(1024).default(256),
+      /** Most bytes of batches per page: bounds what a client holds while it verifies (two pages at once). */
+      maxPageBytes: z.number().int().min(1024).default(8 * 1024 * 1024),
       requestsPerSecond: z.number().int().min(1).default(20),
       intervalMs: z.number().int().min(100).default(60_000),
       timeoutMs: z.number().int().min(100).default(30_000),
     })
-    .default({ pageSize: 64, requestsPerSecond: 20, intervalMs: 60_000, timeoutMs: 30_000 }),
+    .default({ pageSize: 256, maxPageBytes: 8 * 1024 * 1024, requestsPerSecond: 20, intervalMs: 60_000, timeoutMs: 30_000 }),
   /**
    * The TAXII 2.1 server (under /taxii2/ on the API's address): who may read, and which audience
    * each credential is entitled to. No credential, no TAXII. Keep this file private (mode 0600).

@@ -19,6 +19,8 @@ import {
 export interface SyncInit {
   /** Most batches per range request (a page). */
   pageSize: number;
+  /** A page ends once it holds this many bytes of batches (at least one batch per page). */
+  maxPageBytes: number;
   /** Largest message on the protocol: a batch plus its framing. */
   maxMessageBytes: number;
   /** Requests a peer may make per second before it is refused. */
@@ -240,10 +242,13 @@ export class SyncService {
       }
       const limit = Math.max(0, Math.min(request.limit, this.init.pageSize));
       let sequence = Math.max(1, request.fromSequence);
-      // One range read for the page; it stops at the first gap, as the client expects.
+      let pageBytes = 0;
+      // One range read for the page; it stops at the first gap, as the client expects, and once
+      // the page holds maxPageBytes (the client asks for the rest).
       for await (const stored of this.components.store.batches.range(request.producer, sequence, limit)) {
-        if (stored.sequence !== sequence) break;
+        if (stored.sequence !== sequence || pageBytes >= this.init.maxPageBytes) break;
         const bytes = stored.bytes;
+        pageBytes += bytes.length;
         sequence++;
         if (this.mayHand(bytes, requester.orgId)) {
           this.stats.served++;
