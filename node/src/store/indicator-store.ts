@@ -8,7 +8,7 @@ import { AlertRepository, type AlertRecord } from "./alert-repository.js";
 import { BlindingKeyRepository, type BlindingKeyEntry } from "./blinding-key-repository.js";
 import { EvidenceRepository, type EvidenceEntry } from "./evidence-repository.js";
 import { SightingRepository } from "./sighting-repository.js";
-import { advance, SyncProgressRepository, type SyncProgress } from "./sync-progress-repository.js";
+import { advance, isHandled, SyncProgressRepository, type SyncProgress } from "./sync-progress-repository.js";
 import { BatchRepository } from "./batch-repository.js";
 import { BatchRootIndex } from "./batch-root-index.js";
 import { batchKey, bucket, decodeJson, encodeJson, openDatabase, type Database, type Sublevel, type WriteOp } from "./db.js";
@@ -162,8 +162,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
    * group commit checks again at write time, so a race cannot store two batches either way.)
    */
   async knownRoot(producer: string, sequence: number): Promise<Uint8Array | undefined> {
-    const progress = await this.progressOf(producer);
-    if (sequence >= progress.next && !progress.above.includes(sequence)) return undefined;
+    if (!isHandled(await this.progressOf(producer), sequence)) return undefined;
     return this.batchRoots.get(producer, sequence);
   }
 
@@ -286,10 +285,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   /** Settles the requests whose batch is already stored, or repeated in the group; returns the rest. */
   private async refuseStored(group: PendingIngest[]): Promise<PendingIngest[]> {
     // Only a sequence already handled can be stored: read roots for those alone (usually none).
-    const handled = await Promise.all(group.map(async (r) => {
-      const progress = await this.progressOf(r.batch.producer);
-      return r.batch.sequence < progress.next || progress.above.includes(r.batch.sequence);
-    }));
+    const handled = await Promise.all(group.map(async (r) => isHandled(await this.progressOf(r.batch.producer), r.batch.sequence)));
     const stored = await this.batchRoots.getMany(group.flatMap((r, i) => (handled[i] ? [[r.batch.producer, r.batch.sequence] as [string, number]] : [])));
     let next = 0;
     const roots = handled.map((h) => (h ? stored[next++] : undefined));

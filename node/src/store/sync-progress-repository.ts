@@ -21,6 +21,11 @@ export function advance(progress: SyncProgress, sequence: number): SyncProgress 
   return { producer: progress.producer, next, above: [...above].sort((a, b) => a - b) };
 }
 
+/** Whether a sequence is handled (stored, or known and skipped) per the progress. Pure. */
+export function isHandled(progress: SyncProgress, sequence: number): boolean {
+  return sequence < progress.next || progress.above.includes(sequence);
+}
+
 export class SyncProgressRepository {
   private readonly sublevel: Sublevel;
 
