@@ -1,6 +1,9 @@
 import { expect } from "chai";
 import type { CtiNode } from "../../node/src/node.js";
 import { startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
+import { join } from "node:path";
+import { IndicatorStore } from "../../node/src/store/indicator-store.js";
+import { decodeBatch, encodeBatch } from "../../node/src/wire/codec.js";
 import { newIdentity, removeDir, startNode, waitFor } from "../helpers/nodes.js";
 
 /**
@@ -10,7 +13,7 @@ import { newIdentity, removeDir, startNode, waitFor } from "../helpers/nodes.js"
  */
 describe("catch-up sync between real nodes", function () {
   this.timeout(180_000);
-  const ORGS = ["prod-a", "keep-b", "late-c"] as const;
+  const ORGS = ["prod-a", "keep-b", "late-c", "late-d"] as const;
   let devnet: Devnet;
   const dirs: Record<string, string> = {};
   const nodes: Record<string, CtiNode | undefined> = {};
@@ -84,5 +87,38 @@ describe("catch-up sync between real nodes", function () {
     await outsider.sync.syncWith(nodes["keep-b"]!.libp2p.peerId).catch(() => undefined);
     expect(outsider.sync.stats.fetched).to.equal(0);
     expect((await outsider.store.producers.get("prod-a"))).to.equal(undefined);
+  });
+  it("stops fetching from a peer that serves a tampered batch, keeps what verified, and fills the gap from an honest peer", async function () {
+    // keep-b's copy of prod-a#10 is altered on disk (a buggy or compromised member): one value changed.
+    await nodes["keep-b"]!.stop();
+    const store = await IndicatorStore.open(join(dirs["keep-b"]!, "db"));
+    const original = decodeBatch((await store.batches.getBytes("prod-a", 10))!);
+    const tampered = encodeBatch({ ...original, indicators: original.indicators.map((indicator, i) => (i === 0 ? { ...indicator, value: "swapped.sync.example" } : indicator)) });
+    await (store as unknown as { db: { batch(ops: never): Promise<void> } }).db.batch([store.batches.putOp("prod-a", 10, tampered)] as never);
+    await store.close();
+    await nodes["late-c"]!.stop();
+    nodes["late-c"] = undefined;
+    nodes["keep-b"] = await startNode(dirs["keep-b"]!, devnet.deployment);
+
+    const late = (nodes["late-d"] = await startNode(dirs["late-d"]!, devnet.deployment, { sync: { pageSize: 4, intervalMs: 60_000 } }));
+    await waitFor("late-d to reach keep-b", () => late.libp2p.getPeers().length === 1, 30_000);
+    // (It also syncs on its own when it connects: each run stops at the same batch.)
+    await late.sync.syncWith(nodes["keep-b"]!.libp2p.peerId);
+    expect(late.sync.stats.rejected).to.be.at.least(1);
+    expect(late.gossip.stats.rejected.INDICATOR_BATCH_ERROR_BAD_MERKLE_ROOT).to.equal(late.sync.stats.rejected);
+    const progress = await late.store.progressOf("prod-a");
+    expect(progress.next).to.equal(10);
+    // It stopped within a page or two of the bad batch instead of taking the rest from that peer.
+    expect(late.sync.stats.fetched).to.be.lessThan(20);
+    expect(await late.lookup("swapped.sync.example")).to.deep.equal([]);
+
+    // An honest member fills the gap, and everything verifies.
+    const rejectedBefore = late.sync.stats.rejected;
+    nodes["late-c"] = await startNode(dirs["late-c"]!, devnet.deployment);
+    await waitFor("late-d to reach late-c", () => late.libp2p.getPeers().length === 2, 30_000);
+    await late.sync.syncWith(nodes["late-c"]!.libp2p.peerId);
+    expect((await late.store.progressOf("prod-a")).next).to.equal(lastSequence + 1);
+    expect(await late.lookup("b9-0.sync.example")).to.have.length(1);
+    expect(late.sync.stats.rejected).to.equal(rejectedBefore);
   });
 });
