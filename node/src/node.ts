@@ -17,6 +17,7 @@ import { createLibp2p } from "libp2p";
 import type { Logger } from "pino";
 import { chainRefusal } from "./chain/chain-errors.js";
 import { ChainFollower, type ChainHealth } from "./chain/chain-follower.js";
+import { createMetrics, type NodeMetrics } from "./metrics/metrics.js";
 import { peerIdToBytes } from "./chain/member.js";
 import { Membership } from "./chain/membership.js";
 import { SharingGroupsView, changeGroupMember, createGroup, type SharingGroup } from "./chain/sharing-groups.js";
@@ -119,6 +120,7 @@ export class CtiNode {
   private trustValue: TrustService | undefined;
   private matcherValue: Matcher | undefined;
   private syncValue: SyncService | undefined;
+  private metricsValue: NodeMetrics | undefined;
   private exportWatches: ExportWatch[] = [];
   private logMatcherValue: LogMatcher | undefined;
   private follower: ChainFollower | undefined;
@@ -332,6 +334,20 @@ export class CtiNode {
     );
     this.logMatcherValue.start();
 
+    this.metricsValue = createMetrics({
+      gossip: () => this.gossip.stats,
+      published: () => this.require(this.publisher).stats,
+      sync: () => this.sync.stats,
+      store: () => this.store.counts(),
+      lookupIndexEntries: () => this.matcher.index.size,
+      matcher: () => this.matcher.stats,
+      chain: () => this.require(this.follower).health,
+      peers: () => this.libp2p.getPeers().length,
+      members: () => ({ known: this.membership.all().length, active: this.membership.active().length }),
+      trust: () => this.trust.stats,
+      now: this.now,
+    });
+
     await this.announce();
     log.info({ peerId: identity.peerId.toString(), multiaddrs: this.multiaddrs }, "node started");
   }
@@ -352,7 +368,7 @@ export class CtiNode {
     this.provider?.destroy();
     await this.storeValue?.close();
     this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = undefined;
-    this.reputationValue = undefined;
+    this.reputationValue = this.metricsValue = undefined;
     this.follower = this.membershipValue = this.groupsValue = this.provider = this.signer = this.storeValue = undefined;
   }
 
@@ -514,6 +530,11 @@ export class CtiNode {
 
   get gossip(): IndicatorGossip {
     return this.require(this.gossipValue);
+  }
+
+  /** Prometheus metrics of this node (`GET /metrics`). */
+  get metrics(): NodeMetrics {
+    return this.require(this.metricsValue);
   }
 
   get libp2p(): P2P {

@@ -127,6 +127,11 @@ export function indicatorRoutes(node: CtiNode) {
 
     app.get("/check", async () => checkConsistency(node.store));
 
+    app.get("/metrics", async (_request, reply) => {
+      const text = await node.metrics.render();
+      return reply.type(node.metrics.contentType).send(text);
+    });
+
     app.post("/sync", async () => {
       await node.sync.syncAll();
       return node.sync.stats;

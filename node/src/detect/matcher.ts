@@ -22,6 +22,8 @@ export interface ValueMatch {
  */
 export class Matcher {
   readonly index = new LookupIndex();
+  /** Values looked up, and of them those that matched at least one indicator (after scoring). */
+  readonly stats = { values: 0, matched: 0 };
   private running = false;
   private readonly onRecords = (records: IndicatorRecord[]) => {
     for (const record of records) this.index.add(record);
@@ -51,12 +53,13 @@ export class Matcher {
   /** For each value, the indicators it matches and why. */
   async match(values: string[], options: { includeQuarantined?: boolean } = {}): Promise<ValueMatch[]> {
     const { store, trust } = this.components;
+    this.stats.values += values.length;
     const ring = store.blindingKeyRing();
     const hits = values.map((value) => ({ value, found: this.index.match(value, ring) }));
     const ids = [...new Set(hits.flatMap((h) => h.found.map((f) => f.id)))];
     const records = (await store.indicators.getMany(ids)).filter((r): r is IndicatorRecord => r !== undefined);
     const scored = new Map((await trust.scored(records, { kind: "internal" })).map((r) => [r.id, r]));
-    return hits.map(({ value, found }) => ({
+    const results = hits.map(({ value, found }) => ({
       value,
       matches: found.flatMap((f) => {
         const indicator = scored.get(f.id);
@@ -64,5 +67,7 @@ export class Matcher {
         return [{ reason: f.reason, indicator }];
       }),
     }));
+    this.stats.matched += results.filter((r) => r.matches.length > 0).length;
+    return results;
   }
 }

@@ -75,6 +75,8 @@ export class PublisherStoppedError extends Error {
  * increasing without gaps.
  */
 export class BatchPublisher {
+  /** What this node signed and stored as producer, and how much of it gossip could not send at once. */
+  readonly stats = { batches: 0, indicators: 0, sightings: 0, notGossiped: 0 };
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -202,10 +204,14 @@ export class BatchPublisher {
       return this.publishChunk(chunk.slice(0, half));
     }
     await store.ingestBatch(batch, bytes, content, indicators.map((_, i) => i), now());
+    this.stats.batches++;
+    this.stats.indicators += indicators.length;
+    this.stats.sightings += sightings.length;
     let recipients = 0;
     try {
       recipients = await this.components.gossip(bytes);
     } catch (err) {
+      this.stats.notGossiped++;
       // Stored is published: peers that missed it fetch it later. Not an error for the caller.
       this.components.log?.("batch stored but not gossiped", { sequence, error: (err as Error).message });
     }

@@ -114,6 +114,8 @@ const median = (values: number[]) => {
  * expired long ago, and answers researchers (reputation now and over time, statistics, proofs).
  */
 export class TrustService {
+  /** Ledger transactions this node sent for trust: reputation reports (and producers in them), anchors. */
+  readonly stats = { reportTransactions: 0, reportedProducers: 0, anchors: 0 };
   private timers: NodeJS.Timeout[] = [];
   private reportedEpoch: number | undefined;
   private ticking: Promise<void> | undefined;
@@ -248,6 +250,8 @@ export class TrustService {
     for (let i = 0; i < reports.length; i += 256) {
       const chunk = reports.slice(i, i + 256).map((r) => ({ ...r, producer: orgIdToBytes32(r.producer) }));
       await this.components.transact(async () => (await contract.submitReports(chunk)).wait());
+      this.stats.reportTransactions++;
+      this.stats.reportedProducers += chunk.length;
     }
     await this.components.store.markReported(entries, epoch);
     if (reports.length > 0) this.components.log?.("reputation report sent", { epoch, producers: reports.length });
@@ -269,6 +273,7 @@ export class TrustService {
       headers.push(headerOf(batch));
     }
     await this.components.transact(() => anchorBatches(contract, anchorRoot(headers), first, lastSequence));
+    this.stats.anchors++;
     this.components.log?.("batches anchored", { firstSequence: first, lastSequence });
     return { firstSequence: first, lastSequence };
   }
