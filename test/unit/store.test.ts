@@ -96,6 +96,26 @@ describe("indicator store (real LevelDB)", function () {
     expect(later).to.be.instanceOf(BatchAlreadyStoredError);
   });
 
+  it("settles every write still waiting when it closes: written, or refused as closed, never left hanging", async function () {
+    // 30 batches of 1,000: more than one group-commit write holds, so some wait behind the first.
+    const writes = Array.from({ length: 30 }, (_, b) =>
+      ingest("bulk-org", b + 1, Array.from({ length: 1000 }, (_, i): [string] => [`v${b}-${i}.bulk.example`])),
+    );
+    const closing = store.close();
+    const outcomes = await Promise.race([
+      Promise.allSettled(writes),
+      new Promise<"hung">((resolve) => setTimeout(() => resolve("hung"), 20_000)),
+    ]);
+    await closing;
+    expect(outcomes).to.not.equal("hung");
+    const settled = outcomes as PromiseSettledResult<void>[];
+    for (const outcome of settled) if (outcome.status === "rejected") expect(outcome.reason).to.be.instanceOf(StoreClosedError);
+    // What was acknowledged is there after reopening.
+    store = await IndicatorStore.open(join(dir, "db"));
+    const written = settled.filter((o) => o.status === "fulfilled").length;
+    expect((await store.counts()).indicators).to.equal(written * 1000);
+  });
+
   it("keeps everything across close and reopen, and refuses writes once closed", async function () {
     await ingest("acme-bank", 1, [["kept.example"]]);
     await store.close();

@@ -262,7 +262,11 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   private scheduleIngestFlush(): void {
     if (this.ingestFlushQueued || this.pendingIngests.length === 0) return;
     this.ingestFlushQueued = true;
-    void this.exclusive(() => this.flushIngests()).catch(() => undefined);
+    this.exclusive(() => this.flushIngests()).catch((err: unknown) => {
+      // The store closed before this write could run: nothing still waiting will be written.
+      this.ingestFlushQueued = false;
+      for (const request of this.pendingIngests.splice(0)) request.reject(err);
+    });
   }
 
   private async flushIngests(): Promise<void> {
