@@ -26,17 +26,19 @@ const IndicatorInputSchema = z.object({
   blind: z.boolean().optional(),
 });
 
-const PublishRequestSchema = z.object({
+export const PublishRequestSchema = z.object({
   indicators: z.array(IndicatorInputSchema).min(1).max(100_000),
 });
 
-const SightingRequestSchema = z.object({
+export const SightingRequestSchema = z.object({
   value: z.string().min(1),
   type: z.enum(INDICATOR_TYPES).optional(),
   kind: z.enum(SIGHTING_KINDS).default("sighting"),
   observedAt: z.union([z.number().int().min(0), z.iso.datetime().transform((s) => Date.parse(s))]).optional(),
   count: z.number().int().min(1).max(1_000_000).optional(),
 });
+
+export const MatchRequestSchema = z.object({ values: z.array(z.string().max(4096)).min(1).max(100_000), includeQuarantined: z.boolean().default(false) });
 
 const limitField = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 
@@ -115,7 +117,7 @@ export function indicatorRoutes(node: CtiNode) {
     });
 
     app.post("/match", async (request) => {
-      const body = parse(z.object({ values: z.array(z.string().max(4096)).min(1).max(100_000), includeQuarantined: z.boolean().default(false) }), request.body);
+      const body = parse(MatchRequestSchema, request.body);
       const results = await node.matcher.match(body.values, { includeQuarantined: body.includeQuarantined });
       return { matched: results.filter((r) => r.matches.length > 0).length, results };
     });

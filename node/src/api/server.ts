@@ -17,6 +17,15 @@ import { indicatorRoutes } from "./indicator-routes.js";
 import { interopRoutes } from "./interop-routes.js";
 import { taxiiRoutes } from "./taxii-routes.js";
 import { trustRoutes } from "./trust-routes.js";
+import { openApiDocument, openApiPath } from "./openapi.js";
+import packageJson from "../../../package.json" with { type: "json" };
+
+const operationsOf = new WeakMap<FastifyInstance, string[]>();
+
+/** Every operation the server registered, as "METHOD /openapi/{path}" (for the OpenAPI check). */
+export function apiOperations(app: FastifyInstance): string[] {
+  return operationsOf.get(app) ?? [];
+}
 
 
 export interface ApiServerInit {
@@ -37,6 +46,11 @@ const TRUST_STATUS: Record<TrustErrorCode, number> = {
 /** The node's HTTP API, ready to listen (or to be driven in-process with `inject`). */
 export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "bodyLimitBytes">): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: init.bodyLimitBytes });
+  const operations: string[] = [];
+  operationsOf.set(app, operations);
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) if (method !== "HEAD") operations.push(`${method} ${openApiPath(route.url)}`);
+  });
 
 
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
@@ -52,6 +66,8 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
 
   // Registered after the error handler: plugins inherit the handler set when they are registered.
   app.get("/status", async () => node.status());
+  const description = openApiDocument(packageJson.version);
+  app.get("/openapi.json", async () => description);
   await app.register(indicatorRoutes(node));
   await app.register(groupRoutes(node));
   await app.register(trustRoutes(node));

@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { MatchRequestSchema, PublishRequestSchema, SightingRequestSchema } from "./indicator-routes.js";
+
+/**
+ * The OpenAPI 3.1 description of the HTTP API, served at GET /openapi.json. One entry per
+ * operation; request bodies that the routes parse with zod are described from those very
+ * schemas, so the description cannot drift from what the API accepts. A test compares the
+ * operations here with the routes the server registers, both ways.
+ */
+interface Operation {
+  summary: string;
+  tag: "node" | "indicators" | "detectors" | "groups" | "trust" | "standards" | "taxii";
+  body?: z.ZodType;
+  /** Query parameters, by name: what each means. */
+  query?: Record<string, string>;
+}
+
+const audience = "Whose view: internal (default), clients (no AMBER+STRICT, no RED), community (CLEAR and GREEN), public (CLEAR).";
+
+export const OPERATIONS: Record<string, Operation> = {
+  "GET /status": { summary: "Peer id, addresses, peers, members, chain health, store counts, gossip and sync counters.", tag: "node" },
+  "GET /metrics": { summary: "Prometheus text exposition of the node's metrics.", tag: "node" },
+  "GET /openapi.json": { summary: "This description.", tag: "node" },
+  "GET /check": { summary: "The store's consistency check: every index agrees with the records.", tag: "node" },
+  "POST /sync": { summary: "Catch up with every connected peer now.", tag: "node" },
+  "GET /indicators/lookup": { summary: "Records matching a raw value (normalized first; blinded entries match when the value does).", tag: "indicators", query: { value: "The observed value.", type: "An indicator type, to look up only that one.", audience } },
+  "GET /indicators": { summary: "Records updated since a time, oldest first; `next` continues.", tag: "indicators", query: { since: "Unix ms or ISO 8601.", limit: "Most records (1-10,000).", audience } },
+  "GET /indicators/{id}": { summary: "One record by id.", tag: "indicators", query: { audience } },
+  "GET /indicators/{id}/sightings": { summary: "Who saw the indicator, reported it false or expired, and when.", tag: "indicators", query: { audience } },
+  "POST /indicators": { summary: "Publish indicators: each input gets its own result (200 all published, 207 some refused, 400 none).", tag: "indicators", body: PublishRequestSchema },
+  "POST /sightings": { summary: "This org's detectors saw a value (or found it false, or expired).", tag: "indicators", body: SightingRequestSchema },
+  "GET /feed": { summary: "What detectors may use: unexpired, unquarantined records with their scores.", tag: "detectors", query: { since: "Unix ms or ISO 8601.", limit: "Most records.", audience, format: "json (default) or csv." } },
+  "POST /match": { summary: "Which indicators each value matches, and why.", tag: "detectors", body: MatchRequestSchema },
+  "GET /alerts": { summary: "Matches the log matcher found in detector logs.", tag: "detectors", query: { since: "Unix ms or ISO 8601.", limit: "Most alerts." } },
+  "GET /exports/{format}": { summary: "The files of a feed: zeek, suricata, csv, lists, stix, misp-feed.", tag: "detectors", query: { audience } },
+  "GET /groups": { summary: "Sharing groups on chain.", tag: "groups" },
+  "POST /groups": { summary: "Create a sharing group owned by this org.", tag: "groups" },
+  "POST /groups/{id}/members": { summary: "Add an org to a group this org owns.", tag: "groups" },
+  "DELETE /groups/{id}/members/{org}": { summary: "Remove an org from a group this org owns.", tag: "groups" },
+  "GET /reputation": { summary: "Every org's reputation now.", tag: "trust", query: { format: "json (default) or csv." } },
+  "GET /reputation/history": { summary: "Reputation per epoch, rebuilt from chain events.", tag: "trust", query: { format: "json (default) or csv.", epochs: "How many epochs back.", org: "One org only." } },
+  "GET /stats/producers": { summary: "Per producer: volume, false-positive rate, median time to first sighting.", tag: "trust", query: { format: "json (default) or csv." } },
+  "GET /stats/top-confirmed": { summary: "The most confirmed indicators.", tag: "trust", query: { format: "json (default) or csv.", limit: "How many." } },
+  "GET /proofs": { summary: "An audit proof that an org published an indicator before a time.", tag: "trust", query: { value: "The indicator's value.", producer: "The org." } },
+  "POST /proofs/verify": { summary: "Check an audit proof against the chain.", tag: "trust" },
+  "POST /reputation/report": { summary: "Send this epoch's reputation report now.", tag: "trust" },
+  "POST /audit/anchor": { summary: "Anchor this org's unanchored batches now.", tag: "trust" },
+  "POST /import/stix": { summary: "Import a STIX 2.1 bundle; the report lists everything left out or refused.", tag: "standards" },
+  "POST /import/misp": { summary: "Import a MISP event; the report lists everything left out or refused.", tag: "standards" },
+  "GET /taxii2/": { summary: "TAXII 2.1 discovery (when credentials are configured).", tag: "taxii" },
+  "GET /taxii2/api/": { summary: "TAXII 2.1 API root.", tag: "taxii" },
+  "GET /taxii2/api/collections/": { summary: "TAXII 2.1 collections: one per audience the caller is entitled to.", tag: "taxii" },
+  "GET /taxii2/api/collections/{id}/": { summary: "One TAXII collection.", tag: "taxii" },
+  "GET /taxii2/api/collections/{id}/objects/": { summary: "Objects, with added_after, limit, next, match[type], match[id].", tag: "taxii" },
+  "GET /taxii2/api/collections/{id}/manifest/": { summary: "The collection's manifest.", tag: "taxii" },
+  "GET /taxii2/api/collections/{id}/objects/{objectId}/": { summary: "One object.", tag: "taxii" },
+  "GET /taxii2/api/collections/{id}/objects/{objectId}/versions/": { summary: "The versions of one object.", tag: "taxii" },
+};
+
+/** An OpenAPI path (`/groups/{id}`) from a fastify route (`/groups/:id`). */
+export function openApiPath(fastifyUrl: string): string {
+  return fastifyUrl.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+}
+
+export function openApiDocument(version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [key, op] of Object.entries(OPERATIONS)) {
+    const [method, path] = key.split(" ") as [string, string];
+    const pathParams = [...path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+    const queryParams = Object.entries(op.query ?? {}).map(([name, description]) => ({ name, in: "query", required: false, description, schema: { type: "string" } }));
+    paths[path] ??= {};
+    paths[path][method.toLowerCase()] = {
+      summary: op.summary,
+      tags: [op.tag],
+      ...(pathParams.length + queryParams.length > 0 ? { parameters: [...pathParams, ...queryParams] } : {}),
+      ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: z.toJSONSchema(op.body, { io: "input", unrepresentable: "any" }) } } } } : {}),
+      responses: {
+        "200": { description: "Done; JSON unless the operation says otherwise." },
+        "400": { description: "A bad request: `error` names the problem and `issues` the fields." },
+      },
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title: "CTI exchange node API", version, description: "The local HTTP API of a partner node (127.0.0.1 by default)." },
+    paths,
+  };
+}
