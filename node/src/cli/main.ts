@@ -17,6 +17,13 @@ import { INDICATOR_TYPES, TLP_LEVELS } from "../model/indicator.js";
 import { CtiNode } from "../node.js";
 import { checkConsistency } from "../store/consistency.js";
 import { IndicatorStore } from "../store/indicator-store.js";
+import { Wallet } from "ethers";
+import { ChainRefusedError } from "../chain/chain-errors.js";
+import { registryContract } from "../chain/governance.js";
+import { decodeMember } from "../chain/member.js";
+import { approveProposal, executeProposal, listProposals, proposeAdmission, proposeStatusChange, STATUS_CHANGES } from "../chain/proposals.js";
+import { createProvider } from "../chain/provider.js";
+import type { PublicIdentity } from "../identity/identity.js";
 
 const CONFIG_FILE = "config.json";
 const DEFAULT_API = process.env.CTI_API ?? "http://127.0.0.1:8700";
@@ -417,6 +424,115 @@ for (const [change, description] of [
           ? await api(options.api, `/groups/${group}/members`, { method: "POST", body: JSON.stringify({ org }) })
           : await api(options.api, `/groups/${group}/members/${encodeURIComponent(org)}`, { method: "DELETE" }),
       ),
+    );
+}
+
+// ---------------------------------------------------------------- the ledger, directly
+
+/** The ledger and registry a command talks to: a deployment file, or --rpc-url and --registry. */
+async function ledgerOf(options: { deployment?: string; rpcUrl?: string; registry?: string; chainId?: number }) {
+  const deployment = options.deployment ? await readDeployment(options.deployment) : undefined;
+  const rpcUrl = options.rpcUrl ?? deployment?.rpcUrl;
+  const registry = options.registry ?? deployment?.registryAddress;
+  if (!rpcUrl || !registry) throw new ConfigError("name the ledger: --deployment <file>, or --rpc-url <url> and --registry <address>");
+  return { provider: createProvider(rpcUrl, options.chainId ?? deployment?.chainId), registry };
+}
+
+/** An admin's signer, from --key-file (a file holding the hex private key, mode 0600) or CTI_ADMIN_KEY. */
+async function adminOf(options: { keyFile?: string }, provider: ReturnType<typeof createProvider>): Promise<Wallet> {
+  const key = options.keyFile ? (await readFile(options.keyFile, "utf8")).trim() : process.env.CTI_ADMIN_KEY;
+  if (!key) throw new ConfigError("an admin's key is needed: --key-file <file> (hex private key) or CTI_ADMIN_KEY");
+  try {
+    return new Wallet(key, provider);
+  } catch {
+    throw new ConfigError("the admin key is not a valid hex private key");
+  }
+}
+
+const withLedger = (command: Command) =>
+  command
+    .option("--deployment <file>", "deployment file (RPC URL and contract addresses)")
+    .option("--rpc-url <url>", "JSON-RPC URL of the consortium's ledger")
+    .option("--registry <address>", "address of the ConsortiumRegistry contract")
+    .option("--chain-id <id>", "chain id of the ledger", integer);
+
+withLedger(program.command("members").description("list the consortium's members as the ledger has them")).action(async (options) => {
+  const { provider, registry } = await ledgerOf(options);
+  try {
+    const contract = registryContract(registry, provider);
+    const count = Number(await contract.memberCount());
+    const members = [];
+    for (let offset = 0; offset < count; offset += 100) members.push(...(await contract.listMembers(offset, 100)).map(decodeMember));
+    print(members.map((m) => ({ orgId: m.orgId, displayName: m.displayName, country: m.country, sector: m.sector, status: m.status, wallet: m.wallet, peerId: m.peerId, multiaddrs: m.multiaddrs })));
+  } finally {
+    provider.destroy();
+  }
+});
+
+const governance = program.command("governance").description("M-of-N proposals on the ConsortiumRegistry, one admin at a time (admins only, except list)");
+
+withLedger(governance.command("list").description("proposals, newest first, with approvals against the threshold and their state"))
+  .option("--limit <n>", "most proposals", integer, 100)
+  .action(async (options) => {
+    const { provider, registry } = await ledgerOf(options);
+    try {
+      print(await listProposals(registryContract(registry, provider), Date.now(), options.limit));
+    } finally {
+      provider.destroy();
+    }
+  });
+
+/** Runs an admin's transaction; a contract refusal is named, with exit code 1. */
+async function asAdmin(options: { deployment?: string; rpcUrl?: string; registry?: string; chainId?: number; keyFile?: string }, work: (registry: string, admin: Wallet) => Promise<unknown>) {
+  const { provider, registry } = await ledgerOf(options);
+  try {
+    print(await work(registry, await adminOf(options, provider)));
+  } catch (err) {
+    if (!(err instanceof ChainRefusedError)) throw err;
+    process.stderr.write(`cti: ${err.message}\n`);
+    process.exitCode = 1;
+  } finally {
+    provider.destroy();
+  }
+}
+
+withLedger(governance.command("propose-admit").description("propose to admit an org (counts as your approval)"))
+  .argument("<identity>", "the org's public identity file (what `cti identity` prints)")
+  .requiredOption("--name <displayName>", "the org's display name")
+  .requiredOption("--country <code>", "ISO 3166 country code")
+  .requiredOption("--sector <sector>", "e.g. finance, health, energy, public-sector")
+  .option("--key-file <file>", "file holding your admin wallet's hex private key")
+  .action(async (file: string, options) =>
+    asAdmin(options, async (registry, admin) => {
+      const identity = (await readJsonFile(file)) as PublicIdentity;
+      const proposal = await proposeAdmission(registry, admin, identity, { displayName: options.name, country: options.country, sector: options.sector });
+      return { proposal, kind: "admit-member", org: identity.orgId };
+    }),
+  );
+
+withLedger(governance.command("propose-status").description("propose to suspend, reinstate or remove a member (counts as your approval)"))
+  .argument("<change>", "suspend, reinstate or remove", (value: string) => {
+    if (!(value in STATUS_CHANGES)) throw new InvalidArgumentError("one of: suspend, reinstate, remove");
+    return value as keyof typeof STATUS_CHANGES;
+  })
+  .argument("<org>", "org id")
+  .option("--key-file <file>", "file holding your admin wallet's hex private key")
+  .action(async (change: keyof typeof STATUS_CHANGES, org: string, options) =>
+    asAdmin(options, async (registry, admin) => ({ proposal: await proposeStatusChange(registry, admin, change, org), kind: `${change}-member`, org })),
+  );
+
+for (const [verb, description] of [
+  ["approve", "approve a proposal"],
+  ["execute", "execute a proposal that has enough approvals (checked again by the contract)"],
+] as const) {
+  withLedger(governance.command(verb).description(description))
+    .argument("<proposal>", "proposal id", integer)
+    .option("--key-file <file>", "file holding your admin wallet's hex private key")
+    .action(async (proposal: number, options) =>
+      asAdmin(options, async (registry, admin) => {
+        await (verb === "approve" ? approveProposal : executeProposal)(registry, admin, proposal);
+        return { proposal, [verb === "approve" ? "approved" : "executed"]: true };
+      }),
     );
 }
 

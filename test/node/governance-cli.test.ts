@@ -1,0 +1,91 @@
+import { expect } from "chai";
+import { spawn } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { HDNodeWallet } from "ethers";
+import { startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
+import { newIdentity, removeDir, tempDir } from "../helpers/nodes.js";
+
+const CLI = resolve("node/bin/cti.js");
+
+/** Runs the real CLI; resolves with its exit code and output. */
+function cti(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", fail);
+    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** Governance admins at their terminals: each proposes, approves or executes with their own key. */
+describe("cti governance and cti members (the real CLI, a real ledger)", function () {
+  this.timeout(120_000);
+  let devnet: Devnet;
+  let dir: string;
+  const keys: string[] = [];
+  let ledger: string[];
+
+  before(async function () {
+    devnet = await startDevnet({ admins: 3, threshold: 2 });
+    dir = await tempDir("governance-cli");
+    const deployment = join(dir, "deployment.json");
+    await writeFile(deployment, JSON.stringify(devnet.deployment));
+    ledger = ["--deployment", deployment];
+    // Hardhat's development accounts come from its well-known mnemonic; admins are the first three.
+    for (let i = 0; i < 3; i++) {
+      const wallet = HDNodeWallet.fromPhrase("test test test test test test test test test test test junk", undefined, `m/44'/60'/0'/0/${i}`);
+      expect(wallet.address).to.equal(await devnet.admins[i]!.getAddress());
+      const file = join(dir, `admin-${i}.key`);
+      await writeFile(file, wallet.privateKey, { mode: 0o600 });
+      keys.push(file);
+    }
+  });
+  after(async function () {
+    await devnet?.close();
+    if (dir) await removeDir(dir);
+  });
+
+  it("admits an org by propose, approve and execute from two admins, refusing an early execute by name", async function () {
+    const { dataDir, identity } = await newIdentity("gov-org");
+    const identityFile = join(dir, "gov-org.json");
+    await writeFile(identityFile, JSON.stringify(identity.public()));
+
+    const proposed = await cti(["governance", "propose-admit", identityFile, "--name", "Gov Org", "--country", "LU", "--sector", "finance", "--key-file", keys[0]!, ...ledger]);
+    expect(proposed.code, proposed.stderr).to.equal(0);
+    const { proposal } = JSON.parse(proposed.stdout) as { proposal: number };
+
+    const open = JSON.parse((await cti(["governance", "list", ...ledger])).stdout) as Array<{ id: number; kind: string; subject: string; approvals: number; threshold: number; state: string }>;
+    expect(open[0]).to.include({ id: proposal, kind: "admit-member", subject: "gov-org", approvals: 1, threshold: 2, state: "open" });
+
+    const early = await cti(["governance", "execute", String(proposal), "--key-file", keys[0]!, ...ledger]);
+    expect(early.code).to.equal(1);
+    expect(early.stderr).to.include("ConsortiumRegistryThresholdNotMet");
+
+    expect((await cti(["governance", "approve", String(proposal), "--key-file", keys[1]!, ...ledger])).code).to.equal(0);
+    const ready = JSON.parse((await cti(["governance", "list", ...ledger])).stdout) as Array<{ state: string; approvals: number }>;
+    expect(ready[0]).to.include({ state: "ready", approvals: 2 });
+    const executed = await cti(["governance", "execute", String(proposal), "--key-file", keys[1]!, ...ledger]);
+    expect(executed.code, executed.stderr).to.equal(0);
+
+    const members = JSON.parse((await cti(["members", ...ledger])).stdout) as Array<{ orgId: string; status: string }>;
+    expect(members.find((m) => m.orgId === "gov-org")).to.include({ status: "active" });
+    await removeDir(dataDir);
+  });
+
+  it("names what is missing: no ledger, no admin key, a key of someone who is not an admin", async function () {
+    const noLedger = await cti(["governance", "list"]);
+    expect(noLedger.code).to.equal(2);
+    expect(noLedger.stderr).to.include("--deployment");
+    const noKey = await cti(["governance", "approve", "0", ...ledger], { CTI_ADMIN_KEY: "" });
+    expect(noKey.code).to.equal(2);
+    expect(noKey.stderr).to.include("--key-file");
+    const stranger = HDNodeWallet.fromPhrase("test test test test test test test test test test test junk", undefined, "m/44'/60'/0'/0/9");
+    const notAdmin = await cti(["governance", "propose-status", "suspend", "gov-org", ...ledger], { CTI_ADMIN_KEY: stranger.privateKey });
+    expect(notAdmin.code).to.equal(1);
+    expect(notAdmin.stderr).to.include("ConsortiumRegistryNotAdmin");
+  });
+});
