@@ -5,10 +5,10 @@
  * talk to a permissioned chain: through a JSON-RPC URL only.
  */
 import hre from "hardhat";
-import { ContractFactory, JsonRpcProvider, parseEther, type Signer } from "ethers";
+import { JsonRpcProvider, parseEther, type Signer } from "ethers";
 import { admitMember, passProposal, type AdmissionDetails } from "../../node/src/chain/governance.js";
 import { sectorGroupCall } from "../../node/src/chain/sharing-groups.js";
-import { WAD } from "../../node/src/trust/beta-reputation.js";
+import { deployConsortium } from "./deploy.js";
 import type { Deployment } from "../../node/src/config/config.js";
 import type { PublicIdentity } from "../../node/src/identity/identity.js";
 
@@ -44,40 +44,12 @@ export async function startDevnet(init: DevnetInit = {}): Promise<Devnet> {
     const adminCount = init.admins ?? 3;
     const admins = accounts.slice(0, adminCount);
     const funder = accounts[adminCount]!;
-    const artifact = await hre.artifacts.readArtifact("ConsortiumRegistry");
-    const factory = new ContractFactory(artifact.abi, artifact.bytecode, admins[0]);
-    const registry = await factory.deploy(
-      admins.map((a) => a.address),
-      init.threshold ?? 2,
-      init.proposalLifetime ?? 7 * 24 * 3600,
-    );
-    const receipt = await registry.deploymentTransaction()!.wait();
-    const groupsArtifact = await hre.artifacts.readArtifact("SharingGroups");
-    const groups = await new ContractFactory(groupsArtifact.abi, groupsArtifact.bytecode, admins[0]).deploy(await registry.getAddress());
-    await groups.deploymentTransaction()!.wait();
-    const deployed = async (name: string, args: unknown[]) => {
-      const artifact = await hre.artifacts.readArtifact(name);
-      const contract = await new ContractFactory(artifact.abi, artifact.bytecode, admins[0]).deploy(...args);
-      await contract.deploymentTransaction()!.wait();
-      return contract.getAddress();
-    };
-    const registryAddress = await registry.getAddress();
-    const reputationAddress = await deployed("Reputation", [
-      registryAddress,
-      // Prior (1, 1): a new org starts at 0.5; a tenth of the evidence is forgotten each epoch.
-      { epochLength: init.epochLength ?? 3600, priorPositive: WAD, priorNegative: WAD, forgetting: (9n * WAD) / 10n },
-    ]);
-    const auditAddress = await deployed("AuditTrail", [registryAddress]);
-    const network = await provider.getNetwork();
-    const deployment: Deployment = {
-      rpcUrl,
-      chainId: Number(network.chainId),
-      registryAddress: await registry.getAddress(),
-      groupsAddress: await groups.getAddress(),
-      reputationAddress,
-      auditAddress,
-      deployedAtBlock: receipt!.blockNumber,
-    };
+    const deployment = await deployConsortium(admins[0]!, rpcUrl, {
+      admins: admins.map((a) => a.address),
+      threshold: init.threshold ?? 2,
+      proposalLifetime: init.proposalLifetime ?? 7 * 24 * 3600,
+      epochLength: init.epochLength ?? 3600,
+    });
     return {
       deployment,
       provider,

@@ -1,12 +1,14 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { HDNodeWallet } from "ethers";
+import { Contract, HDNodeWallet } from "ethers";
+import { DeploymentSchema } from "../../node/src/config/config.js";
 import { startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
 import { newIdentity, removeDir, tempDir } from "../helpers/nodes.js";
 
 const CLI = resolve("node/bin/cti.js");
+const parseDeployment = (value: unknown) => DeploymentSchema.parse(value);
 
 /** Runs the real CLI; resolves with its exit code and output. */
 function cti(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -87,5 +89,55 @@ describe("cti governance and cti members (the real CLI, a real ledger)", functio
     const notAdmin = await cti(["governance", "propose-status", "suspend", "gov-org", ...ledger], { CTI_ADMIN_KEY: stranger.privateKey });
     expect(notAdmin.code).to.equal(1);
     expect(notAdmin.stderr).to.include("ConsortiumRegistryNotAdmin");
+  });
+});
+
+describe("npm run deploy (scripts/deploy.ts against a JSON-RPC ledger)", function () {
+  this.timeout(120_000);
+  let devnet: Devnet;
+  let dir: string;
+  const account = (i: number) => HDNodeWallet.fromPhrase("test test test test test test test test test test test junk", undefined, `m/44'/60'/0'/0/${i}`);
+  const deploy = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((done, fail) => {
+      const child = spawn(process.execPath, ["--import", "tsx", resolve("scripts/deploy.ts"), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("error", fail);
+      child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
+    });
+
+  before(async function () {
+    devnet = await startDevnet();
+    dir = await tempDir("deploy");
+    await writeFile(join(dir, "deployer.key"), account(5).privateKey, { mode: 0o600 });
+  });
+  after(async function () {
+    await devnet?.close();
+    if (dir) await removeDir(dir);
+  });
+
+  it("deploys the four contracts governed by the admins named, and writes a deployment nodes accept", async function () {
+    const out = join(dir, "deployment.json");
+    const admins = [6, 7, 8].map((i) => account(i).address);
+    const result = await deploy(["--rpc-url", devnet.deployment.rpcUrl, "--key-file", join(dir, "deployer.key"), ...admins.flatMap((a) => ["--admin", a]), "--threshold", "2", "--epoch-seconds", "3600", "--out", out]);
+    expect(result.code, result.stderr).to.equal(0);
+    const deployment = parseDeployment(JSON.parse(await readFile(out, "utf8")));
+    const registry = new Contract(deployment.registryAddress, ["function threshold() view returns (uint256)", "function admins() view returns (address[])", "function memberCount() view returns (uint256)"], devnet.provider);
+    expect(await registry.threshold!()).to.equal(2n);
+    expect(await registry.admins!()).to.deep.equal(admins);
+    expect(await registry.memberCount!()).to.equal(0n);
+    for (const address of [deployment.groupsAddress, deployment.reputationAddress, deployment.auditAddress]) expect(await devnet.provider.getCode(address!)).to.not.equal("0x");
+  });
+
+  it("refuses bad parameters with a message naming the fix", async function () {
+    const base = ["--rpc-url", devnet.deployment.rpcUrl, "--key-file", join(dir, "deployer.key"), "--admin", account(6).address];
+    const tooHigh = await deploy([...base, "--threshold", "2"]);
+    expect(tooHigh.code).to.equal(2);
+    expect(tooHigh.stderr).to.include("--threshold must be 1 to 1");
+    const badAdmin = await deploy([...base.slice(0, 4), "--admin", "0x1234", "--threshold", "1"]);
+    expect(badAdmin.code).to.equal(2);
+    expect(badAdmin.stderr).to.include("EVM address");
   });
 });

@@ -1,0 +1,42 @@
+/**
+ * Deploys the consortium's four contracts with one deployer account: the ConsortiumRegistry
+ * (its admins and threshold), SharingGroups, Reputation and AuditTrail, each bound to the
+ * registry. Used by the development ledger and by `npm run deploy` for a real permissioned chain.
+ */
+import hre from "hardhat";
+import { ContractFactory, type Signer } from "ethers";
+import type { Deployment } from "../../node/src/config/config.js";
+import { WAD } from "../../node/src/trust/beta-reputation.js";
+
+export interface ConsortiumParameters {
+  admins: string[];
+  threshold: number;
+  /** Seconds a proposal stays open. */
+  proposalLifetime: number;
+  /** Seconds per reputation epoch. */
+  epochLength: number;
+}
+
+export async function deployConsortium(deployer: Signer, rpcUrl: string, params: ConsortiumParameters): Promise<Deployment> {
+  const deploy = async (name: string, args: unknown[]) => {
+    const artifact = await hre.artifacts.readArtifact(name);
+    const contract = await new ContractFactory(artifact.abi, artifact.bytecode, deployer).deploy(...args);
+    const receipt = await contract.deploymentTransaction()!.wait();
+    return { address: await contract.getAddress(), block: receipt!.blockNumber };
+  };
+  const registry = await deploy("ConsortiumRegistry", [params.admins, params.threshold, params.proposalLifetime]);
+  const groups = await deploy("SharingGroups", [registry.address]);
+  // Prior (1, 1): a new org starts at 0.5; a tenth of the evidence is forgotten each epoch.
+  const reputation = await deploy("Reputation", [registry.address, { epochLength: params.epochLength, priorPositive: WAD, priorNegative: WAD, forgetting: (9n * WAD) / 10n }]);
+  const audit = await deploy("AuditTrail", [registry.address]);
+  const network = await deployer.provider!.getNetwork();
+  return {
+    rpcUrl,
+    chainId: Number(network.chainId),
+    registryAddress: registry.address,
+    groupsAddress: groups.address,
+    reputationAddress: reputation.address,
+    auditAddress: audit.address,
+    deployedAtBlock: registry.block,
+  };
+}
