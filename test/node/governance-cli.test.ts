@@ -4,6 +4,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Contract, HDNodeWallet } from "ethers";
 import { DeploymentSchema } from "../../node/src/config/config.js";
+import { GROUP_KINDS, SHARING_GROUPS_ABI } from "../../node/src/chain/groups-abi.js";
+import { orgIdToBytes32 } from "../../node/src/chain/member.js";
 import { startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
 import { newIdentity, removeDir, tempDir } from "../helpers/nodes.js";
 
@@ -76,6 +78,21 @@ describe("cti governance and cti members (the real CLI, a real ledger)", functio
     const members = JSON.parse((await cti(["members", ...ledger])).stdout) as Array<{ orgId: string; status: string }>;
     expect(members.find((m) => m.orgId === "gov-org")).to.include({ status: "active" });
     await removeDir(dataDir);
+  });
+
+  it("creates a sector group owned by governance through a governed call, 2 of 3", async function () {
+    const proposed = await cti(["governance", "propose-sector-group", "health", "--member", "gov-org", "--key-file", keys[2]!, ...ledger]);
+    expect(proposed.code, proposed.stderr).to.equal(0);
+    const { proposal } = JSON.parse(proposed.stdout) as { proposal: number };
+    expect(JSON.parse((await cti(["governance", "list", ...ledger])).stdout)[0]).to.include({ id: proposal, kind: "call", subject: devnet.deployment.groupsAddress, state: "open" });
+    expect((await cti(["governance", "approve", String(proposal), "--key-file", keys[0]!, ...ledger])).code).to.equal(0);
+    expect((await cti(["governance", "execute", String(proposal), "--key-file", keys[0]!, ...ledger])).code).to.equal(0);
+    const groups = new Contract(devnet.deployment.groupsAddress!, SHARING_GROUPS_ABI, devnet.provider);
+    const id = (await groups.groupCount!()) as bigint;
+    const group = await groups.getGroup!(id);
+    expect(group.name).to.equal("health");
+    expect(GROUP_KINDS[Number(group.kind)]).to.equal("sector");
+    expect(await groups.isGroupMember!(id, orgIdToBytes32("gov-org"))).to.equal(true);
   });
 
   it("names what is missing: no ledger, no admin key, a key of someone who is not an admin", async function () {

@@ -132,6 +132,12 @@ export async function proposeStatusChange(registryAddress: string, admin: Signer
   return createdProposal(registry, await send(registry, () => registry.proposeMemberStatus(STATUS_CHANGES[change], orgIdToBytes32(orgId))));
 }
 
+/** A governed call on another contract (a sector group's creation or change, reputation parameters). */
+export async function proposeCall(registryAddress: string, admin: Signer, target: string, callData: string): Promise<number> {
+  const registry = registryContract(registryAddress, admin);
+  return createdProposal(registry, await send(registry, () => registry.proposeCall(target, callData)));
+}
+
 export async function approveProposal(registryAddress: string, admin: Signer, id: number): Promise<void> {
   const registry = registryContract(registryAddress, admin);
   await send(registry, () => registry.approve(BigInt(id)));

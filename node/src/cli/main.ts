@@ -21,7 +21,8 @@ import { Wallet } from "ethers";
 import { ChainRefusedError } from "../chain/chain-errors.js";
 import { registryContract } from "../chain/governance.js";
 import { decodeMember } from "../chain/member.js";
-import { approveProposal, executeProposal, listProposals, proposeAdmission, proposeStatusChange, STATUS_CHANGES } from "../chain/proposals.js";
+import { approveProposal, executeProposal, listProposals, proposeAdmission, proposeCall, proposeStatusChange, STATUS_CHANGES } from "../chain/proposals.js";
+import { sectorGroupCall, sectorMemberCall } from "../chain/sharing-groups.js";
 import { createProvider } from "../chain/provider.js";
 import type { PublicIdentity } from "../identity/identity.js";
 
@@ -520,6 +521,41 @@ withLedger(governance.command("propose-status").description("propose to suspend,
   .action(async (change: keyof typeof STATUS_CHANGES, org: string, options) =>
     asAdmin(options, async (registry, admin) => ({ proposal: await proposeStatusChange(registry, admin, change, org), kind: `${change}-member`, org })),
   );
+
+withLedger(governance.command("propose-sector-group").description("propose a sector group owned by governance (health, finance, energy, ...), with its first members"))
+  .argument("<name>", "the group's name")
+  .option("--member <org>", "a member org (repeatable)", collect)
+  .option("--groups <address>", "address of the SharingGroups contract (else from --deployment)")
+  .option("--key-file <file>", "file holding your admin wallet's hex private key")
+  .action(async (name: string, options) =>
+    asAdmin(options, async (registry, admin) => {
+      const groups = await groupsAddressOf(options);
+      return { proposal: await proposeCall(registry, admin, groups, sectorGroupCall(name, options.member ?? [])), kind: "call", creates: `sector group ${name}` };
+    }),
+  );
+
+withLedger(governance.command("propose-sector-member").description("propose to add an org to a sector group, or remove it"))
+  .argument("<change>", "add or remove", (value: string) => {
+    if (value !== "add" && value !== "remove") throw new InvalidArgumentError("add or remove");
+    return value;
+  })
+  .argument("<group>", "sector group id", integer)
+  .argument("<org>", "org id")
+  .option("--groups <address>", "address of the SharingGroups contract (else from --deployment)")
+  .option("--key-file <file>", "file holding your admin wallet's hex private key")
+  .action(async (change: "add" | "remove", group: number, org: string, options) =>
+    asAdmin(options, async (registry, admin) => ({
+      proposal: await proposeCall(registry, admin, await groupsAddressOf(options), sectorMemberCall(group, org, change)),
+      kind: "call",
+      changes: `${change} ${org} in sector group ${group}`,
+    })),
+  );
+
+async function groupsAddressOf(options: { groups?: string; deployment?: string }): Promise<string> {
+  const address = options.groups ?? (options.deployment ? (await readDeployment(options.deployment)).groupsAddress : undefined);
+  if (!address) throw new ConfigError("name the SharingGroups contract: --groups <address>, or a --deployment that has it");
+  return address;
+}
 
 for (const [verb, description] of [
   ["approve", "approve a proposal"],
