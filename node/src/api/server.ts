@@ -6,6 +6,7 @@
  * indicators goes through privacy/audience.ts for the audience the caller names (this org's
  * own view by default), so a feed for clients can never hold AMBER+STRICT or RED.
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import { ChainRefusedError } from "../chain/chain-errors.js";
 import { InvalidIndicatorError } from "../model/errors.js";
@@ -32,6 +33,18 @@ export interface ApiServerInit {
   host: string;
   port: number;
   bodyLimitBytes: number;
+  /** Bearer tokens that may call the API; none: no authentication (loopback only, see config). */
+  tokens?: ReadonlyArray<{ name: string; token: string }>;
+}
+
+const digest = (text: string) => createHash("sha256").update(text).digest();
+
+/** Whether `Authorization: Bearer <token>` names one of the tokens (compared in constant time). */
+function bearerAllowed(header: string | undefined, tokens: ReadonlyArray<{ token: string }>): boolean {
+  const match = /^Bearer (.+)$/.exec(header ?? "");
+  if (!match) return false;
+  const offered = digest(match[1]!);
+  return tokens.some((t) => timingSafeEqual(digest(t.token), offered));
 }
 
 const TRUST_STATUS: Record<TrustErrorCode, number> = {
@@ -44,8 +57,17 @@ const TRUST_STATUS: Record<TrustErrorCode, number> = {
 };
 
 /** The node's HTTP API, ready to listen (or to be driven in-process with `inject`). */
-export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "bodyLimitBytes">): Promise<FastifyInstance> {
+export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "bodyLimitBytes" | "tokens">): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: init.bodyLimitBytes });
+  const tokens = init.tokens ?? [];
+  if (tokens.length > 0) {
+    app.addHook("onRequest", async (request, reply) => {
+      // TAXII clients authenticate with the TAXII credentials (api/taxii-routes.ts).
+      if (request.url.startsWith("/taxii2/")) return;
+      if (bearerAllowed(request.headers.authorization, tokens)) return;
+      return reply.code(401).header("www-authenticate", 'Bearer realm="cti-node"').send({ error: "UNAUTHORIZED", message: "send Authorization: Bearer <token> with a token from api.tokens (CTI_API_TOKEN for the cti CLI)" });
+    });
+  }
   const operations: string[] = [];
   operationsOf.set(app, operations);
   app.addHook("onRoute", (route) => {

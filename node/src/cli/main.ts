@@ -42,7 +42,11 @@ function collect(value: string, previous: string[] = []): string[] {
 async function api(base: string, path: string, init?: RequestInit): Promise<unknown> {
   let response: Response;
   try {
-    response = await fetch(new URL(path, base), { ...init, headers: init?.body ? { "content-type": "application/json" } : {} });
+    const token = process.env.CTI_API_TOKEN;
+    response = await fetch(new URL(path, base), {
+      ...init,
+      headers: { ...(init?.body ? { "content-type": "application/json" } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
   } catch {
     throw new ConfigError(`no node answers at ${base}; is "cti start" running, and is --api right?`);
   }

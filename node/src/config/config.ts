@@ -12,6 +12,9 @@ import { DETECTOR_FORMATS } from "../detect/exporter.js";
 import { LOG_FORMATS } from "../detect/log-formats.js";
 import { EXPORT_AUDIENCES } from "../privacy/audience.js";
 
+/** Addresses only this machine can reach: an API bound to one of them needs no token. */
+export const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
+
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
 const cidr = z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, "must be a CIDR such as 192.0.2.0/24 or 2001:db8::/32");
 const domain = z.string().regex(/^\.?[a-z0-9.-]+$/, "must be a lowercase domain, with a leading dot to include subdomains");
@@ -71,9 +74,19 @@ export const NodeConfigSchema = z.object({
       port: z.number().int().min(0).max(65535).default(8700),
       /** Largest request body accepted. */
       bodyLimitBytes: z.number().int().positive().default(8 * 1024 * 1024),
+      /**
+       * Bearer tokens that may call the API (`Authorization: Bearer <token>`; `CTI_API_TOKEN` for
+       * the CLI). Required when the API listens beyond the loopback interface; TAXII keeps its own
+       * credentials. Keep this file private (mode 0600).
+       */
+      tokens: z.array(z.object({ name: z.string().min(1), token: z.string().min(24, "a token of at least 24 characters") })).default([]),
+    })
+    .refine((api) => LOOPBACK_HOSTS.has(api.host) || api.tokens.length > 0, {
+      message: "the API listens beyond 127.0.0.1: set api.tokens so that callers must authenticate",
+      path: ["tokens"],
     })
     .or(z.literal(false))
-    .default({ host: "127.0.0.1", port: 8700, bodyLimitBytes: 8 * 1024 * 1024 }),
+    .default({ host: "127.0.0.1", port: 8700, bodyLimitBytes: 8 * 1024 * 1024, tokens: [] }),
   batch: z
     .object({
       maxSize: z.number().int().min(1).max(DEFAULT_BATCH_LIMITS.maxIndicators).default(1000),
