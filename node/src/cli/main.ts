@@ -7,6 +7,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
+import { humanize } from "./render.js";
 import { startApiServer } from "../api/server.js";
 import { ConfigError, parseConfig, readDeployment, readJsonFile, type NodeConfigInput } from "../config/config.js";
 import { IdentityError, NodeIdentity, PUBLIC_IDENTITY_FILE } from "../identity/identity.js";
@@ -62,8 +63,11 @@ class CsvText {
   constructor(readonly text: string) {}
 }
 
+/** JSON for scripts (--json, or output that is not a terminal); readable text for a person. */
 function print(value: unknown): void {
-  process.stdout.write(value instanceof CsvText ? value.text : `${JSON.stringify(value, null, 2)}\n`);
+  if (value instanceof CsvText) process.stdout.write(value.text);
+  else if (program.opts().json || !process.stdout.isTTY) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  else process.stdout.write(`${humanize(value)}\n`);
 }
 
 const query = (params: Record<string, string | number | boolean | undefined>) =>
@@ -72,6 +76,7 @@ const query = (params: Record<string, string | number | boolean | undefined>) =>
 const program = new Command()
   .name("cti")
   .description("Partner node of the CTI exchange: share signed threat indicators with your consortium")
+  .option("--json", "print JSON (the default when the output is not a terminal)")
   .showHelpAfterError();
 
 program
