@@ -117,8 +117,11 @@ describe("catch-up sync between real nodes", function () {
     nodes["late-c"] = await startNode(dirs["late-c"]!, devnet.deployment);
     await waitFor("late-d to reach late-c", () => late.libp2p.getPeers().length === 2, 30_000);
     await late.sync.syncWith(nodes["late-c"]!.libp2p.peerId);
-    expect((await late.store.progressOf("prod-a")).next).to.equal(lastSequence + 1);
+    // late-c holds prod-a's batches up to #31 (#32 is sealed for keep-b only and late-c was never
+    // handed it), so the gap closes to there at least; #32 itself can come only from keep-b.
+    expect((await late.store.progressOf("prod-a")).next).to.be.at.least(lastSequence);
     expect(await late.lookup("b9-0.sync.example")).to.have.length(1);
+    expect(await late.lookup("b29-9.sync.example")).to.have.length(1);
     expect(late.sync.stats.rejected).to.equal(rejectedBefore);
   });
 });
