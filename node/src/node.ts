@@ -282,7 +282,7 @@ export class CtiNode {
     await this.syncValue.start();
 
     this.publisher = new BatchPublisher(
-      { maxBatchSize: config.batch.maxSize, maxDelayMs: config.batch.maxDelayMs, limits: config.limits },
+      { maxBatchSize: config.batch.maxSize, maxDelayMs: config.batch.maxDelayMs, maxPending: config.batch.maxPending, limits: config.limits },
       {
         orgId: identity.orgId,
         signingSecretKey: identity.signingSecretKey,

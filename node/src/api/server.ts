@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { ChainRefusedError } from "../chain/chain-errors.js";
 import { InvalidIndicatorError } from "../model/errors.js";
 import { NoGroupsContractError, type CtiNode } from "../node.js";
+import { PublisherBusyError } from "../gossip/batch-publisher.js";
 import { TrustError, type TrustErrorCode } from "../trust/trust-service.js";
 import { groupRoutes } from "./group-routes.js";
 import { BadRequestError } from "./http.js";
@@ -82,6 +83,8 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
     // A contract refusing a change (not the owner, org not active...) is the caller's problem: name the contract's error.
     if (error instanceof ChainRefusedError) return reply.code(409).send({ error: error.reason, message: error.message });
     if (error instanceof NoGroupsContractError) return reply.code(409).send({ error: "NO_GROUPS_CONTRACT", message: error.message });
+    // Back-pressure, not a fault: the caller retries after a moment.
+    if (error instanceof PublisherBusyError) return reply.code(503).header("retry-after", "1").send({ error: "BUSY", message: error.message });
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
     return reply.code(status).send({ error: status === 500 ? "INTERNAL" : "BAD_REQUEST", message: error.message });
   });

@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { DEFAULT_BATCH_LIMITS } from "../gossip/validation.js";
+import { DEFAULT_MAX_PENDING } from "../gossip/batch-publisher.js";
 import { DEFAULT_SCRUB_POLICY } from "../privacy/scrubber.js";
 import { INDICATOR_TYPES } from "../model/indicator.js";
 import { DEFAULT_SCORING_POLICY } from "../trust/scoring.js";
@@ -91,8 +92,10 @@ export const NodeConfigSchema = z.object({
     .object({
       maxSize: z.number().int().min(1).max(DEFAULT_BATCH_LIMITS.maxIndicators).default(1000),
       maxDelayMs: z.number().int().min(0).default(200),
+      /** Indicators and sightings waiting to be batched at most; more are refused (HTTP 503) until it drains. */
+      maxPending: z.number().int().min(1).default(DEFAULT_MAX_PENDING),
     })
-    .default({ maxSize: 1000, maxDelayMs: 200 }),
+    .default({ maxSize: 1000, maxDelayMs: 200, maxPending: DEFAULT_MAX_PENDING }),
   limits: z
     .object({
       maxBytes: z.number().int().positive().default(DEFAULT_BATCH_LIMITS.maxBytes),

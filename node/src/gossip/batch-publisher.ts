@@ -13,7 +13,15 @@ export interface BatchPublisherInit {
   /** Flush at the latest this long after the first indicator started waiting. */
   maxDelayMs: number;
   limits: BatchLimits;
+  /**
+   * Most indicators and sightings waiting to be batched. Beyond it a publish is refused at once
+   * (PublisherBusyError: the API answers 503, try again) rather than queued without bound.
+   */
+  maxPending?: number;
 }
+
+/** Indicators and sightings waiting at most, by default: a few seconds of signing at full speed. */
+export const DEFAULT_MAX_PENDING = 200_000;
 
 export interface BatchPublisherComponents {
   orgId: string;
@@ -68,6 +76,17 @@ export class PublisherStoppedError extends Error {
   override readonly name = "PublisherStoppedError";
 }
 
+/** Too much is waiting to be signed and sent; nothing of this publish was queued. */
+export class PublisherBusyError extends Error {
+  override readonly name = "PublisherBusyError";
+  constructor(
+    readonly waiting: number,
+    readonly limit: number,
+  ) {
+    super(`${waiting.toLocaleString("en-US")} items already wait to be published (limit ${limit.toLocaleString("en-US")}); try again shortly`);
+  }
+}
+
 /**
  * Collects indicators and sightings into batches (by size or time, one audience per batch),
  * signs each batch once, stores it (the acknowledgement: a resolved publish survives a crash)
@@ -76,7 +95,7 @@ export class PublisherStoppedError extends Error {
  */
 export class BatchPublisher {
   /** What this node signed and stored as producer, and how much of it gossip could not send at once. */
-  readonly stats = { batches: 0, indicators: 0, sightings: 0, notGossiped: 0 };
+  readonly stats = { batches: 0, indicators: 0, sightings: 0, notGossiped: 0, refusedBusy: 0 };
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -89,6 +108,8 @@ export class BatchPublisher {
 
   publish(indicators: Indicator[]): Promise<PublishReceipt[]> {
     if (this.stopped) return Promise.reject(new PublisherStoppedError("the publisher is stopped"));
+    const busy = this.refuseIfFull(indicators.length);
+    if (busy) return Promise.reject(busy);
     const local = indicators.filter((i) => i.tlp === "RED");
     const shared = indicators.filter((i) => i.tlp !== "RED");
     const receipts: Array<Promise<PublishReceipt>> = [];
@@ -108,6 +129,8 @@ export class BatchPublisher {
   /** Queues sightings for the next batches of their audiences; resolves when stored and sent. */
   report(reports: SightingReport[]): Promise<ReportReceipt[]> {
     if (this.stopped) return Promise.reject(new PublisherStoppedError("the publisher is stopped"));
+    const busy = this.refuseIfFull(reports.length);
+    if (busy) return Promise.reject(busy);
     const receipts = reports.map(
       ({ sighting, group }) =>
         new Promise<ReportReceipt>((resolve, reject) =>
@@ -116,6 +139,14 @@ export class BatchPublisher {
     );
     this.scheduleForPending();
     return Promise.all(receipts);
+  }
+
+  /** The error to refuse `count` more items with, if the queue cannot take them; counted. */
+  private refuseIfFull(count: number): PublisherBusyError | undefined {
+    const limit = this.init.maxPending ?? DEFAULT_MAX_PENDING;
+    if (this.pending.length + count <= limit) return undefined;
+    this.stats.refusedBusy += count;
+    return new PublisherBusyError(this.pending.length, limit);
   }
 
   private scheduleForPending(): void {

@@ -13,7 +13,7 @@ import type { SyncStats } from "../sync/sync-service.js";
 /** What the metrics read, each when scraped. node.ts wires it to the running parts. */
 export interface MetricsSource {
   gossip(): GossipStats;
-  published(): { batches: number; indicators: number; sightings: number; notGossiped: number };
+  published(): { batches: number; indicators: number; sightings: number; notGossiped: number; refusedBusy: number };
   sync(): SyncStats;
   store(): Promise<StoreCounts>;
   lookupIndexEntries(): number;
@@ -87,6 +87,7 @@ export function createMetrics(source: MetricsSource): NodeMetrics {
   total("cti_published_batches_total", "Batches this node signed and stored as producer.", [], () => source.published().batches);
   total("cti_published_indicators_total", "Indicators in the batches this node published.", [], () => source.published().indicators);
   total("cti_published_sightings_total", "Sightings in the batches this node published.", [], () => source.published().sightings);
+  total("cti_published_refused_busy_total", "Indicators and sightings refused because too many waited to be published (HTTP 503).", [], () => source.published().refusedBusy);
   total("cti_published_not_gossiped_total", "Published batches stored but not sent at once (peers fetch them by catch-up sync).", [], () => source.published().notGossiped);
 
   total("cti_sync_batches_total", "Catch-up sync: batches fetched, withheld from us, rejected; served, withheld by us; requests refused.", ["kind"], () => {
