@@ -1,7 +1,11 @@
 import { bucket, sortableNumber, type Database, type Sublevel, type WriteOp } from "./db.js";
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const EMPTY = new Uint8Array(0);
+
+/** The entry a key names: `<16-digit time>:<id>`. */
+function entryOf(key: string): OrderedEntry {
+  return { at: Number(key.slice(0, 16)), id: key.slice(17) };
+}
 
 export interface OrderedEntry {
   at: number;
@@ -25,7 +29,8 @@ export class OrderedIdIndex {
   }
 
   putOp(at: number, id: string): WriteOp {
-    return { type: "put", sublevel: this.sublevel, key: OrderedIdIndex.key(at, id), value: encoder.encode(id) };
+    // The key holds the id already; the value stays empty (entries written before hold the id too).
+    return { type: "put", sublevel: this.sublevel, key: OrderedIdIndex.key(at, id), value: EMPTY };
   }
 
   delOp(at: number, id: string): WriteOp {
@@ -43,12 +48,12 @@ export class OrderedIdIndex {
   }
 
   async *entries(): AsyncGenerator<OrderedEntry> {
-    for await (const [key, value] of this.sublevel.iterator()) yield { at: Number(key.slice(0, 16)), id: decoder.decode(value) };
+    for await (const key of this.sublevel.keys()) yield entryOf(key);
   }
 
   /** The latest entry, if any. */
   async last(): Promise<OrderedEntry | undefined> {
-    for await (const [key, value] of this.sublevel.iterator({ reverse: true, limit: 1 })) return { at: Number(key.slice(0, 16)), id: decoder.decode(value) };
+    for await (const key of this.sublevel.keys({ reverse: true, limit: 1 })) return entryOf(key);
     return undefined;
   }
 
@@ -59,7 +64,7 @@ export class OrderedIdIndex {
 
   private async range(options: { gt?: string; gte?: string; lt?: string; limit: number }): Promise<OrderedEntry[]> {
     const out: OrderedEntry[] = [];
-    for await (const [key, value] of this.sublevel.iterator(options)) out.push({ at: Number(key.slice(0, 16)), id: decoder.decode(value) });
+    for await (const key of this.sublevel.keys(options)) out.push(entryOf(key));
     return out;
   }
 }
