@@ -56,7 +56,7 @@ function makeBatches(batchSize: number, total: number, salt: string): Array<{ ba
 
 /** One run of the node's receive path into a fresh store; returns indicators per second. */
 async function pipeline(dir: string, batches: Array<{ bytes: Uint8Array }>, total: number): Promise<number> {
-  const store = await IndicatorStore.open(join(dir, "db"));
+  const store = await IndicatorStore.open(join(dir, "db"), { durable: true });
   const gossip = new IndicatorGossip(DEFAULT_BATCH_LIMITS, {
     pubsub: undefined as never,
     store,

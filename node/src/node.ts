@@ -178,7 +178,7 @@ export class CtiNode {
     await mkdir(config.dataDir, { recursive: true });
     const identity = (this.identityValue = await NodeIdentity.load(config.dataDir));
     const log = this.logger.child({ org: identity.orgId });
-    const store = (this.storeValue = await IndicatorStore.open(join(config.dataDir, "db")));
+    const store = (this.storeValue = await IndicatorStore.open(join(config.dataDir, "db"), { durable: config.store.durableWrites }));
 
     this.provider = createProvider(config.chain.rpcUrl, config.chain.chainId);
     this.signer = new NonceManager(identity.wallet().connect(this.provider));

@@ -116,6 +116,23 @@ describe("indicator store (real LevelDB)", function () {
     expect((await store.counts()).indicators).to.equal(written * 1000);
   });
 
+  it("flushes to disk before acknowledging what only this node has, and not batches peers hold", async function () {
+    await store.close();
+    store = await IndicatorStore.open(join(dir, "db"), { durable: true });
+    const syncs: boolean[] = [];
+    const db = (store as unknown as { db: { batch(ops: unknown, options?: { sync?: boolean }): Promise<void> } }).db;
+    const batch = db.batch.bind(db);
+    db.batch = (ops, options) => {
+      syncs.push(options?.sync === true);
+      return batch(ops, options);
+    };
+    await ingest("peer-org", 1, [["received.example"]]);
+    const own = signBatch({ producer: "self-org", sequence: 1, createdAt: now, group: 0, indicators: [buildIndicator({ type: "domain", value: "own.example" }, { producer: "self-org", now })] }, randomBytes(32)).batch;
+    await store.ingestBatch(own, encodeBatch(own), openContent(own), [0], now, { own: true });
+    await store.storeLocal([buildIndicator({ type: "domain", value: "red.example", tlp: "RED" }, { producer: "self-org", now })], now);
+    expect(syncs).to.deep.equal([false, true, true]);
+  });
+
   it("keeps everything across close and reopen, and refuses writes once closed", async function () {
     await ingest("acme-bank", 1, [["kept.example"]]);
     await store.close();

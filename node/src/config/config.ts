@@ -88,6 +88,18 @@ export const NodeConfigSchema = z.object({
     })
     .or(z.literal(false))
     .default({ host: "127.0.0.1", port: 8700, bodyLimitBytes: 8 * 1024 * 1024, tokens: [] }),
+  /** The node's LevelDB cache (node/src/store/). */
+  store: z
+    .object({
+      /**
+       * Flush every acknowledged write of what only this node has (its own publishes, TLP:RED
+       * records, evidence, alerts) to disk before acknowledging it, so that it survives a power
+       * loss, not only a crash of the process. Batches received from peers are not flushed one by
+       * one: their senders hold them, and catch-up refetches whatever a power loss took.
+       */
+      durableWrites: z.boolean().default(true),
+    })
+    .default({ durableWrites: true }),
   batch: z
     .object({
       maxSize: z.number().int().min(1).max(DEFAULT_BATCH_LIMITS.maxIndicators).default(1000),

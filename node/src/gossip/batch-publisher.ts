@@ -234,7 +234,7 @@ export class BatchPublisher {
       this.pending = [...chunk.slice(half), ...this.pending];
       return this.publishChunk(chunk.slice(0, half));
     }
-    await store.ingestBatch(batch, bytes, content, indicators.map((_, i) => i), now());
+    await store.ingestBatch(batch, bytes, content, indicators.map((_, i) => i), now(), { own: true });
     this.stats.batches++;
     this.stats.indicators += indicators.length;
     this.stats.sightings += sightings.length;

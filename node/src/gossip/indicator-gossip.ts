@@ -163,7 +163,7 @@ export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
   /** Stores a validated batch; losing a race with the same (producer, sequence) is the same outcome as the replay check's. */
   private async store(validated: ValidatedBatch, data: Uint8Array): Promise<void> {
     try {
-      await this.components.store.ingestBatch(validated.batch, data, validated.content, validated.liveIndexes, this.components.now(), validated.ids);
+      await this.components.store.ingestBatch(validated.batch, data, validated.content, validated.liveIndexes, this.components.now(), { ids: validated.ids });
     } catch (err) {
       if (!(err instanceof BatchAlreadyStoredError)) throw err;
       throw err.sameRoot

@@ -52,6 +52,8 @@ interface PendingIngest {
   now: number;
   /** Ids of the content's indicators, when the caller has them already (validation computes them). */
   ids: string[] | undefined;
+  /** This node's own batch: flushed to disk before acknowledged when the store is durable. */
+  own: boolean;
   resolve(): void;
   reject(err: unknown): void;
 }
@@ -95,6 +97,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   /** The last write's revision (µs): every write is stamped later than any before it (see stamp()). */
   private lastRevision = 0;
   private closed = false;
+  private durable = false;
 
   /**
    * Per producer, its counters and sync progress as last written: every ingest reads both, and
@@ -123,8 +126,15 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     this.meta = bucket(db, "meta");
   }
 
-  static async open(path: string): Promise<IndicatorStore> {
+  /**
+   * `durable`: every acknowledged write of what only this node has (its own batches, local
+   * records, evidence, alerts) is flushed to disk (fsync) before it is acknowledged, so that it
+   * survives a power loss too, not only a crash of the process. Group commit makes that one flush
+   * per group of batches.
+   */
+  static async open(path: string, options: { durable?: boolean } = {}): Promise<IndicatorStore> {
     const store = new IndicatorStore(await openDatabase(path));
+    store.durable = options.durable ?? false;
     store.keyRing = await store.blindingKeys.all();
     store.lastRevision = (await store.byTime.last())?.at ?? 0;
     for (const counters of await store.producers.all()) store.countersCache.set(counters.producer, counters);
@@ -164,6 +174,15 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   async knownRoot(producer: string, sequence: number): Promise<Uint8Array | undefined> {
     if (!isHandled(await this.progressOf(producer), sequence)) return undefined;
     return this.batchRoots.get(producer, sequence);
+  }
+
+  /**
+   * One atomic LevelDB write. When the store is durable and the write holds something only this
+   * node has (its own publishes, local records, evidence, alerts), it is flushed to disk before
+   * it resolves.
+   */
+  private write(ops: WriteOp[], irreplaceable = true): Promise<void> {
+    return this.db.batch(ops as never, { sync: this.durable && irreplaceable } as never);
   }
 
   private countOp(count: number): WriteOp {
@@ -251,10 +270,17 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
    * already stored, or is written by an earlier batch of the same group, is refused with
    * BatchAlreadyStoredError: two batches validated at the same moment cannot both be stored.
    */
-  ingestBatch(batch: IndicatorBatch, bytes: Uint8Array, content: BatchContent | undefined, liveIndexes: number[], now: number, ids?: string[]): Promise<void> {
+  ingestBatch(
+    batch: IndicatorBatch,
+    bytes: Uint8Array,
+    content: BatchContent | undefined,
+    liveIndexes: number[],
+    now: number,
+    extra: { ids?: string[]; own?: boolean } = {},
+  ): Promise<void> {
     if (this.closed) return Promise.reject(new StoreClosedError("the indicator store is closed"));
     const { promise, resolve, reject } = Promise.withResolvers<void>();
-    this.pendingIngests.push({ batch, bytes, content, liveIndexes, now, ids, resolve, reject });
+    this.pendingIngests.push({ batch, bytes, content, liveIndexes, now, ids: extra.ids, own: extra.own ?? false, resolve, reject });
     this.scheduleIngestFlush();
     return promise;
   }
@@ -338,7 +364,9 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     }
     for (const c of countersOf.values()) ops.push(this.producers.putOp(c));
     for (const p of progressOf.values()) ops.push(this.syncProgress.putOp(p));
-    await this.db.batch(ops as never);
+    // Received batches are held by the peers that sent them and refetched by catch-up after a
+    // power loss (their progress is in the same write); this node's own are not: flush those.
+    await this.write(ops, group.some((r) => r.own));
     this.indicatorCount += merged.added;
     for (const [producer, c] of countersOf) this.countersCache.set(producer, c);
     for (const [producer, p] of progressOf) this.progressCache.set(producer, p);
@@ -364,7 +392,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     return this.exclusive(async () => {
       const revision = this.revise(now);
       const merged = await this.mergeOps(indicators.map((indicator) => ({ indicator, sequence: 0, index: 0, revision, now })));
-      await this.db.batch(merged.ops as never);
+      await this.write(merged.ops);
       this.indicatorCount += merged.added;
       this.changed(merged.records);
     });
@@ -374,7 +402,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   markHandled(producer: string, sequence: number): Promise<void> {
     return this.exclusive(async () => {
       const progress = advance(await this.progressOf(producer), sequence);
-      await this.db.batch([this.syncProgress.putOp(progress)] as never);
+      await this.write([this.syncProgress.putOp(progress)]);
       this.progressCache.set(producer, progress);
     });
   }
@@ -382,14 +410,14 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   /** Records detector alerts (the log matcher's matches). */
   addAlerts(alerts: AlertRecord[]): Promise<void> {
     return this.exclusive(async () => {
-      if (alerts.length > 0) await this.db.batch(alerts.map((a) => this.alerts.putOp(a)) as never);
+      if (alerts.length > 0) await this.write(alerts.map((a) => this.alerts.putOp(a)));
     });
   }
 
   /** Folds sightings that stay on this node (of indicators held under TLP:RED only) into their summaries. */
   addLocalSightings(sightings: Sighting[]): Promise<void> {
     return this.exclusive(async () => {
-      await this.db.batch((await this.sightingOps(sightings)) as never);
+      await this.write(await this.sightingOps(sightings));
     });
   }
 
@@ -398,7 +426,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     return this.exclusive(async () => {
       const fresh: EvidenceEntry[] = [];
       for (const entry of entries) if (!(await this.evidence.has(entry))) fresh.push(entry);
-      if (fresh.length > 0) await this.db.batch(fresh.map((e) => this.evidence.putOp(e)) as never);
+      if (fresh.length > 0) await this.write(fresh.map((e) => this.evidence.putOp(e)));
     });
   }
 
@@ -406,7 +434,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   markReported(entries: EvidenceEntry[], epoch: number): Promise<void> {
     return this.exclusive(async () => {
       const ops = entries.map((e) => (e.reportedEpoch !== undefined && e.reportedEpoch < epoch ? this.evidence.delOp(e) : this.evidence.putOp({ ...e, reportedEpoch: epoch })));
-      if (ops.length > 0) await this.db.batch(ops as never);
+      if (ops.length > 0) await this.write(ops);
     });
   }
 
@@ -435,7 +463,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
           pruned++;
         }
         if (removed.length > 0) ops.push(this.countOp(this.indicatorCount - removed.length));
-        await this.db.batch(ops as never);
+        await this.write(ops);
         this.indicatorCount -= removed.length;
         if (removed.length > 0) this.emit("pruned", removed);
         if (ended.length < chunk) return pruned;
