@@ -13,7 +13,10 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { ChildProcess } from "node:child_process";
 import type { PublicIdentity } from "../node/src/identity/identity.js";
-import { startDevnet } from "./lib/devnet.js";
+import { HARDHAT_MNEMONIC, startDevnet } from "./lib/devnet.js";
+import { HDNodeWallet } from "ethers";
+import { NodeIdentity } from "../node/src/identity/identity.js";
+import { proposeAdmission } from "../node/src/chain/proposals.js";
 import { freePort, run, startLogged, terminate } from "./lib/processes.js";
 
 const { values } = parseArgs({ options: { "exit-after-demo": { type: "boolean", default: false }, dir: { type: "string", default: ".demo" } } });
@@ -63,14 +66,20 @@ async function stopAll(code: number): Promise<never> {
 process.on("SIGINT", () => void stopAll(0));
 process.on("SIGTERM", () => void stopAll(0));
 
+// Hardhat's development accounts come from its well-known mnemonic; admins 1-3 are accounts 0-2.
+const adminKeyFile = join(DEMO_DIR, "admin-3.key");
+await writeFile(adminKeyFile, HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, "m/44'/60'/0'/0/2").privateKey, { mode: 0o600 });
+
 try {
   const ports: number[] = [];
   for (const partner of PARTNERS) {
     const dataDir = join(DEMO_DIR, partner.orgId);
     const apiPort = await freePort();
     ports.push(apiPort);
+    // acme-bank's operator is also governance admin 3: its dashboard can approve proposals.
+    const adminKey = partner.orgId === PARTNERS[0]!.orgId ? ["--admin-key-file", adminKeyFile] : [];
     const identity = JSON.parse(
-      await run(process.execPath, [CLI, "init", "--data-dir", dataDir, "--org", partner.orgId, "--deployment", deploymentFile, "--api-port", String(apiPort)]),
+      await run(process.execPath, [CLI, "init", "--data-dir", dataDir, "--org", partner.orgId, "--deployment", deploymentFile, "--api-port", String(apiPort), ...adminKey]),
     ) as PublicIdentity;
     say(`2. ${partner.orgId}: identity created (peer ${identity.peerId.slice(0, 16)}..., wallet ${identity.wallet})`);
     await devnet.admit(identity, partner);
@@ -171,7 +180,13 @@ try {
   const verdict = await post(ports[1]!, "/proofs/verify", proof);
   say(`11. city-hospital proves acme-bank published login-micros0ft.example before ${new Date(proof.anchor.anchoredAt).toISOString()}; north-cert checks the proof: ${verdict.valid ? "valid" : "INVALID"}`);
 
-  say("the consortium works. Try it yourself:");
+  const newcomer = await NodeIdentity.generate("river-grid");
+  const pending = await proposeAdmission(devnet.deployment.registryAddress, devnet.admins[0]!, newcomer.public(), { displayName: "River Grid SOC", country: "NL", sector: "energy" });
+  say(`12. admin 1 proposes to admit river-grid (proposal #${pending}, 1 of 2 approvals): admin 3 can approve it from acme-bank's dashboard`);
+
+  say("the consortium works. Open a dashboard (network, live feed, indicator provenance, reputation, governance):");
+  PARTNERS.forEach((partner, i) => say(`   ${partner.orgId.padEnd(14)} http://127.0.0.1:${ports[i]}/dashboard/`));
+  say("or try the CLI:");
   say(`   npm run cti -- lookup 203.0.113.66 --api http://127.0.0.1:${ports[2]}`);
   say(`   npm run cti -- publish --api http://127.0.0.1:${ports[1]} --type domain --value evil.example --tlp GREEN`);
   say(`   npm run cti -- lookup https://cdn.bad-updates.example/payload.exe --audience clients --api http://127.0.0.1:${ports[2]}`);

@@ -4,7 +4,7 @@
  * of start and stop, and nothing else: every rule lives in the part that owns it.
  */
 import { createHash } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
@@ -25,7 +25,8 @@ import { auditTrailContract } from "./chain/audit-trail.js";
 import { ReputationView, reputationContract } from "./chain/reputation.js";
 import { createProvider } from "./chain/provider.js";
 import { registryContract } from "./chain/governance.js";
-import { scoringPolicyOf, type NodeConfig } from "./config/config.js";
+import { AdminDesk } from "./chain/admin-desk.js";
+import { ConfigError, scoringPolicyOf, type NodeConfig } from "./config/config.js";
 import { BatchPublisher, type PublishReceipt } from "./gossip/batch-publisher.js";
 import { membershipGater } from "./gossip/connection-gater.js";
 import { IndicatorGossip } from "./gossip/indicator-gossip.js";
@@ -112,6 +113,7 @@ export class CtiNode {
   private identityValue: NodeIdentity | undefined;
   private storeValue: IndicatorStore | undefined;
   private provider: JsonRpcProvider | undefined;
+  private adminDeskValue: AdminDesk | undefined;
   /** The org's wallet on the ledger; one NonceManager so that back-to-back transactions never reuse a nonce. */
   private signer: NonceManager | undefined;
   private membershipValue: Membership | undefined;
@@ -195,6 +197,10 @@ export class CtiNode {
         views: [membership, ...(groups ? [groups] : []), ...(reputation ? [reputation] : [])],
         log: logFn(log.child({ part: "chain" }), "warn"),
       },
+    );
+    this.adminDeskValue = new AdminDesk(
+      { registryAddress: config.chain.registryAddress, adminKey: await readAdminKey(config.governance.adminKeyFile) },
+      { provider: this.provider, now: () => Date.now() },
     );
     await this.follower.start();
 
@@ -369,7 +375,7 @@ export class CtiNode {
     await this.storeValue?.close();
     this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = undefined;
     this.reputationValue = this.metricsValue = undefined;
-    this.follower = this.membershipValue = this.groupsValue = this.provider = this.signer = this.storeValue = undefined;
+    this.follower = this.adminDeskValue = this.membershipValue = this.groupsValue = this.provider = this.signer = this.storeValue = undefined;
   }
 
   /** What the chain says about orgs and groups, as the privacy rules need it. */
@@ -491,6 +497,11 @@ export class CtiNode {
   /** Reads new chain blocks now; resolves when membership and groups are current. */
   refreshChain(): Promise<void> {
     return this.require(this.follower).refresh();
+  }
+
+  /** Proposals, and approving or executing them when this node holds an admin's key. */
+  get governance(): AdminDesk {
+    return this.require(this.adminDeskValue);
   }
 
   get trust(): TrustService {
@@ -655,4 +666,17 @@ export class CtiNode {
       sync: this.sync.stats,
     };
   }
+}
+
+/** The admin key in `file`, checked; a bad file stops the node at start with a named problem. */
+async function readAdminKey(file: string | undefined): Promise<string | undefined> {
+  if (!file) return undefined;
+  let key: string;
+  try {
+    key = (await readFile(file, "utf8")).trim();
+  } catch (err) {
+    throw new ConfigError(`governance.adminKeyFile: cannot read ${file}: ${(err as Error).message}`);
+  }
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key)) throw new ConfigError(`governance.adminKeyFile: ${file} does not hold a hex private key (64 hex digits)`);
+  return key.startsWith("0x") ? key : `0x${key}`;
 }

@@ -12,6 +12,9 @@ import { deployConsortium } from "./deploy.js";
 import type { Deployment } from "../../node/src/config/config.js";
 import type { PublicIdentity } from "../../node/src/identity/identity.js";
 
+/** The mnemonic of Hardhat's development accounts (public: for development ledgers only). */
+export const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
+
 export interface DevnetInit {
   port?: number;
   /** Number of governance admins (Hardhat accounts 0..n-1). */

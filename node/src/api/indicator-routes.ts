@@ -1,11 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { INDICATOR_TYPES } from "../model/indicator.js";
+import { INDICATOR_TYPES, TLP_LEVELS } from "../model/indicator.js";
 import { SIGHTING_KINDS } from "../model/sighting.js";
 import type { CtiNode } from "../node.js";
 import type { ScoredRecord } from "../trust/trust-service.js";
 import { checkConsistency } from "../store/consistency.js";
-import { audienceField, formatField, idField, parse, sinceField, table } from "./http.js";
+import { audienceField, formatField, idField, orgIdField, parse, sinceField, table } from "./http.js";
 
 const IndicatorInputSchema = z.object({
   type: z.string(),
@@ -39,6 +39,18 @@ export const SightingRequestSchema = z.object({
 });
 
 export const MatchRequestSchema = z.object({ values: z.array(z.string().max(4096)).min(1).max(100_000), includeQuarantined: z.boolean().default(false) });
+
+const IndicatorListQuery = z.object({
+  audience: audienceField,
+  since: sinceField,
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  type: z.enum(INDICATOR_TYPES).optional(),
+  tlp: z.enum(TLP_LEVELS).optional(),
+  producer: orgIdField.optional(),
+  minScore: z.coerce.number().min(0).max(100).default(0),
+  /** oldest first (default: what a reader following `next` needs) or newest first (a live view). */
+  order: z.enum(["oldest", "newest"]).default("oldest"),
+});
 
 const limitField = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 
@@ -75,10 +87,30 @@ export function indicatorRoutes(node: CtiNode) {
     });
 
     app.get("/indicators", async (request) => {
-      const query = parse(z.object({ audience: audienceField, since: sinceField, limit: limitField(10_000, 1000) }), request.query);
-      const records = await node.store.listSince(query.since, query.limit);
-      // `next` resumes after the last record read (shown or not); records updated later come again, by design.
-      return { indicators: await node.trust.scored(records, query.audience), next: records.at(-1)?.updatedAt };
+      const query = parse(IndicatorListQuery, request.query);
+      const records = await node.store.listSince(query.since, query.limit, query.order);
+      const scored = await node.trust.scored(records, query.audience);
+      // Filters apply to the page read: a page may hold fewer than `limit`, and `next` still
+      // resumes after the last record read (shown or not); records updated later come again, by design.
+      const indicators = scored.filter(
+        (r) =>
+          (query.type === undefined || r.type === query.type) &&
+          (query.tlp === undefined || r.tlp === query.tlp) &&
+          (query.producer === undefined || r.attestations.some((a) => a.producer === query.producer)) &&
+          r.score.score >= query.minScore,
+      );
+      return { indicators, next: query.order === "oldest" ? records.at(-1)?.updatedAt : undefined };
+    });
+
+    app.get("/indicators/:id/detail", async (request, reply) => {
+      const { id } = parse(z.object({ id: idField }), request.params);
+      const { audience } = parse(z.object({ audience: audienceField }), request.query);
+      const stored = await node.store.indicators.get(id);
+      const [record] = stored ? await node.trust.scored([stored], audience) : [];
+      if (!record) return reply.code(404).send({ error: "NOT_FOUND" });
+      // The view's statements only: provenance never names a statement the audience may not see.
+      const [sightings, decay, provenance] = await Promise.all([node.trust.sightingsOf(id), node.trust.decayCurve(record), node.trust.provenance(record)]);
+      return { indicator: record, sightings, decay, provenance };
     });
 
     app.get("/indicators/:id", async (request, reply) => {

@@ -9,7 +9,7 @@ import { MatchRequestSchema, PublishRequestSchema, SightingRequestSchema } from 
  */
 interface Operation {
   summary: string;
-  tag: "node" | "indicators" | "detectors" | "groups" | "trust" | "standards" | "taxii";
+  tag: "node" | "indicators" | "detectors" | "groups" | "network" | "trust" | "standards" | "taxii" | "dashboard";
   body?: z.ZodType;
   /** Query parameters, by name: what each means. */
   query?: Record<string, string>;
@@ -24,8 +24,13 @@ export const OPERATIONS: Record<string, Operation> = {
   "GET /check": { summary: "The store's consistency check: every index agrees with the records.", tag: "node" },
   "POST /sync": { summary: "Catch up with every connected peer now.", tag: "node" },
   "GET /indicators/lookup": { summary: "Records matching a raw value (normalized first; blinded entries match when the value does).", tag: "indicators", query: { value: "The observed value.", type: "An indicator type, to look up only that one.", audience } },
-  "GET /indicators": { summary: "Records updated since a time, oldest first; `next` continues.", tag: "indicators", query: { since: "Unix ms or ISO 8601.", limit: "Most records (1-10,000).", audience } },
+  "GET /indicators": {
+    summary: "Records updated since a time, oldest first; `next` continues. Filters apply to the page read.",
+    tag: "indicators",
+    query: { since: "Unix ms or ISO 8601.", limit: "Most records read (1-10,000).", audience, type: "Only this indicator type.", tlp: "Only this TLP level.", producer: "Only records this org vouched for.", minScore: "Only records scoring at least this (0-100).", order: "oldest (default; `next` continues) or newest first." },
+  },
   "GET /indicators/{id}": { summary: "One record by id.", tag: "indicators", query: { audience } },
+  "GET /indicators/{id}/detail": { summary: "One record with its sightings, its decay curve and the provenance of each statement (batch, signature, on-chain anchor).", tag: "indicators", query: { audience } },
   "GET /indicators/{id}/sightings": { summary: "Who saw the indicator, reported it false or expired, and when.", tag: "indicators", query: { audience } },
   "POST /indicators": { summary: "Publish indicators: each input gets its own result (200 all published, 207 some refused, 400 none).", tag: "indicators", body: PublishRequestSchema },
   "POST /sightings": { summary: "This org's detectors saw a value (or found it false, or expired).", tag: "indicators", body: SightingRequestSchema },
@@ -37,6 +42,10 @@ export const OPERATIONS: Record<string, Operation> = {
   "POST /groups": { summary: "Create a sharing group owned by this org.", tag: "groups" },
   "POST /groups/{id}/members": { summary: "Add an org to a group this org owns.", tag: "groups" },
   "DELETE /groups/{id}/members/{org}": { summary: "Remove an org from a group this org owns.", tag: "groups" },
+  "GET /members": { summary: "The consortium's members as the ledger has them, and whether this node is connected to each.", tag: "network", query: { format: "json (default) or csv." } },
+  "GET /governance/proposals": { summary: "Governance proposals, newest first, with approvals against the threshold; the admin this node acts for, if any.", tag: "network", query: { limit: "Most proposals." } },
+  "POST /governance/proposals/{id}/approve": { summary: "Approve a proposal with this node's admin key (governance.adminKeyFile); 409 NO_ADMIN_KEY without one.", tag: "network" },
+  "POST /governance/proposals/{id}/execute": { summary: "Execute a proposal that has enough approvals, with this node's admin key.", tag: "network" },
   "GET /reputation": { summary: "Every org's reputation now.", tag: "trust", query: { format: "json (default) or csv." } },
   "GET /reputation/history": { summary: "Reputation per epoch, rebuilt from chain events.", tag: "trust", query: { format: "json (default) or csv.", epochs: "How many epochs back.", org: "One org only." } },
   "GET /stats/producers": { summary: "Per producer: volume, false-positive rate, median time to first sighting.", tag: "trust", query: { format: "json (default) or csv." } },
@@ -47,6 +56,8 @@ export const OPERATIONS: Record<string, Operation> = {
   "POST /audit/anchor": { summary: "Anchor this org's unanchored batches now.", tag: "trust" },
   "POST /import/stix": { summary: "Import a STIX 2.1 bundle; the report lists everything left out or refused.", tag: "standards" },
   "POST /import/misp": { summary: "Import a MISP event; the report lists everything left out or refused.", tag: "standards" },
+  "GET /": { summary: "Redirects to the dashboard.", tag: "dashboard" },
+  "GET /dashboard/*": { summary: "The dashboard's page and assets (HTML, JavaScript, CSS); no token needed, they hold no data.", tag: "dashboard" },
   "GET /taxii2/": { summary: "TAXII 2.1 discovery (when credentials are configured).", tag: "taxii" },
   "GET /taxii2/api/": { summary: "TAXII 2.1 API root.", tag: "taxii" },
   "GET /taxii2/api/collections/": { summary: "TAXII 2.1 collections: one per audience the caller is entitled to.", tag: "taxii" },

@@ -14,6 +14,9 @@ import { NoGroupsContractError, type CtiNode } from "../node.js";
 import { PublisherBusyError } from "../gossip/batch-publisher.js";
 import { TrustError, type TrustErrorCode } from "../trust/trust-service.js";
 import { groupRoutes } from "./group-routes.js";
+import { NoAdminKeyError } from "../chain/admin-desk.js";
+import { dashboardRoutes, isDashboardAsset } from "./dashboard-routes.js";
+import { networkRoutes } from "./network-routes.js";
 import { BadRequestError } from "./http.js";
 import { indicatorRoutes } from "./indicator-routes.js";
 import { interopRoutes } from "./interop-routes.js";
@@ -65,6 +68,8 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
     app.addHook("onRequest", async (request, reply) => {
       // TAXII clients authenticate with the TAXII credentials (api/taxii-routes.ts).
       if (request.url.startsWith("/taxii2/")) return;
+      // The dashboard's assets hold no data; the API calls they make carry the token.
+      if (request.method === "GET" && isDashboardAsset(request.url)) return;
       if (bearerAllowed(request.headers.authorization, tokens)) return;
       return reply.code(401).header("www-authenticate", 'Bearer realm="cti-node"').send({ error: "UNAUTHORIZED", message: "send Authorization: Bearer <token> with a token from api.tokens (CTI_API_TOKEN for the cti CLI)" });
     });
@@ -82,6 +87,7 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
     if (error instanceof TrustError) return reply.code(TRUST_STATUS[error.code]).send({ error: error.code, message: error.message });
     // A contract refusing a change (not the owner, org not active...) is the caller's problem: name the contract's error.
     if (error instanceof ChainRefusedError) return reply.code(409).send({ error: error.reason, message: error.message });
+    if (error instanceof NoAdminKeyError) return reply.code(409).send({ error: "NO_ADMIN_KEY", message: error.message });
     if (error instanceof NoGroupsContractError) return reply.code(409).send({ error: "NO_GROUPS_CONTRACT", message: error.message });
     // Back-pressure, not a fault: the caller retries after a moment.
     if (error instanceof PublisherBusyError) return reply.code(503).header("retry-after", "1").send({ error: "BUSY", message: error.message });
@@ -97,6 +103,8 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
   await app.register(groupRoutes(node));
   await app.register(trustRoutes(node));
   await app.register(interopRoutes(node));
+  await app.register(networkRoutes(node));
+  await app.register(dashboardRoutes());
   if (node.config.taxii.credentials.length > 0) await app.register(taxiiRoutes(node, node.config.taxii.credentials));
   return app;
 }

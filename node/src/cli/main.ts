@@ -5,7 +5,7 @@
  * non-zero exit code, never as a stack trace.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { humanize } from "./render.js";
 import { startApiServer } from "../api/server.js";
@@ -94,6 +94,7 @@ program
   .option("--listen <multiaddr>", "libp2p listen address (repeatable)", collect)
   .option("--api-port <port>", "port of the local HTTP API", integer, 8700)
   .option("--bootstrap <multiaddr>", "fallback peer address (repeatable)", collect)
+  .option("--admin-key-file <file>", "a governance admin's key file, so that this node's dashboard can approve and execute proposals")
   .action(async (options) => {
     await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
     const deployment = options.deployment ? await readDeployment(options.deployment) : undefined;
@@ -110,6 +111,7 @@ program
         auditAddress: options.audit ?? deployment?.auditAddress,
       },
       api: { host: "127.0.0.1", port: options.apiPort },
+      ...(options.adminKeyFile ? { governance: { adminKeyFile: resolve(options.adminKeyFile) } } : {}),
     };
     parseConfig(config, "the command line");
     const identity = await NodeIdentity.generate(options.org);

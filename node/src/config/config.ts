@@ -189,6 +189,12 @@ export const NodeConfigSchema = z.object({
     })
     .default({ pageSize: 256, maxPageBytes: 8 * 1024 * 1024, requestsPerSecond: 20, intervalMs: 60_000, timeoutMs: 30_000 }),
   /**
+   * A governance admin who runs this node may let its dashboard approve and execute proposals
+   * with their admin key: a file holding the hex private key (mode 0600). Without it the
+   * dashboard shows proposals read-only.
+   */
+  governance: z.object({ adminKeyFile: z.string().min(1).optional() }).default({}),
+  /**
    * The TAXII 2.1 server (under /taxii2/ on the API's address): who may read, and which audience
    * each credential is entitled to. No credential, no TAXII. Keep this file private (mode 0600).
    */

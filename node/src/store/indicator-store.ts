@@ -492,8 +492,9 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     return { records: current, cursor: entries.at(-1) ?? cursor, exhausted: entries.length < limit };
   }
 
-  async listSince(since: number, limit: number): Promise<IndicatorRecord[]> {
-    const entries = await this.byTime.since(since * 1000, limit);
+  /** Records updated at or after `since` (Unix ms), oldest first, or newest first when asked. */
+  async listSince(since: number, limit: number, order: "oldest" | "newest" = "oldest"): Promise<IndicatorRecord[]> {
+    const entries = await (order === "oldest" ? this.byTime.since(since * 1000, limit) : this.byTime.newestSince(since * 1000, limit));
     const records = await this.indicators.getMany(entries.map((e) => e.id));
     return records.filter((r): r is IndicatorRecord => r !== undefined);
   }

@@ -42,6 +42,11 @@ export class OrderedIdIndex {
     return this.range({ gte: sortableNumber(from), limit });
   }
 
+  /** Entries at or after `from`, newest first, at most `limit` (what a live view shows first). */
+  newestSince(from: number, limit: number): Promise<OrderedEntry[]> {
+    return this.range({ gte: sortableNumber(from), limit, reverse: true });
+  }
+
   /** Entries strictly after the entry (at, id), oldest first, at most `limit`: a cursor that never repeats or skips. */
   after(cursor: OrderedEntry | undefined, limit: number): Promise<OrderedEntry[]> {
     return this.range(cursor ? { gt: OrderedIdIndex.key(cursor.at, cursor.id), limit } : { limit });
@@ -62,7 +67,7 @@ export class OrderedIdIndex {
     return this.range({ lt: sortableNumber(to), limit });
   }
 
-  private async range(options: { gt?: string; gte?: string; lt?: string; limit: number }): Promise<OrderedEntry[]> {
+  private async range(options: { gt?: string; gte?: string; lt?: string; limit: number; reverse?: boolean }): Promise<OrderedEntry[]> {
     const out: OrderedEntry[] = [];
     for await (const key of this.sublevel.keys(options)) out.push(entryOf(key));
     return out;

@@ -73,6 +73,21 @@ export interface ScoredRecord extends IndicatorRecord {
   score: Score;
 }
 
+/** One statement's provenance (see TrustService.provenance). */
+export interface Provenance {
+  producer: string;
+  sequence: number;
+  index: number;
+  tlp: string;
+  group: number;
+  createdAt: number;
+  batch: { merkleRoot: string; signature: string; signingKey: string; signedAt: number; indicators: number; sealed: boolean } | null;
+  anchor: { index: number; root: string; firstSequence: number; lastSequence: number; anchoredAt: number; blockNumber: number } | null;
+  status: "anchored" | "not-anchored-yet" | "local-only" | "batch-not-held" | "no-audit-contract" | "chain-unreachable";
+}
+
+const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+
 export interface SightResult {
   id: string;
   type: string;
@@ -205,6 +220,60 @@ export class TrustService {
   async sightingsOf(id: string) {
     const summary = await this.components.store.sightings.get(id);
     return { indicatorId: id, ...sightingTotals(summary), byOrg: summary?.byOrg ?? {} };
+  }
+
+  /**
+   * The score of `record` (as `audience` sees it) from its first sighting here to the end of its
+   * decay, in `points` steps: what the dashboard draws. Pure over the record and its sightings.
+   */
+  async decayCurve(record: IndicatorRecord, points = 48): Promise<Array<{ at: number; score: number }>> {
+    const summary = await this.components.store.sightings.get(record.id);
+    const reputation = this.components.reputation;
+    const from = Math.min(record.validFrom, record.firstSeenAt);
+    const lifetime = this.init.scoring.decay[record.type].lifetimeMs;
+    const to = Math.min(record.validUntil, Math.max(from + lifetime, this.components.now()) + 1);
+    const step = Math.max(1, (to - from) / points);
+    const curve: Array<{ at: number; score: number }> = [];
+    for (let at = from; at <= to; at += step) {
+      curve.push({ at: Math.round(at), score: scoreRecord(record, summary, (org) => reputation?.of(org) ?? 0.5, this.init.scoring, at).score });
+    }
+    return curve;
+  }
+
+  /**
+   * Where each statement of `record` comes from: the producer's signed batch that holds it, and
+   * the on-chain anchor covering that batch when there is one. Statements this node cannot place
+   * say why (local only, batch not held, not anchored yet, no audit contract).
+   */
+  async provenance(record: IndicatorRecord): Promise<Provenance[]> {
+    const { store } = this.components;
+    const contract = this.components.auditContract;
+    return Promise.all(
+      record.attestations.map(async (a): Promise<Provenance> => {
+        const base = { producer: a.producer, sequence: a.sequence, index: a.index, tlp: a.tlp, group: a.group, createdAt: a.createdAt };
+        if (a.sequence === 0) return { ...base, batch: null, anchor: null, status: "local-only" };
+        const batch = await store.batches.get(a.producer, a.sequence);
+        if (!batch) return { ...base, batch: null, anchor: null, status: "batch-not-held" };
+        const header = {
+          merkleRoot: toHex(batch.merkleRoot),
+          signature: toHex(batch.signature),
+          signingKey: toHex(batch.signingKey),
+          signedAt: batch.createdAt,
+          indicators: batch.indicatorCount,
+          sealed: batch.sealed !== undefined,
+        };
+        if (!contract) return { ...base, batch: header, anchor: null, status: "no-audit-contract" };
+        let anchor;
+        try {
+          anchor = await anchorHolding(contract, a.producer, a.sequence);
+        } catch {
+          return { ...base, batch: header, anchor: null, status: "chain-unreachable" };
+        }
+        if (!anchor) return { ...base, batch: header, anchor: null, status: "not-anchored-yet" };
+        const { index, firstSequence, lastSequence, anchoredAt, blockNumber } = anchor;
+        return { ...base, batch: header, anchor: { index, root: toHex(anchor.root), firstSequence, lastSequence, anchoredAt, blockNumber }, status: "anchored" };
+      }),
+    );
   }
 
   // ---------------------------------------------------------------- epoch reports and anchors

@@ -1,0 +1,45 @@
+import type { ComponentChildren } from "preact";
+import { ApiError } from "./api.js";
+
+export const dateTime = (ms: number | undefined | null) => (ms ? new Date(ms).toISOString().replace("T", " ").slice(0, 19) + "Z" : "—");
+export const ago = (ms: number) => {
+  const seconds = Math.round((Date.now() - ms) / 1000);
+  if (seconds < 60) return `${seconds}s ago`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `${Math.round(seconds / 3600)} h ago`;
+  return `${Math.round(seconds / 86_400)} d ago`;
+};
+export const short = (hex: string, n = 10) => (hex.length > 2 * n ? `${hex.slice(0, n)}…${hex.slice(-4)}` : hex);
+export const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+export function Tlp(props: { tlp: string }) {
+  return <span class={`tlp tlp-${props.tlp.toLowerCase().replace("+", "-")}`}>TLP:{props.tlp}</span>;
+}
+
+export function ErrorNote(props: { error: Error | undefined }) {
+  if (!props.error) return null;
+  const code = props.error instanceof ApiError ? `${props.error.code}: ` : "";
+  return (
+    <p class="error" role="alert">
+      {code}
+      {props.error.message}
+    </p>
+  );
+}
+
+/** What a view shows when the node has no such capability: said plainly, never faked. */
+export function Absent(props: { children: ComponentChildren }) {
+  return <p class="absent">{props.children}</p>;
+}
+
+export function Section(props: { title: string; children: ComponentChildren; actions?: ComponentChildren }) {
+  return (
+    <section>
+      <header class="section-head">
+        <h2>{props.title}</h2>
+        {props.actions}
+      </header>
+      {props.children}
+    </section>
+  );
+}

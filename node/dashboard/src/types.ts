@@ -1,0 +1,33 @@
+/**
+ * The shapes the API answers, taken from the node's own types (type-only: nothing of the node
+ * is bundled), so that the dashboard and the API cannot drift apart unnoticed.
+ */
+export type { NodeStatus } from "../../src/node.js";
+export type { ScoredRecord, Provenance } from "../../src/trust/trust-service.js";
+export type { GovernanceOverview } from "../../src/chain/admin-desk.js";
+export type { OrgReputation } from "../../src/chain/reputation.js";
+export type { IndicatorType } from "../../src/model/indicator.js";
+
+export interface MemberRow {
+  orgId: string;
+  displayName: string;
+  country: string;
+  sector: string;
+  status: string;
+  wallet: string;
+  peerId: string | null;
+  multiaddrs: string[];
+  joinedAt: number;
+  self: boolean;
+  connected: boolean;
+}
+
+export interface SightingTotals {
+  indicatorId: string;
+  sightings: number;
+  confirmedBy: string[];
+  falsePositiveBy: string[];
+  expiredBy: string[];
+  firstSeen?: number;
+  lastSeen?: number;
+}

@@ -1,0 +1,129 @@
+import { useRef, useState } from "preact/hooks";
+import { api, query } from "../api.js";
+import { Absent, ErrorNote, Tlp, ago } from "../format.js";
+import { useLoad } from "../hooks.js";
+import type { MemberRow, ScoredRecord } from "../types.js";
+
+const TYPES = ["ipv4", "ipv6", "cidr", "domain", "url", "email", "md5", "sha1", "sha256"];
+const TLPS = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"];
+/** Records read per refresh (the API filters what it reads), and rows shown. */
+const READ = 2000;
+const SHOWN = 200;
+
+export interface FeedFilters {
+  type: string;
+  tlp: string;
+  producer: string;
+  minScore: string;
+}
+
+/**
+ * The newest indicators in the cache, as this org sees them, refreshed every 2 s; filters by
+ * type, TLP, producer and score are applied by the API. Rows that arrived since the last
+ * refresh are marked.
+ */
+export function FeedView(props: { filters: FeedFilters; setFilters: (f: FeedFilters) => void; open: (id: string) => void }) {
+  const { filters, setFilters } = props;
+  const seen = useRef<Map<string, number>>(new Map());
+  const [paused, setPaused] = useState(false);
+  const members = useLoad((signal) => api<{ members: MemberRow[] }>("/members", { signal }), []);
+  const feed = useLoad(
+    (signal) =>
+      api<{ indicators: ScoredRecord[] }>(
+        `/indicators${query({ order: "newest", limit: READ, type: filters.type, tlp: filters.tlp, producer: filters.producer, minScore: filters.minScore })}`,
+        { signal },
+      ),
+    [filters.type, filters.tlp, filters.producer, filters.minScore],
+    paused ? undefined : 2000,
+  );
+  const rows = (feed.data?.indicators ?? []).slice(0, SHOWN);
+  const previous = seen.current;
+  const fresh = new Set(rows.filter((r) => previous.size > 0 && previous.get(r.id) !== r.updatedAt).map((r) => r.id));
+  if (feed.data) seen.current = new Map(rows.map((r) => [r.id, r.updatedAt]));
+
+  const set = (field: keyof FeedFilters) => (event: Event) => setFilters({ ...filters, [field]: (event.currentTarget as HTMLInputElement).value });
+  return (
+    <div class="view">
+      <form class="filters" data-testid="filters" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          type
+          <select name="type" value={filters.type} onChange={set("type")}>
+            <option value="">any</option>
+            {TYPES.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          TLP
+          <select name="tlp" value={filters.tlp} onChange={set("tlp")}>
+            <option value="">any</option>
+            {TLPS.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          producer
+          <select name="producer" value={filters.producer} onChange={set("producer")}>
+            <option value="">any</option>
+            {(members.data?.members ?? []).map((m) => (
+              <option key={m.orgId} value={m.orgId}>
+                {m.orgId}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          score ≥
+          <input name="minScore" type="number" min="0" max="100" step="5" value={filters.minScore} onChange={set("minScore")} />
+        </label>
+        <button type="button" onClick={() => setPaused(!paused)}>
+          {paused ? "resume" : "pause"}
+        </button>
+        <span class="small">{feed.loading ? "refreshing…" : paused ? "paused" : "live, every 2 s"}</span>
+      </form>
+      <ErrorNote error={feed.error} />
+      {feed.data && rows.length === 0 && <Absent>No indicator matches these filters among the {READ.toLocaleString("en")} most recent.</Absent>}
+      {rows.length > 0 && (
+        <table data-testid="feed">
+          <thead>
+            <tr>
+              <th>type</th>
+              <th>value</th>
+              <th>TLP</th>
+              <th>score</th>
+              <th>producers</th>
+              <th>labels</th>
+              <th>updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.id} class={`clickable ${fresh.has(r.id) ? "fresh" : ""} ${r.score.quarantined ? "quarantined" : ""}`} data-id={r.id} onClick={() => props.open(r.id)}>
+                <td>{r.type}</td>
+                <td class="mono value">
+                  <a href={`#/indicator/${r.id}`}>{r.blinded ? `blinded ${r.value.slice(0, 12)}…` : r.value}</a>
+                </td>
+                <td>
+                  <Tlp tlp={r.tlp} />
+                </td>
+                <td class="num" data-testid="score">
+                  {r.score.score.toFixed(1)}
+                  {r.score.quarantined && <span class="badge warn">quarantined</span>}
+                </td>
+                <td>{r.attestations.map((a) => a.producer).join(", ")}</td>
+                <td class="small">{[...r.labels.malwareFamilies, ...r.labels.attackTechniques, ...r.labels.tags].join(", ")}</td>
+                <td class="small">{ago(r.updatedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

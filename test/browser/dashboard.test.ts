@@ -1,0 +1,215 @@
+import { expect } from "chai";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { HDNodeWallet } from "ethers";
+import type { Browser, Page } from "playwright-core";
+import { startApiServer } from "../../node/src/api/server.js";
+import { proposeAdmission } from "../../node/src/chain/proposals.js";
+import type { CtiNode } from "../../node/src/node.js";
+import { HARDHAT_MNEMONIC, startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
+import { SCREENSHOT_DIR, launchChromium } from "../helpers/browser.js";
+import { newIdentity, removeDir, startNode, tempDir, waitFor } from "../helpers/nodes.js";
+
+/**
+ * The dashboard in headless Chromium (Debian's, driven by playwright-core) against real nodes on
+ * a real ledger: what an operator, an analyst and an admin see and do. Screenshots of every view
+ * go to test-artifacts/screenshots/.
+ */
+describe("dashboard in a real browser", function () {
+  this.timeout(180_000);
+  let devnet: Devnet;
+  let browser: Browser;
+  let page: Page;
+  let dir: string;
+  const nodes: Record<string, CtiNode> = {};
+  const dirs: string[] = [];
+  let url: string;
+  let closeApi: () => Promise<void>;
+
+  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOT_DIR, `dashboard-${name}.png`), fullPage: true });
+  const rowsOf = (testId: string) => page.locator(`[data-testid="${testId}"] tbody tr`);
+
+  before(async function () {
+    browser = await launchChromium();
+    devnet = await startDevnet({ admins: 3, threshold: 2, epochLength: 3600 });
+    dir = await tempDir("dashboard");
+    // Hardhat's development accounts come from its well-known mnemonic: admin 1 runs alpha's node.
+    const admin1 = HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, "m/44'/60'/0'/0/1");
+    expect(admin1.address).to.equal(await devnet.admins[1]!.getAddress());
+    const adminKeyFile = join(dir, "admin-1.key");
+    await writeFile(adminKeyFile, admin1.privateKey, { mode: 0o600 });
+    for (const org of ["alpha", "beta"]) {
+      const { dataDir, identity } = await newIdentity(org);
+      dirs.push(dataDir);
+      await devnet.admit(identity.public(), { displayName: `${org} SOC`, country: "LU", sector: "finance" });
+      nodes[org] = await startNode(dataDir, devnet.deployment, org === "alpha" ? { governance: { adminKeyFile } } : {});
+    }
+    await waitFor("alpha and beta to mesh", () => nodes.alpha!.gossip.meshPeers() === 1 && nodes.beta!.gossip.meshPeers() === 1, 30_000);
+    const server = await startApiServer(nodes.alpha!, { host: "127.0.0.1", port: 0, bodyLimitBytes: 1 << 20 });
+    url = server.url;
+    closeApi = () => server.app.close();
+
+    await nodes.beta!.publish([
+      { type: "ipv4", value: "203.0.113.50", confidence: 90, labels: { malwareFamilies: ["qakbot"] } },
+      { type: "domain", value: "evil-dashboard.example.com", confidence: 70 },
+      { type: "domain", value: "phish-dashboard.example.net", confidence: 60, labels: { tags: ["phishing"] } },
+    ]);
+    await nodes.alpha!.publish([{ type: "sha256", value: "a".repeat(64), confidence: 80 }]);
+    await waitFor("alpha to hold beta's three", async () => (await nodes.alpha!.store.counts()).indicators === 4);
+    await nodes.alpha!.sight("203.0.113.50", "sighting");
+    await nodes.beta!.trust.anchor();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  });
+
+  after(async function () {
+    await browser?.close();
+    await closeApi?.();
+    for (const node of Object.values(nodes)) await node.stop();
+    await devnet?.close();
+    for (const d of [...dirs, dir]) if (d) await removeDir(d);
+  });
+
+  it("shows this node, its peers, the members and the ledger's health", async function () {
+    await page.goto(`${url}/dashboard/`);
+    await page.getByTestId("org").filter({ hasText: "alpha" }).waitFor();
+    await rowsOf("members").nth(1).waitFor();
+    expect(await rowsOf("members").count()).to.equal(2);
+    await page.locator('[data-testid="members"] tr[data-org="beta"] [data-testid="link"]', { hasText: "connected" }).waitFor();
+    expect(await page.locator('tr[data-org="alpha"] [data-testid="link"]').innerText()).to.equal("this node");
+    expect(await page.getByTestId("chain-health").innerText()).to.match(/^following/);
+    expect(await page.getByTestId("card-store").innerText()).to.contain("4");
+    await shot("network");
+  });
+
+  it("lists the live feed, filters it by type, TLP, producer and score, and shows new indicators as they arrive", async function () {
+    await page.goto(`${url}/dashboard/#/feed`);
+    await rowsOf("feed").nth(3).waitFor();
+    expect(await rowsOf("feed").count()).to.equal(4);
+
+    await page.locator('select[name="type"]').selectOption("domain");
+    await waitFor("two domain rows", async () => (await rowsOf("feed").count()) === 2);
+    expect(await page.getByTestId("feed").innerText()).not.to.contain("203.0.113.50");
+
+    await page.locator('select[name="type"]').selectOption("");
+    await page.locator('select[name="producer"]').selectOption("alpha");
+    await waitFor("alpha's one row", async () => (await rowsOf("feed").count()) === 1);
+    expect(await rowsOf("feed").first().innerText()).to.contain("a".repeat(64));
+
+    await page.locator('select[name="producer"]').selectOption("");
+    await page.locator('select[name="tlp"]').selectOption("AMBER");
+    await page.locator("text=No indicator matches these filters").waitFor();
+
+    await page.locator('select[name="tlp"]').selectOption("");
+    await waitFor("all four rows again", async () => (await rowsOf("feed").count()) === 4);
+    const allScores = (await page.locator('[data-testid="feed"] [data-testid="score"]').allInnerTexts()).map((s) => parseFloat(s)).sort((a, b) => b - a);
+    const threshold = Math.floor(allScores[1]!);
+    const expected = allScores.filter((s) => s >= threshold).length;
+    expect(expected).to.be.within(2, 3);
+    await page.locator('input[name="minScore"]').fill(String(threshold));
+    await page.locator('input[name="minScore"]').dispatchEvent("change");
+    await waitFor(`only the ${expected} scores of at least ${threshold}`, async () => {
+      const scores = await page.locator('[data-testid="feed"] [data-testid="score"]').allInnerTexts();
+      return scores.length === expected && scores.every((s) => parseFloat(s) >= threshold);
+    });
+    await page.locator('input[name="minScore"]').fill("");
+    await page.locator('input[name="minScore"]').dispatchEvent("change");
+
+    // Live: a new indicator from beta appears without a reload.
+    await nodes.beta!.publish([{ type: "url", value: "http://live-feed.example.org/payload", confidence: 75 }]);
+    await page.locator('[data-testid="feed"] tr', { hasText: "live-feed.example.org" }).waitFor({ timeout: 15_000 });
+    await shot("feed");
+  });
+
+  it("opens an indicator: producers, sightings, decay curve and provenance down to the on-chain anchor", async function () {
+    await page.goto(`${url}/dashboard/#/feed`);
+    await page.locator('[data-testid="feed"] tr', { hasText: "203.0.113.50" }).click();
+    await page.getByTestId("indicator-value").filter({ hasText: "203.0.113.50" }).waitFor();
+    expect(await rowsOf("producers").first().innerText()).to.contain("beta");
+    expect(await page.getByTestId("sightings").innerText()).to.contain("1 sightings by alpha");
+    await page.locator('[data-testid="decay-chart"] canvas').waitFor();
+    const provenance = await rowsOf("provenance").first().innerText();
+    expect(provenance).to.contain("#1");
+    const batch = await nodes.alpha!.store.batches.get("beta", 1);
+    expect(provenance).to.contain(Buffer.from(batch!.signature).toString("hex").slice(0, 10));
+    expect(await page.getByTestId("anchor").first().innerText()).to.match(/anchor 0 \(batches 1-1\), block \d+/);
+    await shot("indicator");
+
+    // alpha's own sha256 is not anchored yet: said so, not faked.
+    await page.goto(`${url}/dashboard/#/feed`);
+    await page.locator('[data-testid="feed"] tr', { hasText: "a".repeat(64) }).click();
+    await page.getByTestId("anchor").filter({ hasText: "not anchored yet" }).waitFor();
+  });
+
+  it("ranks producers by reputation and charts its history once an epoch closes", async function () {
+    await nodes.alpha!.trust.submitReports();
+    const endsAt = nodes.alpha!.reputation!.epochEndsAt;
+    await devnet.provider.send("evm_setNextBlockTimestamp", [Math.floor(endsAt / 1000) + 1]);
+    await devnet.provider.send("evm_mine", []);
+    await waitFor("beta's reputation to rise at alpha", () => nodes.alpha!.reputation!.of("beta") > 0.5, 30_000);
+    await page.goto(`${url}/dashboard/#/reputation`);
+    await rowsOf("leaderboard").nth(1).waitFor();
+    expect(await rowsOf("leaderboard").first().getAttribute("data-org")).to.equal("beta");
+    await page.locator('[data-testid="reputation-chart"] canvas').waitFor();
+    await shot("reputation");
+  });
+
+  it("lets the admin whose key the node holds approve and execute a proposal; the ledger admits the org", async function () {
+    const { dataDir, identity } = await newIdentity("gamma");
+    dirs.push(dataDir);
+    const proposal = await proposeAdmission(devnet.deployment.registryAddress, devnet.admins[0]!, identity.public(), { displayName: "gamma SOC", country: "BE", sector: "health" });
+    await page.goto(`${url}/dashboard/#/governance`);
+    const row = page.locator(`[data-testid="proposals"] tr[data-proposal="${proposal}"]`);
+    await row.waitFor();
+    expect(await page.getByTestId("admin-note").innerText()).to.contain("2 of 3 admins approve");
+    expect(await row.getByTestId("approvals").innerText()).to.equal("1 / 2");
+    await shot("governance-open");
+    await row.getByRole("button", { name: "approve" }).click();
+    await row.getByTestId("state").filter({ hasText: "ready" }).waitFor();
+    expect(await row.getByTestId("approvals").innerText()).to.equal("2 / 2");
+    await row.getByRole("button", { name: "execute" }).click();
+    await row.getByTestId("state").filter({ hasText: "executed" }).waitFor();
+    await waitFor("alpha to see gamma admitted", () => nodes.alpha!.membership.get("gamma")?.status === "active");
+    await shot("governance-executed");
+  });
+
+  it("shows proposals read-only on a node without an admin key, and says why", async function () {
+    const server = await startApiServer(nodes.beta!, { host: "127.0.0.1", port: 0, bodyLimitBytes: 1 << 20 });
+    try {
+      const other = await browser.newPage();
+      await other.goto(`${server.url}/dashboard/#/governance`);
+      await other.getByTestId("admin-note").filter({ hasText: "holds no admin key" }).waitFor();
+      expect(await other.getByRole("button", { name: "approve" }).count()).to.equal(0);
+      const refused = await fetch(`${server.url}/governance/proposals/0/approve`, { method: "POST" });
+      expect(refused.status).to.equal(409);
+      expect(((await refused.json()) as { error: string }).error).to.equal("NO_ADMIN_KEY");
+      await other.close();
+    } finally {
+      await server.app.close();
+    }
+  });
+
+  it("asks for a token when the node requires one, refuses a wrong one, and serves no data without it", async function () {
+    const token = "dashboard-test-token-0123456789";
+    const server = await startApiServer(nodes.beta!, { host: "127.0.0.1", port: 0, bodyLimitBytes: 1 << 20, tokens: [{ name: "soc", token }] });
+    try {
+      for (const path of ["/status", "/members", "/dashboard/../status", "/dashboard/%2e%2e/status", "/governance/proposals"]) {
+        const response = await fetch(`${server.url}${path}`);
+        expect(response.status, path).to.be.oneOf([401, 403, 404]);
+        expect(await response.text(), path).not.to.contain("peerId");
+      }
+      const other = await browser.newPage();
+      await other.goto(`${server.url}/dashboard/`);
+      await other.getByTestId("login").waitFor();
+      await other.locator('input[name="token"]').fill("not-the-token-at-all-000000");
+      await other.getByRole("button", { name: "Sign in" }).click();
+      await other.locator("text=The node refused that token.").waitFor();
+      await other.locator('input[name="token"]').fill(token);
+      await other.getByRole("button", { name: "Sign in" }).click();
+      await other.getByTestId("org").filter({ hasText: "beta" }).waitFor();
+      await other.screenshot({ path: join(SCREENSHOT_DIR, "dashboard-signed-in.png") });
+      await other.close();
+    } finally {
+      await server.app.close();
+    }
+  });
+});
