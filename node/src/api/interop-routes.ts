@@ -1,4 +1,5 @@
-import type { FastifyInstance } from "fastify";
+import { PassThrough } from "node:stream";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import { TLP_LEVELS } from "../model/indicator.js";
 import type { CtiNode } from "../node.js";
@@ -6,9 +7,40 @@ import { EXPORT_FORMATS, renderExport } from "../interop/exports.js";
 import { runImport } from "../interop/importer.js";
 import { importMisp } from "../interop/misp.js";
 import { importStix } from "../interop/stix.js";
-import { audienceField, parse } from "./http.js";
+import { importCsv } from "../interop/csv.js";
+import { BadRequestError, audienceField, parse } from "./http.js";
+
+const progressField = z.enum(["true", "false"]).default("false").transform((v) => v === "true");
+
+/**
+ * The result of long work: as one JSON document, or, when the caller asks for progress, as
+ * NDJSON: `{"progress":{"done":n,"total":m}}` lines while it runs (at most one per 100 ms), then
+ * `{"result":...}`, or `{"error":...}` if it failed once the answer had begun.
+ */
+async function answer<T>(reply: FastifyReply, progress: boolean, work: (onProgress: (done: number, total: number) => void) => Promise<T>) {
+  if (!progress) return work(() => undefined);
+  const stream = new PassThrough();
+  reply.type("application/x-ndjson").send(stream);
+  const line = (value: unknown) => stream.write(`${JSON.stringify(value)}\n`);
+  let last = 0;
+  try {
+    const result = await work((done, total) => {
+      const now = Date.now();
+      if (done < total && now - last < 100) return;
+      last = now;
+      line({ progress: { done, total } });
+    });
+    line({ result });
+  } catch (err) {
+    line({ error: { name: (err as Error).name, message: (err as Error).message } });
+  } finally {
+    stream.end();
+  }
+  return reply;
+}
 
 const importQuery = z.object({
+  progress: progressField,
   /** TLP for what carries no marking. */
   tlp: z.enum(TLP_LEVELS).default("GREEN"),
   group: z.coerce.number().int().positive().optional(),
@@ -23,23 +55,38 @@ export function interopRoutes(node: CtiNode) {
       sight: (value: string, kind: Parameters<CtiNode["sight"]>[1], options: Parameters<CtiNode["sight"]>[2]) => node.sight(value, kind, options),
     };
 
-    app.post("/import/stix", async (request) => {
+    // CSV arrives as text; everything else the API takes is JSON.
+    app.addContentTypeParser(["text/csv", "text/plain"], { parseAs: "string" }, (_request, body, done) => done(null, body));
+
+    app.post("/import/stix", async (request, reply) => {
       const query = parse(importQuery, request.query);
-      return runImport(importStix(request.body, { defaultTlp: query.tlp, group: query.group }), components);
+      return answer(reply, query.progress, (progress) => runImport(importStix(request.body, { defaultTlp: query.tlp, group: query.group }), components, progress));
     });
 
-    app.post("/import/misp", async (request) => {
+    app.post("/import/misp", async (request, reply) => {
       const query = parse(importQuery, request.query);
-      return runImport(importMisp(request.body, { defaultTlp: query.tlp, group: query.group, includeNonIds: query.includeNonIds }), components);
+      return answer(reply, query.progress, (progress) =>
+        runImport(importMisp(request.body, { defaultTlp: query.tlp, group: query.group, includeNonIds: query.includeNonIds }), components, progress),
+      );
     });
 
-    app.get("/exports/:format", async (request) => {
+    app.post("/import/csv", async (request, reply) => {
+      const query = parse(importQuery, request.query);
+      if (typeof request.body !== "string") throw new BadRequestError([{ path: "", message: "send the CSV as the body, with Content-Type: text/csv" }]);
+      // Parsed before answering: a file that is not CSV gets a 400, not a stream that fails.
+      const read = importCsv(request.body, { defaultTlp: query.tlp, group: query.group });
+      return answer(reply, query.progress, (progress) => runImport(read, components, progress));
+    });
+
+    app.get("/exports/:format", async (request, reply) => {
       const { format } = parse(z.object({ format: z.enum(EXPORT_FORMATS) }), request.params);
-      const { audience } = parse(z.object({ audience: audienceField }), request.query);
-      const records = await node.trust.feedAll(audience);
-      const summaries = await node.store.sightings.getMany(records.map((r) => r.id));
-      const sightings = new Map(records.map((r, i) => [r.id, summaries[i]]));
-      return { format, files: renderExport(format, records, sightings, node.now()) };
+      const { audience, progress } = parse(z.object({ audience: audienceField, progress: progressField }), request.query);
+      return answer(reply, progress, async (onProgress) => {
+        const records = await node.trust.feedAll(audience, 5000, onProgress);
+        const summaries = await node.store.sightings.getMany(records.map((r) => r.id));
+        const sightings = new Map(records.map((r, i) => [r.id, summaries[i]]));
+        return { format, files: renderExport(format, records, sightings, node.now()) };
+      });
     });
   };
 }

@@ -15,6 +15,7 @@ import { PublisherBusyError } from "../gossip/batch-publisher.js";
 import { TrustError, type TrustErrorCode } from "../trust/trust-service.js";
 import { groupRoutes } from "./group-routes.js";
 import { NoAdminKeyError } from "../chain/admin-desk.js";
+import { CsvFormatError } from "../interop/csv.js";
 import { dashboardRoutes, isDashboardAsset } from "./dashboard-routes.js";
 import { networkRoutes } from "./network-routes.js";
 import { BadRequestError } from "./http.js";
@@ -87,6 +88,7 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
     if (error instanceof TrustError) return reply.code(TRUST_STATUS[error.code]).send({ error: error.code, message: error.message });
     // A contract refusing a change (not the owner, org not active...) is the caller's problem: name the contract's error.
     if (error instanceof ChainRefusedError) return reply.code(409).send({ error: error.reason, message: error.message });
+    if (error instanceof CsvFormatError) return reply.code(400).send({ error: "BAD_CSV", message: error.message });
     if (error instanceof NoAdminKeyError) return reply.code(409).send({ error: "NO_ADMIN_KEY", message: error.message });
     if (error instanceof NoGroupsContractError) return reply.code(409).send({ error: "NO_GROUPS_CONTRACT", message: error.message });
     // Back-pressure, not a fault: the caller retries after a moment.

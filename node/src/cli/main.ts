@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { humanize } from "./render.js";
+import { followProgress, ProgressFailedError } from "./progress.js";
 import { startApiServer } from "../api/server.js";
 import { ConfigError, parseConfig, readDeployment, readJsonFile, type NodeConfigInput } from "../config/config.js";
 import { IdentityError, NodeIdentity, PUBLIC_IDENTITY_FILE } from "../identity/identity.js";
@@ -56,6 +57,43 @@ async function api(base: string, path: string, init?: RequestInit): Promise<unkn
   }
   if (response.headers.get("content-type")?.startsWith("text/csv")) return new CsvText(await response.text());
   return response.json().catch(() => ({}));
+}
+
+/**
+ * Long work with a progress bar: the node answers NDJSON progress lines, then the result. An
+ * error answered before the work began (a bad file, a bad option) is printed as any other.
+ */
+async function apiWithProgress<T>(base: string, path: string, label: string, init: { method?: string; body?: string; contentType?: string } = {}): Promise<T | undefined> {
+  let response: Response;
+  try {
+    const token = process.env.CTI_API_TOKEN;
+    response = await fetch(new URL(`${path}${path.includes("?") ? "&" : "?"}progress=true`, base), {
+      method: init.method ?? "GET",
+      body: init.body,
+      headers: { ...(init.body !== undefined ? { "content-type": init.contentType ?? "application/json" } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
+  } catch {
+    throw new ConfigError(`no node answers at ${base}; is "cti start" running, and is --api right?`);
+  }
+  if (!response.ok) {
+    process.exitCode = 1;
+    print(await response.json().catch(() => ({ error: `HTTP ${response.status}` })));
+    return undefined;
+  }
+  try {
+    return await followProgress<T>(response, label);
+  } catch (err) {
+    if (!(err instanceof ProgressFailedError)) throw err;
+    throw new ConfigError(`${label} failed: ${err.message}`);
+  }
+}
+
+/** A file's text, or standard input's for "-". */
+async function readInput(file: string): Promise<string> {
+  if (file !== "-") return readFile(file, "utf8");
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** A CSV answer, printed as it came. */
@@ -172,11 +210,17 @@ program
   .option("--description <text>", "analyst text (personal data is scrubbed before it leaves)")
   .option("-g, --group <id>", "sharing group id (required for AMBER and AMBER+STRICT unless a default group is configured)", integer)
   .option("--blind", "share a keyed hash of the value instead of the value (needs a group)")
-  .option("-f, --file <json>", "a JSON file: a list of indicators, or {\"indicators\": [...]}")
+  .option("-f, --file <json>", "a JSON file (- for standard input): a list of indicators, or {\"indicators\": [...]}")
   .action(async (options) => {
     let indicators: unknown[];
     if (options.file) {
-      const content = await readJsonFile(options.file);
+      let content: unknown;
+      try {
+        content = options.file === "-" ? JSON.parse(await readInput("-")) : await readJsonFile(options.file);
+      } catch (err) {
+        if (err instanceof ConfigError) throw err;
+        throw new ConfigError(`standard input is not JSON: ${(err as Error).message}`);
+      }
       indicators = Array.isArray(content) ? content : ((content as { indicators?: unknown[] }).indicators ?? []);
     } else {
       if (!options.type || !options.value) throw new ConfigError("give --type and --value, or --file");
@@ -284,8 +328,8 @@ program
   .action(async (format: string, options) => {
     if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new ConfigError(`unknown format "${format}"; use one of ${EXPORT_FORMATS.join(", ")}`);
     const once = async () => {
-      const answer = (await api(options.api, `/exports/${format}?${query({ audience: options.audience })}`)) as { files?: Record<string, string>; message?: string };
-      if (!answer.files) throw new ConfigError(`the node refused: ${answer.message ?? JSON.stringify(answer)}`);
+      const answer = await apiWithProgress<{ files: Record<string, string> }>(options.api, `/exports/${format}?${query({ audience: options.audience })}`, `export ${format}`);
+      if (!answer) return;
       const written = await writeFilesAtomically(options.out, answer.files);
       if (written.length > 0) process.stderr.write(`${new Date().toISOString()} wrote ${written.join(", ")} to ${options.out}\n`);
     };
@@ -298,24 +342,38 @@ program
 
 program
   .command("import")
-  .description("import indicators from a STIX 2.1 bundle or MISP event JSON; every object left out is listed with the reason")
-  .argument("<format>", "stix or misp")
-  .argument("<file>", "the file to import")
+  .description("import indicators from a STIX 2.1 bundle, MISP event JSON or CSV (header with at least type and value); every object left out is listed with the reason")
+  .argument("<format>", "stix, misp or csv")
+  .argument("<file>", "the file to import, or - for standard input")
   .option("--tlp <tlp>", "TLP for what carries no TLP marking", "GREEN")
   .option("-g, --group <id>", "sharing group for AMBER and AMBER+STRICT items", integer)
   .option("--include-non-ids", "MISP: also import attributes whose to_ids is false")
   .option("--api <url>", "the node's HTTP API", DEFAULT_API)
   .action(async (format: string, file: string, options) => {
-    if (format !== "stix" && format !== "misp") throw new ConfigError(`unknown import format "${format}"; use stix or misp`);
-    const body = JSON.stringify(await readJsonFile(file));
-    process.stderr.write(`importing ${file} (${body.length} bytes)...\n`);
-    const report = (await api(options.api, `/import/${format}?${query({ tlp: options.tlp, group: options.group, includeNonIds: options.includeNonIds ? "true" : undefined })}`, { method: "POST", body })) as {
-      published?: number;
-      refused?: unknown[];
-      skipped?: unknown[];
-    };
+    if (format !== "stix" && format !== "misp" && format !== "csv") throw new ConfigError(`unknown import format "${format}"; use stix, misp or csv`);
+    let body: string;
+    try {
+      body = await readInput(file);
+    } catch (err) {
+      throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
+    }
+    if (format !== "csv") {
+      try {
+        body = JSON.stringify(JSON.parse(body));
+      } catch (err) {
+        throw new ConfigError(`${file} is not JSON (${(err as Error).message}); a ${format === "stix" ? "STIX 2.1 bundle" : "MISP event"} is JSON`);
+      }
+    }
+    const path = `/import/${format}?${query({ tlp: options.tlp, group: options.group, includeNonIds: options.includeNonIds ? "true" : undefined })}`;
+    const report = await apiWithProgress<{ published: number; refused: unknown[]; skipped: unknown[] }>(options.api, path, `import ${format}`, {
+      method: "POST",
+      body,
+      contentType: format === "csv" ? "text/csv" : "application/json",
+    });
+    if (!report) return;
     print(report);
-    if (report.published !== undefined) process.stderr.write(`published ${report.published}, refused ${report.refused?.length ?? 0}, left out ${report.skipped?.length ?? 0}\n`);
+    process.stderr.write(`published ${report.published}, refused ${report.refused.length}, left out ${report.skipped.length}\n`);
+    if (report.published === 0 && report.refused.length > 0) process.exitCode = 1;
   });
 
 program

@@ -205,13 +205,18 @@ export class TrustService {
     return { indicators: scored.filter((r) => !r.score.quarantined), next: records.at(-1)?.updatedAt };
   }
 
-  /** The whole feed for `audience`, page by page (for exports). */
-  async feedAll(audience: Audience, pageSize = 5000): Promise<ScoredRecord[]> {
+  /** The whole feed for `audience`, page by page (for exports), saying how far it has read. */
+  async feedAll(audience: Audience, pageSize = 5000, onProgress?: (read: number, total: number) => void): Promise<ScoredRecord[]> {
     const out: ScoredRecord[] = [];
+    const total = (await this.components.store.counts()).indicators;
+    let read = 0;
     let cursor: Parameters<IndicatorStore["listAfter"]>[0];
     for (;;) {
       const page = await this.components.store.listAfter(cursor, pageSize);
       out.push(...(await this.scored(page.records, audience)).filter((r) => !r.score.quarantined));
+      read += page.records.length;
+      // Records written during the read move to the end and may be read again: never above 100%.
+      onProgress?.(Math.min(read, total), Math.max(total, read));
       if (page.exhausted) return out;
       cursor = page.cursor;
     }

@@ -1,0 +1,98 @@
+import { expect } from "chai";
+import { spawn } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { removeDir, startSoloNode, tempDir } from "../helpers/nodes.js";
+
+const CLI = resolve("node/bin/cti.js");
+
+/** Runs the real CLI (through a pseudo-terminal with `tty`, as an operator would); resolves with its exit code and output. */
+function cti(args: string[], options: { stdin?: string; tty?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+  const [command, argv] = options.tty ? ["script", ["-qec", quoted, "/dev/null"]] : [process.execPath, [CLI, ...args]];
+  return new Promise((done, fail) => {
+    const child = spawn(command, argv, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, COLUMNS: "120" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", fail);
+    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(options.stdin ?? "");
+  });
+}
+
+/** `cti import` (STIX, MISP, CSV, a file or stdin) and `cti export` against a real node, with their progress. */
+describe("cti import and export (the real CLI, a real node)", function () {
+  this.timeout(120_000);
+  let solo: Awaited<ReturnType<typeof startSoloNode>>;
+  let dir: string;
+  const ROWS = 2500;
+
+  before(async function () {
+    solo = await startSoloNode("cli-io-org");
+    dir = await tempDir("cli-io");
+    const lines = ["type,value,tlp,confidence,tags"];
+    for (let i = 0; i < ROWS; i++) lines.push(`domain,host-${i}.import-test.example.com,GREEN,70,bulk csv`);
+    await writeFile(join(dir, "bulk.csv"), `${lines.join("\n")}\n`);
+    await writeFile(join(dir, "bad.csv"), "kind,observable\nip,1.2.3.4\n");
+  });
+  after(async function () {
+    await solo?.stop();
+    if (dir) await removeDir(dir);
+  });
+
+  it("imports a CSV with a progress bar on a terminal, and only the report when piped", async function () {
+    const piped = await cti(["import", "csv", join(dir, "bulk.csv"), "--api", solo.url]);
+    expect(piped.code, piped.stderr).to.equal(0);
+    const report = JSON.parse(piped.stdout) as { published: number; refused: unknown[] };
+    expect(report.published).to.equal(ROWS);
+    expect(piped.stderr).not.to.match(/\[.*\]/);
+    expect((await solo.node.store.counts()).indicators).to.equal(ROWS);
+
+    const onTerminal = await cti(["import", "csv", join(dir, "bulk.csv"), "--api", solo.url], { tty: true });
+    expect(onTerminal.code).to.equal(0);
+    expect(onTerminal.stdout).to.match(/import csv \[[^\]]+\] 100% \| 2500\/2500/);
+  });
+
+  it("answers NDJSON progress lines, then the result, when asked", async function () {
+    const body = await readFile(join(dir, "bulk.csv"), "utf8");
+    const response = await fetch(`${solo.url}/import/csv?progress=true`, { method: "POST", headers: { "content-type": "text/csv" }, body });
+    expect(response.headers.get("content-type")).to.match(/^application\/x-ndjson/);
+    const lines = (await response.text()).trim().split("\n").map((l) => JSON.parse(l) as { progress?: { done: number; total: number }; result?: { published: number } });
+    const progress = lines.filter((l) => l.progress).map((l) => l.progress!);
+    expect(progress.at(-1)).to.deep.equal({ done: ROWS, total: ROWS });
+    for (let i = 1; i < progress.length; i++) expect(progress[i]!.done).to.be.at.least(progress[i - 1]!.done);
+    expect(lines.at(-1)!.result!.published).to.equal(ROWS);
+  });
+
+  it("names a bad CSV and exits 1; reads JSON from stdin for publish", async function () {
+    const bad = await cti(["import", "csv", join(dir, "bad.csv"), "--api", solo.url]);
+    expect(bad.code).to.equal(1);
+    expect(JSON.parse(bad.stdout)).to.include({ error: "BAD_CSV" });
+    expect(JSON.parse(bad.stdout).message).to.match(/names no type column/);
+
+    const missing = await cti(["import", "misp", join(dir, "nope.json"), "--api", solo.url]);
+    expect(missing.code).to.equal(2);
+    expect(missing.stderr).to.match(/cannot read .*nope\.json/);
+
+    const published = await cti(["publish", "--file", "-", "--api", solo.url], { stdin: JSON.stringify([{ type: "domain", value: "from-stdin.example.org", confidence: 60 }]) });
+    expect(published.code, published.stderr).to.equal(0);
+    expect(JSON.parse(published.stdout)).to.include({ published: 1, rejected: 0 });
+    expect(await solo.node.lookup("from-stdin.example.org")).to.have.length(1);
+
+    const notJson = await cti(["publish", "--file", "-", "--api", solo.url], { stdin: "type,value\n" });
+    expect(notJson.code).to.equal(2);
+    expect(notJson.stderr).to.match(/standard input is not JSON/);
+  });
+
+  it("exports with a progress bar on a terminal, writing the files atomically", async function () {
+    const out = join(dir, "export");
+    const run = await cti(["export", "csv", "--out", out, "--api", solo.url], { tty: true });
+    expect(run.code, run.stdout).to.equal(0);
+    expect(run.stdout).to.match(/export csv \[[^\]]+\] 100% \| 2501\/2501/);
+    const csv = await readFile(join(out, "cti-feed.csv"), "utf8");
+    // The header, the CSV's rows and the one published from stdin.
+    expect(csv.trim().split("\n")).to.have.length(ROWS + 2);
+  });
+});
