@@ -6,6 +6,7 @@ import { Contract, HDNodeWallet } from "ethers";
 import { DeploymentSchema } from "../../node/src/config/config.js";
 import { GROUP_KINDS, SHARING_GROUPS_ABI } from "../../node/src/chain/groups-abi.js";
 import { orgIdToBytes32 } from "../../node/src/chain/member.js";
+import { REPUTATION_ABI } from "../../node/src/chain/trust-abi.js";
 import { startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
 import { newIdentity, removeDir, tempDir } from "../helpers/nodes.js";
 
@@ -93,6 +94,49 @@ describe("cti governance and cti members (the real CLI, a real ledger)", functio
     expect(group.name).to.equal("health");
     expect(GROUP_KINDS[Number(group.kind)]).to.equal("sector");
     expect(await groups.isGroupMember!(id, orgIdToBytes32("gov-org"))).to.equal(true);
+  });
+
+  it("changes the reputation parameters through a governed call, keeping what is not given", async function () {
+    const proposed = await cti(["governance", "propose-reputation-parameters", "--forgetting", "0.8", "--prior-positive", "2", "--key-file", keys[0]!, ...ledger]);
+    expect(proposed.code, proposed.stderr).to.equal(0);
+    const answer = JSON.parse(proposed.stdout) as { proposal: number; forgetting: string; priorPositive: string; priorNegative: string; epochSeconds: number };
+    expect(answer).to.include({ forgetting: "0.8", priorPositive: "2.0", priorNegative: "1.0", epochSeconds: 3600 });
+    expect((await cti(["governance", "approve", String(answer.proposal), "--key-file", keys[1]!, ...ledger])).code).to.equal(0);
+    expect((await cti(["governance", "execute", String(answer.proposal), "--key-file", keys[1]!, ...ledger])).code).to.equal(0);
+    const reputation = new Contract(devnet.deployment.reputationAddress, REPUTATION_ABI, devnet.provider);
+    const parameters = await reputation.parameters!();
+    expect([parameters.epochLength, parameters.priorPositive, parameters.priorNegative, parameters.forgetting]).to.deep.equal([3600n, 2n * 10n ** 18n, 10n ** 18n, 8n * 10n ** 17n]);
+    const bad = await cti(["governance", "propose-reputation-parameters", "--forgetting", "-1", "--key-file", keys[0]!, ...ledger]);
+    expect(bad.code).to.not.equal(0);
+    expect(bad.stderr).to.include("non-negative decimal");
+  });
+
+  it("adds an admin, then raises the threshold to 3 of 4, each 2 of 3 first; refuses a threshold above the admins by name", async function () {
+    const newcomer = HDNodeWallet.fromPhrase("test test test test test test test test test test test junk", undefined, "m/44'/60'/0'/0/8");
+    const pass = async (args: string[]) => {
+      const proposed = await cti([...args, "--key-file", keys[0]!, ...ledger]);
+      expect(proposed.code, proposed.stderr).to.equal(0);
+      const { proposal } = JSON.parse(proposed.stdout) as { proposal: number };
+      expect((await cti(["governance", "approve", String(proposal), "--key-file", keys[1]!, ...ledger])).code).to.equal(0);
+      const executed = await cti(["governance", "execute", String(proposal), "--key-file", keys[1]!, ...ledger]);
+      expect(executed.code, executed.stderr).to.equal(0);
+      return proposal;
+    };
+    const badAddress = await cti(["governance", "propose-admin", "add", "0x1234", "--key-file", keys[0]!, ...ledger]);
+    expect(badAddress.code).to.not.equal(0);
+    expect(badAddress.stderr).to.include("not a 0x-prefixed 20-byte address");
+
+    const added = await pass(["governance", "propose-admin", "add", newcomer.address.toLowerCase()]);
+    const list = JSON.parse((await cti(["governance", "list", ...ledger])).stdout) as Array<{ id: number; kind: string; subject: string }>;
+    expect(list.find((p) => p.id === added)).to.include({ kind: "add-admin", subject: newcomer.address });
+    const registry = new Contract(devnet.deployment.registryAddress, ["function isAdmin(address) view returns (bool)", "function threshold() view returns (uint256)"], devnet.provider);
+    expect(await registry.isAdmin!(newcomer.address)).to.equal(true);
+
+    const tooHigh = await cti(["governance", "propose-threshold", "5", "--key-file", keys[0]!, ...ledger]);
+    expect(tooHigh.code).to.equal(1);
+    expect(tooHigh.stderr).to.include("ConsortiumRegistryInvalidThreshold");
+    await pass(["governance", "propose-threshold", "3"]);
+    expect(await registry.threshold!()).to.equal(3n);
   });
 
   it("names what is missing: no ledger, no admin key, a key of someone who is not an admin", async function () {

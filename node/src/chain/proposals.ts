@@ -138,6 +138,19 @@ export async function proposeCall(registryAddress: string, admin: Signer, target
   return createdProposal(registry, await send(registry, () => registry.proposeCall(target, callData)));
 }
 
+/** Adding or removing a governance admin. */
+export async function proposeAdminChange(registryAddress: string, admin: Signer, change: "add" | "remove", account: string): Promise<number> {
+  const registry = registryContract(registryAddress, admin);
+  const kind = change === "add" ? ProposalKind.AddAdmin : ProposalKind.RemoveAdmin;
+  return createdProposal(registry, await send(registry, () => registry.proposeAdminChange(kind, account)));
+}
+
+/** A new M of the M-of-N (the contract refuses 0 or more than the admins). */
+export async function proposeThreshold(registryAddress: string, admin: Signer, threshold: number): Promise<number> {
+  const registry = registryContract(registryAddress, admin);
+  return createdProposal(registry, await send(registry, () => registry.proposeThreshold(BigInt(threshold))));
+}
+
 export async function approveProposal(registryAddress: string, admin: Signer, id: number): Promise<void> {
   const registry = registryContract(registryAddress, admin);
   await send(registry, () => registry.approve(BigInt(id)));

@@ -123,6 +123,8 @@ export interface RegistryMethods {
   proposeAdmitMember(admission: RawAdmission): Tx;
   proposeMemberStatus(kind: ProposalKind, orgId: string): Tx;
   proposeCall(target: string, callData: string): Tx;
+  proposeAdminChange(kind: ProposalKind, account: string): Tx;
+  proposeThreshold(newThreshold: bigint): Tx;
   approve(proposalId: bigint): Tx;
   execute(proposalId: bigint): Tx;
   rotateKeys(signingKey: string, encryptionKey: string): Tx;

@@ -10,6 +10,11 @@ export function reputationContract(address: string, runner: ContractRunner): Rep
   return new Contract(address, REPUTATION_ABI, runner) as ReputationContract;
 }
 
+/** Call data for governance to change the reputation parameters (a registry Call proposal). */
+export function reputationParametersCall(parameters: ReputationParameters): string {
+  return new Interface(REPUTATION_ABI).encodeFunctionData("setParameters", [[parameters.epochLength, parameters.priorPositive, parameters.priorNegative, parameters.forgetting]]);
+}
+
 export interface OrgReputation {
   org: string;
   /** Beta expectation, 0 to 1. */

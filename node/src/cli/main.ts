@@ -19,11 +19,12 @@ import { INDICATOR_TYPES, TLP_LEVELS } from "../model/indicator.js";
 import { CtiNode } from "../node.js";
 import { checkConsistency } from "../store/consistency.js";
 import { IndicatorStore } from "../store/indicator-store.js";
-import { Wallet } from "ethers";
+import { Wallet, formatUnits, getAddress, isAddress, parseUnits } from "ethers";
+import { reputationContract, reputationParametersCall } from "../chain/reputation.js";
 import { ChainRefusedError } from "../chain/chain-errors.js";
 import { registryContract } from "../chain/governance.js";
 import { decodeMember } from "../chain/member.js";
-import { approveProposal, executeProposal, listProposals, proposeAdmission, proposeCall, proposeStatusChange, STATUS_CHANGES } from "../chain/proposals.js";
+import { approveProposal, executeProposal, listProposals, proposeAdminChange, proposeAdmission, proposeCall, proposeStatusChange, proposeThreshold, STATUS_CHANGES } from "../chain/proposals.js";
 import { sectorGroupCall, sectorMemberCall } from "../chain/sharing-groups.js";
 import { createProvider } from "../chain/provider.js";
 import type { PublicIdentity } from "../identity/identity.js";
@@ -589,6 +590,64 @@ withLedger(governance.command("propose-status").description("propose to suspend,
   .option("--key-file <file>", "file holding your admin wallet's hex private key")
   .action(async (change: keyof typeof STATUS_CHANGES, org: string, options) =>
     asAdmin(options, async (registry, admin) => ({ proposal: await proposeStatusChange(registry, admin, change, org), kind: `${change}-member`, org })),
+  );
+
+withLedger(governance.command("propose-admin").description("propose to add or remove a governance admin (counts as your approval)"))
+  .argument("<change>", "add or remove", (value: string) => {
+    if (value !== "add" && value !== "remove") throw new InvalidArgumentError("add or remove");
+    return value;
+  })
+  .argument("<account>", "the admin's 0x address", (value: string) => {
+    if (!isAddress(value)) throw new InvalidArgumentError("not a 0x-prefixed 20-byte address");
+    return getAddress(value);
+  })
+  .option("--key-file <file>", "file holding your admin wallet's hex private key")
+  .action(async (change: "add" | "remove", account: string, options) =>
+    asAdmin(options, async (registry, admin) => ({ proposal: await proposeAdminChange(registry, admin, change, account), kind: `${change}-admin`, account })),
+  );
+
+withLedger(governance.command("propose-threshold").description("propose a new number of approvals needed (M of the N admins)"))
+  .argument("<threshold>", "approvals needed, 1 to the number of admins", integer)
+  .option("--key-file <file>", "file holding your admin wallet's hex private key")
+  .action(async (threshold: number, options) =>
+    asAdmin(options, async (registry, admin) => ({ proposal: await proposeThreshold(registry, admin, threshold), kind: "change-threshold", threshold })),
+  );
+
+/** A decimal number of confirmations (the contract's 1e18 fixed point). */
+function evidence(value: string): bigint {
+  if (!/^\d+(\.\d{1,18})?$/.test(value)) throw new InvalidArgumentError("a non-negative decimal number, such as 1 or 0.5");
+  return parseUnits(value, 18);
+}
+
+withLedger(governance.command("propose-reputation-parameters").description("propose new reputation parameters (a governed call on Reputation); what is not given stays as it is"))
+  .option("--epoch-seconds <n>", "seconds per epoch", integer)
+  .option("--prior-positive <x>", "prior confirmations a of the beta reputation (e.g. 1)", evidence)
+  .option("--prior-negative <x>", "prior false positives b (e.g. 1)", evidence)
+  .option("--forgetting <f>", "fraction of past evidence kept each epoch, in (0, 1] (e.g. 0.9)", evidence)
+  .option("--reputation <address>", "address of the Reputation contract (else from --deployment)")
+  .option("--key-file <file>", "file holding your admin wallet's hex private key")
+  .action(async (options) =>
+    asAdmin(options, async (registry, admin) => {
+      const address = options.reputation ?? (options.deployment ? (await readDeployment(options.deployment)).reputationAddress : undefined);
+      if (!address) throw new ConfigError("name the Reputation contract: --reputation <address>, or a --deployment that has it");
+      const current = await reputationContract(address, admin).parameters();
+      const next = {
+        epochLength: options.epochSeconds !== undefined ? BigInt(options.epochSeconds) : current.epochLength,
+        priorPositive: options.priorPositive ?? current.priorPositive,
+        priorNegative: options.priorNegative ?? current.priorNegative,
+        forgetting: options.forgetting ?? current.forgetting,
+      };
+      const proposal = await proposeCall(registry, admin, address, reputationParametersCall(next));
+      return {
+        proposal,
+        kind: "call",
+        changes: "reputation parameters",
+        epochSeconds: Number(next.epochLength),
+        priorPositive: formatUnits(next.priorPositive, 18),
+        priorNegative: formatUnits(next.priorNegative, 18),
+        forgetting: formatUnits(next.forgetting, 18),
+      };
+    }),
   );
 
 withLedger(governance.command("propose-sector-group").description("propose a sector group owned by governance (health, finance, energy, ...), with its first members"))
