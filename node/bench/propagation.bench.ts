@@ -18,6 +18,7 @@ import { createCluster } from "./lib/cluster.js";
 const NODES = Number(process.env.PROPAGATION_NODES ?? 20);
 const RATE = Number(process.env.PROPAGATION_RATE ?? 1000);
 const SECONDS = Number(process.env.PROPAGATION_SECONDS ?? 30);
+const IDLE_SECONDS = 5;
 /** The producers' batching window: the publisher waits this long for more before signing. */
 const BATCH_DELAY_MS = Number(process.env.PROPAGATION_BATCH_DELAY_MS ?? 10);
 /**
@@ -60,6 +61,12 @@ try {
   await Promise.all(cluster.partners.map((_, i) => cluster.api(i, "/indicators", { indicators: [{ type: "domain", value: `warmup-${i}.propagation.example`, tlp: "GREEN" }] })));
   await new Promise((r) => setTimeout(r, 2000));
   const baseline = await Promise.all(cluster.partners.map((_, i) => cluster.api<Status>(i, "/status")));
+  // What the nodes use with nothing published: the floor under every latency figure below.
+  const pids = cluster.partners.map((p) => p.child!.pid!);
+  const idleBefore = pids.map(cpuSeconds);
+  await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+  const idleCores = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - idleBefore[i]!, 0) / IDLE_SECONDS;
+  say(`  idle (connected, nothing published, ${IDLE_SECONDS} s): the ${NODES} nodes used ${idleCores.toFixed(2)} cores`);
 
   const perPublish = (RATE * INTERVAL_MS) / 1000 / NODES;
   const slot = INTERVAL_MS / NODES;
@@ -67,7 +74,6 @@ try {
   let failed = 0;
   const inFlight = new Set<Promise<unknown>>();
   const carry = new Array<number>(NODES).fill(0);
-  const pids = cluster.partners.map((p) => p.child!.pid!);
   const cpuBefore = pids.map(cpuSeconds);
   const benchCpuBefore = process.cpuUsage();
   t = performance.now();
