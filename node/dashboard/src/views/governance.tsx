@@ -9,7 +9,7 @@ import type { GovernanceOverview } from "../types.js";
  * proposals get an approve button and ready ones an execute button; the contract decides.
  */
 export function GovernanceView() {
-  const overview = useLoad((signal) => api<GovernanceOverview>("/governance/proposals", { signal }), [], 5000);
+  const overview = useLoad((signal) => api<GovernanceOverview>("/governance/proposals", { signal }), [], 15_000);
   const [busy, setBusy] = useState<number | undefined>(undefined);
   const [actionError, setActionError] = useState<Error | undefined>(undefined);
   const [done, setDone] = useState<string | undefined>(undefined);
