@@ -20,6 +20,8 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { Level } from "level";
 import { IndicatorGossip } from "../src/gossip/indicator-gossip.js";
+import { ValidationPool } from "../src/gossip/validation-pool.js";
+import { DEFAULT_VALIDATION_WORKERS } from "../src/config/config.js";
 import { GossipAction } from "../src/gossip/errors.js";
 import { DEFAULT_BATCH_LIMITS } from "../src/gossip/validation.js";
 import { buildIndicator } from "../src/model/validate.js";
@@ -30,6 +32,7 @@ import { encodeBatch } from "../src/wire/codec.js";
 const TOTAL = Number(process.env.BENCH_INDICATORS ?? 50_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 256);
+const WORKERS = Number(process.env.BENCH_VALIDATION_WORKERS ?? DEFAULT_VALIDATION_WORKERS);
 const secretKey = createHash("sha256").update("cti-exchange ingest bench").digest();
 const signingKey = ed25519.getPublicKey(secretKey);
 const now = Date.UTC(2026, 10, 21);
@@ -57,6 +60,10 @@ function makeBatches(batchSize: number, total: number, salt: string): Array<{ ba
 /** One run of the node's receive path into a fresh store; returns indicators per second. */
 async function pipeline(dir: string, batches: Array<{ bytes: Uint8Array }>, total: number): Promise<number> {
   const store = await IndicatorStore.open(join(dir, "db"), { durable: true });
+  // As a node runs it: open batches' content checked on worker threads (limits.validationWorkers).
+  const pool = new ValidationPool({ workers: WORKERS });
+  pool.start();
+  await pool.ready();
   const gossip = new IndicatorGossip(DEFAULT_BATCH_LIMITS, {
     pubsub: undefined as never,
     store,
@@ -64,6 +71,7 @@ async function pipeline(dir: string, batches: Array<{ bytes: Uint8Array }>, tota
     reader: undefined as never,
     entitled: () => false,
     now: () => now,
+    verifyContent: pool.verify,
   });
   const elu = performance.eventLoopUtilization();
   const t = performance.now();
@@ -79,6 +87,7 @@ async function pipeline(dir: string, batches: Array<{ bytes: Uint8Array }>, tota
   if (process.env.BENCH_ELU) console.log(`main thread busy ${(performance.eventLoopUtilization(elu).utilization * 100).toFixed(0)}%`);
   const stored = (await store.counts()).indicators;
   await store.close();
+  await pool.stop();
   if (stored !== total) throw new Error(`stored ${stored} of ${total}`);
   return (total / ms) * 1000;
 }

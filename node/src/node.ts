@@ -30,6 +30,7 @@ import { ConfigError, scoringPolicyOf, type NodeConfig } from "./config/config.j
 import { BatchPublisher, type PublishReceipt } from "./gossip/batch-publisher.js";
 import { membershipGater } from "./gossip/connection-gater.js";
 import { IndicatorGossip } from "./gossip/indicator-gossip.js";
+import { ValidationPool } from "./gossip/validation-pool.js";
 import { INDICATOR_SCORE_THRESHOLDS, indicatorScoreParams } from "./gossip/peer-scoring.js";
 import { PeerManager } from "./gossip/peer-manager.js";
 import { NodeIdentity } from "./identity/identity.js";
@@ -114,6 +115,7 @@ export class CtiNode {
   private storeValue: IndicatorStore | undefined;
   private provider: JsonRpcProvider | undefined;
   private adminDeskValue: AdminDesk | undefined;
+  private validationPool: ValidationPool | undefined;
   /** The org's wallet on the ledger; one NonceManager so that back-to-back transactions never reuse a nonce. */
   private signer: NonceManager | undefined;
   private membershipValue: Membership | undefined;
@@ -245,6 +247,8 @@ export class CtiNode {
       },
     })) as unknown as P2P;
 
+    const validationPool = (this.validationPool = new ValidationPool({ workers: config.limits.validationWorkers }, { log: logFn(log.child({ part: "gossip" }), "warn") }));
+    validationPool.start();
     const gossip = (this.gossipValue = new IndicatorGossip(config.limits, {
       pubsub: this.p2p.services.pubsub,
       store,
@@ -252,6 +256,7 @@ export class CtiNode {
       reader: { org: identity.orgId, encryptionSecretKey: identity.encryptionSecretKey },
       entitled: (group, org) => this.entitled(group, org),
       now: this.now,
+      verifyContent: validationPool.verify,
       log: logFn(log.child({ part: "gossip" }), "warn"),
     }));
     gossip.on("misbehaving", (peer, rejects) => {
@@ -369,13 +374,14 @@ export class CtiNode {
     await this.publisher?.stop().catch(() => undefined);
     this.peers?.stop();
     this.gossipValue?.stop();
+    await this.validationPool?.stop();
     await this.p2p?.stop();
     await this.follower?.stop();
     this.provider?.destroy();
     await this.storeValue?.close();
     this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = undefined;
     this.reputationValue = this.metricsValue = undefined;
-    this.follower = this.adminDeskValue = this.membershipValue = this.groupsValue = this.provider = this.signer = this.storeValue = undefined;
+    this.follower = this.adminDeskValue = this.validationPool = this.membershipValue = this.groupsValue = this.provider = this.signer = this.storeValue = undefined;
   }
 
   /** What the chain says about orgs and groups, as the privacy rules need it. */

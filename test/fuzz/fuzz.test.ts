@@ -15,6 +15,7 @@ import { buildIndicator } from "../../node/src/model/validate.js";
 import { signBatch } from "../../node/src/wire/batch.js";
 import { decodeBatch, encodeBatch, WireDecodeError } from "../../node/src/wire/codec.js";
 import { SHARED_DATA } from "../helpers/shared-data.js";
+import { mutated, validBatchBytes as validBatchBytesSigned } from "../helpers/fuzz-inputs.js";
 import { startSoloNode } from "../helpers/nodes.js";
 
 /**
@@ -27,40 +28,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 100_000);
 const now = Date.parse("2026-11-21T12:00:00Z");
 const secretKey = randomBytes(32);
 const signingKey = ed25519.getPublicKey(secretKey);
-
-/** Byte-level mutations of a valid input: flips, truncations, insertions, splices. */
-function mutated(seed: Uint8Array): fc.Arbitrary<Uint8Array> {
-  return fc
-    .array(
-      fc.oneof(
-        fc.record({ op: fc.constant("flip" as const), at: fc.nat(seed.length - 1), bit: fc.nat(7) }),
-        fc.record({ op: fc.constant("set" as const), at: fc.nat(seed.length - 1), value: fc.nat(255) }),
-        fc.record({ op: fc.constant("cut" as const), at: fc.nat(seed.length) }),
-        fc.record({ op: fc.constant("insert" as const), at: fc.nat(seed.length), bytes: fc.uint8Array({ maxLength: 8 }) }),
-      ),
-      { minLength: 1, maxLength: 4 },
-    )
-    .map((ops) => {
-      let bytes = new Uint8Array(seed);
-      for (const op of ops) {
-        const at = Math.min(op.at, bytes.length - 1);
-        if (op.op === "flip" && at >= 0) bytes[at]! ^= 1 << op.bit;
-        if (op.op === "set" && at >= 0) bytes[at] = op.value;
-        if (op.op === "cut") bytes = bytes.subarray(0, Math.min(op.at, bytes.length));
-        if (op.op === "insert") bytes = new Uint8Array([...bytes.subarray(0, op.at), ...op.bytes, ...bytes.subarray(op.at)]);
-      }
-      return bytes;
-    });
-}
-
-function validBatchBytes(): Uint8Array {
-  const indicators = [
-    buildIndicator({ type: "domain", value: "evil.example", labels: { tags: ["x"] } }, { producer: "acme-bank", now }),
-    buildIndicator({ type: "ipv4", value: "198.51.100.4", description: "note" }, { producer: "acme-bank", now }),
-  ];
-  const sightings = [{ indicatorId: "ab".repeat(32), kind: "sighting" as const, observedAt: now, count: 2, reporter: "acme-bank" }];
-  return encodeBatch(signBatch({ producer: "acme-bank", sequence: 1, createdAt: now, group: 0, indicators, sightings }, secretKey).batch);
-}
+const validBatchBytes = () => validBatchBytesSigned(secretKey, now);
 
 describe(`fuzzing (${RUNS.toLocaleString("en-US")} inputs per target)`, function () {
   this.timeout(600_000);

@@ -3,6 +3,7 @@
  * deployment file) goes through, so a bad setting is refused at start with the field named.
  */
 import { readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { DEFAULT_BATCH_LIMITS } from "../gossip/validation.js";
 import { DEFAULT_MAX_PENDING } from "../gossip/batch-publisher.js";
@@ -14,6 +15,8 @@ import { LOG_FORMATS } from "../detect/log-formats.js";
 import { EXPORT_AUDIENCES } from "../privacy/audience.js";
 
 /** Addresses only this machine can reach: an API bound to one of them needs no token. */
+export const DEFAULT_VALIDATION_WORKERS = availableParallelism() > 1 ? 1 : 0;
+
 export const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
@@ -118,12 +121,18 @@ export const NodeConfigSchema = z.object({
       producerBatchesPerSecond: z.number().int().positive().default(100),
       /** Batches validated at once; beyond, gossip drops (counted) rather than queueing without bound. */
       maxInFlight: z.number().int().positive().default(256),
+      /**
+       * Worker threads that check open batches' Merkle roots, signatures and content, so that the
+       * main thread keeps the network and the store: 0 checks on the main thread. Default: one
+       * when the machine has more than one core.
+       */
+      validationWorkers: z.number().int().min(0).max(16).default(DEFAULT_VALIDATION_WORKERS),
       /** Provably invalid batches tolerated from one peer per `rejectWindowMs` before it is disconnected and banned. */
       maxRejects: z.number().int().positive().default(3),
       rejectWindowMs: z.number().int().positive().default(60_000),
       banMs: z.number().int().positive().default(10 * 60_000),
     })
-    .default({ ...DEFAULT_BATCH_LIMITS, producerBatchesPerSecond: 100, maxInFlight: 256, maxRejects: 3, rejectWindowMs: 60_000, banMs: 600_000 }),
+    .default({ ...DEFAULT_BATCH_LIMITS, producerBatchesPerSecond: 100, maxInFlight: 256, validationWorkers: DEFAULT_VALIDATION_WORKERS, maxRejects: 3, rejectWindowMs: 60_000, banMs: 600_000 }),
   privacy: z
     .object({
       scrub: ScrubPolicySchema.default(DEFAULT_SCRUB_POLICY),

@@ -8,7 +8,7 @@ import { INDICATOR_SCORE_THRESHOLDS } from "./peer-scoring.js";
 import { INDICATOR_TOPIC } from "./topics.js";
 import { RateLimiter } from "@libp2p/utils";
 import type { SealReader } from "../wire/sealed.js";
-import { validateIndicatorBatch, type BatchLimits, type ProducerView, type ValidatedBatch } from "./validation.js";
+import { validateIndicatorBatch, type BatchLimits, type BatchValidationContext, type ProducerView, type ValidatedBatch } from "./validation.js";
 
 export interface IndicatorGossipComponents {
   pubsub: GossipSub;
@@ -19,6 +19,8 @@ export interface IndicatorGossipComponents {
   /** Whether an org is an active member of a sharing group, per this node's chain view. */
   entitled(group: number, org: string): boolean | Promise<boolean>;
   now(): number;
+  /** Checks open batches' content on another core (gossip/validation-pool.ts); absent, here. */
+  verifyContent?: BatchValidationContext["verifyContent"];
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -188,6 +190,7 @@ export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
         knownRoot: (producer, sequence) => store.knownRoot(producer, sequence),
         reader: this.components.reader,
         entitled: this.components.entitled,
+        verifyContent: this.components.verifyContent,
       });
       await this.store(validated, data);
       this.stats.accepted++;

@@ -43,6 +43,12 @@ export interface ProducerView {
 
 export interface BatchValidationContext {
   now: number;
+  /**
+   * Checks an open batch's content (Merkle root, signature, indicators) elsewhere, on another
+   * core (gossip/validation-pool.ts); absent, on this thread. Either way the same pure function
+   * (`verifyOpenContent`) decides, and the pipeline reports its verdict in the same order.
+   */
+  verifyContent?(bytes: Uint8Array, now: number): Promise<ContentVerdict>;
   limits: BatchLimits;
   producer(orgId: string): ProducerView | undefined;
   /** Merkle root of the batch already stored under (producer, sequence), if any. */
@@ -235,6 +241,31 @@ async function readSealed(batch: IndicatorBatch, ctx: BatchValidationContext): P
 }
 
 /**
+ * The costly, stateless part of validating an open batch, as one verdict: whether its indicators
+ * hash to the signed root, whether the signature verifies, and what the content checks found.
+ * Pure over (bytes, now, limits): it can run on any thread and decide the same.
+ */
+export interface ContentVerdict {
+  rootMatches: boolean;
+  signatureValid: boolean;
+  content: { ids: string[]; liveIndexes: number[] } | { code: Code; message: string };
+}
+
+export function verifyOpenContent(bytes: Uint8Array, now: number): ContentVerdict {
+  const batch = decode(bytes);
+  const content = openContent(batch);
+  const verdict: ContentVerdict = { rootMatches: rootMatches(batch, content), signatureValid: signatureValid(batch), content: { ids: [], liveIndexes: [] } };
+  try {
+    verdict.content = { ids: checkIndicators(batch, content), liveIndexes: liveIndexes(content, now) };
+  } catch (err) {
+    if (!(err instanceof IndicatorBatchError)) throw err;
+    // The message without the "CODE: " prefix the error adds, which the pipeline adds again.
+    verdict.content = { code: err.code, message: err.message.slice(err.code.length + 2) };
+  }
+  return verdict;
+}
+
+/**
  * The validation pipeline for a received indicator batch. Returns the validated batch or throws
  * an IndicatorBatchError whose `action` says what gossipsub must do with the message.
  *
@@ -251,6 +282,15 @@ export async function validateIndicatorBatch(bytes: Uint8Array, ctx: BatchValida
   checkNotFromFuture(batch, ctx.now, ctx.limits);
   const knownRoot = await ctx.knownRoot(batch.producer, batch.sequence);
   checkReplay(batch, knownRoot);
+  if (!batch.sealed && ctx.verifyContent) {
+    // The same checks in the same order as below, decided on another core.
+    const verdict = await ctx.verifyContent(bytes, ctx.now);
+    if (!verdict.rootMatches) fail(Code.BAD_MERKLE_ROOT, "indicators do not hash to the signed root");
+    if (!verdict.signatureValid) fail(Code.BAD_SIGNATURE, `signature does not verify under ${batch.producer}'s key`);
+    if (knownRoot) fail(Code.EQUIVOCATION, `${batch.producer} signed two different batches #${batch.sequence}`);
+    if ("code" in verdict.content) fail(verdict.content.code, verdict.content.message);
+    return { batch, bytes, content: openContent(batch), relayOnly: undefined, liveIndexes: verdict.content.liveIndexes, ids: verdict.content.ids };
+  }
   if (!batch.sealed && !rootMatches(batch, openContent(batch))) fail(Code.BAD_MERKLE_ROOT, "indicators do not hash to the signed root");
   if (!signatureValid(batch)) fail(Code.BAD_SIGNATURE, `signature does not verify under ${batch.producer}'s key`);
   if (knownRoot) fail(Code.EQUIVOCATION, `${batch.producer} signed two different batches #${batch.sequence}`);

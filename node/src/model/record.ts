@@ -106,6 +106,8 @@ export function mergeIndicator(
   place: { sequence: number; index: number },
   now: number,
   revision = now * 1000,
+  /** The indicator's id when the caller has it already (validation computed it). */
+  id?: string,
 ): IndicatorRecord {
   const attestation = attestationOf(indicator, place);
   // A producer's newer statement replaces its older one; statements of others stay.
@@ -114,7 +116,7 @@ export function mergeIndicator(
   const latest = previous && previous.createdAt > attestation.createdAt ? previous : attestation;
   const attestations = [...others, latest].sort((a, b) => a.producer.localeCompare(b.producer));
   return {
-    id: existing?.id ?? idOf(indicator),
+    id: existing?.id ?? id ?? idOf(indicator),
     type: indicator.type,
     value: indicator.value,
     blinded: indicator.blinded,

@@ -234,7 +234,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     const after = new Map<string, IndicatorRecord>();
     entries.forEach((entry, i) => {
       const id = ids[i]!;
-      after.set(id, mergeIndicator(after.get(id) ?? before.get(id), entry.indicator, entry, entry.now, entry.revision));
+      after.set(id, mergeIndicator(after.get(id) ?? before.get(id), entry.indicator, entry, entry.now, entry.revision, id));
     });
     const ops: WriteOp[] = [];
     let added = 0;
