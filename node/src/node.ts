@@ -328,7 +328,7 @@ export class CtiNode {
         isKnownMember: (org) => membership.get(org) !== undefined,
         reader: { org: identity.orgId, encryptionSecretKey: identity.encryptionSecretKey },
         now: this.now,
-        log: logFn(log.child({ part: "trust" }), "warn"),
+        log: logFn(log.child({ part: "trust" }), "info"),
       },
     );
     this.trustValue.start();
