@@ -1,26 +1,8 @@
 import { expect } from "chai";
-import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { removeDir, startSoloNode, tempDir } from "../helpers/nodes.js";
-
-const CLI = resolve("node/bin/cti.js");
-
-/** Runs the real CLI (through a pseudo-terminal with `tty`, as an operator would); resolves with its exit code and output. */
-function cti(args: string[], options: { stdin?: string; tty?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
-  const [command, argv] = options.tty ? ["script", ["-qec", quoted, "/dev/null"]] : [process.execPath, [CLI, ...args]];
-  return new Promise((done, fail) => {
-    const child = spawn(command, argv, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, COLUMNS: "120" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(options.stdin ?? "");
-  });
-}
+import { cti } from "../helpers/cli.js";
 
 /** `cti import` (STIX, MISP, CSV, a file or stdin) and `cti export` against a real node, with their progress. */
 describe("cti import and export (the real CLI, a real node)", function () {

@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Contract, HDNodeWallet } from "ethers";
@@ -9,22 +8,9 @@ import { orgIdToBytes32 } from "../../node/src/chain/member.js";
 import { REPUTATION_ABI } from "../../node/src/chain/trust-abi.js";
 import { startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
 import { newIdentity, removeDir, tempDir } from "../helpers/nodes.js";
+import { cti, run } from "../helpers/cli.js";
 
-const CLI = resolve("node/bin/cti.js");
 const parseDeployment = (value: unknown) => DeploymentSchema.parse(value);
-
-/** Runs the real CLI; resolves with its exit code and output. */
-function cti(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 /** Governance admins at their terminals: each proposes, approves or executes with their own key. */
 describe("cti governance and cti members (the real CLI, a real ledger)", function () {
@@ -143,11 +129,11 @@ describe("cti governance and cti members (the real CLI, a real ledger)", functio
     const noLedger = await cti(["governance", "list"]);
     expect(noLedger.code).to.equal(2);
     expect(noLedger.stderr).to.include("--deployment");
-    const noKey = await cti(["governance", "approve", "0", ...ledger], { CTI_ADMIN_KEY: "" });
+    const noKey = await cti(["governance", "approve", "0", ...ledger], { env: { CTI_ADMIN_KEY: "" } });
     expect(noKey.code).to.equal(2);
     expect(noKey.stderr).to.include("--key-file");
     const stranger = HDNodeWallet.fromPhrase("test test test test test test test test test test test junk", undefined, "m/44'/60'/0'/0/9");
-    const notAdmin = await cti(["governance", "propose-status", "suspend", "gov-org", ...ledger], { CTI_ADMIN_KEY: stranger.privateKey });
+    const notAdmin = await cti(["governance", "propose-status", "suspend", "gov-org", ...ledger], { env: { CTI_ADMIN_KEY: stranger.privateKey } });
     expect(notAdmin.code).to.equal(1);
     expect(notAdmin.stderr).to.include("ConsortiumRegistryNotAdmin");
   });
@@ -158,16 +144,7 @@ describe("npm run deploy (scripts/deploy.ts against a JSON-RPC ledger)", functio
   let devnet: Devnet;
   let dir: string;
   const account = (i: number) => HDNodeWallet.fromPhrase("test test test test test test test test test test test junk", undefined, `m/44'/60'/0'/0/${i}`);
-  const deploy = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((done, fail) => {
-      const child = spawn(process.execPath, ["--import", "tsx", resolve("scripts/deploy.ts"), ...args], { stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      child.on("error", fail);
-      child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
-    });
+  const deploy = (args: string[]) => run(process.execPath, ["--import", "tsx", resolve("scripts/deploy.ts"), ...args]);
 
   before(async function () {
     devnet = await startDevnet();

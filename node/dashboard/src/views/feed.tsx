@@ -10,6 +10,23 @@ const TLPS = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"];
 const READ = 2000;
 const SHOWN = 200;
 
+/** A filter's drop-down: "any" first, then the options. */
+function Choice(props: { label: string; name: string; value: string; options: string[]; onChange: (event: Event) => void }) {
+  return (
+    <label>
+      {props.label}
+      <select name={props.name} value={props.value} onChange={props.onChange}>
+        <option value="">any</option>
+        {props.options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export interface FeedFilters {
   type: string;
   tlp: string;
@@ -45,39 +62,9 @@ export function FeedView(props: { filters: FeedFilters; setFilters: (f: FeedFilt
   return (
     <div class="view">
       <form class="filters" data-testid="filters" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          type
-          <select name="type" value={filters.type} onChange={set("type")}>
-            <option value="">any</option>
-            {TYPES.map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          TLP
-          <select name="tlp" value={filters.tlp} onChange={set("tlp")}>
-            <option value="">any</option>
-            {TLPS.map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          producer
-          <select name="producer" value={filters.producer} onChange={set("producer")}>
-            <option value="">any</option>
-            {(members.data?.members ?? []).map((m) => (
-              <option key={m.orgId} value={m.orgId}>
-                {m.orgId}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice label="type" name="type" value={filters.type} options={TYPES} onChange={set("type")} />
+        <Choice label="TLP" name="tlp" value={filters.tlp} options={TLPS} onChange={set("tlp")} />
+        <Choice label="producer" name="producer" value={filters.producer} options={(members.data?.members ?? []).map((m) => m.orgId)} onChange={set("producer")} />
         <label>
           score ≥
           <input name="minScore" type="number" min="0" max="100" step="5" value={filters.minScore} onChange={set("minScore")} />
