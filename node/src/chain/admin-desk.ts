@@ -41,6 +41,7 @@ type ReadableRegistry = RegistryContract & {
 export class AdminDesk {
   private readonly registry: ReadableRegistry;
   private readonly wallet: Wallet | undefined;
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly init: AdminDeskInit,
@@ -70,12 +71,23 @@ export class AdminDesk {
     };
   }
 
-  async approve(id: number): Promise<void> {
-    await approveProposal(this.init.registryAddress, this.requireWallet(), id);
+  approve(id: number): Promise<void> {
+    return this.oneAtATime((wallet) => approveProposal(this.init.registryAddress, wallet, id));
   }
 
-  async execute(id: number): Promise<void> {
-    await executeProposal(this.init.registryAddress, this.requireWallet(), id);
+  execute(id: number): Promise<void> {
+    return this.oneAtATime((wallet) => executeProposal(this.init.registryAddress, wallet, id));
+  }
+
+  /**
+   * The admin's transactions one after the other: two dashboards clicking at once would otherwise
+   * both take the account's next nonce, and one would fail for a reason that is not the caller's.
+   */
+  private oneAtATime(work: (wallet: Wallet) => Promise<void>): Promise<void> {
+    const wallet = this.requireWallet();
+    const turn = this.queue.then(() => work(wallet));
+    this.queue = turn.catch(() => undefined);
+    return turn;
   }
 
   private requireWallet(): Wallet {
