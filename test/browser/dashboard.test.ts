@@ -9,6 +9,7 @@ import type { CtiNode } from "../../node/src/node.js";
 import { HARDHAT_MNEMONIC, startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
 import { SCREENSHOT_DIR, launchChromium } from "../helpers/browser.js";
 import { newIdentity, removeDir, startNode, tempDir, waitFor } from "../helpers/nodes.js";
+import { startRpcProxy } from "../helpers/rpc-proxy.js";
 
 /**
  * The dashboard in headless Chromium (Debian's, driven by playwright-core) against real nodes on
@@ -185,6 +186,33 @@ describe("dashboard in a real browser", function () {
       await other.close();
     } finally {
       await server.app.close();
+    }
+  });
+
+  it("shows the ledger unreachable, then stale, while its JSON-RPC endpoint is down, and following again once it is back", async function () {
+    const proxy = await startRpcProxy(devnet.deployment.rpcUrl);
+    const { dataDir, identity } = await newIdentity("delta");
+    dirs.push(dataDir);
+    await devnet.admit(identity.public(), { displayName: "delta SOC", country: "LU", sector: "finance" });
+    const d = devnet.deployment;
+    const node = await startNode(dataDir, d, { chain: { rpcUrl: proxy.url, chainId: d.chainId, registryAddress: d.registryAddress, groupsAddress: d.groupsAddress, pollIntervalMs: 100, maxBackoffMs: 400, maxStalenessMs: 8000 } });
+    const server = await startApiServer(node, { host: "127.0.0.1", port: 0, bodyLimitBytes: 1 << 20 });
+    try {
+      const other = await browser.newPage();
+      await other.goto(`${server.url}/dashboard/`);
+      await other.getByTestId("chain-health").filter({ hasText: /^following/ }).waitFor();
+      proxy.setDown(true);
+      await other.getByTestId("chain-health").filter({ hasText: /^unreachable \(\d+ failed polls\)/ }).waitFor({ timeout: 15_000 });
+      await other.getByTestId("chain-health").filter({ hasText: /^STALE: no new peer is admitted/ }).waitFor({ timeout: 15_000 });
+      expect(await other.getByTestId("card-chain").getAttribute("class")).to.contain("warn");
+      await other.screenshot({ path: join(SCREENSHOT_DIR, "dashboard-ledger-down.png") });
+      proxy.setDown(false);
+      await other.getByTestId("chain-health").filter({ hasText: /^following/ }).waitFor({ timeout: 15_000 });
+      await other.close();
+    } finally {
+      await server.app.close();
+      await node.stop();
+      await proxy.close();
     }
   });
 
