@@ -46,7 +46,7 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
       controller.abort();
       clearTimeout(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `load` is read through a ref: a new closure each render must not restart the polling.
   }, [...deps, tick, everyMs]);
 
   return { data, error, loading, reload };
