@@ -42,17 +42,22 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-async function api(base: string, path: string, init?: RequestInit): Promise<unknown> {
-  let response: Response;
+/** One request to the node's API, with the operator's token; a node that does not answer is named. */
+async function send(base: string, path: string, init: { method?: string; body?: string; contentType?: string } = {}): Promise<Response> {
+  const token = process.env.CTI_API_TOKEN;
   try {
-    const token = process.env.CTI_API_TOKEN;
-    response = await fetch(new URL(path, base), {
-      ...init,
-      headers: { ...(init?.body ? { "content-type": "application/json" } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    return await fetch(new URL(path, base), {
+      method: init.method ?? "GET",
+      body: init.body,
+      headers: { ...(init.body !== undefined ? { "content-type": init.contentType ?? "application/json" } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
     });
   } catch {
     throw new ConfigError(`no node answers at ${base}; is "cti start" running, and is --api right?`);
   }
+}
+
+async function api(base: string, path: string, init?: { method?: string; body?: string }): Promise<unknown> {
+  const response = await send(base, path, init);
   if (response.status >= 400 && response.status !== 207) {
     process.exitCode = 1;
   }
@@ -65,17 +70,7 @@ async function api(base: string, path: string, init?: RequestInit): Promise<unkn
  * error answered before the work began (a bad file, a bad option) is printed as any other.
  */
 async function apiWithProgress<T>(base: string, path: string, label: string, init: { method?: string; body?: string; contentType?: string } = {}): Promise<T | undefined> {
-  let response: Response;
-  try {
-    const token = process.env.CTI_API_TOKEN;
-    response = await fetch(new URL(`${path}${path.includes("?") ? "&" : "?"}progress=true`, base), {
-      method: init.method ?? "GET",
-      body: init.body,
-      headers: { ...(init.body !== undefined ? { "content-type": init.contentType ?? "application/json" } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    });
-  } catch {
-    throw new ConfigError(`no node answers at ${base}; is "cti start" running, and is --api right?`);
-  }
+  const response = await send(base, `${path}${path.includes("?") ? "&" : "?"}progress=true`, init);
   if (!response.ok) {
     process.exitCode = 1;
     print(await response.json().catch(() => ({ error: `HTTP ${response.status}` })));
