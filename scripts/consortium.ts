@@ -13,8 +13,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { ChildProcess } from "node:child_process";
 import type { PublicIdentity } from "../node/src/identity/identity.js";
-import { HARDHAT_MNEMONIC, startDevnet } from "./lib/devnet.js";
-import { HDNodeWallet } from "ethers";
+import { hardhatAccount, startDevnet } from "./lib/devnet.js";
 import { NodeIdentity } from "../node/src/identity/identity.js";
 import { proposeAdmission } from "../node/src/chain/proposals.js";
 import { freePort, run, startLogged, terminate } from "./lib/processes.js";
@@ -68,7 +67,7 @@ process.on("SIGTERM", () => void stopAll(0));
 
 // Hardhat's development accounts come from its well-known mnemonic; admins 1-3 are accounts 0-2.
 const adminKeyFile = join(DEMO_DIR, "admin-3.key");
-await writeFile(adminKeyFile, HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, "m/44'/60'/0'/0/2").privateKey, { mode: 0o600 });
+await writeFile(adminKeyFile, hardhatAccount(2).privateKey, { mode: 0o600 });
 
 try {
   const ports: number[] = [];

@@ -5,7 +5,7 @@
  * talk to a permissioned chain: through a JSON-RPC URL only.
  */
 import hre from "hardhat";
-import { JsonRpcProvider, parseEther, type Signer } from "ethers";
+import { HDNodeWallet, JsonRpcProvider, parseEther, type Signer } from "ethers";
 import { admitMember, passProposal, type AdmissionDetails } from "../../node/src/chain/governance.js";
 import { sectorGroupCall } from "../../node/src/chain/sharing-groups.js";
 import { deployConsortium } from "./deploy.js";
@@ -13,7 +13,12 @@ import type { Deployment } from "../../node/src/config/config.js";
 import type { PublicIdentity } from "../../node/src/identity/identity.js";
 
 /** The mnemonic of Hardhat's development accounts (public: for development ledgers only). */
-export const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
+const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** Hardhat's development account `index` (admins are the first ones), with its private key. */
+export function hardhatAccount(index: number): HDNodeWallet {
+  return HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`);
+}
 
 export interface DevnetInit {
   port?: number;

@@ -1,12 +1,11 @@
 import { expect } from "chai";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { HDNodeWallet } from "ethers";
 import type { Browser, Page } from "playwright-core";
 import { startApiServer } from "../../node/src/api/server.js";
 import { proposeAdmission } from "../../node/src/chain/proposals.js";
 import type { CtiNode } from "../../node/src/node.js";
-import { HARDHAT_MNEMONIC, startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
+import { hardhatAccount, startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
 import { SCREENSHOT_DIR, launchChromium } from "../helpers/browser.js";
 import { newIdentity, removeDir, startNode, tempDir, waitFor } from "../helpers/nodes.js";
 import { startRpcProxy } from "../helpers/rpc-proxy.js";
@@ -35,7 +34,7 @@ describe("dashboard in a real browser", function () {
     devnet = await startDevnet({ admins: 3, threshold: 2, epochLength: 3600 });
     dir = await tempDir("dashboard");
     // Hardhat's development accounts come from its well-known mnemonic: admin 1 runs alpha's node.
-    const admin1 = HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, "m/44'/60'/0'/0/1");
+    const admin1 = hardhatAccount(1);
     expect(admin1.address).to.equal(await devnet.admins[1]!.getAddress());
     const adminKeyFile = join(dir, "admin-1.key");
     await writeFile(adminKeyFile, admin1.privateKey, { mode: 0o600 });

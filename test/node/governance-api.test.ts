@@ -1,9 +1,8 @@
 import { expect } from "chai";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { HDNodeWallet } from "ethers";
 import { proposeStatusChange } from "../../node/src/chain/proposals.js";
-import { HARDHAT_MNEMONIC } from "../../scripts/lib/devnet.js";
+import { hardhatAccount } from "../../scripts/lib/devnet.js";
 import { newIdentity, removeDir, startSoloNode, tempDir } from "../helpers/nodes.js";
 
 /** Governance through a node's API, with the key of the admin who runs it (what the dashboard's buttons call). */
@@ -15,7 +14,7 @@ describe("governance through the node's API (an admin's node, a real ledger)", f
   before(async function () {
     dir = await tempDir("governance-api");
     const keyFile = join(dir, "admin-1.key");
-    await writeFile(keyFile, HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, "m/44'/60'/0'/0/1").privateKey, { mode: 0o600 });
+    await writeFile(keyFile, hardhatAccount(1).privateKey, { mode: 0o600 });
     solo = await startSoloNode("gov-api-org", { governance: { adminKeyFile: keyFile } });
   });
   after(async function () {

@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { Contract, HDNodeWallet } from "ethers";
+import { Contract } from "ethers";
 import { DeploymentSchema } from "../../node/src/config/config.js";
 import { GROUP_KINDS, SHARING_GROUPS_ABI } from "../../node/src/chain/groups-abi.js";
 import { orgIdToBytes32 } from "../../node/src/chain/member.js";
 import { REPUTATION_ABI } from "../../node/src/chain/trust-abi.js";
-import { startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
+import { hardhatAccount, startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
 import { newIdentity, removeDir, tempDir } from "../helpers/nodes.js";
 import { cti, run } from "../helpers/cli.js";
 
@@ -28,7 +28,7 @@ describe("cti governance and cti members (the real CLI, a real ledger)", functio
     ledger = ["--deployment", deployment];
     // Hardhat's development accounts come from its well-known mnemonic; admins are the first three.
     for (let i = 0; i < 3; i++) {
-      const wallet = HDNodeWallet.fromPhrase("test test test test test test test test test test test junk", undefined, `m/44'/60'/0'/0/${i}`);
+      const wallet = hardhatAccount(i);
       expect(wallet.address).to.equal(await devnet.admins[i]!.getAddress());
       const file = join(dir, `admin-${i}.key`);
       await writeFile(file, wallet.privateKey, { mode: 0o600 });
@@ -98,7 +98,7 @@ describe("cti governance and cti members (the real CLI, a real ledger)", functio
   });
 
   it("adds an admin, then raises the threshold to 3 of 4, each 2 of 3 first; refuses a threshold above the admins by name", async function () {
-    const newcomer = HDNodeWallet.fromPhrase("test test test test test test test test test test test junk", undefined, "m/44'/60'/0'/0/8");
+    const newcomer = hardhatAccount(8);
     const pass = async (args: string[]) => {
       const proposed = await cti([...args, "--key-file", keys[0]!, ...ledger]);
       expect(proposed.code, proposed.stderr).to.equal(0);
@@ -132,7 +132,7 @@ describe("cti governance and cti members (the real CLI, a real ledger)", functio
     const noKey = await cti(["governance", "approve", "0", ...ledger], { env: { CTI_ADMIN_KEY: "" } });
     expect(noKey.code).to.equal(2);
     expect(noKey.stderr).to.include("--key-file");
-    const stranger = HDNodeWallet.fromPhrase("test test test test test test test test test test test junk", undefined, "m/44'/60'/0'/0/9");
+    const stranger = hardhatAccount(9);
     const notAdmin = await cti(["governance", "propose-status", "suspend", "gov-org", ...ledger], { env: { CTI_ADMIN_KEY: stranger.privateKey } });
     expect(notAdmin.code).to.equal(1);
     expect(notAdmin.stderr).to.include("ConsortiumRegistryNotAdmin");
@@ -143,13 +143,12 @@ describe("npm run deploy (scripts/deploy.ts against a JSON-RPC ledger)", functio
   this.timeout(120_000);
   let devnet: Devnet;
   let dir: string;
-  const account = (i: number) => HDNodeWallet.fromPhrase("test test test test test test test test test test test junk", undefined, `m/44'/60'/0'/0/${i}`);
   const deploy = (args: string[]) => run(process.execPath, ["--import", "tsx", resolve("scripts/deploy.ts"), ...args]);
 
   before(async function () {
     devnet = await startDevnet();
     dir = await tempDir("deploy");
-    await writeFile(join(dir, "deployer.key"), account(5).privateKey, { mode: 0o600 });
+    await writeFile(join(dir, "deployer.key"), hardhatAccount(5).privateKey, { mode: 0o600 });
   });
   after(async function () {
     await devnet?.close();
@@ -158,7 +157,7 @@ describe("npm run deploy (scripts/deploy.ts against a JSON-RPC ledger)", functio
 
   it("deploys the four contracts governed by the admins named, and writes a deployment nodes accept", async function () {
     const out = join(dir, "deployment.json");
-    const admins = [6, 7, 8].map((i) => account(i).address);
+    const admins = [6, 7, 8].map((i) => hardhatAccount(i).address);
     const result = await deploy(["--rpc-url", devnet.deployment.rpcUrl, "--key-file", join(dir, "deployer.key"), ...admins.flatMap((a) => ["--admin", a]), "--threshold", "2", "--epoch-seconds", "3600", "--out", out]);
     expect(result.code, result.stderr).to.equal(0);
     const deployment = parseDeployment(JSON.parse(await readFile(out, "utf8")));
@@ -170,7 +169,7 @@ describe("npm run deploy (scripts/deploy.ts against a JSON-RPC ledger)", functio
   });
 
   it("refuses bad parameters with a message naming the fix", async function () {
-    const base = ["--rpc-url", devnet.deployment.rpcUrl, "--key-file", join(dir, "deployer.key"), "--admin", account(6).address];
+    const base = ["--rpc-url", devnet.deployment.rpcUrl, "--key-file", join(dir, "deployer.key"), "--admin", hardhatAccount(6).address];
     const tooHigh = await deploy([...base, "--threshold", "2"]);
     expect(tooHigh.code).to.equal(2);
     expect(tooHigh.stderr).to.include("--threshold must be 1 to 1");
