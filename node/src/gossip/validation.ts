@@ -252,17 +252,22 @@ export interface ContentVerdict {
 }
 
 export function verifyOpenContent(bytes: Uint8Array, now: number): ContentVerdict {
-  const batch = decode(bytes);
+  return contentVerdict(decode(bytes), now);
+}
+
+/** The verdict on a decoded open batch; checks after the first failing one are not run (never reported). */
+function contentVerdict(batch: IndicatorBatch, now: number): ContentVerdict {
   const content = openContent(batch);
-  const verdict: ContentVerdict = { rootMatches: rootMatches(batch, content), signatureValid: signatureValid(batch), content: { ids: [], liveIndexes: [] } };
+  const unchecked = { ids: [], liveIndexes: [] };
+  if (!rootMatches(batch, content)) return { rootMatches: false, signatureValid: false, content: unchecked };
+  if (!signatureValid(batch)) return { rootMatches: true, signatureValid: false, content: unchecked };
   try {
-    verdict.content = { ids: checkIndicators(batch, content), liveIndexes: liveIndexes(content, now) };
+    return { rootMatches: true, signatureValid: true, content: { ids: checkIndicators(batch, content), liveIndexes: liveIndexes(content, now) } };
   } catch (err) {
     if (!(err instanceof IndicatorBatchError)) throw err;
     // The message without the "CODE: " prefix the error adds, which the pipeline adds again.
-    verdict.content = { code: err.code, message: err.message.slice(err.code.length + 2) };
+    return { rootMatches: true, signatureValid: true, content: { code: err.code, message: err.message.slice(err.code.length + 2) } };
   }
-  return verdict;
 }
 
 /**
@@ -282,23 +287,17 @@ export async function validateIndicatorBatch(bytes: Uint8Array, ctx: BatchValida
   checkNotFromFuture(batch, ctx.now, ctx.limits);
   const knownRoot = await ctx.knownRoot(batch.producer, batch.sequence);
   checkReplay(batch, knownRoot);
-  if (!batch.sealed && ctx.verifyContent) {
-    // The same checks in the same order as below, decided on another core.
-    const verdict = await ctx.verifyContent(bytes, ctx.now);
+  if (!batch.sealed) {
+    // Decided here or on another core (ctx.verifyContent) by the same function, reported in one order.
+    const verdict = ctx.verifyContent ? await ctx.verifyContent(bytes, ctx.now) : contentVerdict(batch, ctx.now);
     if (!verdict.rootMatches) fail(Code.BAD_MERKLE_ROOT, "indicators do not hash to the signed root");
     if (!verdict.signatureValid) fail(Code.BAD_SIGNATURE, `signature does not verify under ${batch.producer}'s key`);
     if (knownRoot) fail(Code.EQUIVOCATION, `${batch.producer} signed two different batches #${batch.sequence}`);
     if ("code" in verdict.content) fail(verdict.content.code, verdict.content.message);
     return { batch, bytes, content: openContent(batch), relayOnly: undefined, liveIndexes: verdict.content.liveIndexes, ids: verdict.content.ids };
   }
-  if (!batch.sealed && !rootMatches(batch, openContent(batch))) fail(Code.BAD_MERKLE_ROOT, "indicators do not hash to the signed root");
   if (!signatureValid(batch)) fail(Code.BAD_SIGNATURE, `signature does not verify under ${batch.producer}'s key`);
   if (knownRoot) fail(Code.EQUIVOCATION, `${batch.producer} signed two different batches #${batch.sequence}`);
-  if (!batch.sealed) {
-    const content = openContent(batch);
-    const ids = checkIndicators(batch, content);
-    return { batch, bytes, content, relayOnly: undefined, liveIndexes: liveIndexes(content, ctx.now), ids };
-  }
   const read = await readSealed(batch, ctx);
   if (typeof read === "string") return { batch, bytes, content: undefined, relayOnly: read, liveIndexes: [], ids: [] };
   return { batch, bytes, content: read.content, relayOnly: undefined, liveIndexes: insideSealed(() => liveIndexes(read.content, ctx.now)), ids: read.ids };
