@@ -43,3 +43,16 @@ export function Section(props: { title: string; children: ComponentChildren; act
     </section>
   );
 }
+
+/** A table's header row, one cell per column name. */
+export function TableHead(props: { columns: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {props.columns.map((name, i) => (
+          <th key={i}>{name}</th>
+        ))}
+      </tr>
+    </thead>
+  );
+}

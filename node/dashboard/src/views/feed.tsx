@@ -1,6 +1,6 @@
 import { useRef, useState } from "preact/hooks";
 import { api, query } from "../api.js";
-import { Absent, ErrorNote, Tlp, ago } from "../format.js";
+import { Absent, ErrorNote, TableHead, Tlp, ago } from "../format.js";
 import { useLoad } from "../hooks.js";
 import type { MemberRow, ScoredRecord } from "../types.js";
 
@@ -78,17 +78,7 @@ export function FeedView(props: { filters: FeedFilters; setFilters: (f: FeedFilt
       {feed.data && rows.length === 0 && <Absent>No indicator matches these filters among the {READ.toLocaleString("en")} most recent.</Absent>}
       {rows.length > 0 && (
         <table data-testid="feed">
-          <thead>
-            <tr>
-              <th>type</th>
-              <th>value</th>
-              <th>TLP</th>
-              <th>score</th>
-              <th>producers</th>
-              <th>labels</th>
-              <th>updated</th>
-            </tr>
-          </thead>
+          <TableHead columns={["type", "value", "TLP", "score", "producers", "labels", "updated"]} />
           <tbody>
             {rows.map((r) => (
               <tr key={r.id} class={`clickable ${fresh.has(r.id) ? "fresh" : ""} ${r.score.quarantined ? "quarantined" : ""}`} data-id={r.id} onClick={() => props.open(r.id)}>

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { api } from "../api.js";
-import { Absent, ErrorNote, Section, dateTime, short } from "../format.js";
+import { Absent, ErrorNote, Section, TableHead, dateTime, short } from "../format.js";
 import { useLoad } from "../hooks.js";
 import type { GovernanceOverview } from "../types.js";
 
@@ -53,18 +53,7 @@ export function GovernanceView() {
         {o && o.proposals.length === 0 && <Absent>No proposal on the registry yet.</Absent>}
         {o && o.proposals.length > 0 && (
           <table data-testid="proposals">
-            <thead>
-              <tr>
-                <th>id</th>
-                <th>kind</th>
-                <th>subject</th>
-                <th>proposer</th>
-                <th>approvals</th>
-                <th>state</th>
-                <th>expires</th>
-                {canAct && <th />}
-              </tr>
-            </thead>
+            <TableHead columns={["id", "kind", "subject", "proposer", "approvals", "state", "expires", ...(canAct ? [""] : [])]} />
             <tbody>
               {o.proposals.map((p) => (
                 <tr key={p.id} data-proposal={p.id}>

@@ -1,7 +1,7 @@
 import { useMemo } from "preact/hooks";
 import { api } from "../api.js";
 import { LineChart } from "../chart.js";
-import { Absent, ErrorNote, Section, Tlp, dateTime, short } from "../format.js";
+import { Absent, ErrorNote, Section, TableHead, Tlp, dateTime, short } from "../format.js";
 import { useLoad } from "../hooks.js";
 import type { Provenance, ScoredRecord, SightingTotals } from "../types.js";
 
@@ -44,17 +44,7 @@ export function IndicatorView(props: { id: string }) {
       </p>
       <Section title="Producers">
         <table data-testid="producers">
-          <thead>
-            <tr>
-              <th>producer</th>
-              <th>TLP</th>
-              <th>group</th>
-              <th>confidence</th>
-              <th>labels</th>
-              <th>description</th>
-              <th>stated</th>
-            </tr>
-          </thead>
+          <TableHead columns={["producer", "TLP", "group", "confidence", "labels", "description", "stated"]} />
           <tbody>
             {r.attestations.map((a) => (
               <tr key={a.producer}>
@@ -92,15 +82,7 @@ export function IndicatorView(props: { id: string }) {
       </Section>
       <Section title="Provenance">
         <table data-testid="provenance">
-          <thead>
-            <tr>
-              <th>producer</th>
-              <th>batch</th>
-              <th>Merkle root</th>
-              <th>ed25519 signature</th>
-              <th>anchor</th>
-            </tr>
-          </thead>
+          <TableHead columns={["producer", "batch", "Merkle root", "ed25519 signature", "anchor"]} />
           <tbody>
             {d.provenance.map((p) => (
               <tr key={p.producer}>

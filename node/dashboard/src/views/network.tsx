@@ -1,5 +1,5 @@
 import { api } from "../api.js";
-import { Absent, ErrorNote, Section, ago, dateTime, short } from "../format.js";
+import { Absent, ErrorNote, Section, TableHead, ago, dateTime, short } from "../format.js";
 import { useLoad } from "../hooks.js";
 import type { MemberRow, NodeStatus } from "../types.js";
 
@@ -61,17 +61,7 @@ export function NetworkView() {
         {members.data && members.data.members.length === 0 && <Absent>The ledger lists no member yet.</Absent>}
         {members.data && members.data.members.length > 0 && (
           <table data-testid="members">
-            <thead>
-              <tr>
-                <th>org</th>
-                <th>name</th>
-                <th>sector</th>
-                <th>country</th>
-                <th>status</th>
-                <th>link</th>
-                <th>peer id</th>
-              </tr>
-            </thead>
+            <TableHead columns={["org", "name", "sector", "country", "status", "link", "peer id"]} />
             <tbody>
               {members.data.members.map((m) => (
                 <tr key={m.orgId} data-org={m.orgId}>
@@ -98,15 +88,7 @@ export function NetworkView() {
             <Absent>No sharing group on chain{s.chain.groups ? "" : " (this node has no SharingGroups contract configured)"}.</Absent>
           ) : (
             <table data-testid="groups">
-              <thead>
-                <tr>
-                  <th>id</th>
-                  <th>name</th>
-                  <th>kind</th>
-                  <th>owner</th>
-                  <th>members</th>
-                </tr>
-              </thead>
+              <TableHead columns={["id", "name", "kind", "owner", "members"]} />
               <tbody>
                 {s.groups.map((g) => (
                   <tr key={g.id}>

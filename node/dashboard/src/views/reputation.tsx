@@ -1,7 +1,7 @@
 import { useMemo } from "preact/hooks";
 import { api } from "../api.js";
 import { LineChart } from "../chart.js";
-import { Absent, ErrorNote, Section, percent } from "../format.js";
+import { Absent, ErrorNote, Section, TableHead, percent } from "../format.js";
 import { useLoad } from "../hooks.js";
 import type { NodeStatus, OrgReputation } from "../types.js";
 
@@ -35,15 +35,7 @@ export function ReputationView() {
           <Absent>No reputation on chain yet.</Absent>
         ) : (
           <table data-testid="leaderboard">
-            <thead>
-              <tr>
-                <th>#</th>
-                <th>producer</th>
-                <th>reputation</th>
-                <th>confirmations (weighted)</th>
-                <th>false positives (weighted)</th>
-              </tr>
-            </thead>
+            <TableHead columns={["#", "producer", "reputation", "confirmations (weighted)", "false positives (weighted)"]} />
             <tbody>
               {ranked.map((r, i) => (
                 <tr key={r.org} data-org={r.org}>
