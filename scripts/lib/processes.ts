@@ -3,14 +3,30 @@ import { createWriteStream } from "node:fs";
 import { createServer } from "node:net";
 
 /** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A free TCP port on 127.0.0.1 for a process started later. It is taken below Linux's ephemeral
+ * range (32768-60999), which the kernel hands out for `listen(0)` and outgoing connections: a
+ * port from that range, free now, was seen taken by a node's libp2p listener or a dial by the
+ * time the API bound it (EADDRINUSE with 20 nodes starting at once). Nor is a port handed out
+ * twice by this process: two partners set up before either starts would both find it free.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    if (await canListen(port)) return port;
+  }
+  throw new Error("no free port found between 20000 and 32000 on 127.0.0.1");
+}
+
+const handedOut = new Set<number>();
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 }
 
