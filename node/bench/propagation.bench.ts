@@ -8,6 +8,10 @@
  * indicators published times (nodes - 1). One machine, so one clock: the latencies are exact.
  *
  *   npm run bench            PROPAGATION_NODES=5 PROPAGATION_SECONDS=10 for a quick look
+ *
+ * To compare settings: PROPAGATION_RELAY_DEGREE (gossip.relayDegree), PROPAGATION_DURABLE=0,
+ * PROPAGATION_VALIDATION_WORKERS, PROPAGATION_WARMUP_SECONDS (default 10); BENCH_NODE_ARGS passes
+ * flags to the first BENCH_NODE_ARGS_NODES nodes' Node.js (all by default), e.g. --perf-basic-prof.
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -19,6 +23,7 @@ const NODES = Number(process.env.PROPAGATION_NODES ?? 20);
 const RATE = Number(process.env.PROPAGATION_RATE ?? 1000);
 const SECONDS = Number(process.env.PROPAGATION_SECONDS ?? 30);
 const IDLE_SECONDS = 5;
+const WARMUP_SECONDS = Number(process.env.PROPAGATION_WARMUP_SECONDS ?? 10);
 /** The producers' batching window: the publisher waits this long for more before signing. */
 const BATCH_DELAY_MS = Number(process.env.PROPAGATION_BATCH_DELAY_MS ?? 10);
 /**
@@ -43,6 +48,10 @@ const cluster = await createCluster({
   partners: NODES,
   configure: (config) => {
     config.batch = { maxSize: 1000, maxDelayMs: BATCH_DELAY_MS };
+    // Knobs for comparing settings, each left at the node's default when not given.
+    if (process.env.PROPAGATION_RELAY_DEGREE !== undefined) config.gossip = { relayDegree: Number(process.env.PROPAGATION_RELAY_DEGREE) };
+    if (process.env.PROPAGATION_DURABLE === "0") config.store = { durableWrites: false };
+    if (process.env.PROPAGATION_VALIDATION_WORKERS !== undefined) config.limits = { validationWorkers: Number(process.env.PROPAGATION_VALIDATION_WORKERS) };
   },
 });
 try {
@@ -57,12 +66,8 @@ try {
       `each partner every ${INTERVAL_MS} ms, staggered (one publish every ${(INTERVAL_MS / NODES).toFixed(0)} ms network-wide), batching window ${BATCH_DELAY_MS} ms`,
   );
 
-  // Warm-up: one publish per node, not counted (first batches pay for code warm-up).
-  await Promise.all(cluster.partners.map((_, i) => cluster.api(i, "/indicators", { indicators: [{ type: "domain", value: `warmup-${i}.propagation.example`, tlp: "GREEN" }] })));
-  await new Promise((r) => setTimeout(r, 2000));
-  const baseline = await Promise.all(cluster.partners.map((_, i) => cluster.api<Status>(i, "/status")));
-  // What the nodes use with nothing published: the floor under every latency figure below.
   const pids = cluster.partners.map((p) => p.child!.pid!);
+  // What the nodes use with nothing published: the floor under every latency figure below.
   const idleBefore = pids.map(cpuSeconds);
   await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
   const idleCores = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - idleBefore[i]!, 0) / IDLE_SECONDS;
@@ -72,27 +77,40 @@ try {
   const slot = INTERVAL_MS / NODES;
   let published = 0;
   let failed = 0;
-  const inFlight = new Set<Promise<unknown>>();
-  const carry = new Array<number>(NODES).fill(0);
+  /** Publishes at the steady rate for `seconds`, every partner in its slot; `tag` keeps values apart. */
+  const publishFor = async (seconds: number, tag: string) => {
+    const inFlight = new Set<Promise<unknown>>();
+    const carry = new Array<number>(NODES).fill(0);
+    const start = performance.now();
+    for (let step = 0; step < (seconds * 1000) / slot; step++) {
+      await new Promise((r) => setTimeout(r, Math.max(0, start + step * slot - performance.now())));
+      const i = step % NODES;
+      carry[i]! += perPublish;
+      const count = Math.floor(carry[i]!);
+      carry[i]! -= count;
+      if (count === 0) continue;
+      const indicators = Array.from({ length: count }, (_, k) => ({ type: "domain", value: `${tag}-n${i}-s${step}-${k}.propagation.example`, tlp: "GREEN", confidence: 60 }));
+      const request = cluster
+        .api(i, "/indicators", { indicators })
+        .then(() => (published += count))
+        .catch(() => (failed += count))
+        .finally(() => inFlight.delete(request));
+      inFlight.add(request);
+    }
+    await Promise.all(inFlight);
+  };
+
+  // Warm-up at the same rate, not counted: a node's first batches run its code unoptimized, and a
+  // partner's node runs for months; what is measured is the node as it runs after that.
+  await publishFor(WARMUP_SECONDS, "warmup");
+  await new Promise((r) => setTimeout(r, 2000));
+  published = 0;
+  failed = 0;
+  const baseline = await Promise.all(cluster.partners.map((_, i) => cluster.api<Status>(i, "/status")));
   const cpuBefore = pids.map(cpuSeconds);
   const benchCpuBefore = process.cpuUsage();
   t = performance.now();
-  for (let step = 0; step < (SECONDS * 1000) / slot; step++) {
-    await new Promise((r) => setTimeout(r, Math.max(0, t + step * slot - performance.now())));
-    const i = step % NODES;
-    carry[i]! += perPublish;
-    const count = Math.floor(carry[i]!);
-    carry[i]! -= count;
-    if (count === 0) continue;
-    const indicators = Array.from({ length: count }, (_, k) => ({ type: "domain", value: `n${i}-s${step}-${k}.propagation.example`, tlp: "GREEN", confidence: 60 }));
-    const request = cluster
-      .api(i, "/indicators", { indicators })
-      .then(() => (published += count))
-      .catch(() => (failed += count))
-      .finally(() => inFlight.delete(request));
-    inFlight.add(request);
-  }
-  await Promise.all(inFlight);
+  await publishFor(SECONDS, "measured");
   const publishSeconds = (performance.now() - t) / 1000;
   const nodeCpu = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - cpuBefore[i]!, 0);
   const benchCpu = process.cpuUsage(benchCpuBefore);

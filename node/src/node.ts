@@ -31,6 +31,7 @@ import { BatchPublisher, type PublishReceipt } from "./gossip/batch-publisher.js
 import { membershipGater } from "./gossip/connection-gater.js";
 import { IndicatorGossip } from "./gossip/indicator-gossip.js";
 import { ValidationPool } from "./gossip/validation-pool.js";
+import { meshParams } from "./gossip/mesh.js";
 import { INDICATOR_SCORE_THRESHOLDS, indicatorScoreParams } from "./gossip/peer-scoring.js";
 import { PeerManager } from "./gossip/peer-manager.js";
 import { NodeIdentity } from "./identity/identity.js";
@@ -230,16 +231,8 @@ export class CtiNode {
           maxInboundDataLength: config.limits.maxBytes + 4096,
           // Only members can connect at all, so peer exchange only spreads addresses we already have.
           doPX: false,
-          // Every member dials every other member, and a producer floods its own batches to all of
-          // them (floodPublish, on by default): one hop reaches everyone. The mesh then only adds
-          // redundancy for a link that is down, so it is kept small: each node relays to 3 peers
-          // instead of 6. Measured with 20 node processes (node/bench/propagation.bench.ts): p50
-          // from 1.6 s to 0.19 s on a saturated 2-core machine, with 100% delivery either way;
-          // what gossip still misses, catch-up sync fetches.
-          D: 3,
-          Dlo: 2,
-          Dhi: 4,
-          Dlazy: 3,
+          // Flood publishing (on by default) plus a small mesh: see gossip/mesh.ts.
+          ...meshParams(config.gossip.relayDegree),
           // Peer scoring: see gossip/peer-scoring.ts for every parameter and why.
           scoreParams: indicatorScoreParams((peerId) => membership.isActivePeer(peerId)),
           scoreThresholds: INDICATOR_SCORE_THRESHOLDS,

@@ -44,7 +44,7 @@ describe("dashboard in a real browser", function () {
       await devnet.admit(identity.public(), { displayName: `${org} SOC`, country: "LU", sector: "finance" });
       nodes[org] = await startNode(dataDir, devnet.deployment, org === "alpha" ? { governance: { adminKeyFile } } : {});
     }
-    await waitFor("alpha and beta to mesh", () => nodes.alpha!.gossip.meshPeers() === 1 && nodes.beta!.gossip.meshPeers() === 1, 30_000);
+    await waitFor("alpha and beta to mesh", () => nodes.alpha!.gossip.topicPeers() === 1 && nodes.beta!.gossip.topicPeers() === 1, 30_000);
     const server = await startApiServer(nodes.alpha!, { host: "127.0.0.1", port: 0, bodyLimitBytes: 1 << 20 });
     url = server.url;
     closeApi = () => server.app.close();

@@ -31,7 +31,7 @@ describe("a chain outage under real nodes", function () {
       nodes[org] = await startNode(dirs[org]!, viaProxy, { chain: { rpcUrl: proxy.url, chainId: viaProxy.chainId, registryAddress: viaProxy.registryAddress, groupsAddress: viaProxy.groupsAddress, pollIntervalMs: 100, maxBackoffMs: 1600, maxStalenessMs: 1500 } });
     }
     await Promise.all(Object.values(nodes).map((n) => n.refreshChain()));
-    await waitFor("a full mesh", () => Object.values(nodes).every((n) => n.gossip.meshPeers() === 2), 30_000);
+    await waitFor("a full mesh", () => Object.values(nodes).every((n) => n.gossip.topicPeers() === 2), 30_000);
   });
 
   after(async function () {

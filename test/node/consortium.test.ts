@@ -36,7 +36,7 @@ describe("consortium of real nodes on a real chain", function () {
     // Every node must see every other member's published addresses and connect to it.
     await Promise.all(ORGS.map((org) => nodes[org]!.refreshChain()));
     await waitFor("a full mesh of 4 nodes", () => ORGS.every((org) => nodes[org]!.libp2p.getPeers().length === ORGS.length - 1), 30_000);
-    await waitFor("gossip subscriptions", () => ORGS.every((org) => nodes[org]!.gossip.meshPeers() === ORGS.length - 1), 30_000);
+    await waitFor("gossip subscriptions", () => ORGS.every((org) => nodes[org]!.gossip.topicPeers() === ORGS.length - 1), 30_000);
   });
 
   after(async function () {

@@ -49,7 +49,7 @@ describe("crash safety of a real node process", function () {
     await startChild();
     feeder = await startNode(dirs["feeder"]!, devnet.deployment, { batch: { maxSize: 100, maxDelayMs: 5 } });
     await feeder.refreshChain();
-    await waitFor("the feeder to mesh with the node", () => feeder!.gossip.meshPeers() === 1, 30_000);
+    await waitFor("the feeder to mesh with the node", () => feeder!.gossip.topicPeers() === 1, 30_000);
   });
 
   after(async function () {

@@ -42,7 +42,7 @@ describe("detectors fed by a real node", function () {
       },
     });
     await Promise.all(Object.values(nodes).map((n) => n.refreshChain()));
-    await waitFor("the two nodes to mesh", () => nodes["soc-team"]!.gossip.meshPeers() === 1 && nodes["intel-co"]!.gossip.meshPeers() === 1, 30_000);
+    await waitFor("the two nodes to mesh", () => nodes["soc-team"]!.gossip.topicPeers() === 1 && nodes["intel-co"]!.gossip.topicPeers() === 1, 30_000);
   });
 
   after(async function () {

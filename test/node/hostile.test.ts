@@ -37,7 +37,7 @@ describe("a hostile member among real nodes", function () {
       nodes[org] = await startNode(dirs[org]!, devnet.deployment, { batch: { maxSize: 10, maxDelayMs: 5 }, limits: { producerBatchesPerSecond: 20 } });
     }
     await Promise.all(Object.values(nodes).map((n) => n.refreshChain()));
-    await waitFor("a full mesh of five", () => Object.values(nodes).every((n) => n.gossip.meshPeers() === 4), 30_000);
+    await waitFor("a full mesh of five", () => Object.values(nodes).every((n) => n.gossip.topicPeers() === 4), 30_000);
     for (const org of HONEST) {
       received[org] = new Map();
       nodes[org]!.gossip.on("batch", ({ batch }) => received[org]!.set(`${batch.producer}#${batch.sequence}`, Date.now() - batch.createdAt));

@@ -47,7 +47,7 @@ describe("privacy between real nodes", function () {
     nodes["relay-cert"] = await startNode(dirs["relay-cert"]!, devnet.deployment);
     for (const org of ORGS) recordOutbound(org, nodes[org]!);
     await waitFor("relay-cert linked to every leaf, and the leaves to nothing else", () =>
-      nodes["relay-cert"]!.gossip.meshPeers() === 3 && LEAVES.every((org) => nodes[org]!.libp2p.getPeers().length === 1 && nodes[org]!.gossip.meshPeers() === 1),
+      nodes["relay-cert"]!.gossip.topicPeers() === 3 && LEAVES.every((org) => nodes[org]!.libp2p.getPeers().length === 1 && nodes[org]!.gossip.topicPeers() === 1),
     30_000);
     partners = await nodes["acme-bank"]!.createGroup("acme-partners", ["bank-two", "health-co"]);
   });

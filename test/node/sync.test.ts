@@ -28,7 +28,7 @@ describe("catch-up sync between real nodes", function () {
     }
     for (const org of ["prod-a", "keep-b"]) nodes[org] = await startNode(dirs[org]!, devnet.deployment, { batch: { maxSize: 10, maxDelayMs: 5 } });
     await Promise.all([nodes["prod-a"]!.refreshChain(), nodes["keep-b"]!.refreshChain()]);
-    await waitFor("prod-a and keep-b to mesh", () => nodes["prod-a"]!.gossip.meshPeers() === 1 && nodes["keep-b"]!.gossip.meshPeers() === 1, 30_000);
+    await waitFor("prod-a and keep-b to mesh", () => nodes["prod-a"]!.gossip.topicPeers() === 1 && nodes["keep-b"]!.gossip.topicPeers() === 1, 30_000);
     const producer = nodes["prod-a"]!;
     for (let i = 0; i < 30; i++) await producer.publish(Array.from({ length: 10 }, (_, j) => ({ type: "domain", value: `b${i}-${j}.sync.example` })));
     const withLate = await producer.createGroup("with-late", ["late-c"]);

@@ -52,7 +52,7 @@ describe("trust between real nodes", function () {
     }
     for (const org of ORGS) nodes[org] = await startNode(dirs[org]!, devnet.deployment, { trust: { tickMs: 200, submitWhenLeft: 0.5 } });
     await Promise.all(ORGS.map((org) => nodes[org]!.refreshChain()));
-    await waitFor("a full mesh", () => ORGS.every((org) => nodes[org]!.gossip.meshPeers() === ORGS.length - 1), 30_000);
+    await waitFor("a full mesh", () => ORGS.every((org) => nodes[org]!.gossip.topicPeers() === ORGS.length - 1), 30_000);
   });
 
   after(async function () {

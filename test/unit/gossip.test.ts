@@ -9,6 +9,7 @@ import { LatencyHistogram, mergeLatency } from "../../node/src/gossip/delivery-l
 import { IndicatorGossip } from "../../node/src/gossip/indicator-gossip.js";
 import { DEFAULT_BATCH_LIMITS } from "../../node/src/gossip/validation.js";
 import { INDICATOR_TOPIC } from "../../node/src/gossip/topics.js";
+import { meshParams } from "../../node/src/gossip/mesh.js";
 import { buildIndicator } from "../../node/src/model/validate.js";
 import { IndicatorStore } from "../../node/src/store/indicator-store.js";
 import { signBatch } from "../../node/src/wire/batch.js";
@@ -90,5 +91,28 @@ describe("delivery latency histogram", function () {
     expect(merged.buckets["2500"]).to.equal(10);
     expect(merged.p99).to.equal(2500);
     expect(merged.buckets.Infinity).to.equal(1);
+  });
+});
+
+describe("gossip mesh parameters from the relay degree", function () {
+  it("keep gossipsub's constraints for every degree a config may give", function () {
+    for (let degree = 0; degree <= 12; degree++) {
+      const p = meshParams(degree);
+      expect(p.D, `D for ${degree}`).to.equal(degree);
+      expect(p.Dlo, `Dlo <= D <= Dhi for ${degree}`).to.be.at.most(p.D);
+      expect(p.Dhi).to.be.at.least(p.D);
+      expect(p.Dout, `Dout < Dlo for ${degree}`).to.satisfy((dout: number) => dout === 0 || dout < p.Dlo);
+      expect(p.Dout, `Dout <= D/2 for ${degree}`).to.be.at.most(p.D / 2);
+      expect(p.Dscore).to.be.at.most(p.D);
+      expect(p.Dlazy, "announcements always go out").to.be.greaterThan(0);
+    }
+    expect(meshParams(0)).to.include({ D: 0, Dlo: 0, Dhi: 0, Dout: 0 });
+    expect(meshParams(1)).to.include({ D: 1, Dlo: 1, Dhi: 2, Dout: 0 });
+    expect(meshParams(3)).to.include({ D: 3, Dlo: 2, Dhi: 4, Dout: 1 });
+  });
+
+  it("refuses a degree that is not a whole number >= 0", function () {
+    expect(() => meshParams(-1)).to.throw(RangeError, /relay degree/);
+    expect(() => meshParams(1.5)).to.throw(RangeError, /relay degree/);
   });
 });

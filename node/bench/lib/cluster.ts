@@ -80,7 +80,7 @@ export async function createCluster(init: ClusterInit): Promise<Cluster> {
     start(index) {
       const partner = partners[index]!;
       // BENCH_NODE_ARGS passes flags to the nodes' Node.js (e.g. --cpu-prof to see where time goes).
-      const nodeArgs = process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+      const nodeArgs = index < Number(process.env.BENCH_NODE_ARGS_NODES ?? Infinity) ? (process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []) : [];
       partner.child = startLogged(process.execPath, [...nodeArgs, CLI, "start", "--data-dir", partner.dataDir], join(partner.dataDir, "node.log"));
     },
     async api<T>(index: number, path: string, body?: unknown): Promise<T> {

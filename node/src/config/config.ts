@@ -185,6 +185,16 @@ export const NodeConfigSchema = z.object({
       sightingIntervalMs: z.number().int().min(100).default(10_000),
     })
     .default({ exports: [], logs: [], sightingIntervalMs: 10_000 }),
+  gossip: z
+    .object({
+      /**
+       * Peers each node pushes every batch it receives on to, on top of the producer sending it to
+       * every member: 0 leaves repair to announcements (within a second) and catch-up sync. More
+       * costs every node a duplicate of each batch per relay (gossip/mesh.ts).
+       */
+      relayDegree: z.number().int().min(0).max(12).default(1),
+    })
+    .default({ relayDegree: 1 }),
   /** Catch-up sync with peers (node/src/sync/). */
   sync: z
     .object({

@@ -143,7 +143,8 @@ export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
     return result.recipients.length;
   }
 
-  meshPeers(): number {
+  /** Connected peers subscribed to the indicator topic: those a producer's flood publish reaches. */
+  topicPeers(): number {
     return this.components.pubsub.getSubscribers(INDICATOR_TOPIC).length;
   }
 
