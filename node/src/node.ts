@@ -92,6 +92,8 @@ export interface NodeStatus {
   groups: SharingGroup[];
   epoch: { number: number; endsAt: number } | undefined;
   store: Awaited<ReturnType<IndicatorStore["counts"]>>;
+  /** The detectors' in-memory index: its entries, and whether this start loaded it from the last clean stop's snapshot or read every record. */
+  lookupIndex: { entries: number; builtFrom: Matcher["builtFrom"] };
   gossip: IndicatorGossip["stats"];
   sync: SyncService["stats"];
 }
@@ -184,6 +186,15 @@ export class CtiNode {
     const identity = (this.identityValue = await NodeIdentity.load(config.dataDir));
     const log = this.logger.child({ org: identity.orgId });
     const store = (this.storeValue = await IndicatorStore.open(join(config.dataDir, "db"), { durable: config.store.durableWrites }));
+    // The lookup index first, before anything can write: it starts from the snapshot saved at the
+    // last clean stop only if the store is exactly as it was then.
+    this.matcherValue = new Matcher(
+      { snapshotFile: join(config.dataDir, "lookup-index.snapshot") },
+      { store, trust: { scored: (records, audience) => this.trust.scored(records, audience) }, log: logFn(log.child({ part: "detect" }), "warn") },
+    );
+    const indexStart = performance.now();
+    await this.matcherValue.start();
+    log.info({ entries: this.matcherValue.index.size, from: this.matcherValue.builtFrom, ms: Math.round(performance.now() - indexStart) }, "lookup index ready");
 
     this.provider = createProvider(config.chain.rpcUrl, config.chain.chainId);
     this.signer = new NonceManager(identity.wallet().connect(this.provider));
@@ -325,8 +336,6 @@ export class CtiNode {
       },
     );
     this.trustValue.start();
-    this.matcherValue = new Matcher({ store, trust: this.trustValue, log: logFn(log.child({ part: "detect" }), "warn") });
-    await this.matcherValue.start();
     const detectLog = logFn(log.child({ part: "detect" }), "warn");
     this.exportWatches = config.detect.exports.map(
       (e) => new ExportWatch({ format: e.format, dir: e.dir, audience: exportAudience(e.audience), refreshMs: e.refreshSeconds * 1000 }, { store, trust: this.trustValue!, log: detectLog }),
@@ -361,7 +370,6 @@ export class CtiNode {
     await this.logMatcherValue?.stop();
     for (const watch of this.exportWatches) await watch.stop();
     this.exportWatches = [];
-    this.matcherValue?.stop();
     await this.trustValue?.stop();
     await this.syncValue?.stop();
     await this.publisher?.stop().catch(() => undefined);
@@ -371,6 +379,8 @@ export class CtiNode {
     await this.p2p?.stop();
     await this.follower?.stop();
     this.provider?.destroy();
+    // Last before the store closes: the index saved must include every write.
+    await this.matcherValue?.stop();
     await this.storeValue?.close();
     this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = undefined;
     this.reputationValue = this.metricsValue = undefined;
@@ -661,6 +671,7 @@ export class CtiNode {
       groups: this.groupsValue?.all() ?? [],
       epoch: this.reputationValue ? { number: this.reputationValue.epoch, endsAt: this.reputationValue.epochEndsAt } : undefined,
       store: await this.store.counts(),
+      lookupIndex: { entries: this.matcher.index.size, builtFrom: this.matcher.builtFrom },
       gossip: this.gossip.stats,
       sync: this.sync.stats,
     };

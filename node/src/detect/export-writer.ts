@@ -8,19 +8,20 @@ import { join } from "node:path";
  * replace on POSIX file systems). Files whose content did not change are left alone, so a
  * detector watching modification times reloads only what changed. Returns the names written.
  */
-export async function writeFilesAtomically(dir: string, files: Record<string, string>): Promise<string[]> {
+export async function writeFilesAtomically(dir: string, files: Record<string, string | Uint8Array>): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const staged: Array<{ temp: string; path: string; name: string }> = [];
   try {
     for (const [name, content] of Object.entries(files)) {
       if (name.includes("/") || name.includes("\\") || name.startsWith(".")) throw new RangeError(`refusing to write "${name}" outside ${dir}`);
       const path = join(dir, name);
-      const previous = await readFile(path, "utf8").catch(() => undefined);
-      if (previous === content) continue;
+      const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+      const previous = await readFile(path).catch(() => undefined);
+      if (previous?.equals(bytes)) continue;
       const temp = join(dir, `.${name}.${randomBytes(6).toString("hex")}.tmp`);
       const handle = await open(temp, "w", 0o644);
       try {
-        await handle.writeFile(content);
+        await handle.writeFile(bytes);
         await handle.sync();
       } finally {
         await handle.close();

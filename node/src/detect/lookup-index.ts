@@ -10,6 +10,7 @@ import { indicatorId } from "../model/indicator-id.js";
 import { addressBits, cidrBits, maskBits, normalizeDomainName, normalizeValue, type AddressBits } from "../model/normalize.js";
 import type { IndicatorRecord } from "../model/record.js";
 import { blindValue } from "../privacy/blinding.js";
+import type { LookupSnapshot } from "./lookup-snapshot.js";
 import type { BlindingKeyEntry } from "../store/blinding-key-repository.js";
 
 /** Why an observed value matched an indicator. */
@@ -94,8 +95,8 @@ export function candidatesOf(raw: string): { candidates: Candidate[]; address: A
  * Sets, 74 MB with fingerprints (a quarter of them CIDRs, still in Maps) (node/bench/match.bench.ts).
  */
 export class LookupIndex {
-  private readonly exact = new FingerprintSet(1 << 16);
-  private readonly blinded = new FingerprintSet(1 << 10);
+  private exact = new FingerprintSet(1 << 16);
+  private blinded = new FingerprintSet(1 << 10);
   /** version -> prefix length -> network -> the CIDR as written. */
   private readonly cidrs = new Map<4 | 6, Map<number, Map<bigint, string>>>([
     [4, new Map()],
@@ -108,6 +109,21 @@ export class LookupIndex {
     return n;
   }
 
+  /** Everything the index holds, to be saved (detect/lookup-snapshot.ts). */
+  snapshot(token: string): LookupSnapshot {
+    const cidrs: string[] = [];
+    for (const byPrefix of this.cidrs.values()) for (const networks of byPrefix.values()) cidrs.push(...networks.values());
+    return { token, exact: this.exact.state(), blinded: this.blinded.state(), cidrs };
+  }
+
+  /** Replaces what the index holds with a saved snapshot. */
+  restore(snapshot: LookupSnapshot): void {
+    this.exact = new FingerprintSet(0, snapshot.exact);
+    this.blinded = new FingerprintSet(0, snapshot.blinded);
+    for (const byPrefix of this.cidrs.values()) byPrefix.clear();
+    for (const value of snapshot.cidrs) this.update({ type: "cidr", value, blinded: false }, true);
+  }
+
   add(record: Pick<IndicatorRecord, "id" | "type" | "value" | "blinded">): void {
     this.update(record, true);
   }
@@ -116,7 +132,7 @@ export class LookupIndex {
     this.update(record, false);
   }
 
-  private update(record: Pick<IndicatorRecord, "id" | "type" | "value" | "blinded">, present: boolean): void {
+  private update(record: Pick<IndicatorRecord, "type" | "value" | "blinded">, present: boolean): void {
     const type = TYPE_CODE[record.type];
     if (record.blinded) {
       if (present) this.blinded.add(type, record.value);

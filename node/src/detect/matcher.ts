@@ -1,11 +1,21 @@
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { basename, dirname } from "node:path";
 import type { IndicatorRecord } from "../model/record.js";
 import type { IndicatorStore } from "../store/indicator-store.js";
 import type { ScoredRecord, TrustService } from "../trust/trust-service.js";
+import { writeFilesAtomically } from "./export-writer.js";
 import { LookupIndex, type MatchReason } from "./lookup-index.js";
+import { decodeLookupSnapshot, encodeLookupSnapshot } from "./lookup-snapshot.js";
+
+export interface MatcherInit {
+  /** Where the lookup index is saved at a clean stop and loaded from at start; none: always rebuilt. */
+  snapshotFile?: string;
+}
 
 export interface MatcherComponents {
   store: IndicatorStore;
-  trust: TrustService;
+  trust: Pick<TrustService, "scored">;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -24,6 +34,8 @@ export class Matcher {
   readonly index = new LookupIndex();
   /** Values looked up, and of them those that matched at least one indicator (after scoring). */
   readonly stats = { values: 0, matched: 0 };
+  /** How the index was built at start: from the snapshot of the last clean stop, or by reading every record. */
+  builtFrom: "snapshot" | "records" | undefined;
   private running = false;
   private readonly onRecords = (records: IndicatorRecord[]) => {
     for (const record of records) this.index.add(record);
@@ -32,22 +44,58 @@ export class Matcher {
     for (const record of records) this.index.remove(record);
   };
 
-  constructor(private readonly components: MatcherComponents) {}
+  constructor(
+    private readonly init: MatcherInit,
+    private readonly components: MatcherComponents,
+  ) {}
 
+  /** Builds the index; to be started before anything writes to the store, and stopped after. */
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
     // Subscribe first: a write during the scan lands in the index either way (adds are idempotent).
     this.components.store.on("records", this.onRecords);
     this.components.store.on("pruned", this.onPruned);
+    if (await this.loadSnapshot()) {
+      this.builtFrom = "snapshot";
+      return;
+    }
     for await (const record of this.components.store.allRecords()) this.index.add(record);
+    this.builtFrom = "records";
   }
 
-  stop(): void {
+  /** Stops following the store and saves the index for the next start; the store must still be open. */
+  async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.components.store.off("records", this.onRecords);
     this.components.store.off("pruned", this.onPruned);
+    const file = this.init.snapshotFile;
+    if (!file) return;
+    try {
+      const token = randomUUID();
+      await writeFilesAtomically(dirname(file), { [basename(file)]: encodeLookupSnapshot(this.index.snapshot(token)) });
+      await this.components.store.recordLookupSnapshotToken(token);
+    } catch (err) {
+      // Not saved: the next start reads every record instead.
+      this.components.log?.("could not save the lookup index", { error: (err as Error).message });
+    }
+  }
+
+  private async loadSnapshot(): Promise<boolean> {
+    const file = this.init.snapshotFile;
+    if (!file) return false;
+    const token = await this.components.store.takeLookupSnapshotToken();
+    if (!token) return false;
+    try {
+      const snapshot = decodeLookupSnapshot(await readFile(file));
+      if (snapshot.token !== token) throw new Error("the snapshot file is not the one saved with the store");
+      this.index.restore(snapshot);
+      return true;
+    } catch (err) {
+      this.components.log?.("lookup index snapshot unusable; reading every record instead", { error: (err as Error).message });
+      return false;
+    }
   }
 
   /** For each value, the indicators it matches and why. */

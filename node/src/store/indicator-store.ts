@@ -43,6 +43,7 @@ export class BatchAlreadyStoredError extends Error {
 /** Most indicators one group-commit write takes; a larger burst is split over several writes. */
 const MAX_INDICATORS_PER_WRITE = 10_000;
 const INDICATOR_COUNT_KEY = "indicator-count";
+const LOOKUP_SNAPSHOT_KEY = "lookup-snapshot";
 
 interface PendingIngest {
   batch: IndicatorBatch;
@@ -183,6 +184,26 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
    */
   private write(ops: WriteOp[], irreplaceable = true): Promise<void> {
     return this.db.batch(ops as never, { sync: this.durable && irreplaceable } as never);
+  }
+
+  /**
+   * The token of the lookup-index snapshot saved at the last clean stop (detect/lookup-snapshot.ts),
+   * if nothing was written since. It is forgotten here, before this run writes anything, so that a
+   * snapshot never outlives the state it describes: after a crash there is no token, and the
+   * index is rebuilt from the records.
+   */
+  takeLookupSnapshotToken(): Promise<string | undefined> {
+    return this.exclusive(async () => {
+      const stored = await this.meta.get(LOOKUP_SNAPSHOT_KEY);
+      if (!stored) return undefined;
+      await this.write([{ type: "del", sublevel: this.meta, key: LOOKUP_SNAPSHOT_KEY }]);
+      return decodeJson<string>(stored);
+    });
+  }
+
+  /** Records that the snapshot `token` describes the store as it is now (at a clean stop, after the last write). */
+  recordLookupSnapshotToken(token: string): Promise<void> {
+    return this.exclusive(() => this.write([{ type: "put", sublevel: this.meta, key: LOOKUP_SNAPSHOT_KEY, value: encodeJson(token) }]));
   }
 
   private countOp(count: number): WriteOp {
