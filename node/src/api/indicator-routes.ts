@@ -102,23 +102,26 @@ export function indicatorRoutes(node: CtiNode) {
       return { indicators, next: query.order === "oldest" ? records.at(-1)?.updatedAt : undefined };
     });
 
-    app.get("/indicators/:id/detail", async (request, reply) => {
+    /** The indicator the route names, scored for the audience asked; undefined if not held or not visible to it. */
+    const visibleRecord = async (request: { params: unknown; query: unknown }) => {
       const { id } = parse(z.object({ id: idField }), request.params);
       const { audience } = parse(z.object({ audience: audienceField }), request.query);
       const stored = await node.store.indicators.get(id);
       const [record] = stored ? await node.trust.scored([stored], audience) : [];
+      return record;
+    };
+
+    app.get("/indicators/:id/detail", async (request, reply) => {
+      const record = await visibleRecord(request);
       if (!record) return reply.code(404).send({ error: "NOT_FOUND" });
       // The view's statements only: provenance never names a statement the audience may not see.
-      const [sightings, decay, provenance] = await Promise.all([node.trust.sightingsOf(id), node.trust.decayCurve(record), node.trust.provenance(record)]);
+      const [sightings, decay, provenance] = await Promise.all([node.trust.sightingsOf(record.id), node.trust.decayCurve(record), node.trust.provenance(record)]);
       return { indicator: record, sightings, decay, provenance };
     });
 
     app.get("/indicators/:id", async (request, reply) => {
-      const { id } = parse(z.object({ id: idField }), request.params);
-      const { audience } = parse(z.object({ audience: audienceField }), request.query);
-      const stored = await node.store.indicators.get(id);
+      const record = await visibleRecord(request);
       // Not found and not visible answer alike: the caller learns nothing about what it may not see.
-      const [record] = stored ? await node.trust.scored([stored], audience) : [];
       if (!record) return reply.code(404).send({ error: "NOT_FOUND" });
       return record;
     });
