@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { ChildProcess } from "node:child_process";
 import { writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import type { CtiNode } from "../../node/src/node.js";
 import { IndicatorStore } from "../../node/src/store/indicator-store.js";
@@ -21,6 +22,9 @@ describe("crash safety of a real node process", function () {
   let feeder: CtiNode | undefined;
   let child: ChildProcess | undefined;
   let apiPort = 0;
+
+  const status = async () =>
+    (await (await fetch(`http://127.0.0.1:${apiPort}/status`)).json()) as { lookupIndex: { entries: number; builtFrom: string }; store: { indicators: number } };
 
   async function startChild(): Promise<void> {
     child = startLogged(process.execPath, [CLI, "start", "--data-dir", dirs["crash-node"]!], join(dirs["crash-node"]!, "node.log"));
@@ -108,5 +112,27 @@ describe("crash safety of a real node process", function () {
     }, 60_000);
     const online = (await (await fetch(`http://127.0.0.1:${apiPort}/check`)).json()) as { ok: boolean };
     expect(online.ok).to.equal(true);
+    // Killed, it had saved no lookup index: this start read every record.
+    expect((await status()).lookupIndex.builtFrom).to.equal("records");
+  });
+
+  it("refuses to start on an API port already taken in one line, stopping cleanly, and then starts from its saved lookup index", async function () {
+    await terminate(child!);
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(apiPort, "127.0.0.1", resolve));
+    try {
+      const failure = await run(process.execPath, [CLI, "start", "--data-dir", dirs["crash-node"]!]).then(
+        () => new Error("started although its API port was taken"),
+        (err: Error) => err,
+      );
+      expect(failure.message).to.match(new RegExp(`cti: cannot serve the HTTP API on 127\\.0\\.0\\.1:${apiPort}: the port is already in use \\(change api\\.host or api\\.port`));
+      expect(failure.message, "no stack trace").not.to.match(/\n\s+at /);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+    await startChild();
+    const after = await status();
+    expect(after.lookupIndex.builtFrom, "the refused start stopped cleanly and saved the index").to.equal("snapshot");
+    expect(after.lookupIndex.entries).to.equal(after.store.indicators);
   });
 });

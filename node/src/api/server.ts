@@ -111,8 +111,26 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
   return app;
 }
 
+/** The HTTP API could not listen where the config says (the port taken, not allowed, or the address not this machine's). */
+export class ApiListenError extends Error {
+  override readonly name = "ApiListenError";
+}
+
+const LISTEN_PROBLEMS: Record<string, string> = {
+  EADDRINUSE: "the port is already in use",
+  EACCES: "this user may not listen on that port",
+  EADDRNOTAVAIL: "the address is not one of this machine's",
+};
+
 export async function startApiServer(node: CtiNode, init: ApiServerInit): Promise<{ app: FastifyInstance; url: string }> {
   const app = await buildApiServer(node, init);
-  const url = await app.listen({ host: init.host, port: init.port });
-  return { app, url };
+  try {
+    const url = await app.listen({ host: init.host, port: init.port });
+    return { app, url };
+  } catch (err) {
+    await app.close();
+    const problem = LISTEN_PROBLEMS[(err as NodeJS.ErrnoException).code ?? ""];
+    if (!problem) throw err;
+    throw new ApiListenError(`cannot serve the HTTP API on ${init.host}:${init.port}: ${problem} (change api.host or api.port in config.json, or pass --api-port)`);
+  }
 }

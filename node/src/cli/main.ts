@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { humanize } from "./render.js";
 import { followProgress, ProgressFailedError } from "./progress.js";
-import { startApiServer } from "../api/server.js";
+import { ApiListenError, startApiServer } from "../api/server.js";
 import { ConfigError, parseConfig, readDeployment, readJsonFile, type NodeConfigInput } from "../config/config.js";
 import { IdentityError, NodeIdentity, PUBLIC_IDENTITY_FILE } from "../identity/identity.js";
 import { EXPORT_AUDIENCES } from "../privacy/audience.js";
@@ -176,7 +176,11 @@ program
     );
     const node = new CtiNode(config);
     await node.start();
-    const server = config.api === false ? undefined : await startApiServer(node, config.api);
+    // A node that cannot serve its API stops cleanly (its lookup index saved) before saying why.
+    const server = config.api === false ? undefined : await startApiServer(node, config.api).catch(async (err: unknown) => {
+      await node.stop();
+      throw err;
+    });
     if (server) node.logger.info({ url: server.url }, "HTTP API listening");
     let stopping = false;
     const shutdown = async (signal: string) => {
@@ -698,7 +702,7 @@ for (const [verb, description] of [
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof IdentityError) {
+  if (err instanceof ConfigError || err instanceof IdentityError || err instanceof ApiListenError) {
     process.stderr.write(`cti: ${err.message}\n`);
     process.exit(2);
   }
