@@ -74,6 +74,7 @@ async function pipeline(dir: string, batches: Array<{ bytes: Uint8Array }>, tota
     verifyContent: pool.verify,
   });
   const elu = performance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
   const t = performance.now();
   let next = 0;
   const worker = async () => {
@@ -84,7 +85,11 @@ async function pipeline(dir: string, batches: Array<{ bytes: Uint8Array }>, tota
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
   const ms = performance.now() - t;
-  if (process.env.BENCH_ELU) console.log(`main thread busy ${(performance.eventLoopUtilization(elu).utilization * 100).toFixed(0)}%`);
+  if (process.env.BENCH_ELU) {
+    const used = process.cpuUsage(cpu);
+    const cores = (used.user + used.system) / 1000 / ms;
+    console.log(`main thread busy ${(performance.eventLoopUtilization(elu).utilization * 100).toFixed(0)}%, process ${cores.toFixed(2)} cores, ${(((used.user + used.system) / total)).toFixed(1)} µs CPU per indicator`);
+  }
   const stored = (await store.counts()).indicators;
   await store.close();
   await pool.stop();

@@ -62,4 +62,16 @@ describe("store consistency check (real LevelDB)", function () {
     const worse = await checkConsistency(store);
     expect(worse.problems.some((p) => p.includes("cites acme-bank#1, which is not stored"))).to.equal(true);
   });
+
+  it("names a record whose stored bytes cannot be read, and checks everything else", async function () {
+    const record = (await store.lookup("domain", "c.example"))!;
+    const sublevel = (store.indicators as unknown as { sublevel: WriteOp["sublevel"] }).sublevel;
+    await corrupt([{ type: "put", sublevel, key: record.id, value: Uint8Array.of(0x01, 0xff, 0xff) }]);
+    const report = await checkConsistency(store);
+    expect(report.ok).to.equal(false);
+    expect(report.problems.some((p) => p.startsWith(`record ${record.id}:`))).to.equal(true);
+    // The damaged record is still counted as held; the other two are read and checked.
+    expect(report.problems.some((p) => p.includes("counts"))).to.equal(false);
+    expect(report.problems.filter((p) => p.includes("a.example") || p.includes("b.example"))).to.deep.equal([]);
+  });
 });

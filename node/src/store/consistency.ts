@@ -25,10 +25,16 @@ export async function checkConsistency(store: IndicatorStore): Promise<Consisten
     if (problems.length < 100) problems.push(text);
   };
   const records = new Map<string, { type: string; value: string; blinded: boolean; revision: number; validUntil: number; attestations: Array<{ producer: string; sequence: number }> }>();
-  for await (const r of store.indicators.all()) records.set(r.id, { ...r, revision: r.revision ?? r.updatedAt * 1000 });
+  let unreadable = 0;
+  for await (const r of store.indicators.allOrErrors()) {
+    if (r instanceof Error) {
+      unreadable++;
+      problem(r.message);
+    } else records.set(r.id, { ...r, revision: r.revision ?? r.updatedAt * 1000 });
+  }
 
   const counted = (await store.counts()).indicators;
-  if (counted !== records.size) problem(`the store counts ${counted} records but holds ${records.size}`);
+  if (counted !== records.size + unreadable) problem(`the store counts ${counted} records but holds ${records.size + unreadable}`);
   for (const [id, r] of records) {
     // Lookups by value derive the id, so a record under another id would be unreachable.
     if (indicatorId(r.type as IndicatorType, r.value, r.blinded) !== id) problem(`record ${id} holds ${r.type} ${r.value}, whose id is another`);

@@ -1,7 +1,8 @@
 import type { IndicatorRecord } from "../model/record.js";
-import { bucket, decodeJson, encodeJson, type Database, type Sublevel, type WriteOp } from "./db.js";
+import { bucket, type Database, type Sublevel, type WriteOp } from "./db.js";
+import { decodeRecord, encodeRecord, StoredRecordError } from "./record-codec.js";
 
-/** Merged indicator records by indicator id. */
+/** Merged indicator records by indicator id (stored as store/record-codec.ts says). */
 export class IndicatorRepository {
   private readonly sublevel: Sublevel;
 
@@ -11,17 +12,17 @@ export class IndicatorRepository {
 
   async get(id: string): Promise<IndicatorRecord | undefined> {
     const bytes = await this.sublevel.get(id);
-    return bytes ? decodeJson<IndicatorRecord>(bytes) : undefined;
+    return bytes ? decodeRecord(id, bytes) : undefined;
   }
 
   async getMany(ids: string[]): Promise<Array<IndicatorRecord | undefined>> {
     if (ids.length === 0) return [];
     const values = await this.sublevel.getMany(ids);
-    return values.map((bytes) => (bytes ? decodeJson<IndicatorRecord>(bytes) : undefined));
+    return values.map((bytes, i) => (bytes ? decodeRecord(ids[i]!, bytes) : undefined));
   }
 
   putOp(record: IndicatorRecord): WriteOp {
-    return { type: "put", sublevel: this.sublevel, key: record.id, value: encodeJson(record) };
+    return { type: "put", sublevel: this.sublevel, key: record.id, value: encodeRecord(record) };
   }
 
   delOp(id: string): WriteOp {
@@ -30,7 +31,19 @@ export class IndicatorRepository {
 
   /** Every record, in id order (for researchers' statistics; O(n) by nature). */
   async *all(): AsyncGenerator<IndicatorRecord> {
-    for await (const value of this.sublevel.values()) yield decodeJson<IndicatorRecord>(value);
+    for await (const [id, value] of this.sublevel.iterator()) yield decodeRecord(id, value);
+  }
+
+  /** Every record, or the error of one that cannot be read (damaged bytes), so that a check can go on past it. */
+  async *allOrErrors(): AsyncGenerator<IndicatorRecord | StoredRecordError> {
+    for await (const [id, value] of this.sublevel.iterator()) {
+      try {
+        yield decodeRecord(id, value);
+      } catch (err) {
+        if (!(err instanceof StoredRecordError)) throw err;
+        yield err;
+      }
+    }
   }
 
   async count(): Promise<number> {
