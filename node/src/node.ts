@@ -194,6 +194,8 @@ export class CtiNode {
     );
     const indexStart = performance.now();
     await this.matcherValue.start();
+    // Reading every record left each LevelDB table file mapped into the process: let go of them.
+    if (this.matcherValue.builtFrom === "records") await store.releaseTableMappings();
     log.info({ entries: this.matcherValue.index.size, from: this.matcherValue.builtFrom, ms: Math.round(performance.now() - indexStart) }, "lookup index ready");
 
     this.provider = createProvider(config.chain.rpcUrl, config.chain.chainId);

@@ -5,7 +5,7 @@ import { Level } from "level";
 import { buildIndicator } from "../../node/src/model/validate.js";
 import { mergeIndicator, type IndicatorRecord } from "../../node/src/model/record.js";
 import { IndicatorStore } from "../../node/src/store/indicator-store.js";
-import { decodeRecord, encodeRecord, StoredRecordError } from "../../node/src/store/record-codec.js";
+import { decodeRecord, decodeRecordKey, encodeRecord, StoredRecordError } from "../../node/src/store/record-codec.js";
 import { openContent, signBatch } from "../../node/src/wire/batch.js";
 import { encodeBatch } from "../../node/src/wire/codec.js";
 import { removeDir, tempDir } from "../helpers/nodes.js";
@@ -65,6 +65,18 @@ describe("stored record encoding", function () {
     ];
     for (const [what, value] of bad) {
       expect(() => decodeRecord(record.id, value), what).to.throw(StoredRecordError, record.id);
+    }
+  });
+
+  it("reads a record's observable alone, from either format, and refuses damaged bytes the same way", function () {
+    const record = twoProducerRecord();
+    const key = { id: record.id, type: record.type, value: record.value, blinded: record.blinded };
+    expect(decodeRecordKey(record.id, encodeRecord(record))).to.deep.equal(key);
+    expect(decodeRecordKey(record.id, Buffer.from(JSON.stringify(record)))).to.deep.equal(key);
+    const blinded = { ...record, blinded: true, value: "ab".repeat(32) };
+    expect(decodeRecordKey(record.id, encodeRecord(blinded))).to.deep.include({ blinded: true, value: "ab".repeat(32) });
+    for (const bad of [Uint8Array.of(0x01, 0x12, 0x09, 0x61), Uint8Array.of(0x01, 0x08, 0x63), Uint8Array.of(0x03)]) {
+      expect(() => decodeRecordKey(record.id, bad)).to.throw(StoredRecordError, record.id);
     }
   });
 

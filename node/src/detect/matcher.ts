@@ -60,7 +60,7 @@ export class Matcher {
       this.builtFrom = "snapshot";
       return;
     }
-    for await (const record of this.components.store.allRecords()) this.index.add(record);
+    for await (const key of this.components.store.allRecordKeys()) this.index.add(key);
     this.builtFrom = "records";
   }
 

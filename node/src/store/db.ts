@@ -27,11 +27,25 @@ export async function openDatabase(path: string): Promise<Database> {
   return db;
 }
 
-export function bucket(db: Database, name: string) {
-  return db.sublevel<string, Uint8Array>(name, { keyEncoding: "utf8", valueEncoding: "view" });
+/** The buckets of each database, to reopen with it (a sublevel stays closed when its database reopens). */
+const bucketsOf = new WeakMap<Database, Sublevel[]>();
+
+const sublevelOf = (db: Database, name: string) => db.sublevel<string, Uint8Array>(name, { keyEncoding: "utf8", valueEncoding: "view" });
+
+export type Sublevel = ReturnType<typeof sublevelOf>;
+
+export function bucket(db: Database, name: string): Sublevel {
+  const sublevel = sublevelOf(db, name);
+  bucketsOf.set(db, [...(bucketsOf.get(db) ?? []), sublevel]);
+  return sublevel;
 }
 
-export type Sublevel = ReturnType<typeof bucket>;
+/** Closes and opens `db` and every bucket of it: LevelDB then lets go of the table files it had mapped. */
+export async function reopenDatabase(db: Database): Promise<void> {
+  await db.close();
+  await db.open();
+  await Promise.all((bucketsOf.get(db) ?? []).map((sublevel) => sublevel.open()));
+}
 
 const decoder = new TextDecoder();
 

@@ -1,6 +1,6 @@
 import type { IndicatorRecord } from "../model/record.js";
 import { bucket, type Database, type Sublevel, type WriteOp } from "./db.js";
-import { decodeRecord, encodeRecord, StoredRecordError } from "./record-codec.js";
+import { decodeRecord, decodeRecordKey, encodeRecord, StoredRecordError, type RecordKey } from "./record-codec.js";
 
 /** Merged indicator records by indicator id (stored as store/record-codec.ts says). */
 export class IndicatorRepository {
@@ -32,6 +32,11 @@ export class IndicatorRepository {
   /** Every record, in id order (for researchers' statistics; O(n) by nature). */
   async *all(): AsyncGenerator<IndicatorRecord> {
     for await (const [id, value] of this.sublevel.iterator()) yield decodeRecord(id, value);
+  }
+
+  /** Every record's observable, in id order, without decoding the rest (store/record-codec.ts). */
+  async *allKeys(): AsyncGenerator<RecordKey> {
+    for await (const [id, value] of this.sublevel.iterator()) yield decodeRecordKey(id, value);
   }
 
   /** Every record, or the error of one that cannot be read (damaged bytes), so that a check can go on past it. */

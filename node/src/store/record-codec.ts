@@ -152,6 +152,39 @@ export function decodeRecord(id: string, bytes: Uint8Array): IndicatorRecord {
   };
 }
 
+/** What the lookup index needs of a record: what identifies its observable. */
+export type RecordKey = Pick<IndicatorRecord, "id" | "type" | "value" | "blinded">;
+
+/**
+ * The observable of the record stored under `id`, without decoding its attestations: building
+ * the lookup index at start reads every record, and needs only this.
+ */
+export function decodeRecordKey(id: string, bytes: Uint8Array): RecordKey {
+  if (bytes[0] !== VERSION_1) {
+    const { type, value, blinded } = decodeRecord(id, bytes);
+    return { id, type, value, blinded };
+  }
+  let typeNumber = 0;
+  let value = "";
+  let blinded = false;
+  try {
+    const reader = protobuf.Reader.create(bytes.subarray(1));
+    while (reader.pos < reader.len) {
+      const tag = reader.uint32();
+      const field = tag >>> 3;
+      if (field === 1) typeNumber = reader.uint32();
+      else if (field === 2) value = reader.string();
+      else if (field === 3) blinded = reader.bool();
+      else reader.skipType(tag & 7);
+    }
+  } catch (err) {
+    throw new StoredRecordError(`record ${id}: ${(err as Error).message}`);
+  }
+  const type = TYPES.fromNumber[typeNumber];
+  if (!type) throw new StoredRecordError(`record ${id}: unknown indicator type number ${typeNumber}`);
+  return { id, type, value, blinded };
+}
+
 function decodeLegacyJson(id: string, bytes: Uint8Array): IndicatorRecord {
   try {
     return { ...(JSON.parse(decoder.decode(bytes)) as IndicatorRecord), id };
