@@ -121,11 +121,17 @@ describe("indicator store (real LevelDB)", function () {
     await store.close();
     store = await IndicatorStore.open(join(dir, "db"), { durable: true });
     const syncs: boolean[] = [];
-    const db = (store as unknown as { db: { batch(ops: unknown, options?: { sync?: boolean }): Promise<void> } }).db;
+    type Chained = { write(options?: { sync?: boolean }): Promise<void> };
+    const db = (store as unknown as { db: { batch(): Chained } }).db;
     const batch = db.batch.bind(db);
-    db.batch = (ops, options) => {
-      syncs.push(options?.sync === true);
-      return batch(ops, options);
+    db.batch = () => {
+      const chained = batch();
+      const write = chained.write.bind(chained);
+      chained.write = (options) => {
+        syncs.push(options?.sync === true);
+        return write(options);
+      };
+      return chained;
     };
     await ingest("peer-org", 1, [["received.example"]]);
     const own = signBatch({ producer: "self-org", sequence: 1, createdAt: now, group: 0, indicators: [buildIndicator({ type: "domain", value: "own.example" }, { producer: "self-org", now })] }, randomBytes(32)).batch;

@@ -184,8 +184,22 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
    * it resolves.
    */
   private write(ops: WriteOp[], irreplaceable = true): Promise<void> {
-    return this.db.batch(ops as never, { sync: this.durable && irreplaceable } as never);
+    // A chained batch rather than db.batch(array): classic-level then takes each operation as
+    // arguments instead of reading an object's properties through N-API, which was a quarter of
+    // the main thread at full ingest (node/bench/ingest.bench.ts: about 12% more indicators/s).
+    const batch = this.db.batch();
+    try {
+      for (const op of ops) {
+        if (op.type === "put") batch.put(op.key, op.value, { sublevel: op.sublevel } as never);
+        else batch.del(op.key, { sublevel: op.sublevel } as never);
+      }
+    } catch (err) {
+      void batch.close();
+      return Promise.reject(err);
+    }
+    return batch.write({ sync: this.durable && irreplaceable } as never);
   }
+
 
   /**
    * The token of the lookup-index snapshot saved at the last clean stop (detect/lookup-snapshot.ts),
