@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { IndicatorStore } from "../../node/src/store/indicator-store.js";
 import { decodeBatch, encodeBatch } from "../../node/src/wire/codec.js";
 import { newIdentity, removeDir, startNode, waitFor } from "../helpers/nodes.js";
+import { roundDelay } from "../../node/src/sync/sync-service.js";
 
 /**
  * Catch-up: late-c was offline while prod-a published; prod-a is offline when late-c starts.
@@ -100,7 +101,7 @@ describe("catch-up sync between real nodes", function () {
     nodes["late-c"] = undefined;
     nodes["keep-b"] = await startNode(dirs["keep-b"]!, devnet.deployment);
 
-    const late = (nodes["late-d"] = await startNode(dirs["late-d"]!, devnet.deployment, { sync: { pageSize: 4, intervalMs: 60_000 } }));
+    const late = (nodes["late-d"] = await startNode(dirs["late-d"]!, devnet.deployment, { sync: { pageSize: 4, intervalMs: 60_000, peersPerRound: 1 } }));
     await waitFor("late-d to reach keep-b", () => late.libp2p.getPeers().length === 1, 30_000);
     // (It also syncs on its own when it connects: each run stops at the same batch.)
     await late.sync.syncWith(nodes["keep-b"]!.libp2p.peerId);
@@ -123,5 +124,34 @@ describe("catch-up sync between real nodes", function () {
     expect(await late.lookup("b9-0.sync.example")).to.have.length(1);
     expect(await late.lookup("b29-9.sync.example")).to.have.length(1);
     expect(late.sync.stats.rejected).to.equal(rejectedBefore);
+  });
+
+  it("asks peersPerRound peers at random in a periodic round, and every peer when asked to sync with all", async function () {
+    const late = nodes["late-d"]!;
+    expect(late.libp2p.getPeers()).to.have.length(2);
+    const asked = new Set<string>();
+    const syncWith = late.sync.syncWith.bind(late.sync);
+    late.sync.syncWith = (peer) => {
+      asked.add(peer.toString());
+      return syncWith(peer);
+    };
+    // 20 rounds of one peer out of two: each is picked at least once but with odds of 2 in 2^20.
+    for (let round = 0; round < 20; round++) {
+      const before = late.sync.stats.runs;
+      await late.sync.syncRound();
+      expect(late.sync.stats.runs - before, `round ${round}`).to.equal(1);
+    }
+    expect(asked.size).to.equal(2);
+    const before = late.sync.stats.runs;
+    await late.sync.syncAll();
+    expect(late.sync.stats.runs - before).to.equal(2);
+  });
+});
+
+describe("catch-up sync rounds", function () {
+  it("start half an interval to one and a half intervals apart", function () {
+    expect(roundDelay(60_000, () => 0)).to.equal(30_000);
+    expect(roundDelay(60_000, () => 0.5)).to.equal(60_000);
+    expect(roundDelay(60_000, () => 0.999)).to.be.closeTo(89_940, 1);
   });
 });

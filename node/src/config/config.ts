@@ -203,10 +203,13 @@ export const NodeConfigSchema = z.object({
       /** Most bytes of batches per page: bounds what a client holds while it verifies (two pages at once). */
       maxPageBytes: z.number().int().min(1024).default(8 * 1024 * 1024),
       requestsPerSecond: z.number().int().min(1).default(20),
+      /** A periodic round starts 0.5 to 1.5 times this after the last one ended, at random. */
       intervalMs: z.number().int().min(100).default(60_000),
+      /** Peers each periodic round asks, at random (a new connection is always asked at once). */
+      peersPerRound: z.number().int().min(1).default(3),
       timeoutMs: z.number().int().min(100).default(30_000),
     })
-    .default({ pageSize: 256, maxPageBytes: 8 * 1024 * 1024, requestsPerSecond: 20, intervalMs: 60_000, timeoutMs: 30_000 }),
+    .default({ pageSize: 256, maxPageBytes: 8 * 1024 * 1024, requestsPerSecond: 20, intervalMs: 60_000, peersPerRound: 3, timeoutMs: 30_000 }),
   /**
    * A governance admin who runs this node may let its dashboard approve and execute proposals
    * with their admin key: a file holding the hex private key (mode 0600). Without it the

