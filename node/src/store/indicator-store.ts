@@ -200,7 +200,6 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     return batch.write({ sync: this.durable && irreplaceable } as never);
   }
 
-
   /**
    * The token of the lookup-index snapshot saved at the last clean stop (detect/lookup-snapshot.ts),
    * if nothing was written since. It is forgotten here, before this run writes anything, so that a

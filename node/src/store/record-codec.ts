@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import protobuf from "protobufjs";
 import { INDICATOR_TYPES, TLP_LEVELS, type IndicatorType, type Tlp } from "../model/indicator.js";
 import { summarize, type Attestation, type IndicatorRecord } from "../model/record.js";
+import { TYPE_TO_WIRE, tlpToWire } from "../wire/codec.js";
 
 /**
  * The stored form of an indicator record (proto/cti/store/v1/records.proto): a version byte and a
@@ -39,8 +40,8 @@ function enumTables<T extends string>(enumName: string, names: readonly T[], wir
   }
   return { toNumber, fromNumber };
 }
-const TYPES = enumTables<IndicatorType>("cti.v1.IndicatorType", INDICATOR_TYPES, (t) => t.toUpperCase());
-const TLPS = enumTables<Tlp>("cti.v1.Tlp", TLP_LEVELS, (t) => t.replace("+", "_"));
+const TYPES = enumTables<IndicatorType>("cti.v1.IndicatorType", INDICATOR_TYPES, (t) => TYPE_TO_WIRE[t]);
+const TLPS = enumTables<Tlp>("cti.v1.Tlp", TLP_LEVELS, tlpToWire);
 
 interface DecodedLabels {
   malwareFamilies?: string[];

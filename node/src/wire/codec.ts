@@ -16,7 +16,8 @@ const root = protobuf.loadSync(PROTO_PATH);
 const BatchType = root.lookupType("cti.v1.IndicatorBatch");
 const SealedContentType = root.lookupType("cti.v1.SealedContent");
 
-const TYPE_TO_WIRE: Record<IndicatorType, string> = {
+/** Names of the proto's IndicatorType values (the stored record format uses the same enum). */
+export const TYPE_TO_WIRE: Record<IndicatorType, string> = {
   ipv4: "IPV4",
   ipv6: "IPV6",
   cidr: "CIDR",
@@ -30,7 +31,7 @@ const TYPE_TO_WIRE: Record<IndicatorType, string> = {
 const WIRE_TO_TYPE = new Map(Object.entries(TYPE_TO_WIRE).map(([k, v]) => [v, k as IndicatorType]));
 const KIND_TO_WIRE: Record<SightingKind, string> = { sighting: "SIGHTING", "false-positive": "FALSE_POSITIVE", expired: "EXPIRED" };
 const WIRE_TO_KIND = new Map(SIGHTING_KINDS.map((k) => [KIND_TO_WIRE[k], k]));
-const tlpToWire = (tlp: Tlp) => tlp.replace("+", "_");
+export const tlpToWire = (tlp: Tlp) => tlp.replace("+", "_");
 // An enum value this version does not know decodes as its number: it maps to no TLP.
 const wireToTlp = (name: unknown) => (typeof name === "string" ? name.replace("_", "+") : "");
 
