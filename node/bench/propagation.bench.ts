@@ -34,7 +34,7 @@ const BATCH_DELAY_MS = Number(process.env.PROPAGATION_BATCH_DELAY_MS ?? 10);
  */
 const INTERVAL_MS = Number(process.env.PROPAGATION_INTERVAL_MS ?? 1000);
 
-type Status = { peers: unknown[]; gossip: { deliveryLatency: LatencySnapshot; accepted: number }; sync: { runs: number; fetched: number; served: number; refused: number } };
+type Status = { peers: unknown[]; gossip: { deliveryLatency: LatencySnapshot; accepted: number }; sync: { runs: number; fetched: number; served: number } };
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 /** CPU seconds (user + system) a process has used, from /proc (Linux). */
@@ -130,8 +130,8 @@ try {
     const buckets = Object.fromEntries(Object.entries(s.gossip.deliveryLatency.buckets).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => (n as number) > 0));
     // The largest measured latency: the top non-empty bucket's bound (exact to the ms below 1 s);
     // the node's own max covers the warm-up too.
-    const bounds = Object.keys(buckets).map(Number);
-    const max = bounds.length === 0 ? undefined : Number.isFinite(Math.max(...bounds)) ? Math.max(...bounds) : s.gossip.deliveryLatency.max;
+    const top = Math.max(...Object.keys(buckets).map(Number));
+    const max = top === -Infinity ? undefined : Number.isFinite(top) ? top : s.gossip.deliveryLatency.max;
     return { ...s.gossip.deliveryLatency, buckets, max };
   });
   const latency = mergeLatency(measured);
@@ -141,7 +141,7 @@ try {
     `| ${NODES} | ${INTERVAL_MS} ms | ${Math.round(published / publishSeconds)} | ${published} | ${latency.count} / ${expected} | ${((latency.count / expected) * 100).toFixed(2)}% | ${latency.p50} | ${latency.p95} | ${latency.p99} | ${latency.max?.toFixed(0)} |`,
   );
   say(`  CPU while publishing: the ${NODES} nodes used ${(nodeCpu / publishSeconds).toFixed(2)} cores, this process (ledger and load generator) ${((benchCpu.user + benchCpu.system) / 1e6 / publishSeconds).toFixed(2)}, of the machine's ${availableParallelism()} (one node: ${(Math.min(...perNodeCpu) / publishSeconds).toFixed(3)} to ${(Math.max(...perNodeCpu) / publishSeconds).toFixed(3)})`);
-  const syncDelta = (key: "runs" | "fetched" | "served" | "refused") => statuses.reduce((n, st, i) => n + st.sync[key] - baseline[i]!.sync[key], 0);
+  const syncDelta = (key: "runs" | "fetched" | "served") => statuses.reduce((n, st, i) => n + st.sync[key] - baseline[i]!.sync[key], 0);
   say(`  catch-up sync meanwhile: ${syncDelta("runs")} runs with a peer, ${syncDelta("served")} batches served and ${syncDelta("fetched")} of them new to the node that asked (the rest came by gossip)`);
   if (failed > 0) say(`  ${failed} indicators could not be published (API errors)`);
   say(`  goal: 100% delivery, p99 under 100 ms at 1,000 indicators/s network-wide (the latency includes the ${BATCH_DELAY_MS} ms batching window)`);
