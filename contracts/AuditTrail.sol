@@ -9,29 +9,45 @@ import {ConsortiumMember} from "./utils/ConsortiumMember.sol";
  * @title AuditTrail
  * @notice Append-only anchors of each producer's batches. See IAuditTrail.
  * @dev Anchors of an org cover contiguous sequence ranges in order, so the anchor of a sequence
- * is found by binary search.
+ * is found by binary search; they are made in time order too, so are the anchors since a time.
  */
 contract AuditTrail is IAuditTrail, ConsortiumMember {
     uint64 private constant MAX_RANGE = 100_000;
+    /// Statements per batch at most (the nodes' batch limit).
+    uint64 private constant MAX_STATEMENTS_PER_BATCH = 1000;
 
     mapping(bytes32 orgId => Anchor[]) private _anchors;
 
     constructor(IConsortiumRegistry registry_) ConsortiumMember(registry_) {}
 
     /// @inheritdoc IAuditTrail
-    function anchor(bytes32 root, uint64 firstSequence, uint64 lastSequence) external returns (uint256 index) {
-        (bytes32 orgId, IConsortiumRegistry.MemberStatus status) = _callerMember();
-        // A suspended member may still anchor what it published before: the record is the point.
-        if (status != IConsortiumRegistry.MemberStatus.Active && status != IConsortiumRegistry.MemberStatus.Suspended) {
-            revert AuditTrailNotMember(msg.sender);
-        }
+    function anchor(bytes32 root, uint64 firstSequence, uint64 lastSequence, uint64 indicatorCount, uint64 sightingCount) external returns (uint256 index) {
+        bytes32 orgId = _callerActiveOrg();
+        if (orgId == bytes32(0)) revert AuditTrailNotMember(msg.sender);
         if (root == bytes32(0)) revert AuditTrailEmptyRoot();
         uint64 expected = nextSequence(orgId);
         if (firstSequence != expected) revert AuditTrailSequenceGap(orgId, expected, firstSequence);
         if (lastSequence < firstSequence || lastSequence - firstSequence >= MAX_RANGE) revert AuditTrailInvalidRange(firstSequence, lastSequence);
-        index = _anchors[orgId].length;
-        _anchors[orgId].push(Anchor(root, firstSequence, lastSequence, uint64(block.timestamp), uint64(block.number)));
-        emit BatchesAnchored(orgId, index, root, firstSequence, lastSequence);
+        uint64 batches = lastSequence - firstSequence + 1;
+        uint64 statements = indicatorCount + sightingCount;
+        if (statements < batches || statements > batches * MAX_STATEMENTS_PER_BATCH) revert AuditTrailInvalidCounts(indicatorCount, sightingCount);
+        Anchor[] storage anchors = _anchors[orgId];
+        index = anchors.length;
+        (uint64 indicatorsBefore, uint64 sightingsBefore) = index == 0 ? (0, 0) : (anchors[index - 1].cumulativeIndicators, anchors[index - 1].cumulativeSightings);
+        anchors.push(
+            Anchor({
+                root: root,
+                firstSequence: firstSequence,
+                lastSequence: lastSequence,
+                anchoredAt: uint64(block.timestamp),
+                blockNumber: uint64(block.number),
+                indicatorCount: indicatorCount,
+                sightingCount: sightingCount,
+                cumulativeIndicators: indicatorsBefore + indicatorCount,
+                cumulativeSightings: sightingsBefore + sightingCount
+            })
+        );
+        emit BatchesAnchored(orgId, index, root, firstSequence, lastSequence, indicatorCount, sightingCount);
     }
 
     /// @inheritdoc IAuditTrail
@@ -63,5 +79,30 @@ contract AuditTrail is IAuditTrail, ConsortiumMember {
     function nextSequence(bytes32 orgId) public view returns (uint64) {
         Anchor[] storage anchors = _anchors[orgId];
         return anchors.length == 0 ? 1 : anchors[anchors.length - 1].lastSequence + 1;
+    }
+
+    /// @inheritdoc IAuditTrail
+    function anchoredVolume(bytes32 orgId) external view returns (uint64 indicators, uint64 sightings) {
+        Anchor[] storage anchors = _anchors[orgId];
+        if (anchors.length == 0) return (0, 0);
+        Anchor storage last = anchors[anchors.length - 1];
+        return (last.cumulativeIndicators, last.cumulativeSightings);
+    }
+
+    /// @inheritdoc IAuditTrail
+    function sightingsAnchoredSince(bytes32 orgId, uint64 since) external view returns (uint64) {
+        Anchor[] storage anchors = _anchors[orgId];
+        uint256 length = anchors.length;
+        if (length == 0) return 0;
+        // The first anchor made at or after `since`.
+        uint256 low = 0;
+        uint256 high = length;
+        while (low < high) {
+            uint256 mid = (low + high) / 2;
+            if (anchors[mid].anchoredAt < since) low = mid + 1;
+            else high = mid;
+        }
+        uint64 total = anchors[length - 1].cumulativeSightings;
+        return low == 0 ? total : total - anchors[low - 1].cumulativeSightings;
     }
 }

@@ -8,6 +8,8 @@ import {IConsortiumRegistry} from "../IConsortiumRegistry.sol";
  * @notice Shared plumbing of the contracts built on the ConsortiumRegistry: who the caller is as
  * a member, and whether the caller is governance (the registry itself, executing an M-of-N Call
  * proposal). Each contract reverts with its own errors.
+ * @dev Reads go through the registry's status views, never through getMember: copying a whole
+ * member record (name, sector, peer id, multiaddrs) cost tens of thousands of gas per call.
  */
 abstract contract ConsortiumMember {
     IConsortiumRegistry internal immutable _registry;
@@ -18,11 +20,7 @@ abstract contract ConsortiumMember {
 
     /// The org whose wallet is the caller, and its status; (0, None) when the caller is no member's wallet.
     function _callerMember() internal view returns (bytes32 orgId, IConsortiumRegistry.MemberStatus status) {
-        try _registry.memberByWallet(msg.sender) returns (IConsortiumRegistry.Member memory member) {
-            return (member.orgId, member.status);
-        } catch {
-            return (bytes32(0), IConsortiumRegistry.MemberStatus.None);
-        }
+        return _registry.orgOf(msg.sender);
     }
 
     /// The caller's org if the caller is an active member's wallet, else zero.
@@ -37,10 +35,6 @@ abstract contract ConsortiumMember {
 
     /// Whether `orgId` was ever admitted (whatever its status now).
     function _isKnownMember(bytes32 orgId) internal view returns (bool) {
-        try _registry.getMember(orgId) returns (IConsortiumRegistry.Member memory) {
-            return true;
-        } catch {
-            return false;
-        }
+        return _registry.statusOf(orgId) != IConsortiumRegistry.MemberStatus.None;
     }
 }

@@ -4,7 +4,7 @@
  * of start and stop, and nothing else: every rule lives in the part that owns it.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
@@ -215,7 +215,11 @@ export class CtiNode {
       },
     );
     this.adminDeskValue = new AdminDesk(
-      { registryAddress: config.chain.registryAddress, adminKey: await readAdminKey(config.governance.adminKeyFile) },
+      {
+        registryAddress: config.chain.registryAddress,
+        adminKey: await readAdminKey(config.governance.adminKeyFile),
+        known: { groupsAddress: config.chain.groupsAddress, reputationAddress: config.chain.reputationAddress },
+      },
       { provider: this.provider, now: () => Date.now() },
     );
     await this.follower.start();
@@ -320,6 +324,7 @@ export class CtiNode {
         pruneIntervalMs: config.trust.pruneIntervalMs,
         tickMs: config.trust.tickMs,
         submitWhenLeft: config.trust.submitWhenLeft,
+        maxTransactionGas: config.trust.maxTransactionGas,
       },
       {
         orgId: identity.orgId,
@@ -338,6 +343,14 @@ export class CtiNode {
       },
     );
     this.trustValue.start();
+    // A member suspended or removed: the reports it made in that epoch stop counting (anyone may
+    // ask the contract; the first node to do so wins, the others find nothing left). A random
+    // wait keeps every node from sending the same transaction at the same moment.
+    membership.on("member-changed", (current, previous) => {
+      if (previous?.status !== "active" || current.status === "active" || current.orgId === identity.orgId) return;
+      const trust = this.trustValue;
+      setTimeout(() => void trust?.discountInactiveReporter(current.orgId).catch((err: Error) => log.warn({ org: current.orgId, error: err.message }, "could not discount a suspended member's reports")), Math.random() * 5000).unref();
+    });
     const detectLog = logFn(log.child({ part: "detect" }), "warn");
     this.exportWatches = config.detect.exports.map(
       (e) => new ExportWatch({ format: e.format, dir: e.dir, audience: exportAudience(e.audience), refreshMs: e.refreshSeconds * 1000 }, { store, trust: this.trustValue!, log: detectLog }),
@@ -685,8 +698,12 @@ async function readAdminKey(file: string | undefined): Promise<string | undefine
   if (!file) return undefined;
   let key: string;
   try {
+    const mode = (await stat(file)).mode;
+    // An admin's key votes in governance: as private as the node's own identity file.
+    if ((mode & 0o077) !== 0) throw new ConfigError(`governance.adminKeyFile: ${file} is readable by other users (mode ${(mode & 0o777).toString(8)}); run chmod 600 on it`);
     key = (await readFile(file, "utf8")).trim();
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(`governance.adminKeyFile: cannot read ${file}: ${(err as Error).message}`);
   }
   if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key)) throw new ConfigError(`governance.adminKeyFile: ${file} does not hold a hex private key (64 hex digits)`);

@@ -6,7 +6,7 @@
 import hre from "hardhat";
 import { ContractFactory, type Signer } from "ethers";
 import type { Deployment } from "../../node/src/config/config.js";
-import { WAD } from "../../node/src/trust/beta-reputation.js";
+import { DEFAULT_REPUTATION_PARAMETERS } from "../../node/src/trust/beta-reputation.js";
 
 export interface ConsortiumParameters {
   admins: string[];
@@ -26,9 +26,9 @@ export async function deployConsortium(deployer: Signer, rpcUrl: string, params:
   };
   const registry = await deploy("ConsortiumRegistry", [params.admins, params.threshold, params.proposalLifetime]);
   const groups = await deploy("SharingGroups", [registry.address]);
-  // Prior (1, 1): a new org starts at 0.5; a tenth of the evidence is forgotten each epoch.
-  const reputation = await deploy("Reputation", [registry.address, { epochLength: params.epochLength, priorPositive: WAD, priorNegative: WAD, forgetting: (9n * WAD) / 10n }]);
   const audit = await deploy("AuditTrail", [registry.address]);
+  // Reputation reads the anchors to bound each report by what was published and sighted.
+  const reputation = await deploy("Reputation", [registry.address, audit.address, { epochLength: params.epochLength, ...DEFAULT_REPUTATION_PARAMETERS }]);
   const network = await deployer.provider!.getNetwork();
   return {
     rpcUrl,

@@ -22,10 +22,10 @@ describe("AuditTrail", function () {
   it("appends contiguous anchors per org and finds the anchor of any sequence", async function () {
     const { audit, acme, bank } = await networkHelpers.loadFixture(auditFixture);
     expect(await audit.nextSequence(org("acme"))).to.equal(1n);
-    await expect(acme.anchor(root(1), 1, 3)).to.emit(audit, "BatchesAnchored").withArgs(org("acme"), 0, root(1), 1, 3);
-    await acme.anchor(root(2), 4, 4);
-    await acme.anchor(root(3), 5, 10);
-    await bank.anchor(root(9), 1, 1);
+    await expect(acme.anchor(root(1), 1, 3, 250, 7)).to.emit(audit, "BatchesAnchored").withArgs(org("acme"), 0, root(1), 1, 3, 250, 7);
+    await acme.anchor(root(2), 4, 4, 1, 0);
+    await acme.anchor(root(3), 5, 10, 6, 10);
+    await bank.anchor(root(9), 1, 1, 0, 1);
     expect(await audit.anchorCount(org("acme"))).to.equal(3n);
     expect(await audit.nextSequence(org("acme"))).to.equal(11n);
     for (const [sequence, index] of [[1, 0], [3, 0], [4, 1], [5, 2], [10, 2]] as const) {
@@ -34,26 +34,53 @@ describe("AuditTrail", function () {
       expect(anchor.root).to.equal(root(index + 1));
     }
     const anchor = await audit.getAnchor(org("acme"), 2);
-    expect([anchor.firstSequence, anchor.lastSequence]).to.deep.equal([5n, 10n]);
+    expect([anchor.firstSequence, anchor.lastSequence, anchor.indicatorCount, anchor.sightingCount]).to.deep.equal([5n, 10n, 6n, 10n]);
+    expect([anchor.cumulativeIndicators, anchor.cumulativeSightings]).to.deep.equal([257n, 17n]);
     expect(anchor.anchoredAt).to.equal(BigInt(await networkHelpers.time.latest()) - 1n);
+    expect(await audit.anchoredVolume(org("acme"))).to.deep.equal([257n, 17n]);
+    expect(await audit.anchoredVolume(org("bank"))).to.deep.equal([0n, 1n]);
+    expect(await audit.anchoredVolume(org("nobody"))).to.deep.equal([0n, 0n]);
   });
 
-  it("refuses gaps, bad ranges, empty roots, non-members and removed members, and unknown anchors", async function () {
+  it("counts the sightings anchored since a time", async function () {
+    const { audit, acme } = await networkHelpers.loadFixture(auditFixture);
+    expect(await audit.sightingsAnchoredSince(org("acme"), 0)).to.equal(0n);
+    await acme.anchor(root(1), 1, 1, 1, 5);
+    const first = (await audit.getAnchor(org("acme"), 0)).anchoredAt;
+    await networkHelpers.time.increase(100);
+    await acme.anchor(root(2), 2, 2, 1, 7);
+    const second = (await audit.getAnchor(org("acme"), 1)).anchoredAt;
+    await networkHelpers.time.increase(100);
+    await acme.anchor(root(3), 3, 3, 0, 11);
+    expect(await audit.sightingsAnchoredSince(org("acme"), 0)).to.equal(23n);
+    expect(await audit.sightingsAnchoredSince(org("acme"), first)).to.equal(23n);
+    expect(await audit.sightingsAnchoredSince(org("acme"), first + 1n)).to.equal(18n);
+    expect(await audit.sightingsAnchoredSince(org("acme"), second)).to.equal(18n);
+    expect(await audit.sightingsAnchoredSince(org("acme"), second + 1n)).to.equal(11n);
+    expect(await audit.sightingsAnchoredSince(org("acme"), second + 1000n)).to.equal(0n);
+  });
+
+  it("refuses gaps, bad ranges, impossible counts, empty roots, non-members, suspended and removed members, and unknown anchors", async function () {
     const { audit, acme, outsider, setStatus } = await networkHelpers.loadFixture(auditFixture);
-    await expect(acme.anchor(root(1), 2, 3)).to.be.revertedWithCustomError(audit, "AuditTrailSequenceGap").withArgs(org("acme"), 1, 2);
-    await expect(acme.anchor(root(1), 1, 0)).to.be.revertedWithCustomError(audit, "AuditTrailInvalidRange").withArgs(1, 0);
-    await expect(acme.anchor(root(1), 1, 100_001)).to.be.revertedWithCustomError(audit, "AuditTrailInvalidRange").withArgs(1, 100_001);
-    await expect(acme.anchor(ethers.ZeroHash, 1, 1)).to.be.revertedWithCustomError(audit, "AuditTrailEmptyRoot");
-    await expect(audit.connect(outsider).anchor(root(1), 1, 1)).to.be.revertedWithCustomError(audit, "AuditTrailNotMember").withArgs(outsider.address);
+    await expect(acme.anchor(root(1), 2, 3, 2, 0)).to.be.revertedWithCustomError(audit, "AuditTrailSequenceGap").withArgs(org("acme"), 1, 2);
+    await expect(acme.anchor(root(1), 1, 0, 1, 0)).to.be.revertedWithCustomError(audit, "AuditTrailInvalidRange").withArgs(1, 0);
+    await expect(acme.anchor(root(1), 1, 100_001, 100_001, 0)).to.be.revertedWithCustomError(audit, "AuditTrailInvalidRange").withArgs(1, 100_001);
+    // Three batches hold 3 to 3,000 statements.
+    await expect(acme.anchor(root(1), 1, 3, 1, 1)).to.be.revertedWithCustomError(audit, "AuditTrailInvalidCounts").withArgs(1, 1);
+    await expect(acme.anchor(root(1), 1, 3, 3000, 1)).to.be.revertedWithCustomError(audit, "AuditTrailInvalidCounts").withArgs(3000, 1);
+    await expect(acme.anchor(ethers.ZeroHash, 1, 1, 1, 0)).to.be.revertedWithCustomError(audit, "AuditTrailEmptyRoot");
+    await expect(audit.connect(outsider).anchor(root(1), 1, 1, 1, 0)).to.be.revertedWithCustomError(audit, "AuditTrailNotMember").withArgs(outsider.address);
     await expect(audit.getAnchor(org("acme"), 0)).to.be.revertedWithCustomError(audit, "AuditTrailUnknownAnchor").withArgs(org("acme"), 0);
     await expect(audit.anchorOf(org("acme"), 1)).to.be.revertedWithCustomError(audit, "AuditTrailSequenceNotAnchored").withArgs(org("acme"), 1);
-    await acme.anchor(root(1), 1, 2);
+    await acme.anchor(root(1), 1, 2, 2, 0);
     await expect(audit.anchorOf(org("acme"), 3)).to.be.revertedWithCustomError(audit, "AuditTrailSequenceNotAnchored").withArgs(org("acme"), 3);
-    // A suspended member may still anchor what it published; a removed one may not.
+    // A suspended member's wallet may be the stolen part: it anchors nothing until reinstated.
     await setStatus(Kind.SuspendMember, "acme");
-    await expect(acme.anchor(root(2), 3, 3)).to.emit(audit, "BatchesAnchored");
+    await expect(acme.anchor(root(2), 3, 3, 1, 0)).to.be.revertedWithCustomError(audit, "AuditTrailNotMember");
+    await setStatus(Kind.ReinstateMember, "acme");
+    await expect(acme.anchor(root(2), 3, 3, 1, 0)).to.emit(audit, "BatchesAnchored");
     await setStatus(Kind.RemoveMember, "acme");
-    await expect(acme.anchor(root(3), 4, 4)).to.be.revertedWithCustomError(audit, "AuditTrailNotMember");
+    await expect(acme.anchor(root(3), 4, 4, 1, 0)).to.be.revertedWithCustomError(audit, "AuditTrailNotMember");
   });
 
   it("proves that an org published an indicator before the anchor's block time; a forged proof fails", async function () {
@@ -66,7 +93,7 @@ describe("AuditTrail", function () {
       batches.push(signBatch({ producer: "acme", sequence, createdAt: now, group: 0, indicators }, secret).batch);
     }
     const headers = batches.map(headerOf);
-    await acme.anchor(`0x${toHex(anchorRoot(headers))}`, 1, 5);
+    await acme.anchor(`0x${toHex(anchorRoot(headers))}`, 1, 5, 15, 0);
     const raw = await audit.getAnchor(org("acme"), 0);
     const onChain: AnchorRecord = {
       index: 0,

@@ -1,11 +1,14 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import type { ConsortiumRegistry } from "../../types/ethers-contracts/index.js";
-import { contractHelpers, DAY, Kind, Status, type Signer } from "./fixtures.js";
+import { NodeIdentity } from "../../node/src/identity/identity.js";
+import { isUsableEncryptionKey, isUsableSigningKey } from "../../node/src/wire/key-checks.js";
+import { contractHelpers, DAY, Kind, SMALL_ORDER_ED25519_ENCODINGS, SMALL_ORDER_X25519_ENCODINGS, Status, type Signer } from "./fixtures.js";
 
 const { ethers, networkHelpers } = await network.create();
 
 const { signers, org, key, peer, admission, passProposal } = contractHelpers(ethers);
+const SMALL_ORDER_ED25519 = SMALL_ORDER_ED25519_ENCODINGS[2]!;
 
 describe("ConsortiumRegistry", function () {
   /** Three admins with threshold 2, and two signers that will become member wallets. */
@@ -89,7 +92,7 @@ describe("ConsortiumRegistry", function () {
       const calls = [
         () => registry.connect(outsider).proposeAdmitMember(admission("x", w1.address)),
         () => registry.connect(outsider).proposeMemberStatus(Kind.SuspendMember, org("x")),
-        () => registry.connect(outsider).proposeAdminChange(Kind.AddAdmin, outsider.address),
+        () => registry.connect(outsider).proposeAdminChange(Kind.AddAdmin, outsider.address, 2),
         () => registry.connect(outsider).proposeThreshold(1),
         () => registry.connect(outsider).approve(0),
         () => registry.connect(outsider).execute(0),
@@ -157,7 +160,7 @@ describe("ConsortiumRegistry", function () {
       await registry.connect(a3).proposeAdmitMember(admission("acme", w1.address));
       await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeThreshold(1));
       await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeThreshold(2));
-      await registry.connect(a1).proposeAdminChange(Kind.RemoveAdmin, a3.address);
+      await registry.connect(a1).proposeAdminChange(Kind.RemoveAdmin, a3.address, 2);
       await registry.connect(a2).approve(3);
       // Removing a3 would leave 2 admins with threshold 2: allowed.
       await expect(registry.connect(a1).execute(3)).to.emit(registry, "AdminRemoved").withArgs(a3.address);
@@ -182,75 +185,292 @@ describe("ConsortiumRegistry", function () {
       expect(await registry.isActive(org("solo"))).to.equal(true);
     });
 
-    it("with M = N every admin must approve", async function () {
+    it("with M = N for two admins both must approve; from three admins on M = N is refused (one lost key would brick governance)", async function () {
+      const [a1, a2, w1] = await signers();
+      const pair = (await ethers.deployContract("ConsortiumRegistry", [[a1.address, a2.address], 2, DAY])) as unknown as ConsortiumRegistry;
+      await pair.connect(a1).proposeAdmitMember(admission("acme", w1.address));
+      await expect(pair.connect(a1).execute(0)).to.be.revertedWithCustomError(pair, "ConsortiumRegistryThresholdNotMet").withArgs(0, 1, 2);
+      await pair.connect(a2).approve(0);
+      await expect(pair.connect(a1).execute(0)).to.emit(pair, "MemberAdmitted");
+
+      const { registry } = await networkHelpers.loadFixture(deployFixture);
+      await expect(registry.connect(a1).proposeThreshold(3)).to.be.revertedWithCustomError(registry, "ConsortiumRegistryInvalidThreshold").withArgs(3, 3);
+      const factory = await ethers.getContractFactory("ConsortiumRegistry");
+      const [, , a3] = await signers();
+      await expect(factory.deploy([a1.address, a2.address, a3.address], 3, DAY)).to.be.revertedWithCustomError(factory, "ConsortiumRegistryInvalidThreshold").withArgs(3, 3);
+    });
+  });
+
+  describe("cancelling, revoking, duplicates and stale proposals", function () {
+    it("lets the proposer cancel a proposal even once it has enough approvals, and nobody else while the proposer is an admin", async function () {
       const { registry, a1, a2, a3, w1 } = await networkHelpers.loadFixture(deployFixture);
-      await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeThreshold(3));
-      expect(await registry.threshold()).to.equal(3n);
       await registry.connect(a1).proposeAdmitMember(admission("acme", w1.address));
+      await registry.connect(a2).approve(0);
+      await expect(registry.connect(a2).cancel(0)).to.be.revertedWithCustomError(registry, "ConsortiumRegistryNotProposer").withArgs(0, a2.address);
+      await expect(registry.connect(a1).cancel(0)).to.emit(registry, "ProposalCancelled").withArgs(0, a1.address);
+      expect((await registry.getProposal(0)).cancelled).to.equal(true);
+      expect(await registry.isPending(0)).to.equal(false);
+      await expect(registry.connect(a3).approve(0)).to.be.revertedWithCustomError(registry, "ConsortiumRegistryProposalCancelled").withArgs(0);
+      await expect(registry.connect(a2).execute(0)).to.be.revertedWithCustomError(registry, "ConsortiumRegistryProposalCancelled").withArgs(0);
+      await expect(registry.connect(a1).cancel(0)).to.be.revertedWithCustomError(registry, "ConsortiumRegistryProposalCancelled").withArgs(0);
+    });
+
+    it("lets any admin cancel a proposal whose proposer is no longer an admin, and nothing executed can be cancelled", async function () {
+      const { registry, a1, a2, a3, w1 } = await networkHelpers.loadFixture(deployFixture);
+      await registry.connect(a3).proposeAdmitMember(admission("acme", w1.address)); // 0, by a3
+      await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeAdminChange(Kind.RemoveAdmin, a3.address, 2)); // 1
+      await expect(registry.connect(a2).cancel(0)).to.emit(registry, "ProposalCancelled").withArgs(0, a2.address);
+      await expect(registry.connect(a1).cancel(1)).to.be.revertedWithCustomError(registry, "ConsortiumRegistryProposalAlreadyExecuted").withArgs(1);
+    });
+
+    it("lets an admin withdraw its approval, which then no longer counts", async function () {
+      const { registry, a1, a2, a3, w1 } = await networkHelpers.loadFixture(deployFixture);
+      await registry.connect(a1).proposeAdmitMember(admission("acme", w1.address));
+      await registry.connect(a2).approve(0);
+      await expect(registry.connect(a2).revokeApproval(0)).to.emit(registry, "ApprovalRevoked").withArgs(0, a2.address);
+      expect(await registry.approvalCount(0)).to.equal(1n);
+      expect(await registry.hasApproved(0, a2.address)).to.equal(false);
+      await expect(registry.connect(a1).execute(0)).to.be.revertedWithCustomError(registry, "ConsortiumRegistryThresholdNotMet").withArgs(0, 1, 2);
+      await expect(registry.connect(a3).revokeApproval(0)).to.be.revertedWithCustomError(registry, "ConsortiumRegistryNotApproved").withArgs(0, a3.address);
+      // Approving again after withdrawing is a fresh approval.
+      await registry.connect(a2).approve(0);
+      await expect(registry.connect(a1).execute(0)).to.emit(registry, "MemberAdmitted");
+    });
+
+    it("refuses a second pending proposal of the same action, and allows it once the first is cancelled, executed or expired", async function () {
+      const { registry, a1, a2, a3 } = await networkHelpers.loadFixture(withMemberFixture);
+      const acme = org("acme");
+      await registry.connect(a1).proposeMemberStatus(Kind.SuspendMember, acme); // 1
+      await expect(registry.connect(a3).proposeMemberStatus(Kind.SuspendMember, acme))
+        .to.be.revertedWithCustomError(registry, "ConsortiumRegistryDuplicateProposal")
+        .withArgs(1);
+      await registry.connect(a1).cancel(1);
+      await registry.connect(a3).proposeMemberStatus(Kind.SuspendMember, acme); // 2
+      const { expiresAt } = await registry.getProposal(2);
+      await networkHelpers.time.increaseTo(expiresAt + 1n);
+      await registry.connect(a2).proposeMemberStatus(Kind.SuspendMember, acme); // 3
+      await registry.connect(a1).approve(3);
+      await registry.connect(a1).execute(3);
+      await registry.connect(a1).proposeMemberStatus(Kind.ReinstateMember, acme); // 4
+      expect(await registry.proposalCount()).to.equal(5n);
+    });
+
+    it("refuses to execute a proposal made against a state that has changed since (a leftover approval cannot act later)", async function () {
+      const { registry, a1, a2, a3, w2 } = await networkHelpers.loadFixture(withMemberFixture);
+      const acme = org("acme");
+      await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeMemberStatus(Kind.SuspendMember, acme)); // 1
+      await registry.connect(a1).proposeMemberStatus(Kind.ReinstateMember, acme); // 2, approved but left waiting
+      await registry.connect(a2).approve(2);
+      // Meanwhile governance recovers the member's wallet: its state moves on.
+      await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeReplaceWallet(acme, w2.address, key("sign-new"), key("enc-new"))); // 3
+      await expect(registry.connect(a3).execute(2)).to.be.revertedWithCustomError(registry, "ConsortiumRegistryProposalStale").withArgs(2);
+      expect(await registry.isActive(acme)).to.equal(false);
+      // A fresh decision, made against the state of now, runs.
+      await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeMemberStatus(Kind.ReinstateMember, acme));
+      expect(await registry.isActive(acme)).to.equal(true);
+    });
+
+    it("binds admin and threshold changes to the admin set they were proposed for", async function () {
+      const { registry, a1, a2, outsider } = await networkHelpers.loadFixture(deployFixture);
+      await registry.connect(a1).proposeThreshold(1); // 0
+      await registry.connect(a2).approve(0);
+      await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeAdminChange(Kind.AddAdmin, outsider.address, 2)); // 1
+      await expect(registry.connect(a1).execute(0)).to.be.revertedWithCustomError(registry, "ConsortiumRegistryProposalStale").withArgs(0);
+      expect(await registry.adminNonce()).to.equal(1n);
+    });
+
+    it("does not count the old approval of an admin removed and added again", async function () {
+      const { registry, a1, a2, a3, w1 } = await networkHelpers.loadFixture(deployFixture);
+      await registry.connect(a3).proposeAdmitMember(admission("acme", w1.address)); // 0: a3's approval
+      await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeAdminChange(Kind.RemoveAdmin, a3.address, 2)); // 1
+      await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeAdminChange(Kind.AddAdmin, a3.address, 2)); // 2
+      expect(await registry.isAdmin(a3.address)).to.equal(true);
+      expect(await registry.approvalCount(0)).to.equal(0n);
+      expect(await registry.hasApproved(0, a3.address)).to.equal(false);
+      await registry.connect(a1).approve(0);
+      await expect(registry.connect(a1).execute(0)).to.be.revertedWithCustomError(registry, "ConsortiumRegistryThresholdNotMet").withArgs(0, 1, 2);
+      // As the admin it is now, a3 may approve again.
+      await expect(registry.connect(a3).approve(0)).to.emit(registry, "ProposalApproved").withArgs(0, a3.address);
+      await expect(registry.connect(a1).execute(0)).to.emit(registry, "MemberAdmitted");
+    });
+  });
+
+  describe("reservations", function () {
+    it("reserves a pending admission's org id, wallet, signing key and peer id, so that no member can claim them first", async function () {
+      const { registry, a1, a2, w1, w2 } = await networkHelpers.loadFixture(withMemberFixture);
+      const beta = admission("beta", w2.address);
+      await registry.connect(a1).proposeAdmitMember(beta); // 1
+      await expect(registry.connect(w1).rotateKeys(beta.signingKey, key("enc-x")))
+        .to.be.revertedWithCustomError(registry, "ConsortiumRegistryReserved")
+        .withArgs("signingKey", 1);
+      await expect(registry.connect(w1).updateNode(beta.peerId, [])).to.be.revertedWithCustomError(registry, "ConsortiumRegistryReserved").withArgs("peerId", 1);
+      await expect(registry.connect(a2).proposeAdmitMember({ ...admission("beta", w1.address), wallet: ethers.Wallet.createRandom().address, signingKey: key("s2"), peerId: peer("p2") }))
+        .to.be.revertedWithCustomError(registry, "ConsortiumRegistryReserved")
+        .withArgs("orgId", 1);
+      await expect(registry.connect(a2).proposeAdmitMember({ ...admission("gamma", w2.address), signingKey: key("s3"), peerId: peer("p3") }))
+        .to.be.revertedWithCustomError(registry, "ConsortiumRegistryReserved")
+        .withArgs("wallet", 1);
       await registry.connect(a2).approve(1);
-      await expect(registry.connect(a1).execute(1))
-        .to.be.revertedWithCustomError(registry, "ConsortiumRegistryThresholdNotMet")
-        .withArgs(1, 2, 3);
-      await registry.connect(a3).approve(1);
       await expect(registry.connect(a1).execute(1)).to.emit(registry, "MemberAdmitted");
+    });
+
+    it("releases the reservations of a cancelled or expired admission", async function () {
+      const { registry, a1, w1, w2 } = await networkHelpers.loadFixture(withMemberFixture);
+      const beta = admission("beta", w2.address);
+      await registry.connect(a1).proposeAdmitMember(beta);
+      await registry.connect(a1).cancel(1);
+      await expect(registry.connect(w1).rotateKeys(beta.signingKey, key("enc-x"))).to.emit(registry, "MemberKeysRotated");
+    });
+  });
+
+  describe("wallet replacement", function () {
+    it("replaces a suspended member's wallet and keys through governance; the old wallet can do nothing more", async function () {
+      const { registry, a1, a2, w1, w2 } = await networkHelpers.loadFixture(withMemberFixture);
+      const acme = org("acme");
+      await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeMemberStatus(Kind.SuspendMember, acme));
+      await registry.connect(a1).proposeReplaceWallet(acme, w2.address, key("sign-new"), key("enc-new")); // 2
+      await registry.connect(a2).approve(2);
+      await expect(registry.connect(a1).execute(2))
+        .to.emit(registry, "MemberWalletReplaced")
+        .withArgs(acme, w1.address, w2.address)
+        .and.to.emit(registry, "MemberKeysRotated")
+        .withArgs(acme, key("sign-acme"), key("sign-new"), key("enc-new"));
+      const [oldOrg] = await registry.orgOf(w1.address);
+      expect(oldOrg).to.equal(ethers.ZeroHash);
+      expect((await registry.orgOf(w2.address))[0]).to.equal(acme);
+      expect((await registry.getMember(acme)).wallet).to.equal(w2.address);
+      expect((await registry.memberBySigningKey(key("sign-new"))).orgId).to.equal(acme);
+      await expect(registry.memberBySigningKey(key("sign-acme"))).to.be.revertedWithCustomError(registry, "ConsortiumRegistryUnknownMember");
+      await expect(registry.connect(w1).rotateKeys(key("a"), key("b"))).to.be.revertedWithCustomError(registry, "ConsortiumRegistryNotMember").withArgs(w1.address);
+      // Reinstated, the member acts with its new wallet.
+      await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeMemberStatus(Kind.ReinstateMember, acme));
+      await expect(registry.connect(w2).updateNode(peer("acme-new"), [])).to.emit(registry, "MemberNodeUpdated");
+    });
+
+    it("keeps the keys when the replacement names none, and refuses bad replacements", async function () {
+      const { registry, a1, a2, w1, w2, outsider } = await networkHelpers.loadFixture(withMemberFixture);
+      const acme = org("acme");
+      await expect(registry.connect(a1).proposeReplaceWallet(org("ghost"), w2.address, ethers.ZeroHash, ethers.ZeroHash))
+        .to.be.revertedWithCustomError(registry, "ConsortiumRegistryUnknownMember")
+        .withArgs(org("ghost"));
+      await expect(registry.connect(a1).proposeReplaceWallet(acme, ethers.ZeroAddress, ethers.ZeroHash, ethers.ZeroHash))
+        .to.be.revertedWithCustomError(registry, "ConsortiumRegistryInvalidField")
+        .withArgs("wallet");
+      await expect(registry.connect(a1).proposeReplaceWallet(acme, w1.address, ethers.ZeroHash, ethers.ZeroHash))
+        .to.be.revertedWithCustomError(registry, "ConsortiumRegistryWalletInUse")
+        .withArgs(w1.address);
+      await expect(registry.connect(a1).proposeReplaceWallet(acme, w2.address, SMALL_ORDER_ED25519, ethers.ZeroHash))
+        .to.be.revertedWithCustomError(registry, "ConsortiumRegistryUnusableKey")
+        .withArgs("signingKey");
+      await expect(registry.connect(outsider).proposeReplaceWallet(acme, w2.address, ethers.ZeroHash, ethers.ZeroHash)).to.be.revertedWithCustomError(registry, "ConsortiumRegistryNotAdmin");
+      await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeReplaceWallet(acme, w2.address, ethers.ZeroHash, ethers.ZeroHash));
+      const member = await registry.getMember(acme);
+      expect([member.wallet, member.signingKey, member.encryptionKey]).to.deep.equal([w2.address, key("sign-acme"), key("enc-acme")]);
+      await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeMemberStatus(Kind.RemoveMember, acme));
+      await expect(registry.connect(a1).proposeReplaceWallet(acme, outsider.address, ethers.ZeroHash, ethers.ZeroHash))
+        .to.be.revertedWithCustomError(registry, "ConsortiumRegistryInvalidStatus")
+        .withArgs(acme, Status.Removed);
+    });
+  });
+
+  describe("keys of small order", function () {
+    it("refuses every small-order ed25519 and X25519 encoding, at admission, rotation and replacement", async function () {
+      const { registry, a1, w1, w2 } = await networkHelpers.loadFixture(withMemberFixture);
+      for (const bad of SMALL_ORDER_ED25519_ENCODINGS) {
+        await expect(registry.connect(a1).proposeAdmitMember({ ...admission("beta", w2.address), signingKey: bad }))
+          .to.be.revertedWithCustomError(registry, bad === ethers.ZeroHash ? "ConsortiumRegistryInvalidField" : "ConsortiumRegistryUnusableKey")
+          .withArgs("signingKey");
+        await expect(registry.connect(w1).rotateKeys(bad, key("enc")))
+          .to.be.revertedWithCustomError(registry, bad === ethers.ZeroHash ? "ConsortiumRegistryInvalidField" : "ConsortiumRegistryUnusableKey")
+          .withArgs("signingKey");
+      }
+      for (const bad of SMALL_ORDER_X25519_ENCODINGS) {
+        await expect(registry.connect(a1).proposeAdmitMember({ ...admission("beta", w2.address), encryptionKey: bad }))
+          .to.be.revertedWithCustomError(registry, bad === ethers.ZeroHash ? "ConsortiumRegistryInvalidField" : "ConsortiumRegistryUnusableKey")
+          .withArgs("encryptionKey");
+        await expect(registry.connect(w1).rotateKeys(key("s"), bad))
+          .to.be.revertedWithCustomError(registry, bad === ethers.ZeroHash ? "ConsortiumRegistryInvalidField" : "ConsortiumRegistryUnusableKey")
+          .withArgs("encryptionKey");
+        if (bad !== ethers.ZeroHash) {
+          await expect(registry.connect(a1).proposeReplaceWallet(org("acme"), w2.address, ethers.ZeroHash, bad))
+            .to.be.revertedWithCustomError(registry, "ConsortiumRegistryUnusableKey")
+            .withArgs("encryptionKey");
+        }
+      }
+    });
+
+    it("matches the node's own small-order check on every blocked encoding, and accepts real keys", async function () {
+      for (const bad of SMALL_ORDER_ED25519_ENCODINGS) expect(isUsableSigningKey(ethers.getBytes(bad)), bad).to.equal(false);
+      for (const bad of SMALL_ORDER_X25519_ENCODINGS) expect(isUsableEncryptionKey(ethers.getBytes(bad)), bad).to.equal(false);
+      const { registry, a1, w2 } = await networkHelpers.loadFixture(withMemberFixture);
+      const identity = await NodeIdentity.generate("real");
+      expect(isUsableSigningKey(identity.signingKey)).to.equal(true);
+      expect(isUsableEncryptionKey(identity.encryptionKey)).to.equal(true);
+      await expect(registry.connect(a1).proposeAdmitMember({ ...admission("real", w2.address), signingKey: ethers.hexlify(identity.signingKey), encryptionKey: ethers.hexlify(identity.encryptionKey) })).to.emit(
+        registry,
+        "ProposalCreated",
+      );
     });
   });
 
   describe("admins and threshold", function () {
-    it("adds and removes admins through proposals", async function () {
+    it("adds and removes admins through proposals, each stating the threshold that applies after it", async function () {
       const { registry, a1, a2, outsider } = await networkHelpers.loadFixture(deployFixture);
-      await registry.connect(a1).proposeAdminChange(Kind.AddAdmin, outsider.address);
+      await registry.connect(a1).proposeAdminChange(Kind.AddAdmin, outsider.address, 3);
       await registry.connect(a2).approve(0);
-      await expect(registry.connect(a1).execute(0)).to.emit(registry, "AdminAdded").withArgs(outsider.address);
+      await expect(registry.connect(a1).execute(0)).to.emit(registry, "AdminAdded").withArgs(outsider.address).and.to.emit(registry, "ThresholdChanged").withArgs(2, 3);
       expect(await registry.isAdmin(outsider.address)).to.equal(true);
+      expect(await registry.threshold()).to.equal(3n);
 
-      await registry.connect(a1).proposeAdminChange(Kind.RemoveAdmin, outsider.address);
+      await registry.connect(a1).proposeAdminChange(Kind.RemoveAdmin, outsider.address, 2);
       await registry.connect(outsider).approve(1);
-      await expect(registry.connect(a1).execute(1)).to.emit(registry, "AdminRemoved").withArgs(outsider.address);
+      await expect(registry.connect(a1).execute(1)).to.be.revertedWithCustomError(registry, "ConsortiumRegistryThresholdNotMet").withArgs(1, 2, 3);
+      await registry.connect(a2).approve(1);
+      await expect(registry.connect(a1).execute(1)).to.emit(registry, "AdminRemoved").withArgs(outsider.address).and.to.emit(registry, "ThresholdChanged").withArgs(3, 2);
       expect(await registry.isAdmin(outsider.address)).to.equal(false);
+    });
+
+    it("keeps the threshold an admin change names, even when it leaves it unchanged (the dilution is the approvers' choice)", async function () {
+      const { registry, a1, a2, outsider } = await networkHelpers.loadFixture(deployFixture);
+      await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeAdminChange(Kind.AddAdmin, outsider.address, 2));
+      expect([await registry.threshold(), BigInt((await registry.admins()).length)]).to.deep.equal([2n, 4n]);
+      const [proposal] = await registry.queryFilter(registry.filters.ProposalCreated(0));
+      expect(ethers.AbiCoder.defaultAbiCoder().decode(["address", "uint256"], proposal!.args.data)).to.deep.equal([outsider.address, 2n]);
     });
 
     it("rejects invalid admin changes", async function () {
       const { registry, a1, a2, outsider } = await networkHelpers.loadFixture(deployFixture);
-      await expect(registry.connect(a1).proposeAdminChange(Kind.AddAdmin, a2.address))
+      await expect(registry.connect(a1).proposeAdminChange(Kind.AddAdmin, a2.address, 2))
         .to.be.revertedWithCustomError(registry, "ConsortiumRegistryAdminExists")
         .withArgs(a2.address);
-      await expect(registry.connect(a1).proposeAdminChange(Kind.AddAdmin, ethers.ZeroAddress))
+      await expect(registry.connect(a1).proposeAdminChange(Kind.AddAdmin, ethers.ZeroAddress, 2))
         .to.be.revertedWithCustomError(registry, "ConsortiumRegistryInvalidField")
         .withArgs("admin");
-      await expect(registry.connect(a1).proposeAdminChange(Kind.RemoveAdmin, outsider.address))
+      await expect(registry.connect(a1).proposeAdminChange(Kind.RemoveAdmin, outsider.address, 2))
         .to.be.revertedWithCustomError(registry, "ConsortiumRegistryUnknownAdmin")
         .withArgs(outsider.address);
-      await expect(registry.connect(a1).proposeAdminChange(Kind.ChangeThreshold, outsider.address))
+      await expect(registry.connect(a1).proposeAdminChange(Kind.ChangeThreshold, outsider.address, 2))
         .to.be.revertedWithCustomError(registry, "ConsortiumRegistryInvalidField")
         .withArgs("kind");
+      await expect(registry.connect(a1).proposeAdminChange(Kind.AddAdmin, outsider.address, 4))
+        .to.be.revertedWithCustomError(registry, "ConsortiumRegistryInvalidThreshold")
+        .withArgs(4, 4);
+      await expect(registry.connect(a1).proposeAdminChange(Kind.RemoveAdmin, a2.address, 3))
+        .to.be.revertedWithCustomError(registry, "ConsortiumRegistryInvalidThreshold")
+        .withArgs(3, 2);
     });
 
-    it("never lets the threshold exceed the number of admins", async function () {
-      const { registry, a1, a2, a3 } = await networkHelpers.loadFixture(deployFixture);
+    it("never lets the threshold exceed the number of admins, nor equal it from three admins on", async function () {
+      const { registry, a1 } = await networkHelpers.loadFixture(deployFixture);
       await expect(registry.connect(a1).proposeThreshold(4))
         .to.be.revertedWithCustomError(registry, "ConsortiumRegistryInvalidThreshold")
         .withArgs(4, 3);
+      await expect(registry.connect(a1).proposeThreshold(3))
+        .to.be.revertedWithCustomError(registry, "ConsortiumRegistryInvalidThreshold")
+        .withArgs(3, 3);
       await expect(registry.connect(a1).proposeThreshold(0))
         .to.be.revertedWithCustomError(registry, "ConsortiumRegistryInvalidThreshold")
         .withArgs(0, 3);
-      // Threshold 3 passes, then removing any admin would leave 2 < 3.
-      await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeThreshold(3));
-      await expect(registry.connect(a1).proposeAdminChange(Kind.RemoveAdmin, a3.address))
-        .to.be.revertedWithCustomError(registry, "ConsortiumRegistryInvalidThreshold")
-        .withArgs(3, 2);
-    });
-
-    it("re-checks a threshold change at execution when admins changed meanwhile", async function () {
-      const { registry, a1, a2, a3 } = await networkHelpers.loadFixture(deployFixture);
-      await registry.connect(a1).proposeThreshold(3); // id 0, valid now
-      await registry.connect(a1).proposeAdminChange(Kind.RemoveAdmin, a3.address); // id 1
-      await registry.connect(a2).approve(1);
-      await registry.connect(a1).execute(1);
-      await registry.connect(a2).approve(0);
-      await expect(registry.connect(a1).execute(0))
-        .to.be.revertedWithCustomError(registry, "ConsortiumRegistryInvalidThreshold")
-        .withArgs(3, 2);
     });
 
     it("changes the threshold and emits ThresholdChanged", async function () {
@@ -328,18 +548,6 @@ describe("ConsortiumRegistry", function () {
           .to.be.revertedWithCustomError(registry, error)
           .withArgs(...args);
       }
-    });
-
-    it("re-checks an admission at execution when another took its org id meanwhile", async function () {
-      const { registry, a1, a2, w1, w2 } = await networkHelpers.loadFixture(deployFixture);
-      await registry.connect(a1).proposeAdmitMember(admission("acme", w1.address));
-      await registry.connect(a1).proposeAdmitMember({ ...admission("acme", w2.address), signingKey: key("other"), peerId: peer("other") });
-      await registry.connect(a2).approve(0);
-      await registry.connect(a2).approve(1);
-      await registry.connect(a1).execute(0);
-      await expect(registry.connect(a1).execute(1))
-        .to.be.revertedWithCustomError(registry, "ConsortiumRegistryMemberExists")
-        .withArgs(org("acme"));
     });
 
     it("suspends, reinstates and removes through proposals with status events", async function () {
@@ -444,10 +652,29 @@ describe("ConsortiumRegistry", function () {
         .withArgs(org("acme"), Status.Removed);
     });
 
-    it("lets a suspended member rotate its keys", async function () {
+    it("lets a suspended member claim no new keys or peer id: its wallet may be what was stolen", async function () {
       const { registry, a1, a2, w1 } = await networkHelpers.loadFixture(withMemberFixture);
       await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeMemberStatus(Kind.SuspendMember, org("acme")));
-      await expect(registry.connect(w1).rotateKeys(key("new"), key("enc"))).to.emit(registry, "MemberKeysRotated");
+      await expect(registry.connect(w1).rotateKeys(key("new"), key("enc")))
+        .to.be.revertedWithCustomError(registry, "ConsortiumRegistryInvalidStatus")
+        .withArgs(org("acme"), Status.Suspended);
+      await expect(registry.connect(w1).updateNode(peer("new"), []))
+        .to.be.revertedWithCustomError(registry, "ConsortiumRegistryInvalidStatus")
+        .withArgs(org("acme"), Status.Suspended);
+    });
+
+    it("answers the cheap status views other contracts read", async function () {
+      const { registry, a1, a2, w1, outsider } = await networkHelpers.loadFixture(withMemberFixture);
+      const acme = org("acme");
+      expect(await registry.statusOf(acme)).to.equal(BigInt(Status.Active));
+      expect(await registry.statusOf(org("ghost"))).to.equal(BigInt(Status.None));
+      expect(await registry.orgOf(w1.address)).to.deep.equal([acme, BigInt(Status.Active)]);
+      expect(await registry.orgOf(outsider.address)).to.deep.equal([ethers.ZeroHash, BigInt(Status.None)]);
+      const admitted = await registry.statusSince(acme);
+      expect(await registry.memberNonce(acme)).to.equal(1n);
+      await passProposal(registry, { a1, a2 }, () => registry.connect(a1).proposeMemberStatus(Kind.SuspendMember, acme));
+      expect(await registry.statusSince(acme)).to.be.greaterThan(admitted);
+      expect(await registry.memberNonce(acme)).to.equal(2n);
     });
 
     it("publishes node peer id and multiaddrs", async function () {

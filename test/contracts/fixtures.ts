@@ -17,6 +17,27 @@ export enum Status {
 
 export const DAY = 24 * 60 * 60;
 
+/** The small-order encodings the registry refuses (contracts/utils/CurveKeys.sol), each value with its top bit clear and set. */
+const withTopBit = (hex: string) => [hex, `${hex.slice(0, 64)}${(parseInt(hex.slice(64), 16) | 0x80).toString(16).padStart(2, "0")}`];
+export const SMALL_ORDER_ED25519_ENCODINGS = [
+  "0x0000000000000000000000000000000000000000000000000000000000000000",
+  "0x0100000000000000000000000000000000000000000000000000000000000000",
+  "0x26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+  "0xc7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+  "0xecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "0xedffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "0xeeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+].flatMap(withTopBit);
+export const SMALL_ORDER_X25519_ENCODINGS = [
+  "0x0000000000000000000000000000000000000000000000000000000000000000",
+  "0x0100000000000000000000000000000000000000000000000000000000000000",
+  "0xe0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+  "0x5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+  "0xecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "0xedffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "0xeeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+].flatMap(withTopBit);
+
 export type Signer = Awaited<ReturnType<HardhatEthers["getSigners"]>>[number];
 
 export function contractHelpers(ethers: HardhatEthers) {

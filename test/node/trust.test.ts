@@ -29,7 +29,8 @@ describe("trust between real nodes", function () {
   const dirs: Record<string, string> = {};
   const nodes: Record<string, CtiNode> = {};
   const good = ["good-1.example.net", "good-2.example.net", "good-3.example.net"];
-  const junk = ["junk-1.example.net", "junk-2.example.net", "junk-3.example.net"];
+  // Enough that the banks' reports carry real weight: a report about n indicators carries n / (n + 10) of its bound.
+  const junk = Array.from({ length: 10 }, (_, i) => `junk-${i + 1}.example.net`);
 
   const chainTime = async () => Number((await devnet.provider.getBlock("latest"))!.timestamp);
   /** Moves chain time to `fraction` of the way through the current epoch, or into the next one. */
@@ -65,7 +66,7 @@ describe("trust between real nodes", function () {
     await nodes["good-cert"]!.publish(good.map((value) => ({ type: "domain", value, confidence: 80 })));
     await nodes["junk-feeds"]!.publish(junk.map((value) => ({ type: "domain", value, confidence: 80 })));
     for (const org of ["bank-a", "bank-b"]) {
-      await waitFor(`${org} to hold all six`, async () => (await Promise.all([...good, ...junk].map((v) => nodes[org]!.lookup(v)))).every((r) => r.length === 1));
+      await waitFor(`${org} to hold all of them`, async () => (await Promise.all([...good, ...junk].map((v) => nodes[org]!.lookup(v)))).every((r) => r.length === 1));
       for (const value of good) await nodes[org]!.sight(value, "sighting", { count: 5 });
       for (const value of junk) await nodes[org]!.sight(value, "false-positive");
     }
@@ -106,7 +107,7 @@ describe("trust between real nodes", function () {
       return true;
     }, 30_000);
     const report = await submitted("bank-a", "junk-feeds");
-    expect([report.confirmations, report.falsePositives]).to.deep.equal([0n, 3n]);
+    expect([report.confirmations, report.falsePositives]).to.deep.equal([0n, BigInt(junk.length)]);
     expect((await submitted("bank-a", "good-cert")).confirmations).to.equal(4n);
     const reportLogs = await devnet.provider.getLogs({ address: devnet.deployment.reputationAddress, fromBlock: 0 });
     const perReporterTx = new Map<string, Set<string>>();
@@ -116,7 +117,8 @@ describe("trust between real nodes", function () {
       const reporter = parsed.args.reporter as string;
       perReporterTx.set(reporter, (perReporterTx.get(reporter) ?? new Set()).add(log.transactionHash));
     }
-    for (const txs of perReporterTx.values()) expect(txs.size, "one transaction per reporter per epoch").to.equal(1);
+    // One report per epoch, amended at most once per producer that anchored after it (they all act at the same moment).
+    for (const txs of perReporterTx.values()) expect(txs.size, "one transaction per reporter per epoch, plus amendments").to.be.at.most(3);
     await waitFor("good-cert's and junk-feeds' anchors", async () => {
       for (const org of ["good-cert", "junk-feeds"]) if (Number(await audit.nextSequence(orgIdToBytes32(org))) === 1) return false;
       return true;

@@ -7,7 +7,7 @@ import { addSighting, sightingTotals, type Sighting } from "../../node/src/model
 import { buildIndicator } from "../../node/src/model/validate.js";
 import { sightingGroups } from "../../node/src/privacy/audience.js";
 import { IndicatorStore } from "../../node/src/store/indicator-store.js";
-import { expectation, folded, NO_EVIDENCE, ReputationModel, WAD } from "../../node/src/trust/beta-reputation.js";
+import { cappedCounts, expectation, folded, ForgettingSchedule, moveBound, NO_EVIDENCE, ReputationModel, reportEvidence, WAD } from "../../node/src/trust/beta-reputation.js";
 import { decayed, DEFAULT_SCORING_POLICY, scoreRecord } from "../../node/src/trust/scoring.js";
 import { openContent, signBatch } from "../../node/src/wire/batch.js";
 import { encodeBatch } from "../../node/src/wire/codec.js";
@@ -98,7 +98,7 @@ describe("sightings", function () {
 });
 
 describe("beta reputation reference", function () {
-  const parameters = { epochLength: 3600n, priorPositive: WAD, priorNegative: WAD, forgetting: WAD / 2n };
+  const parameters = { epochLength: 3600n, priorPositive: WAD, priorNegative: WAD, forgetting: WAD / 2n, maxReportEvidence: 4n * WAD, halfEvidenceCount: 10n };
 
   it("computes the beta expectation with the prior", function () {
     expect(expectation(0n, 0n, parameters)).to.equal(WAD / 2n);
@@ -106,22 +106,46 @@ describe("beta reputation reference", function () {
     expect(expectation(0n, 8n * WAD, parameters)).to.equal(WAD / 10n);
   });
 
-  it("folds an epoch's evidence in when it closes and forgets it epoch after epoch", function () {
+  it("folds an epoch's evidence in when it closes and forgets it epoch after epoch, each with its own factor", function () {
+    const schedule = new ForgettingSchedule(WAD / 2n);
     const state = { ...NO_EVIDENCE, pendingPositive: 4n * WAD, epoch: 2n };
-    expect(folded(state, 2n, parameters).positive).to.equal(0n);
-    expect(folded(state, 3n, parameters).positive).to.equal(4n * WAD);
-    expect(folded(state, 5n, parameters).positive).to.equal(WAD);
+    expect(folded(state, 2n, schedule).positive).to.equal(0n);
+    expect(folded(state, 3n, schedule).positive).to.equal(4n * WAD);
+    expect(folded(state, 5n, schedule).positive).to.equal(WAD);
+    // From epoch 4 on nothing is forgotten: epoch 3 closed at 0.5, epochs 4 and 5 keep all.
+    schedule.set(4n, WAD);
+    expect(schedule.at(3n)).to.equal(WAD / 2n);
+    expect(schedule.at(9n)).to.equal(WAD);
+    expect(folded(state, 6n, schedule).positive).to.equal(2n * WAD);
+    expect(schedule.decay(3n, 6n)).to.equal(WAD / 2n);
   });
 
-  it("weights each report by the reporter's reputation, and an amendment replaces the report", function () {
+  it("caps counts keeping their ratio, and bounds a report's evidence by maxReportEvidence whatever its counts", function () {
+    expect(cappedCounts(50n, 150n, 30n)).to.deep.equal({ confirmations: 7n, falsePositives: 22n });
+    expect(cappedCounts(5n, 5n, 30n)).to.deep.equal({ confirmations: 5n, falsePositives: 5n });
+    const huge = reportEvidence(0n, 1_000_000n, WAD, parameters);
+    expect(huge.negative < parameters.maxReportEvidence).to.equal(true);
+    expect(huge.negative > (parameters.maxReportEvidence * 999n) / 1000n).to.equal(true);
+    // Half of it at halfEvidenceCount, none at credibility 0.
+    expect(reportEvidence(10n, 0n, WAD, parameters).positive).to.equal(2n * WAD);
+    expect(reportEvidence(10n, 0n, 0n, parameters)).to.deep.equal({ positive: 0n, negative: 0n });
+  });
+
+  it("states the bound: added evidence moves the expectation by at most its share of all evidence and the prior", function () {
+    // Plain comparisons: the chai matchers Hardhat loads make closeTo take integers only.
+    expect(Math.abs(moveBound(4n * WAD, 0n, parameters) - 4 / 6) < 1e-12).to.equal(true);
+    expect(Math.abs(moveBound(4n * WAD, 94n * WAD, parameters) - 0.04) < 1e-12).to.equal(true);
+  });
+
+  it("records reports as weighed, an amendment replacing the report and a void taking it back", function () {
     const model = new ReputationModel(parameters);
-    model.report(0n, "bank-a", "junk", 0n, 4n);
-    model.report(1n, "junk", "bank-a", 0n, 100n);
-    expect(model.reputationOf("junk", 1n).negative).to.equal(2n * WAD);
-    // junk's reputation fell to 1/4: its 100 false positives weigh 25.
-    expect(model.reputationOf("bank-a", 2n).negative).to.equal(25n * WAD);
-    model.report(1n, "junk", "bank-a", 0n, 4n);
-    expect(model.reputationOf("bank-a", 2n).negative).to.equal(WAD);
+    const weighed = model.weigh(0n, 100n, { anchored: 1000n, sighted: 1000n });
+    model.report(0n, "bank-a", "junk", weighed);
+    expect(model.reputationOf("junk", 1n).negative).to.equal(weighed.negative);
+    model.report(0n, "bank-a", "junk", { positive: WAD, negative: 0n });
+    expect(model.reputationOf("junk", 1n)).to.include({ positive: WAD, negative: 0n });
+    model.void(0n, "bank-a", "junk");
+    expect(model.reputationOf("junk", 3n)).to.include({ positive: 0n, negative: 0n });
   });
 });
 

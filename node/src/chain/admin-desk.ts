@@ -1,5 +1,6 @@
 import { Wallet, type JsonRpcProvider } from "ethers";
 import { registryContract, type RegistryContract } from "./governance.js";
+import type { KnownContracts } from "./call-decoding.js";
 import { approveProposal, executeProposal, listProposals, type ProposalView } from "./proposals.js";
 
 /**
@@ -10,6 +11,8 @@ import { approveProposal, executeProposal, listProposals, type ProposalView } fr
  */
 export interface AdminDeskInit {
   registryAddress: string;
+  /** The consortium's other contracts, to decode the calls proposals make. */
+  known?: KnownContracts;
   /** The admin's hex private key; none: the desk only reads. */
   adminKey?: string;
 }
@@ -58,7 +61,7 @@ export class AdminDesk {
   async overview(limit = 100): Promise<GovernanceOverview> {
     const address = this.wallet?.address;
     const [proposals, admins, isAdmin] = await Promise.all([
-      listProposals(this.registry, this.components.now(), limit),
+      listProposals(this.registry, this.components.now(), limit, this.init.known),
       this.registry.admins(),
       address ? this.registry.isAdmin(address) : Promise.resolve(false),
     ]);

@@ -17,6 +17,8 @@ function anchorRecord(index: number, raw: RawAnchor): AnchorRecord {
     lastSequence: Number(raw.lastSequence),
     anchoredAt: Number(raw.anchoredAt) * 1000,
     blockNumber: Number(raw.blockNumber),
+    indicatorCount: Number(raw.indicatorCount),
+    sightingCount: Number(raw.sightingCount),
   };
 }
 
@@ -45,6 +47,17 @@ export async function nextUnanchored(contract: AuditTrailContract, org: string):
   return Number(await contract.nextSequence(orgIdToBytes32(org)));
 }
 
-export async function anchorBatches(contract: AuditTrailContract, root: Uint8Array, firstSequence: number, lastSequence: number): Promise<void> {
-  await (await contract.anchor(hexlify(root), firstSequence, lastSequence)).wait();
+/** Anchors batches `firstSequence` to `lastSequence`, stating how many indicators and sightings they hold. */
+export async function anchorBatches(
+  contract: AuditTrailContract,
+  root: Uint8Array,
+  range: { firstSequence: number; lastSequence: number; indicatorCount: number; sightingCount: number },
+): Promise<void> {
+  await (await contract.anchor(hexlify(root), range.firstSequence, range.lastSequence, range.indicatorCount, range.sightingCount)).wait();
+}
+
+/** Indicators and sightings `org` anchored in all. */
+export async function anchoredVolume(contract: AuditTrailContract, org: string): Promise<{ indicators: number; sightings: number }> {
+  const [indicators, sightings] = await contract.anchoredVolume(orgIdToBytes32(org));
+  return { indicators: Number(indicators), sightings: Number(sightings) };
 }

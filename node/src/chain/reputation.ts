@@ -12,7 +12,18 @@ export function reputationContract(address: string, runner: ContractRunner): Rep
 
 /** Call data for governance to change the reputation parameters (a registry Call proposal). */
 export function reputationParametersCall(parameters: ReputationParameters): string {
-  return new Interface(REPUTATION_ABI).encodeFunctionData("setParameters", [[parameters.epochLength, parameters.priorPositive, parameters.priorNegative, parameters.forgetting]]);
+  const p = parameters;
+  return new Interface(REPUTATION_ABI).encodeFunctionData("setParameters", [[p.epochLength, p.priorPositive, p.priorNegative, p.forgetting, p.maxReportEvidence, p.halfEvidenceCount]]);
+}
+
+/** Call data for governance to take back a member's reports of an epoch about `producers`. */
+export function voidReportsCall(reporter: string, epoch: number, producers: string[]): string {
+  return new Interface(REPUTATION_ABI).encodeFunctionData("voidReports", [orgIdToBytes32(reporter), epoch, producers.map(orgIdToBytes32)]);
+}
+
+/** Call data for governance to set how much a member's reports weigh (0 to 1). */
+export function credibilityCall(org: string, credibility: bigint): string {
+  return new Interface(REPUTATION_ABI).encodeFunctionData("setCredibility", [orgIdToBytes32(org), credibility]);
 }
 
 export interface OrgReputation {
@@ -96,6 +107,8 @@ export class ReputationView implements ChainView {
       priorPositive: parameters.priorPositive,
       priorNegative: parameters.priorNegative,
       forgetting: parameters.forgetting,
+      maxReportEvidence: parameters.maxReportEvidence,
+      halfEvidenceCount: parameters.halfEvidenceCount,
     };
     this.epochValue = Number(epoch);
     this.endsAtValue = Number(endsAt) * 1000;

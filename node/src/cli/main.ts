@@ -20,11 +20,24 @@ import { CtiNode } from "../node.js";
 import { checkConsistency } from "../store/consistency.js";
 import { IndicatorStore } from "../store/indicator-store.js";
 import { Wallet, formatUnits, getAddress, isAddress, parseUnits } from "ethers";
-import { reputationContract, reputationParametersCall } from "../chain/reputation.js";
+import { credibilityCall, reputationContract, reputationParametersCall, voidReportsCall } from "../chain/reputation.js";
 import { ChainRefusedError } from "../chain/chain-errors.js";
 import { registryContract } from "../chain/governance.js";
-import { decodeMember } from "../chain/member.js";
-import { approveProposal, executeProposal, listProposals, proposeAdminChange, proposeAdmission, proposeCall, proposeStatusChange, proposeThreshold, STATUS_CHANGES } from "../chain/proposals.js";
+import { bytes32ToOrgId, decodeMember, orgIdToBytes32 } from "../chain/member.js";
+import {
+  approveProposal,
+  cancelProposal,
+  executeProposal,
+  listProposals,
+  proposeAdminChange,
+  proposeAdmission,
+  proposeCall,
+  proposeReplaceWallet,
+  proposeStatusChange,
+  proposeThreshold,
+  revokeApproval,
+  STATUS_CHANGES,
+} from "../chain/proposals.js";
 import { sectorGroupCall, sectorMemberCall } from "../chain/sharing-groups.js";
 import { createProvider } from "../chain/provider.js";
 import type { PublicIdentity } from "../identity/identity.js";
@@ -505,7 +518,7 @@ async function ledgerOf(options: { deployment?: string; rpcUrl?: string; registr
   const rpcUrl = options.rpcUrl ?? deployment?.rpcUrl;
   const registry = options.registry ?? deployment?.registryAddress;
   if (!rpcUrl || !registry) throw new ConfigError("name the ledger: --deployment <file>, or --rpc-url <url> and --registry <address>");
-  return { provider: createProvider(rpcUrl, options.chainId ?? deployment?.chainId), registry };
+  return { provider: createProvider(rpcUrl, options.chainId ?? deployment?.chainId), registry, deployment };
 }
 
 /** An admin's signer, from --key-file (a file holding the hex private key, mode 0600) or CTI_ADMIN_KEY. */
@@ -544,9 +557,9 @@ const governance = program.command("governance").description("M-of-N proposals o
 withLedger(governance.command("list").description("proposals, newest first, with approvals against the threshold and their state"))
   .option("--limit <n>", "most proposals", integer, 100)
   .action(async (options) => {
-    const { provider, registry } = await ledgerOf(options);
+    const { provider, registry, deployment } = await ledgerOf(options);
     try {
-      print(await listProposals(registryContract(registry, provider), Date.now(), options.limit));
+      print(await listProposals(registryContract(registry, provider), Date.now(), options.limit, { groupsAddress: deployment?.groupsAddress, reputationAddress: deployment?.reputationAddress }));
     } finally {
       provider.destroy();
     }
@@ -591,18 +604,40 @@ withLedger(governance.command("propose-status").description("propose to suspend,
     asAdmin(options, async (registry, admin) => ({ proposal: await proposeStatusChange(registry, admin, change, org), kind: `${change}-member`, org })),
   );
 
-withLedger(governance.command("propose-admin").description("propose to add or remove a governance admin (counts as your approval)"))
+const address = (value: string) => {
+  if (!isAddress(value)) throw new InvalidArgumentError("not a 0x-prefixed 20-byte address");
+  return getAddress(value);
+};
+
+withLedger(governance.command("propose-admin").description("propose to add or remove a governance admin, and the threshold that applies after it (counts as your approval)"))
   .argument("<change>", "add or remove", (value: string) => {
     if (value !== "add" && value !== "remove") throw new InvalidArgumentError("add or remove");
     return value;
   })
-  .argument("<account>", "the admin's 0x address", (value: string) => {
-    if (!isAddress(value)) throw new InvalidArgumentError("not a 0x-prefixed 20-byte address");
-    return getAddress(value);
-  })
+  .argument("<account>", "the admin's 0x address", address)
+  .option("--threshold <m>", "approvals needed once the change is done (default: as now); the proposal states it", integer)
   .option("--key-file <file>", "file holding your admin wallet's hex private key")
   .action(async (change: "add" | "remove", account: string, options) =>
-    asAdmin(options, async (registry, admin) => ({ proposal: await proposeAdminChange(registry, admin, change, account), kind: `${change}-admin`, account })),
+    asAdmin(options, async (registry, admin) => {
+      const thresholdAfter = options.threshold ?? Number(await registryContract(registry, admin).threshold());
+      return { proposal: await proposeAdminChange(registry, admin, change, account, thresholdAfter), kind: `${change}-admin`, account, thresholdAfter };
+    }),
+  );
+
+withLedger(governance.command("propose-replace-wallet").description("propose to replace a member's wallet (and keys), to recover it after a compromise (counts as your approval)"))
+  .argument("<org>", "org id")
+  .argument("<wallet>", "the new wallet's 0x address", address)
+  .option("--signing-key <hex>", "a new ed25519 signing key (0x + 64 hex); default: keep")
+  .option("--encryption-key <hex>", "a new X25519 encryption key (0x + 64 hex); default: keep")
+  .option("--identity <file>", "take the new wallet's keys from this public identity file (what `cti identity` prints)")
+  .option("--key-file <file>", "file holding your admin wallet's hex private key")
+  .action(async (org: string, wallet: string, options) =>
+    asAdmin(options, async (registry, admin) => {
+      const identity = options.identity ? ((await readJsonFile(options.identity)) as PublicIdentity) : undefined;
+      const keys = { signingKey: options.signingKey ?? identity?.signingKey, encryptionKey: options.encryptionKey ?? identity?.encryptionKey };
+      for (const [name, key] of Object.entries(keys)) if (key !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new ConfigError(`--${name === "signingKey" ? "signing" : "encryption"}-key is not 0x and 64 hex digits`);
+      return { proposal: await proposeReplaceWallet(registry, admin, org, wallet, keys), kind: "replace-wallet", org, wallet };
+    }),
   );
 
 withLedger(governance.command("propose-threshold").description("propose a new number of approvals needed (M of the N admins)"))
@@ -623,18 +658,21 @@ withLedger(governance.command("propose-reputation-parameters").description("prop
   .option("--prior-positive <x>", "prior confirmations a of the beta reputation (e.g. 1)", evidence)
   .option("--prior-negative <x>", "prior false positives b (e.g. 1)", evidence)
   .option("--forgetting <f>", "fraction of past evidence kept each epoch, in (0, 1] (e.g. 0.9)", evidence)
+  .option("--max-report-evidence <x>", "most evidence one member's report about one producer adds per epoch, in confirmations (e.g. 4)", evidence)
+  .option("--half-evidence-count <n>", "distinct indicators at which a report carries half of that", integer)
   .option("--reputation <address>", "address of the Reputation contract (else from --deployment)")
   .option("--key-file <file>", "file holding your admin wallet's hex private key")
   .action(async (options) =>
     asAdmin(options, async (registry, admin) => {
-      const address = options.reputation ?? (options.deployment ? (await readDeployment(options.deployment)).reputationAddress : undefined);
-      if (!address) throw new ConfigError("name the Reputation contract: --reputation <address>, or a --deployment that has it");
+      const address = await reputationAddressOf(options);
       const current = await reputationContract(address, admin).parameters();
       const next = {
         epochLength: options.epochSeconds !== undefined ? BigInt(options.epochSeconds) : current.epochLength,
         priorPositive: options.priorPositive ?? current.priorPositive,
         priorNegative: options.priorNegative ?? current.priorNegative,
         forgetting: options.forgetting ?? current.forgetting,
+        maxReportEvidence: options.maxReportEvidence ?? current.maxReportEvidence,
+        halfEvidenceCount: options.halfEvidenceCount !== undefined ? BigInt(options.halfEvidenceCount) : current.halfEvidenceCount,
       };
       const proposal = await proposeCall(registry, admin, address, reputationParametersCall(next));
       return {
@@ -645,7 +683,47 @@ withLedger(governance.command("propose-reputation-parameters").description("prop
         priorPositive: formatUnits(next.priorPositive, 18),
         priorNegative: formatUnits(next.priorNegative, 18),
         forgetting: formatUnits(next.forgetting, 18),
+        maxReportEvidence: formatUnits(next.maxReportEvidence, 18),
+        halfEvidenceCount: Number(next.halfEvidenceCount),
       };
+    }),
+  );
+
+async function reputationAddressOf(options: { reputation?: string; deployment?: string }): Promise<string> {
+  const address = options.reputation ?? (options.deployment ? (await readDeployment(options.deployment)).reputationAddress : undefined);
+  if (!address) throw new ConfigError("name the Reputation contract: --reputation <address>, or a --deployment that has it");
+  return address;
+}
+
+withLedger(governance.command("propose-void-reports").description("propose to take back a member's reputation reports of an epoch (a governed call on Reputation)"))
+  .argument("<reporter>", "the org whose reports to void")
+  .requiredOption("--epoch <n>", "the epoch of the reports", integer)
+  .option("--producer <org>", "only its reports about this producer (repeatable; default: every producer it reported on)", collect)
+  .option("--reputation <address>", "address of the Reputation contract (else from --deployment)")
+  .option("--key-file <file>", "file holding your admin wallet's hex private key")
+  .action(async (reporter: string, options) =>
+    asAdmin(options, async (registry, admin) => {
+      const address = await reputationAddressOf(options);
+      let producers: string[] = options.producer ?? [];
+      if (producers.length === 0) {
+        const contract = reputationContract(address, admin);
+        const events = await contract.queryFilter(contract.filters.ReportSubmitted!(options.epoch, orgIdToBytes32(reporter)));
+        producers = [...new Set(events.map((e) => bytes32ToOrgId((e as unknown as { args: { producer: string } }).args.producer)))];
+      }
+      if (producers.length === 0) throw new ConfigError(`${reporter} sent no report in epoch ${options.epoch}`);
+      return { proposal: await proposeCall(registry, admin, address, voidReportsCall(reporter, options.epoch, producers)), kind: "call", voids: { reporter, epoch: options.epoch, producers } };
+    }),
+  );
+
+withLedger(governance.command("propose-credibility").description("propose how much a member's reputation reports weigh, 0 to 1 (a governed call on Reputation)"))
+  .argument("<org>", "the org")
+  .argument("<credibility>", "0 to 1 (e.g. 0.5)", evidence)
+  .option("--reputation <address>", "address of the Reputation contract (else from --deployment)")
+  .option("--key-file <file>", "file holding your admin wallet's hex private key")
+  .action(async (org: string, credibility: bigint, options) =>
+    asAdmin(options, async (registry, admin) => {
+      if (credibility > 10n ** 18n) throw new ConfigError("credibility is at most 1");
+      return { proposal: await proposeCall(registry, admin, await reputationAddressOf(options), credibilityCall(org, credibility)), kind: "call", org, credibility: formatUnits(credibility, 18) };
     }),
   );
 
@@ -684,17 +762,21 @@ async function groupsAddressOf(options: { groups?: string; deployment?: string }
   return address;
 }
 
-for (const [verb, description] of [
-  ["approve", "approve a proposal"],
-  ["execute", "execute a proposal that has enough approvals (checked again by the contract)"],
-] as const) {
-  withLedger(governance.command(verb).description(description))
+const PROPOSAL_STEPS = {
+  approve: { description: "approve a proposal (read its action with `governance list` first)", act: approveProposal, done: "approved" },
+  execute: { description: "execute a proposal that has enough approvals (checked again by the contract)", act: executeProposal, done: "executed" },
+  revoke: { description: "withdraw your approval of a pending proposal", act: revokeApproval, done: "revoked" },
+  cancel: { description: "cancel a pending proposal you made (or one whose proposer is no longer an admin)", act: cancelProposal, done: "cancelled" },
+} as const;
+
+for (const [verb, step] of Object.entries(PROPOSAL_STEPS)) {
+  withLedger(governance.command(verb).description(step.description))
     .argument("<proposal>", "proposal id", integer)
     .option("--key-file <file>", "file holding your admin wallet's hex private key")
     .action(async (proposal: number, options) =>
       asAdmin(options, async (registry, admin) => {
-        await (verb === "approve" ? approveProposal : executeProposal)(registry, admin, proposal);
-        return { proposal, [verb === "approve" ? "approved" : "executed"]: true };
+        await step.act(registry, admin, proposal);
+        return { proposal, [step.done]: true };
       }),
     );
 }

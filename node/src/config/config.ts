@@ -155,8 +155,13 @@ export const NodeConfigSchema = z.object({
       tickMs: z.number().int().min(100).default(10_000),
       /** Send them once this fraction of the epoch is left. */
       submitWhenLeft: z.number().gt(0).lt(1).default(0.1),
+      /**
+       * Most gas one reputation-report transaction may use: reports about many producers are split
+       * into transactions below it (Hardhat caps a transaction at 16.7 M; a Besu block holds its gasLimit).
+       */
+      maxTransactionGas: z.number().int().min(500_000).default(12_000_000),
     })
-    .default({ quarantineBelow: DEFAULT_SCORING_POLICY.quarantineBelow, decay: {}, retentionDays: 30, pruneIntervalMs: 3_600_000, tickMs: 10_000, submitWhenLeft: 0.1 }),
+    .default({ quarantineBelow: DEFAULT_SCORING_POLICY.quarantineBelow, decay: {}, retentionDays: 30, pruneIntervalMs: 3_600_000, tickMs: 10_000, submitWhenLeft: 0.1, maxTransactionGas: 12_000_000 }),
   /** Detector feeds the node keeps current, and detector logs it follows. */
   detect: z
     .object({

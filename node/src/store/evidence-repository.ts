@@ -13,6 +13,11 @@ export interface EvidenceEntry {
   indicatorId: string;
   observedAt: number;
   reportedEpoch: number | undefined;
+  /**
+   * Sequence of the producer's batch holding the statement this evidence is about: a report
+   * counts it only once the producer has anchored that batch (entries of earlier versions lack it).
+   */
+  sequence?: number;
 }
 
 export class EvidenceRepository {

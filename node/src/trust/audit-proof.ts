@@ -33,6 +33,9 @@ export interface AnchorRecord {
   /** Block time of the anchor, Unix ms: the "before" of the proof. */
   anchoredAt: number;
   blockNumber: number;
+  /** Indicators and sightings the anchored batches hold, as the producer stated them. */
+  indicatorCount?: number;
+  sightingCount?: number;
 }
 
 export interface AuditProof {

@@ -1,6 +1,7 @@
-import { Interface, type JsonRpcProvider } from "ethers";
+import { Interface, toBeHex, zeroPadValue, type JsonRpcProvider } from "ethers";
 import { z } from "zod";
 import { anchorAt, anchorBatches, anchorHolding, nextUnanchored, type AuditTrailContract } from "../chain/audit-trail.js";
+import { chainRefusal } from "../chain/chain-errors.js";
 import { bytes32ToOrgId, orgIdToBytes32 } from "../chain/member.js";
 import type { ReputationContract, ReputationView } from "../chain/reputation.js";
 import { REPUTATION_ABI } from "../chain/trust-abi.js";
@@ -22,7 +23,7 @@ import {
   type AuditProofJson,
   type AuditVerdict,
 } from "./audit-proof.js";
-import { ReputationModel, toFraction, type ReputationParameters } from "./beta-reputation.js";
+import { MAX_REPORT_COUNT, ReputationModel, toFraction, type ReputationParameters } from "./beta-reputation.js";
 import { scoreRecord, type Score, type ScoringPolicy } from "./scoring.js";
 
 export type TrustErrorCode = "NOT_FOUND" | "LOCAL_ONLY" | "NOT_ANCHORED" | "MISSING_BATCHES" | "NO_TRUST_CONTRACTS" | "BAD_PROOF";
@@ -47,6 +48,8 @@ export interface TrustInit {
   tickMs: number;
   /** Report and anchor once this fraction of the epoch is left (chain time). */
   submitWhenLeft: number;
+  /** Most gas one report transaction may use; larger reports are split (see submitReports). */
+  maxTransactionGas?: number;
 }
 
 export interface TrustComponents {
@@ -100,6 +103,12 @@ export interface SightResult {
 export interface EpochSubmission {
   epoch: number;
   reports: Array<{ producer: string; confirmations: number; falsePositives: number }>;
+  /** Transactions the reports took. */
+  transactions: number;
+  /** Producers whose report the contract refused (named), left for the next attempt. */
+  refused: Array<{ producer: string; reason: string }>;
+  /** Evidence entries kept for a later report: about statements their producer has not anchored yet. */
+  deferred: number;
 }
 
 export interface ProducerStatistics {
@@ -133,6 +142,8 @@ export class TrustService {
   readonly stats = { reportTransactions: 0, reportedProducers: 0, anchors: 0 };
   private timers: NodeJS.Timeout[] = [];
   private reportedEpoch: number | undefined;
+  /** Producers whose statements the last report had to leave out, and the first sequence each had not anchored. */
+  private waitingFor = new Map<string, number>();
   private ticking: Promise<void> | undefined;
 
   constructor(
@@ -170,8 +181,8 @@ export class TrustService {
       const receipts = groups.length > 0 ? await this.components.report(groups.map((group) => ({ sighting, group }))) : [];
       if (groups.length === 0) await store.addLocalSightings([sighting]);
       if (kind !== "expired") {
-        for (const producer of new Set(record.attestations.map((a) => a.producer))) {
-          if (producer !== orgId) evidence.push({ producer, kind, indicatorId: record.id, observedAt, reportedEpoch: undefined });
+        for (const a of record.attestations) {
+          if (a.producer !== orgId) evidence.push({ producer: a.producer, kind, indicatorId: record.id, observedAt, reportedEpoch: undefined, sequence: a.sequence });
         }
       }
       results.push({ id: record.id, type: record.type, value: record.value, groups, receipts });
@@ -292,48 +303,170 @@ export class TrustService {
 
   private async dueWork(): Promise<void> {
     const view = this.components.reputation;
-    if (!view || view.epoch === this.reportedEpoch) return;
+    if (!view) return;
+    if (view.epoch === this.reportedEpoch) {
+      // Evidence about statements their producers had not anchored yet when this epoch's report
+      // went (producers anchor at about the same moment): amend once one of them has.
+      if (this.waitingFor.size > 0 && (await this.someoneAnchored())) await this.submitReports({ anchorFirst: false });
+      return;
+    }
     const block = await this.components.provider.getBlock("latest");
     const chainNow = Number(block?.timestamp ?? 0) * 1000;
     const epochMs = Number(view.parameters.epochLength) * 1000;
     if (view.epochEndsAt - chainNow > epochMs * this.init.submitWhenLeft) return;
     const epoch = view.epoch;
-    await this.submitReports();
-    await this.anchor();
+    // Each on its own: a report the ledger refuses must not keep the batches from being anchored.
+    await this.anchorNow();
+    await this.submitReports({ anchorFirst: false });
     this.reportedEpoch = epoch;
+  }
+
+  /** Whether a producer whose statements the last report had to leave out has anchored more since. */
+  private async someoneAnchored(): Promise<boolean> {
+    const audit = this.components.auditContract;
+    if (!audit) return false;
+    for (const [producer, next] of this.waitingFor) if ((await nextUnanchored(audit, producer)) > next) return true;
+    return false;
+  }
+
+  /** Anchors, logging (not throwing) a failure: the next tick tries again. */
+  private async anchorNow(): Promise<void> {
+    try {
+      await this.anchor();
+    } catch (err) {
+      this.components.log?.("anchoring failed; will retry", { error: (err as Error).message });
+    }
   }
 
   /**
    * Sends this org's report for the current epoch: per producer, the distinct indicators its
-   * detectors confirmed and found false since the last epoch's report. One transaction (per 256
-   * producers); sending again in the same epoch amends it with what came since.
+   * detectors confirmed and found false since the last epoch's report; sending again in the
+   * same epoch amends it with what came since. The contract caps each report by the sightings
+   * this org anchored, so its batches are anchored first; and by what the producer anchored, so
+   * evidence about a statement whose batch the producer has not anchored yet waits for a later
+   * report. Producers go in increasing bytes32 order (the contract's rule), in transactions kept
+   * under `maxTransactionGas`; a producer the contract refuses is named and left for next time,
+   * never holding up the others.
    */
-  async submitReports(): Promise<EpochSubmission> {
+  async submitReports(options: { anchorFirst?: boolean } = {}): Promise<EpochSubmission> {
     const contract = this.requireContract(this.components.reputationContract, "Reputation");
+    if (options.anchorFirst !== false && this.components.auditContract) await this.anchorNow();
     const epoch = Number(await contract.currentEpoch());
     const entries = (await this.components.store.evidence.all()).filter((e) => this.components.isKnownMember(e.producer));
-    const current = entries.filter((e) => e.reportedEpoch === undefined || e.reportedEpoch === epoch);
+    const stale = entries.filter((e) => e.reportedEpoch !== undefined && e.reportedEpoch < epoch);
+    const { ready, deferred, waitingFor } = await this.anchoredEvidence(entries.filter((e) => e.reportedEpoch === undefined || e.reportedEpoch === epoch));
+    this.waitingFor = waitingFor;
     const byProducer = new Map<string, { producer: string; confirmations: number; falsePositives: number }>();
-    for (const e of current) {
+    for (const e of ready) {
       const r = byProducer.get(e.producer) ?? { producer: e.producer, confirmations: 0, falsePositives: 0 };
-      if (e.kind === "sighting") r.confirmations++;
-      else r.falsePositives++;
+      if (e.kind === "sighting") r.confirmations = Math.min(r.confirmations + 1, MAX_REPORT_COUNT);
+      else r.falsePositives = Math.min(r.falsePositives + 1, MAX_REPORT_COUNT);
       byProducer.set(e.producer, r);
     }
-    const reports = [...byProducer.values()].sort((a, b) => a.producer.localeCompare(b.producer));
-    for (let i = 0; i < reports.length; i += 256) {
-      const chunk = reports.slice(i, i + 256).map((r) => ({ ...r, producer: orgIdToBytes32(r.producer) }));
-      await this.components.transact(async () => (await contract.submitReports(chunk)).wait());
+    const reports = [...byProducer.values()].sort((a, b) => (orgIdToBytes32(a.producer) < orgIdToBytes32(b.producer) ? -1 : 1));
+    const outcome = { transactions: 0, refused: [] as EpochSubmission["refused"] };
+    if (reports.length > 0) await this.sendReports(contract, reports, outcome);
+    const refused = new Set(outcome.refused.map((r) => r.producer));
+    await this.components.store.markReported([...stale, ...ready.filter((e) => !refused.has(e.producer))], epoch);
+    if (reports.length > 0) this.components.log?.("reputation report sent", { epoch, producers: reports.length - refused.size, transactions: outcome.transactions, refused: outcome.refused.length, deferred: deferred.length });
+    return { epoch, reports: reports.filter((r) => !refused.has(r.producer)), transactions: outcome.transactions, refused: outcome.refused, deferred: deferred.length };
+  }
+
+  /**
+   * Splits evidence into what a report may count now and what waits for its producer's anchor,
+   * with, for each producer waited for, the first sequence it had not anchored.
+   */
+  private async anchoredEvidence(entries: EvidenceEntry[]): Promise<{ ready: EvidenceEntry[]; deferred: EvidenceEntry[]; waitingFor: Map<string, number> }> {
+    const audit = this.components.auditContract;
+    const waitingFor = new Map<string, number>();
+    if (!audit) return { ready: entries, deferred: [], waitingFor };
+    const next = new Map<string, number>();
+    for (const producer of new Set(entries.map((e) => e.producer))) next.set(producer, await nextUnanchored(audit, producer));
+    const ready: EvidenceEntry[] = [];
+    const deferred: EvidenceEntry[] = [];
+    for (const e of entries) {
+      if (e.sequence !== undefined && e.sequence >= next.get(e.producer)!) {
+        deferred.push(e);
+        waitingFor.set(e.producer, next.get(e.producer)!);
+      } else ready.push(e);
+    }
+    return { ready, deferred, waitingFor };
+  }
+
+  /** Sends reports in transactions under the gas limit; isolates (and names) any the contract refuses. */
+  private async sendReports(
+    contract: ReputationContract,
+    reports: Array<{ producer: string; confirmations: number; falsePositives: number }>,
+    outcome: { transactions: number; refused: EpochSubmission["refused"] },
+  ): Promise<void> {
+    const maxGas = BigInt(this.init.maxTransactionGas ?? 12_000_000);
+    const toChain = (chunk: typeof reports) => chunk.map((r) => ({ ...r, producer: orgIdToBytes32(r.producer) }));
+    let size = Math.min(reports.length, 256);
+    for (let i = 0; i < reports.length; ) {
+      const chunk = reports.slice(i, i + size);
+      let gas: bigint;
+      try {
+        gas = await contract.submitReports.estimateGas(toChain(chunk));
+      } catch (err) {
+        const refusal = chainRefusal(err);
+        if (!refusal) throw err;
+        if (chunk.length === 1) outcome.refused.push({ producer: chunk[0]!.producer, reason: refusal.reason });
+        else {
+          // Find the producers the contract refuses by halves; the others still go.
+          await this.sendReports(contract, chunk.slice(0, chunk.length >> 1), outcome);
+          await this.sendReports(contract, chunk.slice(chunk.length >> 1), outcome);
+        }
+        i += chunk.length;
+        continue;
+      }
+      if (gas > maxGas && chunk.length > 1) {
+        size = Math.max(1, Math.floor((chunk.length * Number(maxGas)) / Number(gas) * 0.9));
+        continue;
+      }
+      await this.components.transact(async () => (await contract.submitReports(toChain(chunk), { gasLimit: (gas * 12n) / 10n })).wait());
+      outcome.transactions++;
       this.stats.reportTransactions++;
       this.stats.reportedProducers += chunk.length;
+      i += chunk.length;
     }
-    await this.components.store.markReported(entries, epoch);
-    if (reports.length > 0) this.components.log?.("reputation report sent", { epoch, producers: reports.length });
-    return { epoch, reports };
+  }
+
+  /**
+   * Takes back the reports a member made in the epoch in which it was suspended or removed (the
+   * contract lets anyone do it; every node does when it sees the change, and all but the first
+   * find nothing left). Returns how many producers' reports were discounted.
+   */
+  async discountInactiveReporter(reporter: string): Promise<number> {
+    const contract = this.components.reputationContract;
+    if (!contract) return 0;
+    const iface = new Interface(REPUTATION_ABI);
+    const current = Number(await contract.currentEpoch());
+    for (const epoch of [current, current - 1].filter((e) => e >= 0)) {
+      const logs = await this.components.provider.getLogs({
+        address: await contract.getAddress(),
+        topics: [iface.getEvent("ReportSubmitted")!.topicHash, zeroPadValue(toBeHex(epoch), 32), orgIdToBytes32(reporter)],
+        fromBlock: 0,
+        toBlock: "latest",
+      });
+      const producers = [...new Set(logs.map((log) => iface.parseLog(log)!.args.producer as string))];
+      const open: string[] = [];
+      for (const producer of producers) if (!(await contract.submittedReport(orgIdToBytes32(reporter), producer, epoch)).voided) open.push(producer);
+      if (open.length === 0) continue;
+      try {
+        await this.components.transact(async () => (await contract.discountReports(orgIdToBytes32(reporter), epoch, open)).wait());
+        this.components.log?.("reports of a suspended member discounted", { reporter, epoch, producers: open.length });
+        return open.length;
+      } catch (err) {
+        const refusal = chainRefusal(err);
+        // Not the epoch of its suspension (or reinstated meanwhile): nothing for this epoch.
+        if (!refusal) throw err;
+      }
+    }
+    return 0;
   }
 
   /** Anchors this org's batches not anchored yet; returns the range, or undefined if none. */
-  async anchor(): Promise<{ firstSequence: number; lastSequence: number } | undefined> {
+  async anchor(): Promise<{ firstSequence: number; lastSequence: number; indicatorCount: number; sightingCount: number } | undefined> {
     const contract = this.requireContract(this.components.auditContract, "AuditTrail");
     const { orgId, store } = this.components;
     const last = (await store.countersOf(orgId))?.lastSequence ?? 0;
@@ -346,10 +479,16 @@ export class TrustService {
       if (!batch) throw new TrustError("MISSING_BATCHES", `own batch #${sequence} is missing from the store`);
       headers.push(headerOf(batch));
     }
-    await this.components.transact(() => anchorBatches(contract, anchorRoot(headers), first, lastSequence));
+    const range = {
+      firstSequence: first,
+      lastSequence,
+      indicatorCount: headers.reduce((n, h) => n + h.indicatorCount, 0),
+      sightingCount: headers.reduce((n, h) => n + h.sightingCount, 0),
+    };
+    await this.components.transact(() => anchorBatches(contract, anchorRoot(headers), range));
     this.stats.anchors++;
-    this.components.log?.("batches anchored", { firstSequence: first, lastSequence });
-    return { firstSequence: first, lastSequence };
+    this.components.log?.("batches anchored", range);
+    return range;
   }
 
   // ---------------------------------------------------------------- audit proofs
@@ -434,14 +573,19 @@ export class TrustService {
           priorPositive: event.args.priorPositive as bigint,
           priorNegative: event.args.priorNegative as bigint,
           forgetting: event.args.forgetting as bigint,
+          maxReportEvidence: event.args.maxReportEvidence as bigint,
+          halfEvidenceCount: event.args.halfEvidenceCount as bigint,
         };
-        emitUpTo(Number(event.args.fromEpoch) - 1);
-        if (model) model.setParameters(parameters);
+        const fromEpoch = BigInt(event.args.fromEpoch as bigint);
+        emitUpTo(Number(fromEpoch) - 1);
+        if (model) model.setParameters(parameters, fromEpoch);
         else model = new ReputationModel(parameters);
       } else if (event.name === "ReportSubmitted" && model) {
         const epoch = BigInt(event.args.epoch as bigint);
         emitUpTo(Number(epoch) - 1);
-        model.report(epoch, bytes32ToOrgId(event.args.reporter), bytes32ToOrgId(event.args.producer), BigInt(event.args.confirmations), BigInt(event.args.falsePositives), event.args.weight as bigint);
+        model.report(epoch, bytes32ToOrgId(event.args.reporter), bytes32ToOrgId(event.args.producer), { positive: event.args.positive as bigint, negative: event.args.negative as bigint });
+      } else if (event.name === "ReportVoided" && model) {
+        model.void(BigInt(event.args.epoch as bigint), bytes32ToOrgId(event.args.reporter), bytes32ToOrgId(event.args.producer));
       }
     }
     emitUpTo(current);

@@ -5,8 +5,9 @@ import { useLoad } from "../hooks.js";
 import type { GovernanceOverview } from "../types.js";
 
 /**
- * M-of-N proposals on the registry. On the node of an admin who gave it their key, open
- * proposals get an approve button and ready ones an execute button; the contract decides.
+ * M-of-N proposals on the registry, each with what it will do. On the node of an admin who gave
+ * it their key, open proposals get an approve button and ready ones an execute button; the
+ * contract decides. Stale, cancelled and expired proposals have no button: they can never run.
  */
 export function GovernanceView() {
   const overview = useLoad((signal) => api<GovernanceOverview>("/governance/proposals", { signal }), [], 15_000);
@@ -53,13 +54,16 @@ export function GovernanceView() {
         {o && o.proposals.length === 0 && <Absent>No proposal on the registry yet.</Absent>}
         {o && o.proposals.length > 0 && (
           <table data-testid="proposals">
-            <TableHead columns={["id", "kind", "subject", "proposer", "approvals", "state", "expires", ...(canAct ? [""] : [])]} />
+            <TableHead columns={["id", "kind", "what it does", "proposer", "approvals", "state", "valid through", ...(canAct ? [""] : [])]} />
             <tbody>
               {o.proposals.map((p) => (
                 <tr key={p.id} data-proposal={p.id}>
                   <td>{p.id}</td>
                   <td>{p.kind}</td>
-                  <td class="mono small">{p.subject.startsWith("0x") ? short(p.subject, 8) : p.subject}</td>
+                  {/* Decoded from the proposal's data: a Call shows its contract, function and arguments, so nobody approves blind. */}
+                  <td class="small" data-testid="action">
+                    {p.action}
+                  </td>
                   <td class="mono small">{short(p.proposer, 8)}</td>
                   <td class="num" data-testid="approvals">
                     {p.approvals} / {p.threshold}
