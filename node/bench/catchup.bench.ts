@@ -17,6 +17,7 @@ import { buildIndicator } from "../src/model/validate.js";
 import { IndicatorStore } from "../src/store/indicator-store.js";
 import { openContent, signBatch } from "../src/wire/batch.js";
 import { encodeBatch } from "../src/wire/codec.js";
+import { deploymentId } from "../src/wire/deployment.js";
 import { createCluster } from "./lib/cluster.js";
 
 const TOTAL = Number(process.env.CATCHUP_INDICATORS ?? 1_000_000);
@@ -48,6 +49,7 @@ try {
   // The source's history, written as its own node would have: signed batches in its store.
   let t = performance.now();
   const identity = await NodeIdentity.load(source.dataDir);
+  const deployment = deploymentId(cluster.devnet.deployment.chainId, cluster.devnet.deployment.registryAddress);
   const store = await IndicatorStore.open(join(source.dataDir, "db"));
   const writes: Array<Promise<void>> = [];
   for (let sequence = 1, n = 0; n < TOTAL; sequence++) {
@@ -55,7 +57,7 @@ try {
     for (let i = 0; i < BATCH && n < TOTAL; i++, n++) {
       indicators.push(buildIndicator({ type: "domain", value: `c2-${n}.catchup.example`, confidence: 50 + (n % 50) }, { producer: source.orgId, now }));
     }
-    const { batch } = signBatch({ producer: source.orgId, sequence, createdAt: now, group: 0, indicators }, identity.signingSecretKey);
+    const { batch } = signBatch({ deployment, producer: source.orgId, sequence, createdAt: now, group: 0, indicators }, identity.signingSecretKey);
     writes.push(store.ingestBatch(batch, encodeBatch(batch), openContent(batch), indicators.map((_, i) => i), now));
     if (writes.length >= 256) await Promise.all(writes.splice(0));
   }

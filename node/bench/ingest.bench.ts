@@ -29,6 +29,7 @@ import { buildIndicator } from "../src/model/validate.js";
 import { IndicatorStore } from "../src/store/indicator-store.js";
 import { signBatch, signatureValid, type IndicatorBatch } from "../src/wire/batch.js";
 import { encodeBatch } from "../src/wire/codec.js";
+import { deploymentId } from "../src/wire/deployment.js";
 
 const TOTAL = Number(process.env.BENCH_INDICATORS ?? 50_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -38,6 +39,7 @@ const WORKERS = Number(process.env.BENCH_VALIDATION_WORKERS ?? DEFAULT_VALIDATIO
 const secretKey = createHash("sha256").update("cti-exchange ingest bench").digest();
 const signingKey = ed25519.getPublicKey(secretKey);
 const now = Date.UTC(2026, 10, 21);
+const DEPLOYMENT = deploymentId(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
 const peer = peerIdFromString("12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK");
 
 function makeBatches(batchSize: number, total: number, salt: string): Array<{ batch: IndicatorBatch; bytes: Uint8Array }> {
@@ -53,7 +55,7 @@ function makeBatches(batchSize: number, total: number, salt: string): Array<{ ba
         ),
       );
     }
-    const { batch } = signBatch({ producer: "bench-org", sequence, createdAt: now, group: 0, indicators }, secretKey);
+    const { batch } = signBatch({ deployment: DEPLOYMENT, producer: "bench-org", sequence, createdAt: now, group: 0, indicators }, secretKey);
     out.push({ batch, bytes: encodeBatch(batch) });
   }
   return out;
@@ -72,6 +74,7 @@ async function pipeline(dir: string, batches: Array<{ bytes: Uint8Array }>, tota
   const gossip = new IndicatorGossip(DEFAULT_BATCH_LIMITS, {
     pubsub: undefined as never,
     store,
+    deployment: DEPLOYMENT,
     producer: (orgId) => ({ orgId, active: true, signingKey }),
     reader: undefined as never,
     entitled: () => false,

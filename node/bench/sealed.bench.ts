@@ -15,6 +15,9 @@ import { buildIndicator } from "../src/model/validate.js";
 import { blindValue, deriveBlindingKey } from "../src/privacy/blinding.js";
 import { signBatch } from "../src/wire/batch.js";
 import { encodeBatch } from "../src/wire/codec.js";
+import { deploymentId } from "../src/wire/deployment.js";
+
+const DEPLOYMENT = deploymentId(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
 
 const BATCHES = Number(process.env.BENCH_SEALED_BATCHES ?? 100);
 const BATCH_SIZE = 100;
@@ -41,11 +44,12 @@ async function run(recipientCount: number): Promise<void> {
   const contents = Array.from({ length: BATCHES }, (_, b) => indicators(b, group));
   let t = performance.now();
   const encoded = contents.map((list, b) =>
-    encodeBatch(signBatch({ producer: "bench-org", sequence: b + 1, createdAt: now, group, indicators: list }, secretKey, orgs).batch),
+    encodeBatch(signBatch({ deployment: DEPLOYMENT, producer: "bench-org", sequence: b + 1, createdAt: now, group, indicators: list }, secretKey, orgs).batch),
   );
   const sealMs = performance.now() - t;
   const context = (reader?: (typeof orgs)[number]) => ({
     now,
+    deployment: DEPLOYMENT,
     limits: DEFAULT_BATCH_LIMITS,
     producer: (orgId: string) => ({ orgId, active: true, signingKey }),
     knownRoot: async () => undefined,

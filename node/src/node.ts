@@ -28,7 +28,7 @@ import { registryContract } from "./chain/governance.js";
 import { AdminDesk } from "./chain/admin-desk.js";
 import { ConfigError, scoringPolicyOf, type NodeConfig } from "./config/config.js";
 import { BatchPublisher, type PublishReceipt } from "./gossip/batch-publisher.js";
-import { membershipGater } from "./gossip/connection-gater.js";
+import { membershipGater, type MembershipGater } from "./gossip/connection-gater.js";
 import { IndicatorGossip } from "./gossip/indicator-gossip.js";
 import { ValidationPool } from "./gossip/validation-pool.js";
 import { meshParams } from "./gossip/mesh.js";
@@ -46,7 +46,7 @@ import { blindIndicator, blindValue, deriveBlindingKey } from "./privacy/blindin
 import { sealRecipients } from "./privacy/recipients.js";
 import { Scrubber, type ScrubChange, type ScrubDropReason } from "./privacy/scrubber.js";
 import { IndicatorStore } from "./store/indicator-store.js";
-import type { SightingKind } from "./model/sighting.js";
+import { checkObservedAt, isSightingKind, type SightingKind } from "./model/sighting.js";
 import { TrustError, TrustService, type SightResult } from "./trust/trust-service.js";
 import { Matcher } from "./detect/matcher.js";
 import { SyncService } from "./sync/sync-service.js";
@@ -54,6 +54,7 @@ import { ExportWatch } from "./detect/exporter.js";
 import { LogMatcher } from "./detect/log-matcher.js";
 import { exportAudience } from "./privacy/audience.js";
 import type { SealRecipient } from "./wire/sealed.js";
+import { deploymentId } from "./wire/deployment.js";
 
 export interface CtiNodeComponents {
   logger?: Logger;
@@ -67,7 +68,7 @@ export interface PublishInput extends IndicatorInput {
 }
 
 /** Why a publish was refused before it reached the network. */
-export type PublishRefusal = InvalidIndicatorError["reason"] | ScrubDropReason | "UNKNOWN_GROUP" | "NO_GROUPS_CONTRACT";
+export type PublishRefusal = InvalidIndicatorError["reason"] | ScrubDropReason | "UNKNOWN_GROUP" | "NOT_IN_GROUP" | "NO_GROUPS_CONTRACT";
 
 export type PublishOutcome =
   | ({ ok: true; input: number; blinded: boolean; changes: ScrubChange[] } & PublishReceipt)
@@ -96,6 +97,8 @@ export interface NodeStatus {
   lookupIndex: { entries: number; builtFrom: Matcher["builtFrom"] };
   gossip: IndicatorGossip["stats"];
   sync: SyncService["stats"];
+  /** Connections and dials refused by the membership gater, by reason. */
+  refusedPeers: MembershipGater["stats"];
 }
 
 export class NodeNotRunningError extends Error {
@@ -133,6 +136,10 @@ export class CtiNode {
   private follower: ChainFollower | undefined;
   /** Peers banned for misbehaving, until when (ms). */
   private readonly banned = new Map<string, number>();
+  /** When the chain was last re-read because of a producer's batch (freshProducerView). */
+  private readonly lastProducerRefresh = new Map<string, number>();
+  private deploymentValue: Uint8Array | undefined;
+  private gaterValue: MembershipGater | undefined;
   private readonly scrubber: Scrubber;
   private p2p: P2P | undefined;
   private gossipValue: IndicatorGossip | undefined;
@@ -223,6 +230,9 @@ export class CtiNode {
       { provider: this.provider, now: () => Date.now() },
     );
     await this.follower.start();
+    // What every batch is signed for: this ledger and this registry, so that none is replayed elsewhere.
+    const chainId = config.chain.chainId ?? Number((await this.provider.getNetwork()).chainId);
+    const deployment = (this.deploymentValue = deploymentId(chainId, config.chain.registryAddress));
 
     this.p2p = (await createLibp2p({
       privateKey: identity.libp2pKey,
@@ -230,11 +240,11 @@ export class CtiNode {
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
-      connectionGater: membershipGater(membership, {
+      connectionGater: (this.gaterValue = membershipGater(membership, {
         isStale: () => this.follower?.stale ?? false,
         isConnected: (peer) => (this.p2p?.getConnections(peer).length ?? 0) > 0,
         isBanned: (peer) => (this.banned.get(peer.toString()) ?? 0) > this.now(),
-      }),
+      })),
       services: {
         identify: identify(),
         pubsub: gossipsub({
@@ -262,7 +272,10 @@ export class CtiNode {
     const gossip = (this.gossipValue = new IndicatorGossip(config.limits, {
       pubsub: this.p2p.services.pubsub,
       store,
+      deployment,
       producer: (orgId) => membership.producerView(orgId),
+      refreshProducer: (orgId) => this.freshProducerView(orgId),
+      producerInGroup: (group, producer) => this.producerInGroup(group, producer),
       reader: { org: identity.orgId, encryptionSecretKey: identity.encryptionSecretKey },
       entitled: (group, org) => this.entitled(group, org),
       now: this.now,
@@ -306,6 +319,7 @@ export class CtiNode {
       { maxBatchSize: config.batch.maxSize, maxDelayMs: config.batch.maxDelayMs, maxPending: config.batch.maxPending, limits: config.limits },
       {
         orgId: identity.orgId,
+        deployment,
         signingSecretKey: identity.signingSecretKey,
         store,
         recipients: (group) => this.recipients(group),
@@ -325,6 +339,7 @@ export class CtiNode {
         tickMs: config.trust.tickMs,
         submitWhenLeft: config.trust.submitWhenLeft,
         maxTransactionGas: config.trust.maxTransactionGas,
+        maxClockSkewMs: config.limits.maxClockSkewMs,
       },
       {
         orgId: identity.orgId,
@@ -338,6 +353,7 @@ export class CtiNode {
         entitlements: () => this.entitlements,
         isKnownMember: (org) => membership.get(org) !== undefined,
         reader: { org: identity.orgId, encryptionSecretKey: identity.encryptionSecretKey },
+        deployment,
         now: this.now,
         log: logFn(log.child({ part: "trust" }), "info"),
       },
@@ -400,6 +416,7 @@ export class CtiNode {
     this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = undefined;
     this.reputationValue = this.metricsValue = undefined;
     this.follower = this.adminDeskValue = this.validationPool = this.membershipValue = this.groupsValue = this.provider = this.signer = this.storeValue = undefined;
+    this.deploymentValue = this.gaterValue = undefined;
   }
 
   /** What the chain says about orgs and groups, as the privacy rules need it. */
@@ -410,6 +427,33 @@ export class CtiNode {
       isActive: (org) => membership.isActive(org),
       inGroup: (group, org) => membership.isActive(org) && (groups?.isListed(group, org) ?? false),
     };
+  }
+
+  /**
+   * A producer's view after reading the chain again, when a batch disagrees with the one held: the
+   * sender's chain view may lead ours (a key rotation, an admission). At most one read a second per
+   * producer, so that a flood of such batches cannot keep the node polling the ledger.
+   */
+  private async freshProducerView(orgId: string) {
+    const last = this.lastProducerRefresh.get(orgId) ?? 0;
+    if (this.now() - last >= 1000) {
+      this.lastProducerRefresh.set(orgId, this.now());
+      if (this.lastProducerRefresh.size > 10_000) this.lastProducerRefresh.delete(this.lastProducerRefresh.keys().next().value!);
+      await this.follower?.refresh().catch(() => undefined);
+    }
+    return this.membership.producerView(orgId);
+  }
+
+  /**
+   * Whether a producer is listed in the group it sealed a batch for (a producer publishes only to
+   * groups it belongs to). Checked against a fresh chain view before a "no", rate-limited like the
+   * producer view; without a SharingGroups contract there is nothing to check against.
+   */
+  private async producerInGroup(group: number, producer: string): Promise<boolean> {
+    const groups = this.groupsValue;
+    if (!groups || groups.isListed(group, producer)) return true;
+    await this.freshProducerView(producer);
+    return groups.isListed(group, producer);
   }
 
   /**
@@ -469,6 +513,11 @@ export class CtiNode {
 
   get identity(): NodeIdentity {
     return this.require(this.identityValue);
+  }
+
+  /** The deployment id this node signs and checks batches for (wire/deployment.ts). */
+  get deployment(): Uint8Array {
+    return this.require(this.deploymentValue);
   }
 
   get store(): IndicatorStore {
@@ -563,6 +612,32 @@ export class CtiNode {
     return this.trust.sight(records, kind, options.observedAt ?? this.now(), options.count ?? 1);
   }
 
+  /**
+   * Many sightings of values at once (an import's): each value looked up, the ones that match
+   * nothing or are invalid named, the rest sent together so that they share batches.
+   */
+  async sightMany(
+    items: Array<{ value: string; type?: IndicatorType; kind: SightingKind; observedAt: number; count?: number }>,
+  ): Promise<{ recorded: number; problems: Array<{ index: number; value: string; message: string }> }> {
+    const problems: Array<{ index: number; value: string; message: string }> = [];
+    const requests: Parameters<TrustService["sightMany"]>[0] = [];
+    for (const [index, item] of items.entries()) {
+      try {
+        const records = await this.lookup(item.value, item.type);
+        if (records.length === 0) throw new TrustError("NOT_FOUND", "no indicator matches it: sightings are of shared indicators");
+        // Checked one by one here, so that one bad sighting is named and the others still go.
+        checkObservedAt(item.observedAt, this.now(), this.config.limits.maxClockSkewMs);
+        if (!isSightingKind(item.kind)) throw new InvalidIndicatorError("BAD_SIGHTING", "unknown sighting kind", "kind");
+        requests.push({ records, kind: item.kind, observedAt: item.observedAt, count: item.count ?? 1 });
+      } catch (err) {
+        if (!(err instanceof TrustError || err instanceof InvalidIndicatorError)) throw err;
+        problems.push({ index, value: item.value, message: err.message });
+      }
+    }
+    if (requests.length > 0) await this.trust.sightMany(requests);
+    return { recorded: requests.length, problems };
+  }
+
   get gossip(): IndicatorGossip {
     return this.require(this.gossipValue);
   }
@@ -626,6 +701,10 @@ export class CtiNode {
       const groups = this.groupsValue;
       if (!groups) return { reason: "NO_GROUPS_CONTRACT", field: "group", message: "this node has no SharingGroups contract configured (chain.groupsAddress)" };
       if (!groups.get(indicator.group)) return { reason: "UNKNOWN_GROUP", field: "group", message: `sharing group ${indicator.group} does not exist on chain` };
+      // Receivers drop a group batch whose producer is not in the group: say so here instead.
+      if (!groups.isListed(indicator.group, this.identity.orgId)) {
+        return { reason: "NOT_IN_GROUP", field: "group", message: `this org is not a member of sharing group ${indicator.group}: it can share only with groups it belongs to` };
+      }
     }
     // RED never leaves the node, so there is nothing to scrub it for.
     let changes: ScrubChange[] = [];
@@ -689,7 +768,13 @@ export class CtiNode {
       lookupIndex: { entries: this.matcher.index.size, builtFrom: this.matcher.builtFrom },
       gossip: this.gossip.stats,
       sync: this.sync.stats,
+      refusedPeers: this.gater.stats,
     };
+  }
+
+  /** The membership gater: who it refused, and why. */
+  get gater(): MembershipGater {
+    return this.require(this.gaterValue);
   }
 }
 

@@ -1,3 +1,4 @@
+import { TEST_DEPLOYMENT } from "../helpers/deployment.js";
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -56,6 +57,7 @@ describe(`fuzzing (${RUNS.toLocaleString("en-US")} inputs per target)`, function
     const seed = validBatchBytes();
     const context = {
       now,
+      deployment: TEST_DEPLOYMENT,
       limits: DEFAULT_BATCH_LIMITS,
       producer: (orgId: string) => ({ orgId, active: true, signingKey }),
       knownRoot: async () => undefined,

@@ -1,3 +1,4 @@
+import { TEST_DEPLOYMENT } from "./deployment.js";
 import fc from "fast-check";
 import { buildIndicator } from "../../node/src/model/validate.js";
 import { signBatch } from "../../node/src/wire/batch.js";
@@ -35,6 +36,6 @@ export function validBatchBytes(secretKey: Uint8Array, now: number): Uint8Array 
     buildIndicator({ type: "ipv4", value: "198.51.100.4", description: "note" }, { producer: "acme-bank", now }),
   ];
   const sightings = [{ indicatorId: "ab".repeat(32), kind: "sighting" as const, observedAt: now, count: 2, reporter: "acme-bank" }];
-  return encodeBatch(signBatch({ producer: "acme-bank", sequence: 1, createdAt: now, group: 0, indicators, sightings }, secretKey).batch);
+  return encodeBatch(signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence: 1, createdAt: now, group: 0, indicators, sightings }, secretKey).batch);
 }
 

@@ -57,11 +57,13 @@ describe("a chain outage under real nodes", function () {
     const seconds = (Date.now() - downAt) / 1000;
     expect(proxy.requests.down / 3 / seconds).to.be.below(8);
 
-    // Stale: peers already connected stay, but one that drops cannot come back in.
+    // Stale: peers already connected stay, but one that drops cannot come back in: the gater says so.
     await b.libp2p.hangUp(a.libp2p.peerId);
-    await new Promise((r) => setTimeout(r, 500));
-    await b.libp2p.dial(a.libp2p.getMultiaddrs()[0]!).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 500));
+    await waitFor("ops-a and ops-b to be apart", () => a.libp2p.getConnections(b.libp2p.peerId).length === 0);
+    const refused = a.gater.stats.staleChain + b.gater.stats.staleChain;
+    const dialled = await b.libp2p.dial(a.libp2p.getMultiaddrs()[0]!).then(() => true, () => false);
+    expect(dialled).to.equal(false);
+    expect(a.gater.stats.staleChain + b.gater.stats.staleChain).to.be.greaterThan(refused);
     expect(a.libp2p.getConnections(b.libp2p.peerId)).to.have.length(0);
     expect(a.libp2p.getConnections(c.libp2p.peerId).length).to.be.greaterThan(0);
 

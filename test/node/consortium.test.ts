@@ -82,7 +82,7 @@ describe("consortium of real nodes on a real chain", function () {
     const identity = identities["north-cert"]!;
     const now = Date.now();
     const indicator = buildIndicator({ type: "domain", value: "tampered.example" }, { producer: "north-cert", now });
-    const { batch } = signBatch({ producer: "north-cert", sequence: 10_000, createdAt: now, group: 0, indicators: [indicator] }, identity.signingSecretKey);
+    const { batch } = signBatch({ deployment: sender.deployment, producer: "north-cert", sequence: 10_000, createdAt: now, group: 0, indicators: [indicator] }, identity.signingSecretKey);
     batch.signature = new Uint8Array(batch.signature);
     batch.signature[0]! ^= 0xff;
     const before = nodes["acme-bank"]!.gossip.stats.rejected[IndicatorBatchErrorCode.BAD_SIGNATURE] ?? 0;
@@ -95,9 +95,11 @@ describe("consortium of real nodes on a real chain", function () {
     const { dataDir, identity } = await newIdentity("intruder");
     dirs.intruder = dataDir;
     // The intruder knows the registry and a member's address, but is not on chain.
+    const refusedBefore = nodes["acme-bank"]!.gater.stats.notMember;
     const intruder = await startNode(dataDir, devnet.deployment, { bootstrap: nodes["acme-bank"]!.multiaddrs });
     nodes.intruder = intruder;
-    await new Promise((r) => setTimeout(r, 1500));
+    // The refusal itself, not an absence after a wait: acme-bank's gater turned the intruder away.
+    await waitFor("acme-bank's gater to refuse the intruder", () => nodes["acme-bank"]!.gater.stats.notMember > refusedBefore, 10_000);
     expect(intruder.libp2p.getPeers()).to.have.length(0);
     const acmePeer = nodes["acme-bank"]!.libp2p.peerId;
     // Dial it explicitly: the member closes the connection once the handshake proves who dials.
@@ -108,9 +110,10 @@ describe("consortium of real nodes on a real chain", function () {
     5_000);
 
     const indicator = buildIndicator({ type: "domain", value: "intruder.example" }, { producer: identity.orgId, now: Date.now() });
-    const { batch } = signBatch({ producer: identity.orgId, sequence: 1, createdAt: Date.now(), group: 0, indicators: [indicator] }, identity.signingSecretKey);
-    await intruder.libp2p.services.pubsub.publish(INDICATOR_TOPIC, encodeBatch(batch)).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 500));
+    const { batch } = signBatch({ deployment: intruder.deployment, producer: identity.orgId, sequence: 1, createdAt: Date.now(), group: 0, indicators: [indicator] }, identity.signingSecretKey);
+    // Nobody to send it to: gossipsub reports no recipient (it would throw without allowPublishToZeroTopicPeers).
+    const sent = await intruder.libp2p.services.pubsub.publish(INDICATOR_TOPIC, encodeBatch(batch));
+    expect(sent.recipients).to.have.length(0);
     for (const org of ORGS) expect(await nodes[org]!.lookup("intruder.example")).to.have.length(0);
     await intruder.stop();
     delete nodes.intruder;
@@ -127,9 +130,9 @@ describe("consortium of real nodes on a real chain", function () {
     const elapsed = Date.now() - started;
     expect(elapsed).to.be.lessThan(10_000);
 
-    // Whatever it still publishes reaches nobody: it is neither connected nor an active producer.
-    await suspended.publish([{ type: "domain", value: "after-suspension.example" }]);
-    await new Promise((r) => setTimeout(r, 1000));
+    // Whatever it still publishes reaches nobody: its node has no peer left to send it to.
+    const [receipt] = await suspended.publish([{ type: "domain", value: "after-suspension.example" }]);
+    expect(receipt).to.include({ ok: true, recipients: 0 });
     for (const org of ORGS.slice(0, 3)) expect(await nodes[org]!.lookup("after-suspension.example")).to.have.length(0);
     await suspended.stop();
     delete nodes["grid-ops"];

@@ -107,8 +107,8 @@ describe("a hostile member among real nodes", function () {
     const prepared: Array<() => Uint8Array> = [];
     for (let i = 0; i < 400; i++) {
       const indicator = buildIndicator({ type: "domain", value: `junk-${i}.attack.example` }, { producer: "attacker", now: Date.now() });
-      const wrongKey = encodeBatch(signBatch({ producer: "attacker", sequence: 100_000 + i, createdAt: Date.now() + 2000, group: 0, indicators: [indicator] }, randomBytes(32)).batch);
-      const junk = encodeBatch(signBatch({ producer: "attacker", sequence: i + 1, createdAt: Date.now() + 2000, group: 0, indicators: [indicator] }, ownKey).batch);
+      const wrongKey = encodeBatch(signBatch({ deployment: attacker.deployment, producer: "attacker", sequence: 100_000 + i, createdAt: Date.now() + 2000, group: 0, indicators: [indicator] }, randomBytes(32)).batch);
+      const junk = encodeBatch(signBatch({ deployment: attacker.deployment, producer: "attacker", sequence: i + 1, createdAt: Date.now() + 2000, group: 0, indicators: [indicator] }, ownKey).batch);
       prepared.push(
         () => wrongKey,
         () => junk,

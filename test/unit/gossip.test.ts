@@ -1,3 +1,4 @@
+import { TEST_DEPLOYMENT } from "../helpers/deployment.js";
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -44,6 +45,7 @@ describe("indicator topic guards", function () {
       {
         pubsub,
         store,
+        deployment: TEST_DEPLOYMENT,
         producer: (orgId) => ({ orgId, active: true, signingKey: ed25519.getPublicKey(secretKey) }),
         reader: { org: "me-org", encryptionSecretKey: new Uint8Array(32) },
         entitled: () => false,
@@ -55,7 +57,7 @@ describe("indicator topic guards", function () {
   }
 
   const batch = (sequence: number, key = secretKey) =>
-    encodeBatch(signBatch({ producer: "acme-bank", sequence, createdAt: now, group: 0, indicators: [buildIndicator({ type: "domain", value: `s${sequence}.example` }, { producer: "acme-bank", now })] }, key).batch);
+    encodeBatch(signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence, createdAt: now, group: 0, indicators: [buildIndicator({ type: "domain", value: `s${sequence}.example` }, { producer: "acme-bank", now })] }, key).batch);
 
   it("drops, and counts, what arrives while the validation queue is full", async function () {
     const { gossip, validate } = topic({ maxInFlight: 1 });

@@ -1,3 +1,4 @@
+import { TEST_DEPLOYMENT } from "../helpers/deployment.js";
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
@@ -29,7 +30,7 @@ async function outcome(bytes: Uint8Array, context: BatchValidationContext): Prom
 describe("validation pool (worker threads)", function () {
   this.timeout(120_000);
   let pool: ValidationPool;
-  const base = { now, limits: DEFAULT_BATCH_LIMITS, producer: (orgId: string) => ({ orgId, active: true, signingKey }), knownRoot: async () => undefined };
+  const base = { now, deployment: TEST_DEPLOYMENT, limits: DEFAULT_BATCH_LIMITS, producer: (orgId: string) => ({ orgId, active: true, signingKey }), knownRoot: async () => undefined };
 
   before(async function () {
     pool = new ValidationPool({ workers: 2 });
@@ -52,7 +53,7 @@ describe("validation pool (worker threads)", function () {
         const there = await outcome(bytes, { ...base, verifyContent: pool.verify });
         expect(there).to.equal(here);
         if (!here.startsWith("ACCEPT")) differentFromSeed++;
-        if (/BAD_MERKLE_ROOT|BAD_SIGNATURE|INVALID_INDICATOR|NOT_NORMALIZED/.test(here)) decidedByContent++;
+        if (/BAD_MERKLE_ROOT|BAD_SIGNATURE|INVALID_INDICATOR|NOT_NORMALIZED|NON_CANONICAL/.test(here)) decidedByContent++;
       }),
       { numRuns: 3000, seed: 7 },
     );
@@ -61,15 +62,18 @@ describe("validation pool (worker threads)", function () {
     expect(decidedByContent).to.be.greaterThan(100);
   });
 
-  it("reports the checks in the pipeline's order: a bad root before a bad signature, equivocation before bad content", async function () {
+  it("reports the checks in the pipeline's order: a bad root before a bad signature, equivocation (ignored) before bad content", async function () {
     const indicators = [buildIndicator({ type: "domain", value: "order.example" }, { producer: "acme-bank", now })];
-    const { batch } = signBatch({ producer: "acme-bank", sequence: 3, createdAt: now, group: 0, indicators, sightings: [] }, secretKey);
+    const { batch } = signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence: 3, createdAt: now, group: 0, indicators, sightings: [] }, secretKey);
     const tampered = encodeBatch({ ...batch, indicators: [{ ...indicators[0]!, value: "other.example" }], signature: new Uint8Array(64) });
     const context = { ...base, verifyContent: pool.verify };
     expect(await outcome(tampered, context)).to.match(/^reject INDICATOR_BATCH_ERROR_BAD_MERKLE_ROOT/);
     expect(await outcome(tampered, context)).to.equal(await outcome(tampered, base));
     const known = { ...context, knownRoot: async () => new Uint8Array(32).fill(9) };
-    expect(await outcome(encodeBatch(batch), known)).to.match(/^reject INDICATOR_BATCH_ERROR_EQUIVOCATION/);
+    expect(await outcome(encodeBatch(batch), known)).to.match(/^ignore INDICATOR_BATCH_ERROR_EQUIVOCATION/);
+    const bad = signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence: 3, createdAt: now, group: 0, indicators: [{ ...indicators[0]!, confidence: 150 }] }, secretKey).batch;
+    expect(await outcome(encodeBatch(bad), known)).to.match(/^ignore INDICATOR_BATCH_ERROR_EQUIVOCATION/);
+    expect(await outcome(encodeBatch(bad), context)).to.match(/^reject INDICATOR_BATCH_ERROR_INVALID_INDICATOR/);
   });
 
   it("decides on the main thread when its workers are gone, and with none", async function () {

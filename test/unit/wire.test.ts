@@ -1,3 +1,4 @@
+import { TEST_DEPLOYMENT } from "../helpers/deployment.js";
 import { expect } from "chai";
 import { createHash, randomBytes } from "node:crypto";
 import { ed25519 } from "@noble/curves/ed25519.js";
@@ -51,6 +52,7 @@ describe("canonical encoding", function () {
 
   it("binds the batch header into the signing payload", function () {
     const header = {
+      deployment: TEST_DEPLOYMENT,
       producer: "acme-bank",
       sequence: 1,
       createdAt: now,
@@ -67,6 +69,9 @@ describe("canonical encoding", function () {
     expect(encodeBatchSigningPayload({ ...header, sightingCount: 1 })).to.not.deep.equal(payload);
     expect(encodeBatchSigningPayload({ ...header, group: 3 })).to.not.deep.equal(payload);
     expect(encodeBatchSigningPayload({ ...header, sealedDigest: new Uint8Array(32).fill(1) })).to.not.deep.equal(payload);
+    // Another deployment, another payload: a batch cannot be replayed into another consortium.
+    expect(encodeBatchSigningPayload({ ...header, deployment: new Uint8Array(32).fill(2) })).to.not.deep.equal(payload);
+    expect(() => encodeBatchSigningPayload({ ...header, deployment: new Uint8Array(31) })).to.throw(RangeError);
   });
 });
 
@@ -120,7 +125,7 @@ describe("signatures and batches", function () {
 
   it("round-trips a signed batch through protobuf and keeps every indicator provable", function () {
     const indicators = [indicator("a.example"), indicator("b.example", { tlp: "CLEAR", description: "seen in a phishing wave" }), indicator("c.example")];
-    const { batch } = signBatch({ producer: "acme-bank", sequence: 7, createdAt: now, group: 0, indicators }, secretKey);
+    const { batch } = signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence: 7, createdAt: now, group: 0, indicators }, secretKey);
     const decoded = decodeBatch(encodeBatch(batch));
     expect(decoded).to.deep.equal(batch);
     expect(rootMatches(decoded, openContent(decoded))).to.equal(true);

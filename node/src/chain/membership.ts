@@ -5,6 +5,11 @@ import { registryContract, type RegistryContract } from "./governance.js";
 import type { ProducerView } from "../gossip/validation.js";
 import { bytes32ToOrgId, decodeMember, orgIdToBytes32, type Member } from "./member.js";
 import { CONSORTIUM_REGISTRY_ABI, MEMBER_EVENTS } from "./registry-abi.js";
+import { isUsableSigningKey } from "../wire/key-checks.js";
+import { bytesEqual } from "../wire/bytes.js";
+
+/** Signing keys kept per member after it rotated them: enough to tell a lagging relay from a forger. */
+const PREVIOUS_KEYS_KEPT = 8;
 
 export interface MembershipInit {
   registryAddress: string;
@@ -31,6 +36,7 @@ export class Membership extends EventEmitter<MembershipEvents> implements ChainV
   private readonly iface = new Interface(CONSORTIUM_REGISTRY_ABI);
   private readonly byOrg = new Map<string, Member>();
   private readonly orgByPeer = new Map<string, string>();
+  private readonly previousKeys = new Map<string, Uint8Array[]>();
   private readonly pageSize: number;
   readonly address: string;
 
@@ -71,7 +77,14 @@ export class Membership extends EventEmitter<MembershipEvents> implements ChainV
 
   producerView(orgId: string): ProducerView | undefined {
     const member = this.byOrg.get(orgId);
-    return member ? { orgId, active: member.status === "active", signingKey: member.signingKey } : undefined;
+    if (!member) return undefined;
+    return {
+      orgId,
+      active: member.status === "active",
+      signingKey: member.signingKey,
+      previousSigningKeys: this.previousKeys.get(orgId) ?? [],
+      usableKey: isUsableSigningKey(member.signingKey),
+    };
   }
 
   async load(blockTag: number): Promise<void> {
@@ -96,7 +109,12 @@ export class Membership extends EventEmitter<MembershipEvents> implements ChainV
 
   private put(member: Member): void {
     const previous = this.byOrg.get(member.orgId);
-    if (previous?.peerId) this.orgByPeer.delete(previous.peerId);
+    // Only this member's own mapping goes: another member may have taken that peer id meanwhile
+    // (both changes in one poll, the taker's applied first).
+    if (previous?.peerId && this.orgByPeer.get(previous.peerId) === member.orgId) this.orgByPeer.delete(previous.peerId);
+    if (previous && !bytesEqual(previous.signingKey, member.signingKey)) {
+      this.previousKeys.set(member.orgId, [previous.signingKey, ...(this.previousKeys.get(member.orgId) ?? [])].slice(0, PREVIOUS_KEYS_KEPT));
+    }
     this.byOrg.set(member.orgId, member);
     if (member.peerId) this.orgByPeer.set(member.peerId, member.orgId);
     this.emit("member-changed", member, previous);

@@ -5,7 +5,8 @@ import type { IndicatorStore } from "../store/indicator-store.js";
 import { signBatch } from "../wire/batch.js";
 import { encodeBatch } from "../wire/codec.js";
 import type { SealRecipient } from "../wire/sealed.js";
-import type { BatchLimits } from "./validation.js";
+import { checkOwnBatch, type BatchLimits } from "./validation.js";
+import { checkSighting } from "../model/sighting.js";
 
 export interface BatchPublisherInit {
   /** Flush when this many indicators wait. */
@@ -25,6 +26,8 @@ export const DEFAULT_MAX_PENDING = 200_000;
 
 export interface BatchPublisherComponents {
   orgId: string;
+  /** The deployment batches are signed for (wire/deployment.ts). */
+  deployment: Uint8Array;
   signingSecretKey: Uint8Array;
   store: IndicatorStore;
   /**
@@ -126,9 +129,18 @@ export class BatchPublisher {
     return Promise.all(receipts);
   }
 
-  /** Queues sightings for the next batches of their audiences; resolves when stored and sent. */
+  /**
+   * Queues sightings for the next batches of their audiences; resolves when stored and sent. Each
+   * is checked first (InvalidIndicatorError): one that receivers would refuse is never queued, so
+   * it can never sink a batch of others.
+   */
   report(reports: SightingReport[]): Promise<ReportReceipt[]> {
     if (this.stopped) return Promise.reject(new PublisherStoppedError("the publisher is stopped"));
+    try {
+      for (const { sighting } of reports) checkSighting(sighting);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const busy = this.refuseIfFull(reports.length);
     if (busy) return Promise.reject(busy);
     const receipts = reports.map(
@@ -216,6 +228,7 @@ export class BatchPublisher {
     const sequence = await store.nextSequence(orgId);
     const { batch, content } = signBatch(
       {
+        deployment: this.components.deployment,
         producer: orgId,
         sequence,
         createdAt: now(),
@@ -234,6 +247,8 @@ export class BatchPublisher {
       this.pending = [...chunk.slice(half), ...this.pending];
       return this.publishChunk(chunk.slice(0, half));
     }
+    // What every receiver will check, checked here first: never sign and send what peers refuse.
+    checkOwnBatch(bytes, content, this.components.deployment, this.init.limits, now());
     await store.ingestBatch(batch, bytes, content, indicators.map((_, i) => i), now(), { own: true });
     this.stats.batches++;
     this.stats.indicators += indicators.length;

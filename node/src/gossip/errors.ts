@@ -17,12 +17,19 @@ export enum IndicatorBatchErrorCode {
   TOO_LARGE = "INDICATOR_BATCH_ERROR_TOO_LARGE",
   DECODE_FAILED = "INDICATOR_BATCH_ERROR_DECODE_FAILED",
   UNSUPPORTED_VERSION = "INDICATOR_BATCH_ERROR_UNSUPPORTED_VERSION",
+  OBSOLETE_VERSION = "INDICATOR_BATCH_ERROR_OBSOLETE_VERSION",
   FUTURE_VERSION = "INDICATOR_BATCH_ERROR_FUTURE_VERSION",
+  NON_CANONICAL = "INDICATOR_BATCH_ERROR_NON_CANONICAL",
+  WRONG_DEPLOYMENT = "INDICATOR_BATCH_ERROR_WRONG_DEPLOYMENT",
   MALFORMED = "INDICATOR_BATCH_ERROR_MALFORMED",
   BAD_INDICATOR_COUNT = "INDICATOR_BATCH_ERROR_BAD_INDICATOR_COUNT",
   UNKNOWN_PRODUCER = "INDICATOR_BATCH_ERROR_UNKNOWN_PRODUCER",
   PRODUCER_NOT_ACTIVE = "INDICATOR_BATCH_ERROR_PRODUCER_NOT_ACTIVE",
   WRONG_SIGNING_KEY = "INDICATOR_BATCH_ERROR_WRONG_SIGNING_KEY",
+  STALE_SIGNING_KEY = "INDICATOR_BATCH_ERROR_STALE_SIGNING_KEY",
+  UNUSABLE_SIGNING_KEY = "INDICATOR_BATCH_ERROR_UNUSABLE_SIGNING_KEY",
+  PRODUCER_NOT_IN_GROUP = "INDICATOR_BATCH_ERROR_PRODUCER_NOT_IN_GROUP",
+  SEQUENCE_TOO_FAR = "INDICATOR_BATCH_ERROR_SEQUENCE_TOO_FAR",
   FUTURE_BATCH = "INDICATOR_BATCH_ERROR_FUTURE_BATCH",
   ALREADY_KNOWN = "INDICATOR_BATCH_ERROR_ALREADY_KNOWN",
   EQUIVOCATION = "INDICATOR_BATCH_ERROR_EQUIVOCATION",
@@ -48,18 +55,35 @@ export const ACTION_OF: Record<IndicatorBatchErrorCode, GossipAction.REJECT | Go
   [IndicatorBatchErrorCode.TOO_LARGE]: GossipAction.REJECT,
   [IndicatorBatchErrorCode.DECODE_FAILED]: GossipAction.REJECT,
   [IndicatorBatchErrorCode.UNSUPPORTED_VERSION]: GossipAction.REJECT,
-  // A newer version from an upgraded peer is not misbehaviour.
+  // An older or newer version from a peer not upgraded yet (or upgraded first) is not misbehaviour.
+  [IndicatorBatchErrorCode.OBSOLETE_VERSION]: GossipAction.IGNORE,
   [IndicatorBatchErrorCode.FUTURE_VERSION]: GossipAction.IGNORE,
+  // The producer encodes deterministically; other bytes for its signature are a relay's doing.
+  [IndicatorBatchErrorCode.NON_CANONICAL]: GossipAction.REJECT,
+  [IndicatorBatchErrorCode.WRONG_DEPLOYMENT]: GossipAction.REJECT,
   [IndicatorBatchErrorCode.MALFORMED]: GossipAction.REJECT,
   [IndicatorBatchErrorCode.BAD_INDICATOR_COUNT]: GossipAction.REJECT,
   // Our view of the chain may lag the sender's by a few blocks.
   [IndicatorBatchErrorCode.UNKNOWN_PRODUCER]: GossipAction.IGNORE,
-  [IndicatorBatchErrorCode.PRODUCER_NOT_ACTIVE]: GossipAction.REJECT,
+  // The producer's status is the producer's doing, and a relay's chain view may lag ours or lead it.
+  [IndicatorBatchErrorCode.PRODUCER_NOT_ACTIVE]: GossipAction.IGNORE,
+  // Checked again against a fresh chain view first: a key that was never the producer's is forged.
   [IndicatorBatchErrorCode.WRONG_SIGNING_KEY]: GossipAction.REJECT,
+  // A key the producer had before it rotated: a relay that has not seen the rotation yet.
+  [IndicatorBatchErrorCode.STALE_SIGNING_KEY]: GossipAction.IGNORE,
+  // A key of small order on chain proves nothing; the producer's fault, not a relay's.
+  [IndicatorBatchErrorCode.UNUSABLE_SIGNING_KEY]: GossipAction.IGNORE,
+  // Checked against a fresh chain view first; the producer's fault, signed by it.
+  [IndicatorBatchErrorCode.PRODUCER_NOT_IN_GROUP]: GossipAction.IGNORE,
+  // Far beyond what this node holds of the producer: catch-up fetches it in order later.
+  [IndicatorBatchErrorCode.SEQUENCE_TOO_FAR]: GossipAction.IGNORE,
   // Clocks drift; a batch from the future may become valid and is not provably bad.
   [IndicatorBatchErrorCode.FUTURE_BATCH]: GossipAction.IGNORE,
   [IndicatorBatchErrorCode.ALREADY_KNOWN]: GossipAction.IGNORE,
-  [IndicatorBatchErrorCode.EQUIVOCATION]: GossipAction.REJECT,
+  // Two batches with one sequence, both signed by the producer: the producer's fault, never the
+  // relay's (a producer sending one to each half of the network would otherwise have honest
+  // relays banned). The node keeps both signed headers as evidence (store/equivocation-repository.ts).
+  [IndicatorBatchErrorCode.EQUIVOCATION]: GossipAction.IGNORE,
   [IndicatorBatchErrorCode.BAD_MERKLE_ROOT]: GossipAction.REJECT,
   [IndicatorBatchErrorCode.BAD_SIGNATURE]: GossipAction.REJECT,
   [IndicatorBatchErrorCode.PRODUCER_MISMATCH]: GossipAction.REJECT,
@@ -92,6 +116,8 @@ export class IndicatorBatchError extends Error {
     message: string,
     /** Overrides the code's usual action, for faults found inside a sealed batch. */
     action?: GossipAction.REJECT | GossipAction.IGNORE,
+    /** For EQUIVOCATION: the second batch the producer signed for that sequence. */
+    readonly evidence?: { batch: import("../wire/batch.js").IndicatorBatch },
   ) {
     super(`${code}: ${message}`);
     this.action = action ?? ACTION_OF[code];

@@ -8,12 +8,20 @@ import { INDICATOR_SCORE_THRESHOLDS } from "./peer-scoring.js";
 import { INDICATOR_TOPIC } from "./topics.js";
 import { RateLimiter } from "@libp2p/utils";
 import type { SealReader } from "../wire/sealed.js";
+import type { IndicatorBatch } from "../wire/batch.js";
+import { signedHeaderOf, type EquivocationEvidence } from "../trust/equivocation.js";
 import { validateIndicatorBatch, type BatchLimits, type BatchValidationContext, type ProducerView, type ValidatedBatch } from "./validation.js";
 
 export interface IndicatorGossipComponents {
   pubsub: GossipSub;
   store: IndicatorStore;
+  /** The deployment this node belongs to (wire/deployment.ts). */
+  deployment: Uint8Array;
   producer(orgId: string): ProducerView | undefined;
+  /** The producer's view after reading the chain again (rate-limited by the caller). */
+  refreshProducer?: BatchValidationContext["refreshProducer"];
+  /** Whether a producer is listed in the group it seals a batch for (after a fresh read before a "no"). */
+  producerInGroup?: BatchValidationContext["producerInGroup"];
   /** This node's org and X25519 key, to open the sealed batches it is entitled to. */
   reader: SealReader;
   /** Whether an org is an active member of a sharing group, per this node's chain view. */
@@ -34,6 +42,8 @@ export interface GossipStats {
   relayedOnly: { NOT_A_RECIPIENT: number; NOT_ENTITLED: number };
   ignored: Partial<Record<IndicatorBatchErrorCode, number>>;
   rejected: Partial<Record<IndicatorBatchErrorCode, number>>;
+  /** Equivocations found (two signed batches with one sequence), kept as evidence. */
+  equivocations: number;
 }
 
 /** What became of a batch offered to this node. */
@@ -50,6 +60,8 @@ export interface IndicatorGossipEvents {
   batch: [validated: ValidatedBatch, from: PeerId];
   /** A peer sent more provably invalid batches than tolerated: disconnect and ban it. */
   misbehaving: [peer: PeerId, rejects: number];
+  /** A producer signed two batches with one sequence: the evidence, as stored. */
+  equivocation: [evidence: EquivocationEvidence];
 }
 
 export interface IndicatorGossipInit extends BatchLimits {
@@ -74,7 +86,7 @@ const RESULT_OF: Record<GossipAction, TopicValidatorResult> = {
  * to gossipsub's ACCEPT / REJECT / IGNORE. REJECT lowers the sending peer's gossipsub score.
  */
 export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
-  readonly stats: GossipStats = { accepted: 0, deliveryLatency: new LatencyHistogram(), opened: 0, relayedOnly: { NOT_A_RECIPIENT: 0, NOT_ENTITLED: 0 }, ignored: {}, rejected: {} };
+  readonly stats: GossipStats = { accepted: 0, deliveryLatency: new LatencyHistogram(), opened: 0, relayedOnly: { NOT_A_RECIPIENT: 0, NOT_ENTITLED: 0 }, ignored: {}, rejected: {}, equivocations: 0 };
   private running = false;
   private inFlight = 0;
   private readonly producerLimiter: RateLimiter;
@@ -171,8 +183,25 @@ export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
       if (!(err instanceof BatchAlreadyStoredError)) throw err;
       throw err.sameRoot
         ? new IndicatorBatchError(IndicatorBatchErrorCode.ALREADY_KNOWN, err.message)
-        : new IndicatorBatchError(IndicatorBatchErrorCode.EQUIVOCATION, err.message);
+        : new IndicatorBatchError(IndicatorBatchErrorCode.EQUIVOCATION, err.message, undefined, { batch: validated.batch });
     }
+  }
+
+  /** Stores both signed headers of an equivocation (the one held and the one just received), once. */
+  private async keepEvidence(second: IndicatorBatch, from: PeerId): Promise<void> {
+    const first = await this.components.store.batches.get(second.producer, second.sequence).catch(() => undefined);
+    if (!first) return;
+    const evidence: EquivocationEvidence = {
+      producer: second.producer,
+      sequence: second.sequence,
+      detectedAt: this.components.now(),
+      from: from.toString(),
+      first: signedHeaderOf(first),
+      second: signedHeaderOf(second),
+    };
+    if (!(await this.components.store.recordEquivocation(evidence))) return;
+    this.stats.equivocations++;
+    this.emit("equivocation", evidence);
   }
 
   /**
@@ -184,10 +213,14 @@ export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
     try {
       const validated = await validateIndicatorBatch(data, {
         now: this.components.now(),
+        deployment: this.components.deployment,
         limits: this.limits,
         // Catch-up fetches what was missed in a burst on purpose: only live gossip is rate-limited.
         admit: options.rateLimited ? this.admit : undefined,
         producer: this.components.producer,
+        refreshProducer: this.components.refreshProducer,
+        producerInGroup: this.components.producerInGroup,
+        firstUnhandled: async (producer) => (await store.progressOf(producer)).next,
         knownRoot: (producer, sequence) => store.knownRoot(producer, sequence),
         reader: this.components.reader,
         entitled: this.components.entitled,
@@ -208,6 +241,7 @@ export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
       if (err instanceof IndicatorBatchError) {
         const counts = err.action === GossipAction.REJECT ? this.stats.rejected : this.stats.ignored;
         counts[err.code] = (counts[err.code] ?? 0) + 1;
+        if (err.code === IndicatorBatchErrorCode.EQUIVOCATION && err.evidence) await this.keepEvidence(err.evidence.batch, from);
         this.components.log?.("batch dropped", { action: err.action, code: err.code, peer: from.toString(), reason: err.message });
         return { action: err.action, code: err.code };
       }

@@ -22,12 +22,13 @@ interface PendingVerdict {
   reject: (err: Error) => void;
   bytes: Uint8Array;
   now: number;
+  maxClockSkewMs: number;
 }
 
-/** Decides a request on this thread (a verdict, or the decoding error the pipeline maps). */
+/** Decides a request on this thread. */
 function decideHere(request: PendingVerdict): void {
   try {
-    request.resolve(verifyOpenContent(request.bytes, request.now));
+    request.resolve(verifyOpenContent(request.bytes, request.now, request.maxClockSkewMs));
   } catch (err) {
     request.reject(err as Error);
   }
@@ -84,16 +85,16 @@ export class ValidationPool {
   }
 
   /** Verdict on an open batch's content; on a worker when one is ready, else here. */
-  verify = (bytes: Uint8Array, now: number): Promise<ContentVerdict> => {
+  verify = (bytes: Uint8Array, now: number, maxClockSkewMs: number): Promise<ContentVerdict> => {
     const ready = this.slots.filter((s) => s.ready);
-    if (ready.length === 0) return Promise.resolve(verifyOpenContent(bytes, now));
+    if (ready.length === 0) return Promise.resolve(verifyOpenContent(bytes, now, maxClockSkewMs));
     // The least loaded worker: batches differ in size, round-robin alone would queue behind a big one.
     let slot = ready[this.next++ % ready.length]!;
     for (const s of ready) if (s.pending.size < slot.pending.size) slot = s;
     const id = ++this.sequence;
     return new Promise<ContentVerdict>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject, bytes, now });
-      slot.worker.postMessage({ id, bytes, now } satisfies VerifyRequest);
+      slot.pending.set(id, { resolve, reject, bytes, now, maxClockSkewMs });
+      slot.worker.postMessage({ id, bytes, now, maxClockSkewMs } satisfies VerifyRequest);
     });
   };
 

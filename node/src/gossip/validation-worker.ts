@@ -10,6 +10,7 @@ export interface VerifyRequest {
   id: number;
   bytes: Uint8Array;
   now: number;
+  maxClockSkewMs: number;
 }
 
 export type VerifyResponse = { id: number; verdict: ReturnType<typeof verifyOpenContent> } | { id: number; error: string };
@@ -19,7 +20,7 @@ const port = parentPort;
 port.on("message", (request: VerifyRequest) => {
   let response: VerifyResponse;
   try {
-    response = { id: request.id, verdict: verifyOpenContent(request.bytes, request.now) };
+    response = { id: request.id, verdict: verifyOpenContent(request.bytes, request.now, request.maxClockSkewMs) };
   } catch (err) {
     response = { id: request.id, error: (err as Error).message };
   }

@@ -8,7 +8,8 @@ import { hashLeaf, merkleProof, merkleRootOfLeaves, type MerkleProof } from "./m
 import { OPEN_BATCH_DIGEST, SALT_LENGTH, openSealed, seal, sealedDigest, type SealReader, type SealRecipient, type SealedPayload } from "./sealed.js";
 import { ed25519PublicKey, signEd25519, verifyEd25519 } from "./signature.js";
 
-export const WIRE_VERSION = 1;
+/** 2: batches name the deployment they belong to, in the signed payload. Version 1 is obsolete. */
+export const WIRE_VERSION = 2;
 
 /**
  * An org's signed batch of statements, as it travels and as it is kept: indicators it produces
@@ -18,6 +19,8 @@ export const WIRE_VERSION = 1;
  */
 export interface IndicatorBatch {
   version: number;
+  /** The deployment (wire/deployment.ts) the producer signed the batch for, 32 bytes. */
+  deployment: Uint8Array;
   producer: string;
   sequence: number;
   createdAt: number;
@@ -45,6 +48,8 @@ export interface BatchContent {
 }
 
 export interface UnsignedBatch {
+  /** The deployment to sign the batch for (wire/deployment.ts). */
+  deployment: Uint8Array;
   producer: string;
   sequence: number;
   createdAt: number;
@@ -97,6 +102,7 @@ export function signBatch(
     ? seal(encodeSealedContent(content), recipients, { producer: unsigned.producer, sequence: unsigned.sequence, group: unsigned.group })
     : undefined;
   const header: BatchHeader = {
+    deployment: unsigned.deployment,
     producer: unsigned.producer,
     sequence: unsigned.sequence,
     createdAt: unsigned.createdAt,
@@ -109,6 +115,7 @@ export function signBatch(
   };
   const batch: IndicatorBatch = {
     version: WIRE_VERSION,
+    deployment: header.deployment,
     producer: header.producer,
     sequence: header.sequence,
     createdAt: header.createdAt,
@@ -151,6 +158,7 @@ export function rootMatches(batch: IndicatorBatch, content: BatchContent): boole
 /** The signed header of a batch. */
 export function headerOf(batch: IndicatorBatch): BatchHeader {
   return {
+    deployment: batch.deployment,
     producer: batch.producer,
     sequence: batch.sequence,
     createdAt: batch.createdAt,

@@ -38,7 +38,8 @@ export const SIGHTING_KIND_CODES: Record<SightingKind, number> = {
 
 const INDICATOR_TAG = "cti-exchange/indicator/v1";
 const SIGHTING_TAG = "cti-exchange/sighting/v1";
-const BATCH_TAG = "cti-exchange/batch/v1";
+// v2 signs the deployment too (wire/deployment.ts); v1 payloads are never accepted.
+const BATCH_TAG = "cti-exchange/batch/v2";
 const encoder = new TextEncoder();
 
 /**
@@ -69,13 +70,17 @@ export class CanonicalWriter {
     return this.string(tag);
   }
 
+  // Every writer refuses a value its width cannot hold: a signed encoding that wraps (306 written
+  // as 50) would let two statements share one signature.
   u8(n: number): this {
+    if (!Number.isInteger(n) || n < 0 || n > 0xff) throw new RangeError(`${n} is not a u8 this encoder can write`);
     this.reserve(1);
     this.buffer[this.length++] = n;
     return this;
   }
 
   u32(n: number): this {
+    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`${n} is not a u32 this encoder can write`);
     this.reserve(4);
     this.view.setUint32(this.length, n);
     this.length += 4;
@@ -158,6 +163,8 @@ export function encodeSightingCanonical(sighting: Sighting): Uint8Array {
 }
 
 export interface BatchHeader {
+  /** The deployment the batch belongs to (wire/deployment.ts), 32 bytes. */
+  deployment: Uint8Array;
   producer: string;
   sequence: number;
   createdAt: number;
@@ -172,13 +179,15 @@ export interface BatchHeader {
 }
 
 /**
- * The bytes a producer signs for a batch: its header, the Merkle root of its plaintext
- * indicators and sightings (recipients check it after decrypting) and the digest of its ciphertext (relays
- * check it before forwarding).
+ * The bytes a producer signs for a batch: the deployment, its header, the Merkle root of its
+ * plaintext indicators and sightings (recipients check it after decrypting) and the digest of
+ * its ciphertext (relays check it before forwarding).
  */
 export function encodeBatchSigningPayload(header: BatchHeader): Uint8Array {
+  if (header.deployment.length !== 32) throw new RangeError("a batch header names its deployment in 32 bytes");
   return new CanonicalWriter()
     .tag(BATCH_TAG)
+    .bytes(header.deployment)
     .string(header.producer)
     .u64(header.sequence)
     .u64(header.createdAt)

@@ -63,6 +63,7 @@ function sightingToWire(s: Sighting) {
 export function encodeBatch(batch: IndicatorBatch): Uint8Array {
   const message = BatchType.fromObject({
     version: batch.version,
+    deployment: batch.deployment,
     producer: batch.producer,
     sequence: batch.sequence,
     createdAt: batch.createdAt,
@@ -180,6 +181,7 @@ export function decodeBatch(bytes: Uint8Array): IndicatorBatch {
   // An absent `sealed` decodes as null: the batch is open.
   return {
     version: object.version as number,
+    deployment: toUint8Array(object.deployment),
     producer: object.producer as string,
     sequence: object.sequence as number,
     createdAt: object.createdAt as number,
@@ -209,4 +211,113 @@ export function decodeSealedContent(bytes: Uint8Array): BatchContent {
     salts: (object.salts as Uint8Array[]).map(toUint8Array),
     blindingKey: blindingKey.length > 0 ? blindingKey : undefined,
   };
+}
+
+/** Whether `bytes` are exactly what this node encodes `batch` to: no padding, no unknown field, no other field order. */
+export function isCanonicalEncoding(bytes: Uint8Array, batch: IndicatorBatch): boolean {
+  const canonical = encodeBatch(batch);
+  return canonical.length === bytes.length && Buffer.compare(canonical, bytes) === 0;
+}
+
+/**
+ * What the cheap checks need of a batch, read without decoding its indicators and sightings: the
+ * header fields, the sealed payload (small: a ciphertext and the key wraps), how many entries the
+ * two repeated fields hold, and the field numbers this version does not know. A crafted message
+ * of a megabyte costs a walk over its bytes here, not the allocation of a million objects.
+ */
+export interface BatchHeaderView {
+  version: number;
+  deployment: Uint8Array;
+  producer: string;
+  sequence: number;
+  createdAt: number;
+  signingKey: Uint8Array;
+  merkleRoot: Uint8Array;
+  signature: Uint8Array;
+  group: number;
+  indicatorCount: number;
+  sightingCount: number;
+  sealed: SealedPayload | undefined;
+  indicatorEntries: number;
+  sightingEntries: number;
+  unknownFields: number[];
+}
+
+const SealedType = root.lookupType("cti.v1.Sealed");
+const VARINT = 0;
+const LENGTH_DELIMITED = 2;
+/** The wire type of each field of IndicatorBatch this version knows. */
+const FIELD_WIRE_TYPES = new Map([
+  [1, VARINT],
+  [2, LENGTH_DELIMITED],
+  [3, VARINT],
+  [4, VARINT],
+  [5, LENGTH_DELIMITED],
+  [6, LENGTH_DELIMITED],
+  [7, LENGTH_DELIMITED],
+  [8, LENGTH_DELIMITED],
+  [9, VARINT],
+  [10, VARINT],
+  [11, LENGTH_DELIMITED],
+  [12, LENGTH_DELIMITED],
+  [13, VARINT],
+  [14, LENGTH_DELIMITED],
+]);
+
+// protobufjs reads 64-bit fields as a Long when the long package is there, else as a number.
+const asNumber = (value: unknown) => (typeof value === "number" ? value : (value as { toNumber(): number }).toNumber());
+
+export function decodeBatchHeader(bytes: Uint8Array): BatchHeaderView {
+  const view: BatchHeaderView = {
+    version: 0,
+    deployment: new Uint8Array(),
+    producer: "",
+    sequence: 0,
+    createdAt: 0,
+    signingKey: new Uint8Array(),
+    merkleRoot: new Uint8Array(),
+    signature: new Uint8Array(),
+    group: 0,
+    indicatorCount: 0,
+    sightingCount: 0,
+    sealed: undefined,
+    indicatorEntries: 0,
+    sightingEntries: 0,
+    unknownFields: [],
+  };
+  try {
+    const reader = protobuf.Reader.create(bytes);
+    while (reader.pos < reader.len) {
+      const tag = reader.uint32();
+      const field = tag >>> 3;
+      const wireType = tag & 7;
+      const expected = FIELD_WIRE_TYPES.get(field);
+      if (expected === undefined) {
+        view.unknownFields.push(field);
+        reader.skipType(wireType);
+        continue;
+      }
+      if (wireType !== expected) throw new WireDecodeError(`field ${field} has wire type ${wireType}, not ${expected}`);
+      switch (field) {
+        case 1: view.version = reader.uint32(); break;
+        case 2: view.producer = reader.string(); break;
+        case 3: view.sequence = asNumber(reader.uint64()); break;
+        case 4: view.createdAt = asNumber(reader.uint64()); break;
+        case 5: view.signingKey = toUint8Array(reader.bytes()); break;
+        case 6: view.indicatorEntries++; reader.skipType(wireType); break;
+        case 7: view.merkleRoot = toUint8Array(reader.bytes()); break;
+        case 8: view.signature = toUint8Array(reader.bytes()); break;
+        case 9: view.group = asNumber(reader.uint64()); break;
+        case 10: view.indicatorCount = reader.uint32(); break;
+        case 11: view.sealed = sealedFromWire(SealedType.toObject(SealedType.decode(reader, reader.uint32()), TO_OBJECT) as DecodedSealed); break;
+        case 12: view.sightingEntries++; reader.skipType(wireType); break;
+        case 13: view.sightingCount = reader.uint32(); break;
+        case 14: view.deployment = toUint8Array(reader.bytes()); break;
+      }
+    }
+  } catch (err) {
+    if (err instanceof WireDecodeError) throw err;
+    throw new WireDecodeError(`not an IndicatorBatch: ${(err as Error).message}`);
+  }
+  return view;
 }
