@@ -6,6 +6,8 @@ import { IndicatorStore } from "../../node/src/store/indicator-store.js";
 import { decodeBatch, encodeBatch } from "../../node/src/wire/codec.js";
 import { newIdentity, removeDir, startNode, waitFor } from "../helpers/nodes.js";
 import { roundDelay } from "../../node/src/sync/sync-service.js";
+import { lpStream } from "@libp2p/utils";
+import { SYNC_PROTOCOL, decodeSyncRequest, encodeSyncItem, encodeSyncStatus } from "../../node/src/sync/sync-codec.js";
 
 /**
  * Catch-up: late-c was offline while prod-a published; prod-a is offline when late-c starts.
@@ -14,7 +16,7 @@ import { roundDelay } from "../../node/src/sync/sync-service.js";
  */
 describe("catch-up sync between real nodes", function () {
   this.timeout(180_000);
-  const ORGS = ["prod-a", "keep-b", "late-c", "late-d"] as const;
+  const ORGS = ["prod-a", "keep-b", "late-c", "late-d", "late-e", "liar-f"] as const;
   let devnet: Devnet;
   const dirs: Record<string, string> = {};
   const nodes: Record<string, CtiNode | undefined> = {};
@@ -83,9 +85,12 @@ describe("catch-up sync between real nodes", function () {
   it("answers nothing to a peer that is not an active member's", async function () {
     const { dataDir } = await newIdentity("not-member");
     dirs["not-member"] = dataDir;
+    const refusedBefore = nodes["keep-b"]!.gater.stats.notMember;
     const outsider = await startNode(dataDir, devnet.deployment, { bootstrap: nodes["keep-b"]!.multiaddrs, dialMembers: false });
     nodes["not-member"] = outsider;
     await outsider.sync.syncWith(nodes["keep-b"]!.libp2p.peerId).catch(() => undefined);
+    // keep-b's gater refused it: no stream, let alone a batch.
+    await waitFor("keep-b to refuse the outsider", () => nodes["keep-b"]!.gater.stats.notMember > refusedBefore, 10_000);
     expect(outsider.sync.stats.fetched).to.equal(0);
     expect((await outsider.store.producers.get("prod-a"))).to.equal(undefined);
   });
@@ -124,6 +129,54 @@ describe("catch-up sync between real nodes", function () {
     expect(await late.lookup("b9-0.sync.example")).to.have.length(1);
     expect(await late.lookup("b29-9.sync.example")).to.have.length(1);
     expect(late.sync.stats.rejected).to.equal(rejectedBefore);
+  });
+
+  it("gives up no batch because a peer says it withholds it, refuses answers outside the range asked, and fetches from an honest peer", async function () {
+    // liar-f claims to hold prod-a up to #1,000,000 and says "withheld" to everything asked.
+    // Neither publishes addresses on chain (announce: []), so the other nodes do not dial them: late-e meets the liar alone first.
+    const liar = (nodes["liar-f"] = await startNode(dirs["liar-f"]!, devnet.deployment, { dialMembers: false, announce: [] }));
+    let outOfRange = false;
+    await liar.libp2p.unhandle(SYNC_PROTOCOL);
+    await liar.libp2p.handle(SYNC_PROTOCOL, async (stream) => {
+      const lp = lpStream(stream);
+      const request = decodeSyncRequest((await lp.read()).subarray());
+      if (request.kind === "status") await lp.write(encodeSyncStatus([{ producer: "prod-a", lastSequence: 1_000_000 }]));
+      else {
+        for (let s = request.fromSequence; s < request.fromSequence + request.limit; s++) await lp.write(encodeSyncItem({ kind: "withheld", sequence: s }));
+        // A sequence far beyond what was asked: a node must not skip it on this peer's word.
+        if (outOfRange) await lp.write(encodeSyncItem({ kind: "withheld", sequence: 999_999 }));
+        await lp.write(encodeSyncItem({ kind: "end", nextSequence: request.fromSequence + request.limit, more: false }));
+      }
+      await stream.close();
+    });
+    const late = (nodes["late-e"] = await startNode(dirs["late-e"]!, devnet.deployment, { dialMembers: false, announce: [], bootstrap: liar.multiaddrs, sync: { pageSize: 8, intervalMs: 60_000 } }));
+    await waitFor("late-e to reach the liar", () => late.libp2p.getPeers().some((p) => p.equals(liar.libp2p.peerId)), 30_000);
+    expect(late.libp2p.getPeers()).to.have.length(1);
+    await late.sync.syncWith(liar.libp2p.peerId);
+    const skipped = await late.store.progressOf("prod-a");
+    expect(skipped.retry.map((r) => r.sequence)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(await late.lookup("b0-0.sync.example")).to.deep.equal([]);
+
+    outOfRange = true;
+    const rejected = late.sync.stats.rejected;
+    await late.sync.syncWith(liar.libp2p.peerId);
+    expect(late.sync.stats.rejected).to.equal(rejected + 1);
+    const after = await late.store.progressOf("prod-a");
+    expect(after.retry.some((r) => r.sequence === 999_999)).to.equal(false);
+    expect(after.next).to.be.lessThan(100);
+
+    // An honest member (late-c: keep-b's copy of #10 was tampered with above) serves what the liar withheld, and the rest.
+    const honest = nodes["late-c"]!;
+    await late.libp2p.dial(honest.libp2p.getMultiaddrs()[0]!);
+    await waitFor("late-e to reach late-c", () => late.libp2p.getPeers().some((p) => p.equals(honest.libp2p.peerId)), 30_000);
+    await late.sync.syncWith(honest.libp2p.peerId);
+    for (const value of ["b0-0.sync.example", "b9-3.sync.example", "b15-0.sync.example", "b29-9.sync.example"]) expect(await late.lookup(value), value).to.have.length(1);
+    // Left to retry: #31 only, sealed for late-c and withheld by it (rightly: late-e is not a recipient).
+    const left = (await late.store.progressOf("prod-a")).retry;
+    expect(left.map((r) => [r.sequence, r.withheldBy])).to.deep.equal([[31, [honest.libp2p.peerId.toString()]]]);
+    await late.stop();
+    await liar.stop();
+    nodes["late-e"] = nodes["liar-f"] = undefined;
   });
 
   it("asks peersPerRound peers at random in a periodic round, and every peer when asked to sync with all", async function () {

@@ -4,7 +4,8 @@ import type { Membership } from "../chain/membership.js";
 import { GossipAction, IndicatorBatchErrorCode } from "../gossip/errors.js";
 import type { IndicatorGossip } from "../gossip/indicator-gossip.js";
 import type { IndicatorStore } from "../store/indicator-store.js";
-import { decodeBatch } from "../wire/codec.js";
+import { decodeBatch, decodeBatchHeader } from "../wire/codec.js";
+import { retriesFor } from "../store/sync-progress-repository.js";
 import {
   SYNC_PROTOCOL,
   decodeSyncItem,
@@ -59,12 +60,31 @@ export interface SyncStats {
 /** Pages of one producer being verified and stored at once (each up to `pageSize` batches). */
 const PAGES_IN_FLIGHT = 2;
 
-/** Outcomes of a fetched batch that still count as handled: it is here, or will never be. */
+/**
+ * Outcomes of a fetched batch that count as handled: it is here (or another version of it is),
+ * or it never will be, by the producer's own doing (expired, undecryptable, sealed for a group it
+ * is not in, signed with a key it has rotated away from). None is the serving peer's fault.
+ */
 const HANDLED_IGNORES = new Set<IndicatorBatchErrorCode | undefined>([
   IndicatorBatchErrorCode.ALREADY_KNOWN,
+  IndicatorBatchErrorCode.EQUIVOCATION,
   IndicatorBatchErrorCode.ALL_EXPIRED,
   IndicatorBatchErrorCode.UNDECRYPTABLE,
+  IndicatorBatchErrorCode.PRODUCER_NOT_IN_GROUP,
+  IndicatorBatchErrorCode.STALE_SIGNING_KEY,
+  IndicatorBatchErrorCode.UNUSABLE_SIGNING_KEY,
 ]);
+
+/** Withheld sequences of a producer retried with one peer per round at most. */
+const RETRIES_PER_ROUND = 16;
+
+/** What becomes of a fetched batch: taken (or handled), a reason to stop with this producer now, or proof the peer serves bad batches. */
+type Taken = "taken" | "stop" | "bad";
+
+/** A peer answered outside what it was asked: not a source to go on with. */
+class SyncProtocolError extends Error {
+  override readonly name = "SyncProtocolError";
+}
 
 /** How long after a periodic round the next one starts: uniformly 0.5 to 1.5 intervals. Pure given `random`. */
 export function roundDelay(intervalMs: number, random: () => number = Math.random): number {
@@ -183,6 +203,18 @@ export class SyncService {
     for (const { producer, lastSequence } of held) {
       if (producer === this.components.orgId || !this.components.membership.get(producer)) continue;
       await this.fetchProducer(peer, producer, lastSequence);
+      await this.retryWithheld(peer, producer, lastSequence);
+    }
+  }
+
+  /** Asks `peer` for sequences other peers withheld from this node (not for good: see SyncProgress). */
+  private async retryWithheld(peer: PeerId, producer: string, lastSequence: number): Promise<void> {
+    const progress = await this.components.store.progressOf(producer);
+    const due = retriesFor(progress, peer.toString(), Date.now()).filter((sequence) => sequence <= lastSequence).slice(0, RETRIES_PER_ROUND);
+    for (const sequence of due) {
+      if (!this.running) return;
+      const page = await this.fetchRange(peer, producer, sequence, sequence);
+      if (!(await page.settled)) return;
     }
   }
 
@@ -211,46 +243,76 @@ export class SyncService {
   /**
    * One page: resolves when it has arrived, with whether the peer holds more, where the next
    * page starts, and `settled`, which resolves when every batch of the page is verified and
-   * stored (false if the peer sent a provably bad one: not a source to go on with).
+   * stored (false if the peer sent a provably bad one, or answered outside what was asked: not a
+   * source to go on with). Every item must be of the producer asked, inside the range asked and
+   * in increasing order; a "withheld" is taken only there, and only as "ask someone else".
    */
   private async fetchRange(peer: PeerId, producer: string, from: number, last: number): Promise<{ more: boolean; next: number; settled: Promise<boolean> }> {
     const limit = Math.min(this.init.pageSize, last - from + 1);
+    const until = from + limit - 1;
     const { lp, stream, signal } = await this.request(peer, { kind: "range", producer, fromSequence: from, limit });
-    const pending: Array<Promise<boolean>> = [];
-    const settled = () => Promise.all(pending).then((outcomes) => outcomes.every(Boolean));
+    const pending: Array<Promise<Taken>> = [];
+    // Anything short of taken ends this producer with this peer for now; only "bad" counts against the peer.
+    const settled = () => Promise.all(pending).then((outcomes) => outcomes.every((o) => o === "taken") && !violated);
+    let previous = from - 1;
+    let violated = false;
+    const inRange = (sequence: number, what: string) => {
+      if (sequence > previous && sequence <= until) return (previous = sequence);
+      violated = true;
+      this.stats.rejected++;
+      throw new SyncProtocolError(`${what} #${sequence} is outside the range asked (#${from} to #${until}) or out of order`);
+    };
     try {
       for (;;) {
         const item: SyncItem = decodeSyncItem((await lp.read({ signal })).subarray());
-        if (item.kind === "end") return { more: item.more, next: item.nextSequence, settled: settled() };
+        if (item.kind === "end") {
+          if (item.nextSequence <= previous || item.nextSequence > until + 1) inRange(item.nextSequence, "the end's next sequence");
+          return { more: item.more, next: item.nextSequence, settled: settled() };
+        }
         if (item.kind === "withheld") {
+          inRange(item.sequence, "a withheld sequence");
           this.stats.withheldFromUs++;
-          pending.push(this.components.store.markHandled(producer, item.sequence).then(() => true));
+          pending.push(this.components.store.markWithheld(producer, item.sequence, peer.toString(), Date.now()).then(() => "taken" as const));
           continue;
         }
+        let header;
+        try {
+          header = decodeBatchHeader(item.bytes);
+        } catch {
+          header = undefined;
+        }
+        if (header && header.producer !== producer) inRange(Number.MAX_SAFE_INTEGER, `a batch of ${header.producer}`);
+        if (header) inRange(header.sequence, "a batch");
         pending.push(this.take(item.bytes, peer, producer));
       }
     } catch (err) {
       await settled();
+      if (err instanceof SyncProtocolError) {
+        this.components.log?.("a peer answered catch-up outside what was asked; not asking it again this round", { peer: peer.toString(), error: err.message });
+        return { more: false, next: from, settled: Promise.resolve(false) };
+      }
       throw err;
     } finally {
       await stream.close().catch(() => undefined);
     }
   }
 
-  /** Validates and stores one fetched batch; false when it was provably bad. */
-  private async take(bytes: Uint8Array, peer: PeerId, producer: string): Promise<boolean> {
+  /** Validates and stores one fetched batch. */
+  private async take(bytes: Uint8Array, peer: PeerId, producer: string): Promise<Taken> {
     const outcome = await this.components.gossip.ingest(bytes, peer);
     if (outcome.action === GossipAction.ACCEPT) {
       this.stats.fetched++;
-      return true;
+      return "taken";
     }
     if (outcome.action === GossipAction.IGNORE && HANDLED_IGNORES.has(outcome.code)) {
       const header = decodeBatch(bytes);
       if (header.producer === producer) await this.components.store.markHandled(producer, header.sequence);
-      return true;
+      return "taken";
     }
+    // Not provably the peer's doing (the producer suspended, a batch from the future): try again later.
+    if (outcome.action === GossipAction.IGNORE) return "stop";
     this.stats.rejected++;
-    return false;
+    return "bad";
   }
 
   // ---------------------------------------------------------------- server
