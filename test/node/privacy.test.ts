@@ -6,6 +6,11 @@ import { ChainRefusedError } from "../../node/src/chain/chain-errors.js";
 import type { CtiNode } from "../../node/src/node.js";
 import { startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
 import { newIdentity, removeDir, startNode, waitFor } from "../helpers/nodes.js";
+import { NodeIdentity } from "../../node/src/identity/identity.js";
+import { INDICATOR_TOPIC } from "../../node/src/gossip/topics.js";
+import { buildIndicator } from "../../node/src/model/validate.js";
+import { signBatch } from "../../node/src/wire/batch.js";
+import { encodeBatch } from "../../node/src/wire/codec.js";
 
 /**
  * Privacy with real nodes on a real chain, in a line: acme-bank, bank-two and health-co dial
@@ -163,16 +168,39 @@ describe("privacy between real nodes", function () {
   });
 
   it("seals for a sector group that governance created by an M-of-N Call proposal", async function () {
-    await devnet.createSectorGroup("health", ["bank-two", "health-co"]);
+    await devnet.createSectorGroup("health", ["acme-bank", "bank-two", "health-co"]);
     await nodes["acme-bank"]!.refreshChain();
     const health = nodes["acme-bank"]!.groups!.all().find((g) => g.name === "health")!;
     expect(health).to.include({ kind: "sector", owner: undefined });
+    // A member shares only with groups it belongs to: relay-cert's node refuses to publish to this one.
+    await nodes["relay-cert"]!.refreshChain();
+    const [refusal] = await nodes["relay-cert"]!.publish([{ type: "domain", value: "not-mine.example.net", tlp: "AMBER", group: health.id }]);
+    expect(refusal).to.include({ ok: false, reason: "NOT_IN_GROUP" });
     const [outcome] = await nodes["acme-bank"]!.publish([{ type: "domain", value: "sector-only.example.net", tlp: "AMBER+STRICT", group: health.id }]);
     expect(outcome!.ok && outcome!.readableBy).to.deep.equal(["acme-bank", "bank-two", "health-co"]);
     for (const org of ["bank-two", "health-co"]) {
       await waitFor(`${org} to read the sector batch`, async () => (await nodes[org]!.lookup("sector-only.example.net")).length === 1);
     }
     expect(await nodes["relay-cert"]!.lookup("sector-only.example.net")).to.deep.equal([]);
+    // A batch relay-cert seals for the group all the same (modified software) is dropped by its members, not stored.
+    const relayIdentity = await NodeIdentity.load(dirs["relay-cert"]!);
+    const members = ["acme-bank", "bank-two", "health-co"].map((org) => ({ org, encryptionKey: nodes["acme-bank"]!.membership.get(org)!.encryptionKey }));
+    const forged = signBatch(
+      {
+        deployment: nodes["relay-cert"]!.deployment,
+        producer: "relay-cert",
+        sequence: (await nodes["relay-cert"]!.store.nextSequence("relay-cert")) + 50,
+        createdAt: Date.now(),
+        group: health.id,
+        indicators: [buildIndicator({ type: "domain", value: "outsider-sealed.example.net", tlp: "AMBER", group: health.id }, { producer: "relay-cert", now: Date.now() })],
+      },
+      relayIdentity.signingSecretKey,
+      members,
+    ).batch;
+    const before = nodes["bank-two"]!.gossip.stats.ignored.INDICATOR_BATCH_ERROR_PRODUCER_NOT_IN_GROUP ?? 0;
+    await nodes["relay-cert"]!.libp2p.services.pubsub.publish(INDICATOR_TOPIC, encodeBatch(forged));
+    await waitFor("bank-two to drop the outsider's group batch", () => (nodes["bank-two"]!.gossip.stats.ignored.INDICATOR_BATCH_ERROR_PRODUCER_NOT_IN_GROUP ?? 0) > before);
+    expect(await nodes["bank-two"]!.lookup("outsider-sealed.example.net")).to.deep.equal([]);
     // acme-bank cannot change the sector group: governance owns it.
     try {
       await nodes["acme-bank"]!.changeGroupMember(health.id, "relay-cert", "add");

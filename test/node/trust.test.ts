@@ -217,7 +217,7 @@ describe("trust between real nodes", function () {
       expect(goodStats.falsePositiveRate).to.equal(0);
       expect(goodStats.confirmed).to.be.at.least(3);
       expect(goodStats.medianTimeToFirstSightingMs).to.be.a("number");
-      const top = ((await (await fetch(`${url}/stats/top-confirmed?limit=3`)).json()) as { indicators: Array<{ value: string; confirmations: number }> }).indicators;
+      const top = ((await (await fetch(`${url}/stats/top-confirmed?limit=3&audience=internal`)).json()) as { indicators: Array<{ value: string; confirmations: number }> }).indicators;
       expect(top.map((t) => t.confirmations)).to.deep.equal([2, 2, 2]);
       expect(good).to.include.members(top.map((t) => t.value));
       const feedCsv = await (await fetch(`${url}/feed?format=csv&audience=clients`)).text();

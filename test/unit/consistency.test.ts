@@ -1,3 +1,4 @@
+import { TEST_DEPLOYMENT } from "../helpers/deployment.js";
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -21,7 +22,7 @@ describe("store consistency check (real LevelDB)", function () {
     dir = await tempDir("consistency");
     store = await IndicatorStore.open(join(dir, "db"));
     const indicators = ["a.example", "b.example", "c.example"].map((value) => buildIndicator({ type: "domain", value }, { producer: "acme-bank", now }));
-    const { batch } = signBatch({ producer: "acme-bank", sequence: 1, createdAt: now, group: 0, indicators }, randomBytes(32));
+    const { batch } = signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence: 1, createdAt: now, group: 0, indicators }, randomBytes(32));
     await store.ingestBatch(batch, encodeBatch(batch), openContent(batch), [0, 1, 2], now);
   });
   afterEach(async function () {

@@ -1,3 +1,4 @@
+import { TEST_DEPLOYMENT } from "../helpers/deployment.js";
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
@@ -7,7 +8,8 @@ import { DEFAULT_BATCH_LIMITS, validateIndicatorBatch } from "../../node/src/gos
 import { TLP_LEVELS, tlpNeedsGroup, type Tlp } from "../../node/src/model/indicator.js";
 import { mergeIndicator, type IndicatorRecord } from "../../node/src/model/record.js";
 import { buildIndicator } from "../../node/src/model/validate.js";
-import { EXPORT_AUDIENCES, mayShow, viewFor, type Audience, type Entitlements } from "../../node/src/privacy/audience.js";
+import { EXPORT_AUDIENCES, sightingsFor, viewFor, type Audience, type Entitlements } from "../../node/src/privacy/audience.js";
+import { LEGACY_SCOPE, LOCAL_SCOPE, recordSighting, type SightingScope, type StoredSightings } from "../../node/src/model/sighting.js";
 import { blindIndicator, deriveBlindingKey } from "../../node/src/privacy/blinding.js";
 import { sealRecipients } from "../../node/src/privacy/recipients.js";
 import { openBatch, signBatch } from "../../node/src/wire/batch.js";
@@ -59,6 +61,49 @@ const initial = fc.record({
   groups: fc.tuple(...GROUPS.map(() => fc.subarray([...ORGS]))),
 });
 
+/**
+ * Who may see what, written out by hand from TLP 2.0 and docs/privacy.md, independently of
+ * privacy/audience.ts: each row is a TLP, for a statement shared with the whole consortium
+ * ("open") or restricted to a group ("group"); each column an audience. "member" stands for a
+ * member that is active and, for a group statement, in the group.
+ */
+const STATEMENT_TABLE: Record<Tlp, Record<"open" | "group", Record<"internal" | "clients" | "community" | "public" | "member", boolean>>> = {
+  CLEAR: {
+    open: { internal: true, clients: true, community: true, public: true, member: true },
+    group: { internal: true, clients: true, community: false, public: false, member: true },
+  },
+  GREEN: {
+    open: { internal: true, clients: true, community: true, public: false, member: true },
+    group: { internal: true, clients: true, community: false, public: false, member: true },
+  },
+  AMBER: {
+    open: { internal: true, clients: true, community: false, public: false, member: true },
+    group: { internal: true, clients: true, community: false, public: false, member: true },
+  },
+  "AMBER+STRICT": {
+    open: { internal: true, clients: false, community: false, public: false, member: true },
+    group: { internal: true, clients: false, community: false, public: false, member: true },
+  },
+  RED: {
+    open: { internal: true, clients: false, community: false, public: false, member: false },
+    group: { internal: true, clients: false, community: false, public: false, member: false },
+  },
+};
+
+/** The same for sightings, by where they travelled: an open batch is like GREEN, a group's sealed batch stays with the group. */
+const SIGHTING_TABLE: Record<"open" | "group" | "local" | "legacy", Record<"internal" | "clients" | "community" | "public" | "member", boolean>> = {
+  open: { internal: true, clients: true, community: true, public: false, member: true },
+  group: { internal: true, clients: false, community: false, public: false, member: true },
+  local: { internal: true, clients: false, community: false, public: false, member: false },
+  legacy: { internal: true, clients: false, community: false, public: false, member: false },
+};
+
+/** Whether the member `viewer` counts as "member" for a statement or sighting of `group` (0: open). */
+function memberEntitled(e: { active: readonly string[]; groups: ReadonlyArray<readonly string[]> }, viewer: string, group: number): boolean {
+  if (!e.active.includes(viewer)) return false;
+  return group === 0 || (e.groups[GROUPS.indexOf(group as 1 | 2 | 3)] ?? []).includes(viewer);
+}
+
 function entitled(state: State, reader: Org, groupId: number): boolean {
   if (!state.active.has(reader)) return false;
   return groupId === 0 || (state.groups.get(groupId)?.has(reader) ?? false);
@@ -97,6 +142,7 @@ describe("privacy properties (fast-check)", function () {
               : [];
           const { batch } = signBatch(
             {
+              deployment: TEST_DEPLOYMENT,
               producer: s.producer,
               sequence,
               createdAt: now,
@@ -128,6 +174,7 @@ describe("privacy properties (fast-check)", function () {
             // And an honest node's pipeline stores content exactly when it is entitled.
             const validated = await validateIndicatorBatch(bytes, {
               now,
+              deployment: TEST_DEPLOYMENT,
               limits: DEFAULT_BATCH_LIMITS,
               producer: (o) => ({ orgId: o, active: state.active.has(o as Org), signingKey: keys[o as Org].signingKey }),
               knownRoot: async () => undefined,
@@ -144,7 +191,14 @@ describe("privacy properties (fast-check)", function () {
     );
   });
 
-  it("a view for any audience holds only statements it may see, and all of them", function () {
+  const entitlementsArb = fc.record({ active: fc.subarray([...ORGS]), groups: fc.tuple(...GROUPS.map(() => fc.subarray([...ORGS]))) });
+  const entitlementsOf = (e: { active: string[]; groups: string[][] }): Entitlements => ({
+    isActive: (o) => e.active.includes(o),
+    inGroup: (g, o) => e.active.includes(o) && (e.groups[GROUPS.indexOf(g as 1 | 2 | 3)] ?? []).includes(o),
+  });
+  const audiencesFor = (viewer: Org): Audience[] => [...EXPORT_AUDIENCES.map((kind) => ({ kind }) as Audience), { kind: "member", orgId: viewer }];
+
+  it("a view for any audience holds exactly the statements the hand-written table allows, and times of those alone", function () {
     const statement = fc.record({
       producer: org,
       tlp: fc.constantFrom(...TLP_LEVELS),
@@ -152,39 +206,67 @@ describe("privacy properties (fast-check)", function () {
       confidence: fc.integer({ min: 0, max: 100 }),
       tag: fc.constantFrom("a", "b", "c", "d"),
     });
-    const entitlementsArb = fc.record({ active: fc.subarray([...ORGS]), groups: fc.tuple(...GROUPS.map(() => fc.subarray([...ORGS]))) });
     fc.assert(
       fc.property(fc.array(statement, { minLength: 1, maxLength: 8 }), entitlementsArb, org, (statements, e, viewer) => {
         let record: IndicatorRecord | undefined;
+        // The oracle's own bookkeeping of which statement of each producer survives, and when it arrived.
+        const latest = new Map<string, { tlp: Tlp; group: number; at: number; tag: string }>();
         statements.forEach((st, i) => {
           const groupId = tlpNeedsGroup(st.tlp) && st.group === 0 ? 1 : st.group;
           const indicator = buildIndicator(
             { type: "domain", value: "evil.example", tlp: st.tlp, group: groupId, confidence: st.confidence, labels: { tags: [`${st.tag}-${st.producer}`] } },
             { producer: st.producer, now: now + i },
           );
-          record = mergeIndicator(record, indicator, { sequence: i + 1, index: 0 }, now + i);
+          record = mergeIndicator(record, indicator, { sequence: i + 1, index: 0 }, now + 1000 * i);
+          latest.set(st.producer, { tlp: st.tlp, group: groupId, at: now + 1000 * i, tag: `${st.tag}-${st.producer}` });
         });
-        const entitlements: Entitlements = {
-          isActive: (o) => e.active.includes(o as Org),
-          inGroup: (g, o) => e.active.includes(o as Org) && (e.groups[GROUPS.indexOf(g as 1 | 2 | 3)] ?? []).includes(o as Org),
-        };
-        const audiences: Audience[] = [...EXPORT_AUDIENCES.map((kind) => ({ kind }) as Audience), { kind: "member", orgId: viewer }];
-        for (const audience of audiences) {
-          const allowed = record!.attestations.filter((a) => mayShow(a, audience, entitlements));
+        const entitlements = entitlementsOf(e);
+        for (const audience of audiencesFor(viewer)) {
+          const allowed = [...latest.entries()].filter(([, st]) => {
+            const row = STATEMENT_TABLE[st.tlp][st.group === 0 ? "open" : "group"];
+            return audience.kind === "member" ? row.member && memberEntitled(e, viewer, st.group) : row[audience.kind];
+          });
           const view = viewFor(record!, audience, entitlements);
+          // Blinded records aside (none here), a view exists exactly when some statement may be shown.
           if (allowed.length === 0) {
-            expect(view).to.equal(undefined);
+            expect(view, audience.kind).to.equal(undefined);
             continue;
           }
-          expect(view!.attestations).to.deep.equal(allowed);
-          for (const a of view!.attestations) {
-            if (audience.kind === "clients") expect(["CLEAR", "GREEN", "AMBER"]).to.include(a.tlp);
-            if (audience.kind === "public") expect(a).to.include({ tlp: "CLEAR", group: 0 });
-            if (audience.kind !== "internal") expect(a.tlp).to.not.equal("RED");
+          expect(view!.attestations.map((a) => a.producer).sort(), audience.kind).to.deep.equal(allowed.map(([p]) => p).sort());
+          const visibleTags = new Set(allowed.map(([, st]) => st.tag));
+          expect(new Set(view!.labels.tags), audience.kind).to.deep.equal(visibleTags);
+          if (audience.kind === "internal") continue;
+          // Its times are those of the statements it shows: a hidden statement's arrival does not show.
+          expect(view!.updatedAt, `${audience.kind} updatedAt`).to.equal(Math.max(...allowed.map(([, st]) => st.at)));
+          expect(view!.firstSeenAt, `${audience.kind} firstSeenAt`).to.equal(Math.min(...allowed.map(([, st]) => st.at)));
+          expect(view!.revision, `${audience.kind} revision`).to.equal(Math.max(...allowed.map(([, st]) => st.at * 1000)));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("an audience learns of exactly the sightings the hand-written table allows", function () {
+    const scope = fc.constantFrom<SightingScope>("0", "1", "2", "3", LOCAL_SCOPE, LEGACY_SCOPE);
+    const sighting = fc.record({ reporter: org, scope, count: fc.integer({ min: 1, max: 9 }) });
+    fc.assert(
+      fc.property(fc.array(sighting, { minLength: 1, maxLength: 10 }), entitlementsArb, org, (sightings, e, viewer) => {
+        let stored: StoredSightings | undefined;
+        for (const [i, s] of sightings.entries()) {
+          stored = recordSighting(stored, { indicatorId: "ab".repeat(32), kind: "sighting", observedAt: now + i, count: s.count, reporter: s.reporter }, s.scope);
+        }
+        const entitlements = entitlementsOf(e);
+        for (const audience of audiencesFor(viewer)) {
+          const expected = new Map<string, number>();
+          for (const s of sightings) {
+            const kind = s.scope === "0" ? "open" : s.scope === LOCAL_SCOPE ? "local" : s.scope === LEGACY_SCOPE ? "legacy" : "group";
+            const row = SIGHTING_TABLE[kind];
+            const may = audience.kind === "member" ? row.member && (kind === "open" || kind === "group") && memberEntitled(e, viewer, Number(s.scope)) : row[audience.kind];
+            if (may) expected.set(s.reporter, (expected.get(s.reporter) ?? 0) + s.count);
           }
-          const visibleTags = new Set(allowed.flatMap((a) => a.labels.tags));
-          for (const tag of view!.labels.tags) expect(visibleTags.has(tag)).to.equal(true);
-          expect(view!.confidence).to.equal(Math.max(...allowed.map((a) => a.confidence)));
+          const view = sightingsFor(stored, audience, entitlements);
+          const got = new Map(Object.entries(view?.byOrg ?? {}).map(([reporter, t]) => [reporter, t.sighting]));
+          expect(got, audience.kind).to.deep.equal(expected);
         }
       }),
       { numRuns: 500 },

@@ -1,3 +1,4 @@
+import { TEST_DEPLOYMENT } from "../helpers/deployment.js";
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { x25519 } from "@noble/curves/ed25519.js";
@@ -57,7 +58,7 @@ describe("sealing (X25519 key wraps, AES-256-GCM)", function () {
 
   it("round-trips a sealed batch: relays verify the signature, recipients decrypt and check the root", function () {
     const indicators = [amber("a.example"), amber("b.example", { tlp: "AMBER+STRICT" })];
-    const { batch, content } = signBatch({ producer: "acme-bank", sequence: 3, createdAt: now, group: 5, indicators }, signingSecret, [acme.recipient, bank.recipient]);
+    const { batch, content } = signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence: 3, createdAt: now, group: 5, indicators }, signingSecret, [acme.recipient, bank.recipient]);
     const bytes = encodeBatch(batch);
     for (const indicator of indicators) expect(Buffer.from(bytes).includes(Buffer.from(indicator.value))).to.equal(false);
     const relayed = decodeBatch(bytes);
@@ -75,7 +76,7 @@ describe("sealing (X25519 key wraps, AES-256-GCM)", function () {
 
   it("salts the leaves, so the signed root relays see cannot confirm a guess of the content", function () {
     const guess = amber("guessed.example");
-    const { batch } = signBatch({ producer: "acme-bank", sequence: 1, createdAt: now, group: 5, indicators: [guess] }, signingSecret, [bank.recipient]);
+    const { batch } = signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence: 1, createdAt: now, group: 5, indicators: [guess] }, signingSecret, [bank.recipient]);
     // With one leaf, an unsalted root would be hashLeaf(canonical(guess)) and a relay could test it.
     expect(Buffer.from(batch.merkleRoot).equals(hashLeaf(encodeIndicatorCanonical(guess)))).to.equal(false);
   });

@@ -1,3 +1,4 @@
+import { TEST_DEPLOYMENT } from "../helpers/deployment.js";
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -93,7 +94,7 @@ describe("stored record encoding", function () {
       let store = await IndicatorStore.open(path);
       expect(await store.lookup("domain", "evil.example")).to.deep.equal(legacy);
       const indicator = buildIndicator({ type: "domain", value: "evil.example", confidence: 10 }, { producer: "org-c", now: now + 10 });
-      const { batch } = signBatch({ producer: "org-c", sequence: 1, createdAt: now + 10, group: 0, indicators: [indicator] }, randomBytes(32));
+      const { batch } = signBatch({ deployment: TEST_DEPLOYMENT, producer: "org-c", sequence: 1, createdAt: now + 10, group: 0, indicators: [indicator] }, randomBytes(32));
       await store.ingestBatch(batch, encodeBatch(batch), openContent(batch), [0], now + 10);
       const merged = await store.lookup("domain", "evil.example");
       expect(merged!.attestations.map((a) => a.producer)).to.deep.equal(["org-a", "org-b", "org-c"]);

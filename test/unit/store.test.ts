@@ -1,3 +1,4 @@
+import { TEST_DEPLOYMENT } from "../helpers/deployment.js";
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -26,7 +27,7 @@ describe("indicator store (real LevelDB)", function () {
 
   function ingest(producer: string, sequence: number, values: Array<[string, object?]>, at = now) {
     const indicators = values.map(([value, extra]) => buildIndicator({ type: "domain", value, ...extra }, { producer, now: at }));
-    const { batch } = signBatch({ producer, sequence, createdAt: at, group: 0, indicators }, randomBytes(32));
+    const { batch } = signBatch({ deployment: TEST_DEPLOYMENT, producer, sequence, createdAt: at, group: 0, indicators }, randomBytes(32));
     return store.ingestBatch(batch, encodeBatch(batch), openContent(batch), indicators.map((_, i) => i), at);
   }
 
@@ -78,7 +79,7 @@ describe("indicator store (real LevelDB)", function () {
   it("stores one of two batches validated at the same moment under one (producer, sequence), and names the other", async function () {
     const make = (value: string) => {
       const indicators = [buildIndicator({ type: "domain", value }, { producer: "acme-bank", now })];
-      return signBatch({ producer: "acme-bank", sequence: 7, createdAt: now, group: 0, indicators }, randomBytes(32)).batch;
+      return signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence: 7, createdAt: now, group: 0, indicators }, randomBytes(32)).batch;
     };
     const first = make("one.example");
     const second = make("two.example");
@@ -134,7 +135,7 @@ describe("indicator store (real LevelDB)", function () {
       return chained;
     };
     await ingest("peer-org", 1, [["received.example"]]);
-    const own = signBatch({ producer: "self-org", sequence: 1, createdAt: now, group: 0, indicators: [buildIndicator({ type: "domain", value: "own.example" }, { producer: "self-org", now })] }, randomBytes(32)).batch;
+    const own = signBatch({ deployment: TEST_DEPLOYMENT, producer: "self-org", sequence: 1, createdAt: now, group: 0, indicators: [buildIndicator({ type: "domain", value: "own.example" }, { producer: "self-org", now })] }, randomBytes(32)).batch;
     await store.ingestBatch(own, encodeBatch(own), openContent(own), [0], now, { own: true });
     await store.storeLocal([buildIndicator({ type: "domain", value: "red.example", tlp: "RED" }, { producer: "self-org", now })], now);
     expect(syncs).to.deep.equal([false, true, true]);

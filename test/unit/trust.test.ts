@@ -1,3 +1,4 @@
+import { TEST_DEPLOYMENT } from "../helpers/deployment.js";
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -163,7 +164,7 @@ describe("store: sightings, evidence and pruning (real LevelDB)", function () {
 
   async function ingest(sequence: number, values: Array<[string, object?]>, sightings: Sighting[] = []) {
     const indicators = values.map(([value, extra]) => buildIndicator({ type: "domain", value, ...extra }, { producer: "acme-bank", now }));
-    const { batch } = signBatch({ producer: "acme-bank", sequence, createdAt: now, group: 0, indicators, sightings }, randomBytes(32));
+    const { batch } = signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence, createdAt: now, group: 0, indicators, sightings }, randomBytes(32));
     await store.ingestBatch(batch, encodeBatch(batch), openContent(batch), indicators.map((_, i) => i), now);
   }
 
@@ -171,7 +172,8 @@ describe("store: sightings, evidence and pruning (real LevelDB)", function () {
     await ingest(1, [["seen.example"]]);
     const id = (await store.lookup("domain", "seen.example"))!.id;
     await ingest(2, [], [{ indicatorId: id, kind: "sighting", observedAt: now, count: 2, reporter: "acme-bank" }]);
-    expect((await store.sightings.get(id))!.byOrg["acme-bank"]!.sighting).to.equal(2);
+    // Kept under the scope it travelled in: an open batch, "0".
+    expect((await store.sightings.get(id))!.byScope["0"]!["acme-bank"]!.sighting).to.equal(2);
   });
 
   it("counts evidence once per producer, kind and indicator, and forgets it after the next epoch's report", async function () {

@@ -132,6 +132,12 @@ export function taxiiRoutes(node: CtiNode, credentials: TaxiiCredential[]) {
       const types = query["match[type]"]?.split(",");
       const ids = query["match[id]"]?.split(",");
       const out: Array<{ object: Record<string, unknown>; added: number }> = [];
+      // A record listed again because a statement this audience may not see changed keeps the
+      // version the client already has: the write that made its view put it at (view's revision,
+      // id), and if that place is not after the cursor the client has read it. Not served again,
+      // so that a collection never tells its readers that something hidden happened.
+      const unread = (view: { revision: number; id: string }) =>
+        !cursor || view.revision > cursor.at || (view.revision === cursor.at && view.id > cursor.id);
       let last = cursor;
       let exhausted = false;
       while (out.length < query.limit && !exhausted) {
@@ -142,14 +148,14 @@ export function taxiiRoutes(node: CtiNode, credentials: TaxiiCredential[]) {
         let full = false;
         for (const record of read.records) {
           const view = byId.get(record.id);
-          const object = view ? stixRecordIndicator(view) : undefined;
+          const object = view && unread(view) ? stixRecordIndicator(view) : undefined;
           const matches = object && (!types || types.includes(String(object.type))) && (!ids || ids.includes(String(object.id)));
           if (matches && out.length >= query.limit) {
             full = true;
             break;
           }
           last = { at: record.revision, id: record.id };
-          if (matches) out.push({ object: object!, added: record.revision });
+          if (matches) out.push({ object: object!, added: view!.revision });
         }
         if (full) exhausted = false;
         // Past everything read, including index entries whose record is gone.

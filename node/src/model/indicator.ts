@@ -74,6 +74,18 @@ export function mostRestrictiveTlp(a: Tlp, b: Tlp): Tlp {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
+ * The latest time any statement may name (2100-01-01): every time that enters the node is
+ * bounded, so that exports, feeds and TAXII cursors can always print it, and so that a producer
+ * cannot put a record beyond every reader's horizon (JavaScript's dates end in the year 275760).
+ */
+export const MAX_TIME_MS = Date.UTC(2100, 0, 1);
+
+/** A whole number of Unix milliseconds from 1970 to MAX_TIME_MS. */
+export function isBoundedTime(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_TIME_MS;
+}
+
+/**
  * How long an indicator stays valid when its producer does not say: addresses are re-used by
  * others within weeks, domains and URLs within months, while a file hash never changes meaning.
  */

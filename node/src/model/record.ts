@@ -21,6 +21,10 @@ export interface Attestation {
   labels: Labels;
   description: string;
   createdAt: number;
+  /** When this node stored the statement (Unix ms); absent in records written before it was kept. */
+  receivedAt?: number;
+  /** The store's revision (µs) of the write that stored the statement; absent likewise. */
+  revision?: number;
 }
 
 /**
@@ -82,7 +86,7 @@ export function summarize(attestations: Attestation[]): Pick<IndicatorRecord, "t
   };
 }
 
-export function attestationOf(indicator: Indicator, place: { sequence: number; index: number }): Attestation {
+export function attestationOf(indicator: Indicator, place: { sequence: number; index: number }, received?: { at: number; revision: number }): Attestation {
   return {
     producer: indicator.producer,
     sequence: place.sequence,
@@ -96,6 +100,8 @@ export function attestationOf(indicator: Indicator, place: { sequence: number; i
     labels: indicator.labels,
     description: indicator.description,
     createdAt: indicator.createdAt,
+    receivedAt: received?.at,
+    revision: received?.revision,
   };
 }
 
@@ -109,7 +115,7 @@ export function mergeIndicator(
   /** The indicator's id when the caller has it already (validation computed it). */
   id?: string,
 ): IndicatorRecord {
-  const attestation = attestationOf(indicator, place);
+  const attestation = attestationOf(indicator, place, { at: now, revision });
   // A producer's newer statement replaces its older one; statements of others stay.
   const others = existing?.attestations.filter((a) => a.producer !== indicator.producer) ?? [];
   const previous = existing?.attestations.find((a) => a.producer === indicator.producer);

@@ -1,5 +1,5 @@
 import { InvalidIndicatorError } from "./errors.js";
-import { isOrgId } from "./indicator.js";
+import { isBoundedTime, isOrgId } from "./indicator.js";
 
 /**
  * A sighting: one org's detectors saw an indicator (`sighting`), found it to be a false positive
@@ -24,6 +24,15 @@ export interface Sighting {
 export const MAX_SIGHTING_COUNT = 1_000_000;
 const INDICATOR_ID = /^[0-9a-f]{64}$/;
 
+/**
+ * When a sighting may say it was observed, seen from `now`: not later than the clock skew peers
+ * allow (a later one would have its whole batch ignored, and fetched again at every catch-up).
+ */
+export function checkObservedAt(observedAt: number, now: number, maxClockSkewMs: number): void {
+  if (!isBoundedTime(observedAt)) throw new InvalidIndicatorError("BAD_SIGHTING", "observedAt must be a time from 1970 to 2100", "observedAt");
+  if (observedAt > now + maxClockSkewMs) throw new InvalidIndicatorError("BAD_SIGHTING", "observedAt is in the future", "observedAt");
+}
+
 export function isSightingKind(value: unknown): value is SightingKind {
   return typeof value === "string" && (SIGHTING_KINDS as readonly string[]).includes(value);
 }
@@ -33,7 +42,7 @@ export function checkSighting(sighting: Sighting): void {
   const bad = (message: string, field: string) => new InvalidIndicatorError("BAD_SIGHTING", message, field);
   if (!INDICATOR_ID.test(sighting.indicatorId)) throw bad("indicatorId must be 64 lowercase hex", "indicatorId");
   if (!isSightingKind(sighting.kind)) throw bad(`kind must be one of ${SIGHTING_KINDS.join(", ")}`, "kind");
-  if (!Number.isSafeInteger(sighting.observedAt) || sighting.observedAt < 0) throw bad("observedAt must be Unix milliseconds", "observedAt");
+  if (!isBoundedTime(sighting.observedAt)) throw bad("observedAt must be Unix milliseconds from 1970 to 2100", "observedAt");
   if (!Number.isInteger(sighting.count) || sighting.count < 1 || sighting.count > MAX_SIGHTING_COUNT) {
     throw bad(`count must be an integer from 1 to ${MAX_SIGHTING_COUNT}`, "count");
   }
@@ -49,10 +58,58 @@ export interface SightingTally {
   lastSeen: number;
 }
 
-/** What a node knows of an indicator's sightings, over every reporter it heard from. */
+/** What an audience may know of an indicator's sightings: per reporter, over the sightings it may see. */
 export interface SightingSummary {
   indicatorId: string;
   byOrg: Record<string, SightingTally>;
+}
+
+/**
+ * Where a sighting travelled, which decides who may learn of it: "0" an open batch (every
+ * member), a group id a group's sealed batch (that group), "local" nowhere beyond this node,
+ * "legacy" stored before scopes were kept (this org only, to be safe).
+ */
+export type SightingScope = string;
+export const LOCAL_SCOPE: SightingScope = "local";
+export const LEGACY_SCOPE: SightingScope = "legacy";
+export const scopeOfGroup = (group: number): SightingScope => String(group);
+
+/** What a node keeps of an indicator's sightings: tallies per scope, then per reporter. */
+export interface StoredSightings {
+  indicatorId: string;
+  byScope: Record<SightingScope, Record<string, SightingTally>>;
+}
+
+/** Folds a sighting that travelled in `scope` into what is kept (or starts it). Pure. */
+export function recordSighting(stored: StoredSightings | undefined, sighting: Sighting, scope: SightingScope): StoredSightings {
+  const previous = stored?.byScope[scope];
+  const summary = addSighting(previous ? { indicatorId: sighting.indicatorId, byOrg: previous } : undefined, sighting);
+  return { indicatorId: sighting.indicatorId, byScope: { ...(stored?.byScope ?? {}), [scope]: summary.byOrg } };
+}
+
+/**
+ * The sightings of the scopes `include` admits, merged per reporter: what one audience may know
+ * (privacy/audience.ts: sightingsFor). Undefined when it may know of none. Pure.
+ */
+export function sightingView(stored: StoredSightings | undefined, include: (scope: SightingScope) => boolean): SightingSummary | undefined {
+  if (!stored) return undefined;
+  const byOrg: Record<string, SightingTally> = {};
+  for (const [scope, tallies] of Object.entries(stored.byScope)) {
+    if (!include(scope)) continue;
+    for (const [org, t] of Object.entries(tallies)) {
+      const seen = byOrg[org];
+      byOrg[org] = seen
+        ? {
+            sighting: seen.sighting + t.sighting,
+            falsePositive: seen.falsePositive + t.falsePositive,
+            expired: seen.expired + t.expired,
+            firstSeen: Math.min(seen.firstSeen, t.firstSeen),
+            lastSeen: Math.max(seen.lastSeen, t.lastSeen),
+          }
+        : { ...t };
+    }
+  }
+  return Object.keys(byOrg).length > 0 ? { indicatorId: stored.indicatorId, byOrg } : undefined;
 }
 
 const KIND_FIELD: Record<SightingKind, "sighting" | "falsePositive" | "expired"> = {

@@ -1,6 +1,7 @@
 import { InvalidIndicatorError } from "./errors.js";
 import {
   DEFAULT_LIFETIME_MS,
+  isBoundedTime,
   isIndicatorType,
   isOrgId,
   isTlp,
@@ -61,6 +62,7 @@ function parseTime(value: unknown, field: string): number | undefined {
   if (!Number.isSafeInteger(ms) || ms < 0) {
     throw new InvalidIndicatorError("BAD_VALIDITY", `${field} must be an ISO 8601 time or Unix milliseconds`, field);
   }
+  if (!isBoundedTime(ms)) throw new InvalidIndicatorError("BAD_VALIDITY", `${field} is after 2100-01-01, the latest time the exchange takes`, field);
   return ms;
 }
 
@@ -129,8 +131,8 @@ export function checkIndicator(indicator: Indicator): void {
   if (!Number.isInteger(indicator.confidence) || indicator.confidence < 0 || indicator.confidence > 100) {
     throw new InvalidIndicatorError("BAD_CONFIDENCE", "confidence must be an integer from 0 to 100", "confidence");
   }
-  if (!Number.isSafeInteger(indicator.validFrom) || !Number.isSafeInteger(indicator.validUntil) || indicator.validFrom < 0) {
-    throw new InvalidIndicatorError("BAD_VALIDITY", "validity bounds must be Unix milliseconds", "validUntil");
+  if (!isBoundedTime(indicator.validFrom) || !isBoundedTime(indicator.validUntil)) {
+    throw new InvalidIndicatorError("BAD_VALIDITY", "validity bounds must be Unix milliseconds from 1970 to 2100", "validUntil");
   }
   if (indicator.validUntil <= indicator.validFrom) {
     throw new InvalidIndicatorError("BAD_VALIDITY", "validUntil must be after validFrom", "validUntil");
@@ -157,8 +159,8 @@ export function checkIndicator(indicator: Indicator): void {
     throw new InvalidIndicatorError("BAD_VALUE", "a blinded value is 64 lowercase hex digits", "value");
   }
   if (!isOrgId(indicator.producer)) throw new InvalidIndicatorError("BAD_PRODUCER", `"${indicator.producer}" is not an org id`, "producer");
-  if (!Number.isSafeInteger(indicator.createdAt) || indicator.createdAt < 0) {
-    throw new InvalidIndicatorError("BAD_TIME", "createdAt must be Unix milliseconds", "createdAt");
+  if (!isBoundedTime(indicator.createdAt)) {
+    throw new InvalidIndicatorError("BAD_TIME", "createdAt must be Unix milliseconds from 1970 to 2100", "createdAt");
   }
 }
 

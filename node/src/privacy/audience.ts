@@ -1,5 +1,6 @@
 import type { Tlp } from "../model/indicator.js";
 import { summarize, type Attestation, type IndicatorRecord } from "../model/record.js";
+import { sightingView, type SightingScope, type SightingSummary, type StoredSightings } from "../model/sighting.js";
 
 /**
  * Who is about to receive something from this node, and what TLP 2.0 lets each one see:
@@ -57,15 +58,55 @@ export function mayShow(statement: { tlp: Tlp; group: number }, audience: Audien
 /**
  * The record as `audience` may see it: only the statements it may see, and summary fields
  * (TLP, confidence, validity, labels) rebuilt from those alone, so that nothing of a hidden
- * statement (not even a label) leaks through the merge. Undefined when it may see nothing.
- * Blinded records stay inside the node and its groups: their value means nothing elsewhere.
+ * statement (not even a label) leaks through the merge. Its times (first seen, last updated,
+ * revision) are those of the statements it shows, so that a hidden statement's arrival does not
+ * show either. Undefined when it may see nothing. Blinded records stay inside the node and its
+ * groups: their value means nothing elsewhere.
  */
 export function viewFor(record: IndicatorRecord, audience: Audience, entitlements?: Entitlements): IndicatorRecord | undefined {
   if (audience.kind === "internal") return record;
   if (record.blinded && audience.kind !== "member") return undefined;
   const visible: Attestation[] = record.attestations.filter((a) => mayShow(a, audience, entitlements));
   if (visible.length === 0) return undefined;
-  return { ...record, ...summarize(visible), attestations: visible };
+  // Statements stored before receive times were kept count from their own creation.
+  const received = visible.map((a) => a.receivedAt ?? a.createdAt);
+  return {
+    ...record,
+    ...summarize(visible),
+    attestations: visible,
+    firstSeenAt: Math.min(...received),
+    updatedAt: Math.max(...received),
+    revision: Math.max(...visible.map((a) => a.revision ?? a.createdAt * 1000)),
+  };
+}
+
+/**
+ * Whether `audience` may learn of a sighting that travelled in `scope`. A sighting says "we were
+ * hit": it is as private as where it was sent. One in an open batch went to every member, like a
+ * TLP:GREEN statement (the community and clients may know of it, the public not); one sealed for
+ * a group stays with that group and this org; one that never left this node, or was stored
+ * before scopes were kept, stays with this org. Pure.
+ */
+export function maySeeSighting(scope: SightingScope, audience: Audience, entitlements?: Entitlements): boolean {
+  switch (audience.kind) {
+    case "internal":
+      return true;
+    case "clients":
+    case "community":
+      return scope === "0";
+    case "public":
+      return false;
+    case "member": {
+      if (!entitlements || !/^\d+$/.test(scope)) return false;
+      const group = Number(scope);
+      return group === 0 ? entitlements.isActive(audience.orgId) : entitlements.inGroup(group, audience.orgId);
+    }
+  }
+}
+
+/** The sightings `audience` may know of, merged per reporter (undefined when none). Pure. */
+export function sightingsFor(stored: StoredSightings | undefined, audience: Audience, entitlements?: Entitlements): SightingSummary | undefined {
+  return sightingView(stored, (scope) => maySeeSighting(scope, audience, entitlements));
 }
 
 /** `viewFor` over many records, dropping those the audience may not see at all. */

@@ -3,12 +3,14 @@ import type { Indicator, IndicatorType } from "../model/indicator.js";
 import { mergeIndicator, type IndicatorRecord } from "../model/record.js";
 import { idOf, indicatorId } from "../model/indicator-id.js";
 import type { BatchContent, IndicatorBatch } from "../wire/batch.js";
-import { addSighting, type Sighting, type SightingSummary } from "../model/sighting.js";
+import { LOCAL_SCOPE, recordSighting, scopeOfGroup, type Sighting, type SightingScope, type StoredSightings } from "../model/sighting.js";
 import { AlertRepository, type AlertRecord } from "./alert-repository.js";
 import { BlindingKeyRepository, type BlindingKeyEntry } from "./blinding-key-repository.js";
 import { EvidenceRepository, type EvidenceEntry } from "./evidence-repository.js";
+import { EquivocationRepository } from "./equivocation-repository.js";
+import type { EquivocationEvidence } from "../trust/equivocation.js";
 import { SightingRepository } from "./sighting-repository.js";
-import { advance, isHandled, SyncProgressRepository, type SyncProgress } from "./sync-progress-repository.js";
+import { advance, isHandled, skipWithheld, SyncProgressRepository, type SyncProgress } from "./sync-progress-repository.js";
 import { BatchRepository } from "./batch-repository.js";
 import { BatchRootIndex } from "./batch-root-index.js";
 import { batchKey, bucket, decodeJson, encodeJson, openDatabase, reopenDatabase, type Database, type Sublevel, type WriteOp } from "./db.js";
@@ -92,6 +94,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   readonly evidence: EvidenceRepository;
   readonly alerts: AlertRepository;
   readonly syncProgress: SyncProgressRepository;
+  readonly equivocations: EquivocationRepository;
   private keyRing: BlindingKeyEntry[] = [];
   private writeTail: Promise<unknown> = Promise.resolve();
   private pendingIngests: PendingIngest[] = [];
@@ -125,6 +128,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     this.evidence = new EvidenceRepository(db);
     this.alerts = new AlertRepository(db);
     this.syncProgress = new SyncProgressRepository(db);
+    this.equivocations = new EquivocationRepository(db);
     this.meta = bucket(db, "meta");
   }
 
@@ -284,14 +288,14 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     return { ops, records: [...after.values()], added };
   }
 
-  /** Ops that fold sightings into their indicators' summaries (several of one indicator in order). */
-  private async sightingOps(sightings: Sighting[]): Promise<WriteOp[]> {
+  /** Ops that fold sightings, each with the scope it travelled in, into what is kept (several of one indicator in order). */
+  private async sightingOps(sightings: Array<{ sighting: Sighting; scope: SightingScope }>): Promise<WriteOp[]> {
     if (sightings.length === 0) return [];
-    const ids = [...new Set(sightings.map((s) => s.indicatorId))];
+    const ids = [...new Set(sightings.map((s) => s.sighting.indicatorId))];
     const existing = await this.sightings.getMany(ids);
-    const summaries = new Map<string, SightingSummary | undefined>(ids.map((id, i) => [id, existing[i]]));
-    for (const sighting of sightings) summaries.set(sighting.indicatorId, addSighting(summaries.get(sighting.indicatorId), sighting));
-    return [...summaries.values()].map((summary) => this.sightings.putOp(summary!));
+    const stored = new Map<string, StoredSightings | undefined>(ids.map((id, i) => [id, existing[i]]));
+    for (const { sighting, scope } of sightings) stored.set(sighting.indicatorId, recordSighting(stored.get(sighting.indicatorId), sighting, scope));
+    return [...stored.values()].map((s) => this.sightings.putOp(s!));
   }
 
   /**
@@ -377,7 +381,8 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
         : [];
     });
     const merged = await this.mergeOps(entries);
-    const ops = [...merged.ops, ...(await this.sightingOps(group.flatMap((r) => r.content?.sightings ?? [])))];
+    const sightings = group.flatMap((r) => (r.content?.sightings ?? []).map((sighting) => ({ sighting, scope: scopeOfGroup(r.batch.group) })));
+    const ops = [...merged.ops, ...(await this.sightingOps(sightings))];
     const blinding = group.flatMap(({ batch, content }) => (content?.blindingKey ? [{ producer: batch.producer, group: batch.group, key: content.blindingKey }] : []));
     for (const entry of blinding) ops.push(this.blindingKeys.putOp(entry));
 
@@ -443,12 +448,33 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     });
   }
 
-  /** Marks a producer's sequence as handled without storing it (expired, or withheld from this org). */
+  /**
+   * Skips a sequence `peer` said it withholds from this org, keeping it to ask other peers later
+   * (store/sync-progress-repository.ts): a peer's word alone never makes this node give up a batch.
+   */
+  markWithheld(producer: string, sequence: number, peer: string, now: number): Promise<void> {
+    return this.exclusive(async () => {
+      const progress = skipWithheld(await this.progressOf(producer), sequence, peer, now);
+      await this.write([this.syncProgress.putOp(progress)], false);
+      this.progressCache.set(producer, progress);
+    });
+  }
+
+  /** Marks a producer's sequence as handled without storing it (expired, undecryptable: the producer's own batch). */
   markHandled(producer: string, sequence: number): Promise<void> {
     return this.exclusive(async () => {
       const progress = advance(await this.progressOf(producer), sequence);
       await this.write([this.syncProgress.putOp(progress)]);
       this.progressCache.set(producer, progress);
+    });
+  }
+
+  /** Keeps evidence that a producer equivocated; the first found for a (producer, sequence) stays. Returns whether it was new. */
+  recordEquivocation(evidence: EquivocationEvidence): Promise<boolean> {
+    return this.exclusive(async () => {
+      if (await this.equivocations.has(evidence.producer, evidence.sequence)) return false;
+      await this.write([this.equivocations.putOp(evidence)]);
+      return true;
     });
   }
 
@@ -462,7 +488,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   /** Folds sightings that stay on this node (of indicators held under TLP:RED only) into their summaries. */
   addLocalSightings(sightings: Sighting[]): Promise<void> {
     return this.exclusive(async () => {
-      await this.write(await this.sightingOps(sightings));
+      await this.write(await this.sightingOps(sightings.map((sighting) => ({ sighting, scope: LOCAL_SCOPE }))));
     });
   }
 

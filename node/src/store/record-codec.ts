@@ -60,6 +60,8 @@ interface DecodedAttestation {
   labels?: DecodedLabels | null;
   description: string;
   createdAt: number;
+  receivedAt?: number;
+  revision?: number;
 }
 interface DecodedRecord {
   type: number;
@@ -88,6 +90,8 @@ export function encodeRecord(record: IndicatorRecord): Uint8Array {
       labels: a.labels,
       description: a.description,
       createdAt: a.createdAt,
+      receivedAt: a.receivedAt,
+      revision: a.revision,
     })),
     firstSeenAt: record.firstSeenAt,
     updatedAt: record.updatedAt,
@@ -121,6 +125,9 @@ function attestationOf(raw: DecodedAttestation, id: string): Attestation {
     labels: labelsOf(raw.labels),
     description: raw.description,
     createdAt: raw.createdAt,
+    // 0 (the default) is "not kept": a record written before these existed.
+    receivedAt: raw.receivedAt || undefined,
+    revision: raw.revision || undefined,
   };
 }
 
