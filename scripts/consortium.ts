@@ -133,10 +133,10 @@ try {
   for (const [i, partner] of PARTNERS.entries()) {
     if (i === 0) continue;
     await waitUntil(`${partner.orgId} to receive the batches`, async () => {
-      const list = await api<Listing>(ports[i]!, "/indicators?since=0");
+      const list = await api<Listing>(ports[i]!, "/indicators?since=0&audience=internal");
       return list.indicators.length >= expected[partner.orgId]!;
     });
-    const list = await api<Listing>(ports[i]!, "/indicators?since=0");
+    const list = await api<Listing>(ports[i]!, "/indicators?since=0&audience=internal");
     say(`7. at ${partner.orgId}, verified against acme-bank's key on chain and stored in LevelDB:`);
     for (const record of list.indicators) {
       const value = record.blinded ? `(blinded) ${record.value.slice(0, 16)}...` : record.value;
@@ -145,9 +145,9 @@ try {
   }
   const relay = await api<{ gossip: { relayedOnly: { NOT_A_RECIPIENT: number } } }>(ports[1]!, "/status");
   say(`8. north-cert relayed ${relay.gossip.relayedOnly.NOT_A_RECIPIENT} sealed batch(es) it cannot read`);
-  const observed = await api<{ matches: Array<{ blinded: boolean }> }>(ports[2]!, "/indicators/lookup?value=198.51.100.23");
+  const observed = await api<{ matches: Array<{ blinded: boolean }> }>(ports[2]!, "/indicators/lookup?value=198.51.100.23&audience=internal");
   say(`   city-hospital observes 198.51.100.23 in its logs: ${observed.matches.length === 1 ? "matches acme-bank's blinded indicator" : "no match"}`);
-  const unobserved = await api<{ matches: unknown[] }>(ports[1]!, "/indicators/lookup?value=198.51.100.23");
+  const unobserved = await api<{ matches: unknown[] }>(ports[1]!, "/indicators/lookup?value=198.51.100.23&audience=internal");
   say(`   north-cert looks the same address up: ${unobserved.matches.length} match(es)`);
 
   say("9. the partners' detectors report: both confirm acme-bank's phishing domain; north-cert finds its IP a false positive");
@@ -157,8 +157,8 @@ try {
   await post(ports[2]!, "/sightings", { value: "login-micros0ft.example", count: 3 });
   await post(ports[1]!, "/sightings", { value: "203.0.113.66", kind: "false-positive" });
   await waitUntil("acme-bank to hear the sightings", async () => {
-    const [record] = (await api<{ matches: Array<{ id: string }> }>(ports[0]!, "/indicators/lookup?value=login-micros0ft.example")).matches;
-    return (await api<{ confirmedBy: string[] }>(ports[0]!, `/indicators/${record!.id}/sightings`)).confirmedBy.length === 2;
+    const [record] = (await api<{ matches: Array<{ id: string }> }>(ports[0]!, "/indicators/lookup?value=login-micros0ft.example&audience=internal")).matches;
+    return (await api<{ confirmedBy: string[] }>(ports[0]!, `/indicators/${record!.id}/sightings?audience=internal`)).confirmedBy.length === 2;
   });
   say("   acme-bank hears both: signed sightings travel like indicators, to the indicator's audience");
 

@@ -1,3 +1,4 @@
+import { TEST_DEPLOYMENT } from "../helpers/deployment.js";
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { network } from "hardhat";
@@ -90,7 +91,7 @@ describe("AuditTrail", function () {
     const batches: IndicatorBatch[] = [];
     for (let sequence = 1; sequence <= 5; sequence++) {
       const indicators = [1, 2, 3].map((i) => buildIndicator({ type: "domain", value: `b${sequence}-i${i}.example` }, { producer: "acme", now }));
-      batches.push(signBatch({ producer: "acme", sequence, createdAt: now, group: 0, indicators }, secret).batch);
+      batches.push(signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme", sequence, createdAt: now, group: 0, indicators }, secret).batch);
     }
     const headers = batches.map(headerOf);
     await acme.anchor(`0x${toHex(anchorRoot(headers))}`, 1, 5, 15, 0);

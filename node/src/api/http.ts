@@ -3,6 +3,7 @@ import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
 import { isOrgId } from "../model/indicator.js";
 import { EXPORT_AUDIENCES, exportAudience } from "../privacy/audience.js";
+import { spreadsheetSafe } from "../interop/csv.js";
 
 /** What every route shares: parsing at the boundary, audiences, and JSON or CSV answers. */
 
@@ -20,7 +21,13 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<
   return result.data;
 }
 
-export const audienceField = z.enum(EXPORT_AUDIENCES).default("internal").transform(exportAudience);
+/**
+ * Whose view a caller asks for. Required, with no default: a caller that forgets it must not get
+ * this org's own view, TLP:RED included (the node's own CLI and dashboard ask for internal).
+ */
+export const audienceField = z
+  .enum(EXPORT_AUDIENCES, { error: "give audience: internal (this org's own view, TLP:RED included), clients, community or public" })
+  .transform(exportAudience);
 export const orgIdField = z.string().refine(isOrgId, "must be an org id");
 export const formatField = z.enum(["json", "csv"]).default("json");
 export const sinceField = z.union([z.coerce.number().int().min(0), z.iso.datetime().transform((s) => Date.parse(s))]).default(0);
@@ -32,5 +39,5 @@ export function table(reply: FastifyReply, format: "json" | "csv", key: string, 
   const flat = rows.map((row) =>
     Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Array.isArray(v) ? v.join(" ") : v !== null && typeof v === "object" ? JSON.stringify(v) : v])),
   );
-  return reply.type("text/csv; charset=utf-8").send(stringify(flat, { header: true, cast: { boolean: (v) => String(v) }, columns: flat.length > 0 ? Object.keys(flat[0]!) : undefined }));
+  return reply.type("text/csv; charset=utf-8").send(stringify(flat, { header: true, cast: { boolean: (v) => String(v), string: spreadsheetSafe }, columns: flat.length > 0 ? Object.keys(flat[0]!) : undefined }));
 }

@@ -108,19 +108,19 @@ export function indicatorRoutes(node: CtiNode) {
       const { audience } = parse(z.object({ audience: audienceField }), request.query);
       const stored = await node.store.indicators.get(id);
       const [record] = stored ? await node.trust.scored([stored], audience) : [];
-      return record;
+      return { record, audience };
     };
 
     app.get("/indicators/:id/detail", async (request, reply) => {
-      const record = await visibleRecord(request);
+      const { record, audience } = await visibleRecord(request);
       if (!record) return reply.code(404).send({ error: "NOT_FOUND" });
-      // The view's statements only: provenance never names a statement the audience may not see.
-      const [sightings, decay, provenance] = await Promise.all([node.trust.sightingsOf(record.id), node.trust.decayCurve(record), node.trust.provenance(record)]);
+      // The view's statements and the audience's sightings only: provenance never names a statement the audience may not see.
+      const [sightings, decay, provenance] = await Promise.all([node.trust.sightingsOf(record.id, audience), node.trust.decayCurve(record, audience), node.trust.provenance(record)]);
       return { indicator: record, sightings, decay, provenance };
     });
 
     app.get("/indicators/:id", async (request, reply) => {
-      const record = await visibleRecord(request);
+      const { record } = await visibleRecord(request);
       // Not found and not visible answer alike: the caller learns nothing about what it may not see.
       if (!record) return reply.code(404).send({ error: "NOT_FOUND" });
       return record;
@@ -131,7 +131,7 @@ export function indicatorRoutes(node: CtiNode) {
       const { audience } = parse(z.object({ audience: audienceField }), request.query);
       const stored = await node.store.indicators.get(id);
       if (!stored || (await node.trust.scored([stored], audience)).length === 0) return reply.code(404).send({ error: "NOT_FOUND" });
-      return node.trust.sightingsOf(id);
+      return node.trust.sightingsOf(id, audience);
     });
 
     app.post("/indicators", async (request, reply) => {

@@ -52,11 +52,12 @@ export function interopRoutes(node: CtiNode) {
   return async (app: FastifyInstance) => {
     const components = {
       publish: (inputs: Parameters<CtiNode["publish"]>[0]) => node.publish(inputs),
-      sight: (value: string, kind: Parameters<CtiNode["sight"]>[1], options: Parameters<CtiNode["sight"]>[2]) => node.sight(value, kind, options),
+      sightMany: (items: Parameters<CtiNode["sightMany"]>[0]) => node.sightMany(items),
     };
 
-    // CSV arrives as text; everything else the API takes is JSON.
-    app.addContentTypeParser(["text/csv", "text/plain"], { parseAs: "string" }, (_request, body, done) => done(null, body));
+    // CSV arrives as text/csv; everything else the API takes is JSON (text/plain, a type any web
+    // page may send cross-site without asking, is refused: api/request-guard.ts).
+    app.addContentTypeParser("text/csv", { parseAs: "string" }, (_request, body, done) => done(null, body));
 
     app.post("/import/stix", async (request, reply) => {
       const query = parse(importQuery, request.query);
@@ -83,8 +84,8 @@ export function interopRoutes(node: CtiNode) {
       const { audience, progress } = parse(z.object({ audience: audienceField, progress: progressField }), request.query);
       return answer(reply, progress, async (onProgress) => {
         const records = await node.trust.feedAll(audience, 5000, onProgress);
-        const summaries = await node.store.sightings.getMany(records.map((r) => r.id));
-        const sightings = new Map(records.map((r, i) => [r.id, summaries[i]]));
+        // The sightings this audience may know of only: a CLEAR record's export must not name who was hit in a group.
+        const sightings = await node.trust.sightingsMapFor(records, audience);
         return { format, files: renderExport(format, records, sightings, node.now()) };
       });
     });

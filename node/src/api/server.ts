@@ -24,6 +24,7 @@ import { interopRoutes } from "./interop-routes.js";
 import { taxiiRoutes } from "./taxii-routes.js";
 import { trustRoutes } from "./trust-routes.js";
 import { openApiDocument, openApiPath } from "./openapi.js";
+import { allowedHostsOf, refuseRequest } from "./request-guard.js";
 import packageJson from "../../../package.json" with { type: "json" };
 
 const operationsOf = new WeakMap<FastifyInstance, string[]>();
@@ -40,6 +41,8 @@ export interface ApiServerInit {
   bodyLimitBytes: number;
   /** Bearer tokens that may call the API; none: no authentication (loopback only, see config). */
   tokens?: ReadonlyArray<{ name: string; token: string }>;
+  /** Host names (with port) the API answers to beside its own address, e.g. behind a reverse proxy. */
+  allowedHosts?: readonly string[];
 }
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
@@ -62,9 +65,37 @@ const TRUST_STATUS: Record<TrustErrorCode, number> = {
 };
 
 /** The node's HTTP API, ready to listen (or to be driven in-process with `inject`). */
-export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "bodyLimitBytes" | "tokens">): Promise<FastifyInstance> {
+export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "bodyLimitBytes" | "tokens" | "allowedHosts">): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: init.bodyLimitBytes });
   const tokens = init.tokens ?? [];
+  // First of all: a browser's cross-site or rebound request never reaches a route (api/request-guard.ts).
+  let allowedHosts: ReadonlySet<string> | undefined | null = null;
+  app.addHook("onRequest", async (request, reply) => {
+    if (allowedHosts === null && app.server.listening) {
+      const address = app.server.address();
+      if (address && typeof address === "object") allowedHosts = allowedHostsOf(address.address, address.port, init.allowedHosts ?? []);
+    }
+    const header = (name: string) => {
+      const value = request.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const refusal = refuseRequest(
+      {
+        method: request.method,
+        url: request.url,
+        host: header("host"),
+        origin: header("origin"),
+        secFetchSite: header("sec-fetch-site"),
+        contentType: header("content-type"),
+        hasBody: Number(header("content-length") ?? 0) > 0 || header("transfer-encoding") !== undefined,
+      },
+      // Driven in-process (inject, no socket): nothing to rebind.
+      allowedHosts ?? undefined,
+    );
+    if (refusal) return reply.code(refusal.status).send({ error: refusal.error, message: refusal.message });
+  });
+  // Bodies are JSON, or CSV for the CSV import (interop-routes.ts): fastify's text/plain parser goes.
+  app.removeContentTypeParser("text/plain");
   if (tokens.length > 0) {
     app.addHook("onRequest", async (request, reply) => {
       // TAXII clients authenticate with the TAXII credentials (api/taxii-routes.ts).
@@ -82,7 +113,7 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
   });
 
 
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     if (error instanceof BadRequestError) return reply.code(400).send({ error: "BAD_REQUEST", message: error.message, issues: error.issues });
     if (error instanceof InvalidIndicatorError) return reply.code(400).send({ error: error.reason, field: error.field, message: error.message });
     if (error instanceof TrustError) return reply.code(TRUST_STATUS[error.code]).send({ error: error.code, message: error.message });
@@ -94,7 +125,10 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
     // Back-pressure, not a fault: the caller retries after a moment.
     if (error instanceof PublisherBusyError) return reply.code(503).header("retry-after", "1").send({ error: "BUSY", message: error.message });
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
-    return reply.code(status).send({ error: status === 500 ? "INTERNAL" : "BAD_REQUEST", message: error.message });
+    if (status < 500) return reply.code(status).send({ error: "BAD_REQUEST", message: error.message });
+    // The node's own failure: its details go to the log, the caller gets an id to quote, not a stack's message.
+    node.logger.error({ requestId: request.id, method: request.method, url: request.url.split("?")[0], error: error.message }, "API request failed");
+    return reply.code(500).send({ error: "INTERNAL", message: `the node failed to answer (request ${request.id}); its log says why`, requestId: request.id });
   });
 
   // Registered after the error handler: plugins inherit the handler set when they are registered.

@@ -84,13 +84,18 @@ export const NodeConfigSchema = z.object({
        * credentials. Keep this file private (mode 0600).
        */
       tokens: z.array(z.object({ name: z.string().min(1), token: z.string().min(24, "a token of at least 24 characters") })).default([]),
+      /**
+       * Host names (with port) browsers may reach the API by beside its own address, e.g.
+       * "cti.example.org:443" behind a reverse proxy. Any other Host is refused (DNS rebinding).
+       */
+      allowedHosts: z.array(z.string().regex(/^[a-z0-9.[\]:-]+:\d+$/i, "a host:port")).default([]),
     })
     .refine((api) => LOOPBACK_HOSTS.has(api.host) || api.tokens.length > 0, {
       message: "the API listens beyond 127.0.0.1: set api.tokens so that callers must authenticate",
       path: ["tokens"],
     })
     .or(z.literal(false))
-    .default({ host: "127.0.0.1", port: 8700, bodyLimitBytes: 8 * 1024 * 1024, tokens: [] }),
+    .default({ host: "127.0.0.1", port: 8700, bodyLimitBytes: 8 * 1024 * 1024, tokens: [], allowedHosts: [] }),
   /** The node's LevelDB cache (node/src/store/). */
   store: z
     .object({

@@ -12,6 +12,21 @@ import type { PublishInput } from "../node.js";
  * not an observable). Values are checked by the publish path, like any other input.
  */
 
+/**
+ * A cell a spreadsheet shows as text: one that starts with =, +, -, @, a tab or a carriage return
+ * is taken by Excel, LibreOffice and Google Sheets as a formula, which a value or description
+ * written by another org could use (=HYPERLINK(...), DDE). Such a cell gets a leading
+ * apostrophe, the spreadsheets' own "this is text" mark; readCell takes it off again. Pure.
+ */
+export function spreadsheetSafe(cell: string): string {
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+}
+
+/** The cell as written before spreadsheetSafe. Pure. */
+export function readCell(cell: string): string {
+  return /^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell;
+}
+
 export class CsvFormatError extends Error {
   override readonly name = "CsvFormatError";
 }
@@ -57,7 +72,7 @@ export function importCsv(text: string, options: { defaultTlp: Tlp; group?: numb
   const ignored = header.filter((_, i) => !known.has(i));
   const result: CsvImport = { inputs: [], skipped: [], warnings: ignored.length > 0 ? [`columns ignored: ${ignored.join(", ")}`] : [] };
   lines.forEach((cells, i) => {
-    const cell = (field: keyof typeof COLUMNS) => (column[field] >= 0 ? cells[column[field]] || undefined : undefined);
+    const cell = (field: keyof typeof COLUMNS) => (column[field] >= 0 ? (cells[column[field]] ? readCell(cells[column[field]]!) : undefined) : undefined);
     const source = `line ${i + 2}`;
     const type = cell("type") ?? "";
     if (!cell("value")) return result.skipped.push({ source, type, reason: "no value" });

@@ -13,7 +13,8 @@ export interface ImportReport {
 
 export interface ImportComponents {
   publish(inputs: PublishInput[]): Promise<PublishOutcome[]>;
-  sight(value: string, kind: SightingKind, options: { type: IndicatorType; observedAt: number }): Promise<unknown>;
+  /** Records many sightings together; names those it could not record. */
+  sightMany(items: Array<{ value: string; type: IndicatorType; kind: SightingKind; observedAt: number }>): Promise<{ recorded: number; problems: Array<{ index: number; value: string; message: string }> }>;
 }
 
 /**
@@ -38,13 +39,12 @@ export async function runImport(
     });
     onProgress?.(Math.min(i + chunk, read.inputs.length), read.inputs.length);
   }
-  for (const s of read.sightings ?? []) {
-    try {
-      await components.sight(s.value, s.kind, { type: s.type, observedAt: s.observedAt });
-      report.sightings++;
-    } catch (err) {
-      report.warnings.push(`sighting of ${s.value} not recorded: ${(err as Error).message}`);
-    }
+  const sightings = read.sightings ?? [];
+  // Together, in chunks: each chunk's sightings share batches rather than waiting one by one.
+  for (let i = 0; i < sightings.length; i += chunk) {
+    const outcome = await components.sightMany(sightings.slice(i, i + chunk));
+    report.sightings += outcome.recorded;
+    for (const problem of outcome.problems) report.warnings.push(`sighting of ${problem.value} not recorded: ${problem.message}`);
   }
   return report;
 }

@@ -58,10 +58,22 @@ const MISP_EXPORT_TYPES: Record<IndicatorType, { type: string; category: string 
   sha256: { type: "sha256", category: "Payload delivery" },
 };
 
-const TLP_TAGS: Record<string, Tlp> = { "tlp:white": "CLEAR", "tlp:clear": "CLEAR", "tlp:green": "GREEN", "tlp:amber": "AMBER", "tlp:amber+strict": "AMBER+STRICT", "tlp:red": "RED" };
+// Tables keyed by what an event says are Maps (or read with Object.hasOwn): "constructor" must find nothing.
+const TLP_TAGS: ReadonlyMap<string, Tlp> = new Map([
+  ["tlp:white", "CLEAR"],
+  ["tlp:clear", "CLEAR"],
+  ["tlp:green", "GREEN"],
+  ["tlp:amber", "AMBER"],
+  ["tlp:amber+strict", "AMBER+STRICT"],
+  ["tlp:red", "RED"],
+]);
 const TAG_OF_TLP: Record<Tlp, string> = { CLEAR: "tlp:clear", GREEN: "tlp:green", AMBER: "tlp:amber", "AMBER+STRICT": "tlp:amber+strict", RED: "tlp:red" };
 const TAG_COLOUR: Record<Tlp, string> = { CLEAR: "#ffffff", GREEN: "#33ff00", AMBER: "#ffc000", "AMBER+STRICT": "#ffc000", RED: "#ff2b2b" };
-const SIGHTING_KINDS: Record<string, SightingKind> = { "0": "sighting", "1": "false-positive", "2": "expired" };
+const SIGHTING_KINDS: ReadonlyMap<string, SightingKind> = new Map([
+  ["0", "sighting"],
+  ["1", "false-positive"],
+  ["2", "expired"],
+]);
 const FAMILY_GALAXIES = /^misp-galaxy:(malpedia|banker|ransomware|rat|stealer|botnet|backdoor|tool|android|exploit-kit)="(.+)"$/;
 const ATTACK_GALAXY = /^misp-galaxy:mitre-(?:enterprise-)?attack-pattern="[^"]*?(T\d{4}(?:\.\d{3})?)"$/;
 const FREE_LABEL = /^[\p{L}\p{N}][\p{L}\p{N} ._:/+-]{0,63}$/u;
@@ -111,7 +123,7 @@ export function importMisp(document: unknown, options: MispImportOptions): MispI
       const raw = str(attribute.value) ?? "";
       const source = str(attribute.uuid) ?? `${str(event.uuid) ?? "event"}/${misptype}`;
       const skip = (reason: string) => result.skipped.push({ source, type: misptype, reason });
-      const mapping = MISP_IMPORT_TYPES[misptype];
+      const mapping = Object.hasOwn(MISP_IMPORT_TYPES, misptype) ? MISP_IMPORT_TYPES[misptype] : undefined;
       if (!mapping) {
         skip(`MISP type ${misptype} has no indicator type here`);
         continue;
@@ -125,12 +137,12 @@ export function importMisp(document: unknown, options: MispImportOptions): MispI
         continue;
       }
       const tags = [...eventTags, ...tagNames(attribute)];
-      const tlpTags = tagNames(attribute).map((t) => TLP_TAGS[t.toLowerCase()]).filter((t) => t !== undefined);
-      const eventTlp = eventTags.map((t) => TLP_TAGS[t.toLowerCase()]).filter((t) => t !== undefined);
+      const tlpTags = tagNames(attribute).map((t) => TLP_TAGS.get(t.toLowerCase())).filter((t) => t !== undefined);
+      const eventTlp = eventTags.map((t) => TLP_TAGS.get(t.toLowerCase())).filter((t) => t !== undefined);
       const tlp = tlpTags[0] ?? eventTlp[0] ?? options.defaultTlp;
       const malwareFamilies = tags.map((t) => FAMILY_GALAXIES.exec(t)?.[2]?.toLowerCase()).filter((f): f is string => f !== undefined && FREE_LABEL.test(f));
       const attackTechniques = tags.map((t) => ATTACK_GALAXY.exec(t)?.[1]).filter((t): t is string => t !== undefined);
-      const free = tags.filter((t) => !TLP_TAGS[t.toLowerCase()] && !t.startsWith("misp-galaxy:")).map((t) => t.toLowerCase());
+      const free = tags.filter((t) => !TLP_TAGS.has(t.toLowerCase()) && !t.startsWith("misp-galaxy:")).map((t) => t.toLowerCase());
       const plain = free.filter((t) => FREE_LABEL.test(t));
       if (plain.length < free.length) result.warnings.push(`${source}: tags that are not plain words were left out`);
       const parts = raw.split("|");
@@ -152,7 +164,7 @@ export function importMisp(document: unknown, options: MispImportOptions): MispI
           labels: { malwareFamilies, attackTechniques, tags: plain },
         });
         for (const s of records(attribute.Sighting)) {
-          const kind = SIGHTING_KINDS[str(s.type) ?? "0"];
+          const kind = SIGHTING_KINDS.get(str(s.type) ?? "0");
           const at = Number(str(s.date_sighting)) * 1000;
           if (kind && Number.isFinite(at)) result.sightings.push({ value: v.value, type: v.type, kind, observedAt: at });
         }

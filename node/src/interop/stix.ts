@@ -3,7 +3,7 @@ import type { Tlp } from "../model/indicator.js";
 import type { IndicatorRecord } from "../model/record.js";
 import type { SightingSummary } from "../model/sighting.js";
 import type { PublishInput } from "../node.js";
-import { parseStixPattern, stixPatternOf } from "./stix-pattern.js";
+import { HASH_TYPES, parseStixPattern, stixPatternOf } from "./stix-pattern.js";
 
 /**
  * STIX 2.1 in and out.
@@ -28,14 +28,22 @@ export const TLP2_MARKINGS: Record<Tlp, string> = {
 };
 
 /** The TLP 1.0 marking definitions of STIX 2.1 (section 7.2.1.4): WHITE reads as CLEAR. */
-const TLP1_MARKINGS: Record<string, Tlp> = {
-  "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": "CLEAR",
-  "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": "GREEN",
-  "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": "AMBER",
-  "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": "RED",
-};
+// Tables keyed by what a bundle says are Maps: "constructor" or "__proto__" must find nothing.
+const TLP1_MARKINGS: ReadonlyMap<string, Tlp> = new Map([
+  ["marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", "CLEAR"],
+  ["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", "GREEN"],
+  ["marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", "AMBER"],
+  ["marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", "RED"],
+]);
 
-const TLP_BY_NAME: Record<string, Tlp> = { white: "CLEAR", clear: "CLEAR", green: "GREEN", amber: "AMBER", "amber+strict": "AMBER+STRICT", red: "RED" };
+const TLP_BY_NAME: ReadonlyMap<string, Tlp> = new Map([
+  ["white", "CLEAR"],
+  ["clear", "CLEAR"],
+  ["green", "GREEN"],
+  ["amber", "AMBER"],
+  ["amber+strict", "AMBER+STRICT"],
+  ["red", "RED"],
+]);
 const TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d";
 
 /** Namespace of the exchange's STIX ids (UUIDv5). */
@@ -63,13 +71,13 @@ export interface StixImport {
   warnings: string[];
 }
 
-const OBSERVABLE_TYPES: Record<string, PublishInput["type"]> = {
-  "ipv4-addr": "ipv4",
-  "ipv6-addr": "ipv6",
-  "domain-name": "domain",
-  url: "url",
-  "email-addr": "email",
-};
+const OBSERVABLE_TYPES: ReadonlyMap<string, PublishInput["type"]> = new Map([
+  ["ipv4-addr", "ipv4"],
+  ["ipv6-addr", "ipv6"],
+  ["domain-name", "domain"],
+  ["url", "url"],
+  ["email-addr", "email"],
+]);
 
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 const isRecord = (v: unknown): v is StixObject => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -79,7 +87,7 @@ const FREE_LABEL = /^[\p{L}\p{N}][\p{L}\p{N} ._:/+-]{0,63}$/u;
 
 /** TLP of one marking id, from the well-known definitions or the bundle's own marking objects. */
 function tlpOfMarking(id: string, markings: Map<string, StixObject>): Tlp | undefined {
-  const known = (Object.entries(TLP2_MARKINGS).find(([, v]) => v === id)?.[0] as Tlp | undefined) ?? TLP1_MARKINGS[id];
+  const known = (Object.entries(TLP2_MARKINGS).find(([, v]) => v === id)?.[0] as Tlp | undefined) ?? TLP1_MARKINGS.get(id);
   if (known) return known;
   const marking = markings.get(id);
   if (!marking) return undefined;
@@ -87,7 +95,7 @@ function tlpOfMarking(id: string, markings: Map<string, StixObject>): Tlp | unde
   const tlp2 = isRecord(extension) ? extension.tlp_2_0 : undefined;
   const tlp1 = marking.definition_type === "tlp" && isRecord(marking.definition) ? marking.definition.tlp : undefined;
   const name = str(tlp2) ?? str(tlp1) ?? (str(marking.name)?.toLowerCase().startsWith("tlp:") ? str(marking.name)!.slice(4) : undefined);
-  return name ? TLP_BY_NAME[name.toLowerCase()] : undefined;
+  return name ? TLP_BY_NAME.get(name.toLowerCase()) : undefined;
 }
 
 /** Reads a bundle (or one object, or a list of objects) into indicator inputs and a report. Pure. */
@@ -155,7 +163,7 @@ export function importStix(document: unknown, options: StixImportOptions): StixI
       }
       continue;
     }
-    const observable = OBSERVABLE_TYPES[type];
+    const observable = OBSERVABLE_TYPES.get(type);
     if (observable && typeof object.value === "string") {
       result.inputs.push({ ...common, type: observable, value: object.value });
       continue;
@@ -163,7 +171,7 @@ export function importStix(document: unknown, options: StixImportOptions): StixI
     if (type === "file") {
       const hashes = isRecord(object.hashes) ? object.hashes : {};
       const found = Object.entries(hashes).flatMap(([name, value]) => {
-        const t = ({ "SHA-256": "sha256", "SHA256": "sha256", MD5: "md5", "SHA-1": "sha1", SHA1: "sha1" } as Record<string, PublishInput["type"]>)[name.toUpperCase()];
+        const t = HASH_TYPES.get(name.toUpperCase());
         return t && typeof value === "string" ? [{ type: t, value }] : [];
       });
       if (found.length === 0) skip("a file without an MD5, SHA-1 or SHA-256 hash");

@@ -1,19 +1,28 @@
 import { createHash } from "node:crypto";
+import { InvalidIndicatorError } from "../model/errors.js";
 import type { Indicator } from "../model/indicator.js";
+import { checkIndicator, isCanonical } from "../model/validate.js";
 import { bytesEqual, concatBytes, fromHex, toHex } from "../wire/bytes.js";
 import { encodeBatchSigningPayload, encodeIndicatorCanonical, type BatchHeader } from "../wire/canonical.js";
 import { merkleProof, merkleRootOfLeaves, hashLeaf, verifyMerkleProof, type MerkleProof } from "../wire/merkle.js";
 import { verifyEd25519 } from "../wire/signature.js";
 
 /**
- * The audit trail's proofs: that org X published indicator I no later than time T. Three links,
- * each checkable by anyone with the chain:
+ * The audit trail's proofs: that org X had committed to indicator I no later than time T. Three
+ * links, each checkable by anyone with the chain:
  *
  *   indicator --(Merkle path, leaf salt)--> batch root
  *   batch header + root --(ed25519 signature)--> the producer's signing key
  *   SHA-256(batch signing payload) --(Merkle path)--> anchor root, stored on chain by the org's
  *   own wallet in a block of time T (AuditTrail.sol)
+ *
+ * What a proof shows: X's key signed a batch holding I, and X's wallet anchored that batch before
+ * T. What it does not show: that X sent the batch to anyone (it may have kept it), when before T
+ * it signed it (the batch's createdAt is X's own claim), or that I is true. See docs/trust.md.
  */
+
+/** Statements a batch can hold (the nodes' batch limit): a proof claiming more is refused. */
+export const MAX_PROOF_BATCH_STATEMENTS = 1000;
 
 /** The leaf of a batch in its producer's anchor tree: the digest of what the producer signed. */
 export function anchorLeaf(header: BatchHeader): Uint8Array {
@@ -91,19 +100,41 @@ export interface AuditVerdict {
  * Checks a proof on its own and against the anchor read from the chain (`onChain`, by org and
  * anchor index). Pure: the caller reads the chain.
  */
-export function verifyAuditProof(proof: AuditProof, onChain: AnchorRecord | undefined): AuditVerdict {
+export function verifyAuditProof(proof: AuditProof, onChain: AnchorRecord | undefined, deployment?: Uint8Array): AuditVerdict {
   const problems: string[] = [];
   const { header, indicator, anchor } = proof;
+  if (deployment && !bytesEqual(header.deployment, deployment)) problems.push("the batch was signed for another deployment");
   if (indicator.producer !== proof.org || header.producer !== proof.org) problems.push("the indicator, the batch and the proof name different orgs");
-  const leaf = proof.salt ? concatBytes([encodeIndicatorCanonical(indicator), proof.salt]) : encodeIndicatorCanonical(indicator);
-  if (!verifyMerkleProof(leaf, proof.indicatorProof, header.merkleRoot)) problems.push("the indicator is not in the batch (Merkle path fails)");
-  if (proof.indicatorProof.leafCount !== header.indicatorCount) problems.push("the Merkle path is for another batch size");
-  if (!verifyEd25519(encodeBatchSigningPayload(header), proof.signature, header.signingKey)) problems.push("the batch signature does not verify");
+  // Every field as a receiver would check it: a value the canonical encoding cannot hold (a
+  // confidence of 306) must not pass for the one it wraps to.
+  try {
+    checkIndicator(indicator);
+    if (!isCanonical(indicator)) problems.push("the indicator is not in canonical form");
+  } catch (err) {
+    if (!(err instanceof InvalidIndicatorError)) throw err;
+    problems.push(`the indicator is not valid: ${err.message}`);
+  }
+  const statements = header.indicatorCount + header.sightingCount;
+  if (statements < 1 || statements > MAX_PROOF_BATCH_STATEMENTS) problems.push(`the batch states ${statements} statements; a batch holds 1 to ${MAX_PROOF_BATCH_STATEMENTS}`);
+  // The tree holds the indicators, then the sightings: an indicator's leaf is one of the first ones.
+  if (proof.indicatorProof.leafCount !== statements) problems.push("the Merkle path is for another batch size");
+  if (proof.indicatorProof.index >= header.indicatorCount) problems.push("the Merkle path does not lead to one of the batch's indicators");
+  if (problems.length === 0) {
+    const leaf = proof.salt ? concatBytes([encodeIndicatorCanonical(indicator), proof.salt]) : encodeIndicatorCanonical(indicator);
+    if (!verifyMerkleProof(leaf, proof.indicatorProof, header.merkleRoot)) problems.push("the indicator is not in the batch (Merkle path fails)");
+  }
+  let payload: Uint8Array | undefined;
+  try {
+    payload = encodeBatchSigningPayload(header);
+  } catch (err) {
+    problems.push(`the batch header cannot be what was signed: ${(err as Error).message}`);
+  }
+  if (payload && !verifyEd25519(payload, proof.signature, header.signingKey)) problems.push("the batch signature does not verify");
   if (header.sequence < anchor.firstSequence || header.sequence > anchor.lastSequence) problems.push("the batch is outside the anchor's range");
   if (proof.batchProof.index !== header.sequence - anchor.firstSequence || proof.batchProof.leafCount !== anchor.lastSequence - anchor.firstSequence + 1) {
     problems.push("the batch's position in the anchor is wrong");
   }
-  if (!verifyMerkleProof(anchorLeaf(header), proof.batchProof, anchor.root)) problems.push("the batch is not in the anchor (Merkle path fails)");
+  if (payload && !verifyMerkleProof(anchorLeaf(header), proof.batchProof, anchor.root)) problems.push("the batch is not in the anchor (Merkle path fails)");
   if (!onChain) problems.push(`no anchor #${anchor.index} of ${proof.org} on chain`);
   else if (
     !bytesEqual(onChain.root, anchor.root) ||
@@ -130,6 +161,7 @@ export function auditProofToJson(proof: AuditProof) {
     salt: proof.salt ? hex(proof.salt) : undefined,
     batch: {
       ...proof.header,
+      deployment: hex(proof.header.deployment),
       signingKey: hex(proof.header.signingKey),
       merkleRoot: hex(proof.header.merkleRoot),
       sealedDigest: hex(proof.header.sealedDigest),
@@ -156,7 +188,7 @@ export function auditProofFromJson(json: AuditProofJson): AuditProof {
     org: json.org,
     indicator: json.indicator,
     salt: json.salt ? fromHex(json.salt) : undefined,
-    header: { ...batch, signingKey: fromHex(batch.signingKey), merkleRoot: fromHex(batch.merkleRoot), sealedDigest: fromHex(batch.sealedDigest) },
+    header: { ...batch, deployment: fromHex(batch.deployment), signingKey: fromHex(batch.signingKey), merkleRoot: fromHex(batch.merkleRoot), sealedDigest: fromHex(batch.sealedDigest) },
     signature: fromHex(signature),
     indicatorProof: merkleFromJson(json.indicatorProof),
     anchor: { ...json.anchor, root: fromHex(json.anchor.root) },

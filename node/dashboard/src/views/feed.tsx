@@ -47,7 +47,7 @@ export function FeedView(props: { filters: FeedFilters; setFilters: (f: FeedFilt
   const feed = useLoad(
     (signal) =>
       api<{ indicators: ScoredRecord[] }>(
-        `/indicators${query({ order: "newest", limit: READ, type: filters.type, tlp: filters.tlp, producer: filters.producer, minScore: filters.minScore })}`,
+        `/indicators${query({ audience: "internal", order: "newest", limit: READ, type: filters.type, tlp: filters.tlp, producer: filters.producer, minScore: filters.minScore })}`,
         { signal },
       ),
     [filters.type, filters.tlp, filters.producer, filters.minScore],

@@ -23,7 +23,7 @@ const STATUS_TEXT: Record<Provenance["status"], string> = {
 
 /** One indicator: its statements and producers, sightings, decay curve and provenance. */
 export function IndicatorView(props: { id: string }) {
-  const detail = useLoad((signal) => api<Detail>(`/indicators/${props.id}/detail`, { signal }), [props.id], 5000);
+  const detail = useLoad((signal) => api<Detail>(`/indicators/${props.id}/detail?audience=internal`, { signal }), [props.id], 5000);
   const d = detail.data;
   const chart = useMemo(() => (d ? { x: d.decay.map((p) => p.at / 1000), series: [{ label: "score", values: d.decay.map((p) => p.score) }] } : undefined), [d?.decay.length, d?.indicator.updatedAt]);
   if (!d) return <div class="view">{detail.error ? <ErrorNote error={detail.error} /> : <p>Loading…</p>}</div>;

@@ -1,6 +1,7 @@
 import { stringify } from "csv-stringify/sync";
 import { INDICATOR_TYPES } from "../../model/indicator.js";
 import type { ScoredRecord } from "../../trust/trust-service.js";
+import { spreadsheetSafe } from "../../interop/csv.js";
 
 /** A CSV of the feed (one line per indicator) and a plain blocklist per type (one value per line). */
 
@@ -21,7 +22,7 @@ export function csvFeed(records: ScoredRecord[]): string {
       tags: r.labels.tags.join(" "),
       id: r.id,
     })),
-    { header: true, cast: { boolean: (v) => String(v) }, columns: ["type", "value", "blinded", "tlp", "score", "confidence", "valid_from", "valid_until", "producers", "malware_families", "attack_techniques", "tags", "id"] },
+    { header: true, cast: { boolean: (v) => String(v), string: spreadsheetSafe }, columns: ["type", "value", "blinded", "tlp", "score", "confidence", "valid_from", "valid_until", "producers", "malware_families", "attack_techniques", "tags", "id"] },
   );
 }
 

@@ -21,10 +21,16 @@ const ZEEK_TYPES: Record<IndicatorType, string> = {
 
 const HEADER = ["indicator", "indicator_type", "meta.source", "meta.desc", "meta.url"];
 
-/** A field value Zeek reads back as written: no tabs or line breaks, `-` when empty. */
+/**
+ * A field value Zeek reads back as written: no tabs or line breaks, `-` when empty. Zeek's ASCII
+ * reader undoes \xNN escapes in string fields, so a backslash is written \x5c (a value holding
+ * "\x41" would otherwise read back as "A"), and a leading "#" as \x23: Zeek skips a line that
+ * starts with "#" as a comment, which silently dropped an indicator such as "#admin@example.org".
+ */
 export function zeekField(text: string): string {
-  const clean = text.replace(/[\t\r\n]+/g, " ").trim();
-  return clean === "" ? "-" : clean;
+  const clean = text.replace(/[\t\r\n]+/g, " ").trim().replace(/\\/g, "\\x5c");
+  if (clean === "" || clean === "-") return clean === "" ? "-" : "\\x2d";
+  return clean.startsWith("#") ? `\\x23${clean.slice(1)}` : clean;
 }
 
 function describe(record: ScoredRecord): string {
