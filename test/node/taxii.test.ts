@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { recordUuid } from "../../node/src/model/indicator-id.js";
 import { collectionId, TAXII_MEDIA_TYPE } from "../../node/src/api/taxii-routes.js";
 import type { CtiNode } from "../../node/src/node.js";
 import { startSoloNode } from "../helpers/nodes.js";
@@ -141,5 +142,16 @@ describe("TAXII 2.1 server", function () {
     const versions = (await (await get(`${base}/objects/${id}/versions/`)).json()) as { versions: string[] };
     expect(versions.versions).to.have.length(1);
     expect((await get(`${base}/objects/indicator--00000000-0000-4000-8000-000000000000/`)).status).to.equal(404);
+    expect((await get(`${base}/objects/not-an-id/`)).status).to.equal(404);
+    // Looked up by uuid, the RED and AMBER+STRICT records of the paging test stay out of this collection.
+    for (const value of ["red.paging.example", "strict.paging.example"]) {
+      const [record] = await node.lookup(value, "domain");
+      const hidden = `indicator--${recordUuid(record!.id)}`;
+      expect((await get(`${base}/objects/${hidden}/`)).status, value).to.equal(404);
+      expect((await get(`${base}/objects/${hidden}/versions/`)).status, value).to.equal(404);
+    }
+    // While a GREEN one is found by the same lookup, in the collection it belongs to.
+    const [green] = await node.lookup("host-1.paging.example", "domain");
+    expect((await get(`${base}/objects/indicator--${recordUuid(green!.id)}/`)).status).to.equal(200);
   });
 });

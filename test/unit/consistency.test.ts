@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { buildIndicator } from "../../node/src/model/validate.js";
+import { recordUuid } from "../../node/src/model/indicator-id.js";
 import { checkConsistency } from "../../node/src/store/consistency.js";
 import type { WriteOp } from "../../node/src/store/db.js";
 import { IndicatorStore } from "../../node/src/store/indicator-store.js";
@@ -33,7 +34,7 @@ describe("store consistency check (real LevelDB)", function () {
   it("finds nothing wrong with what the store wrote", async function () {
     const report = await checkConsistency(store);
     expect(report).to.deep.include({ ok: true, problems: [] });
-    expect(report.counts).to.deep.equal({ records: 3, batches: 1, timeEntries: 3, expiryEntries: 3 });
+    expect(report.counts).to.deep.equal({ records: 3, batches: 1, timeEntries: 3, expiryEntries: 3, uuidEntries: 3 });
   });
 
   it("keeps the record count in step through writes, prunes and reopening, and names a count that drifted", async function () {
@@ -62,6 +63,27 @@ describe("store consistency check (real LevelDB)", function () {
     await corrupt([{ type: "del", sublevel: (store.batches as unknown as { sublevel: WriteOp["sublevel"] }).sublevel, key: "acme-bank:00000000000000000001" }]);
     const worse = await checkConsistency(store);
     expect(worse.problems.some((p) => p.includes("cites acme-bank#1, which is not stored"))).to.equal(true);
+  });
+
+  it("finds a record by the uuid it is shown under, names a missing by-uuid entry, and gives a store written before the index its entries", async function () {
+    const record = (await store.lookup("domain", "a.example"))!;
+    const uuid = recordUuid(record.id);
+    expect((await store.byRecordUuid(uuid))?.id).to.equal(record.id);
+    expect((await store.byRecordUuid(uuid.toUpperCase()))?.id).to.equal(record.id);
+    expect(await store.byRecordUuid(recordUuid("0".repeat(64)))).to.equal(undefined);
+    // As a store written before the index: no entries, no marker.
+    const meta = (store as unknown as { meta: WriteOp["sublevel"] }).meta;
+    const ids = [record.id, (await store.lookup("domain", "b.example"))!.id, (await store.lookup("domain", "c.example"))!.id];
+    await corrupt([...ids.map((id) => store.byUuid.delOp(id)), { type: "del", sublevel: meta, key: "uuid-index" }]);
+    expect((await checkConsistency(store)).problems).to.include(`record ${record.id} has no by-uuid entry`);
+    await store.close();
+    store = await IndicatorStore.open(join(dir, "db"));
+    expect((await store.byRecordUuid(uuid))?.id).to.equal(record.id);
+    expect(await checkConsistency(store)).to.deep.include({ ok: true });
+    // Pruned with its record.
+    await store.prune(now + 400 * 24 * 3600 * 1000, 0);
+    expect(await store.byRecordUuid(uuid)).to.equal(undefined);
+    expect((await checkConsistency(store)).counts.uuidEntries).to.equal(0);
   });
 
   it("names a record whose stored bytes cannot be read, and checks everything else", async function () {

@@ -25,6 +25,8 @@ const STIX_MEDIA_TYPE = "application/stix+json;version=2.1";
 const NAMESPACE = "3f5c8a44-2f1e-5d2a-9a8b-1c6e7d9f0b3a";
 const WIDER_FIRST: ExportAudience[] = ["internal", "clients", "community", "public"];
 const MAX_PAGE = 1000;
+/** Records one request reads at most, whatever its filters. */
+const MAX_READ = 5_000;
 
 export interface TaxiiCredential {
   name: string;
@@ -140,13 +142,17 @@ export function taxiiRoutes(node: CtiNode, credentials: TaxiiCredential[]) {
         !cursor || view.revision > cursor.at || (view.revision === cursor.at && view.id > cursor.id);
       let last = cursor;
       let exhausted = false;
-      while (out.length < query.limit && !exhausted) {
-        const read = await node.store.listAfter(last, Math.min(MAX_PAGE, query.limit * 2));
-        exhausted = read.exhausted;
-        const scored = await node.trust.scored(read.records, exportAudience(audience));
+      // A filter that matches little (match[type]=malware) must not walk the whole store in one
+      // request: past MAX_READ records the page ends short, with `more` and a cursor to go on.
+      let read = 0;
+      while (out.length < query.limit && !exhausted && read < MAX_READ) {
+        const listed = await node.store.listAfter(last, Math.min(MAX_PAGE, query.limit * 2));
+        read += listed.records.length;
+        exhausted = listed.exhausted;
+        const scored = await node.trust.scored(listed.records, exportAudience(audience));
         const byId = new Map(scored.filter((r) => !r.score.quarantined).map((r) => [r.id, r]));
         let full = false;
-        for (const record of read.records) {
+        for (const record of listed.records) {
           const view = byId.get(record.id);
           const object = view && unread(view) ? stixRecordIndicator(view) : undefined;
           const matches = object && (!types || types.includes(String(object.type))) && (!ids || ids.includes(String(object.id)));
@@ -159,7 +165,7 @@ export function taxiiRoutes(node: CtiNode, credentials: TaxiiCredential[]) {
         }
         if (full) exhausted = false;
         // Past everything read, including index entries whose record is gone.
-        else last = read.cursor;
+        else last = listed.cursor;
       }
       return { out, next: last, more: !exhausted };
     };
@@ -217,12 +223,16 @@ export function taxiiRoutes(node: CtiNode, credentials: TaxiiCredential[]) {
       const audience = entitled && audienceOf(request, reply, entitled);
       if (!audience) return undefined;
       const { objectId } = request.params as { objectId: string };
-      const { out } = await page(audience, { limit: 1, "match[id]": objectId });
-      if (out.length === 0) {
+      // One index read, whether or not the object is there (a miss used to walk the collection).
+      const uuid = /^indicator--([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(objectId)?.[1];
+      const record = uuid ? await node.store.byRecordUuid(uuid) : undefined;
+      const [view] = record ? await node.trust.scored([record], exportAudience(audience)) : [];
+      const object = view && !view.score.quarantined ? stixRecordIndicator(view) : undefined;
+      if (!view || !object) {
         void error(reply, 404, "Not Found", "no such object in this collection");
         return undefined;
       }
-      return out[0]!;
+      return { object, added: view.revision };
     };
 
     app.get("/taxii2/api/collections/:id/objects/:objectId/", async (request, reply) => {

@@ -1,4 +1,5 @@
 import { hash } from "node:crypto";
+import { v5 as uuidv5 } from "uuid";
 import type { IndicatorType } from "./indicator.js";
 
 /**
@@ -14,4 +15,15 @@ export function indicatorId(type: IndicatorType, normalizedValue: string, blinde
 
 export function idOf(indicator: { type: IndicatorType; value: string; blinded: boolean }): string {
   return indicatorId(indicator.type, indicator.value, indicator.blinded);
+}
+
+/** The namespace of every UUID this software derives for STIX objects of records. */
+export const RECORD_UUID_NAMESPACE = "0a6e7b2e-5b52-5c3e-9f0e-2c7f3b0d7c11";
+
+/**
+ * A record's id as a UUID (version 5, so the same on every node), for formats that name objects
+ * by UUID: a record is `indicator--<uuid>` in TAXII collections.
+ */
+export function recordUuid(id: string): string {
+  return uuidv5(`record:${id}`, RECORD_UUID_NAMESPACE);
 }

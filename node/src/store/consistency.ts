@@ -1,12 +1,12 @@
 import { bytesEqual } from "../wire/bytes.js";
 import { decodeBatch } from "../wire/codec.js";
-import { indicatorId } from "../model/indicator-id.js";
+import { indicatorId, recordUuid } from "../model/indicator-id.js";
 import type { IndicatorType } from "../model/indicator.js";
 import type { IndicatorStore } from "./indicator-store.js";
 
 export interface ConsistencyReport {
   ok: boolean;
-  counts: { records: number; batches: number; timeEntries: number; expiryEntries: number };
+  counts: { records: number; batches: number; timeEntries: number; expiryEntries: number; uuidEntries: number };
   /** Each disagreement found, in plain words (the first 100). */
   problems: string[];
 }
@@ -14,7 +14,7 @@ export interface ConsistencyReport {
 /**
  * Proves that every index agrees with the primary records and batches: each record is stored
  * under the id its type and value derive, has exactly its by-time and by-expiry entries, and no
- * index entry points nowhere or elsewhere;
+ * index entry (by time, by expiry, by uuid) points nowhere or elsewhere;
  * every statement's batch is stored, decodes, and matches its root index; producers' counters
  * cover their batches. Reads everything: run it on a
  * stopped node's data dir (`cti check`) or through a running node's API.
@@ -56,6 +56,16 @@ export async function checkConsistency(store: IndicatorStore): Promise<Consisten
   const timeEntries = await checkOrdered("by-time", store.byTime.entries(), (r) => r.revision);
   const expiryEntries = await checkOrdered("by-expiry", store.byExpiry.entries(), (r) => r.validUntil);
 
+  let uuidEntries = 0;
+  const named = new Set<string>();
+  for await (const e of store.byUuid.entries()) {
+    uuidEntries++;
+    if (!records.has(e.id)) problem(`by-uuid entry ${e.uuid} points to a missing record ${e.id}`);
+    else if (recordUuid(e.id) !== e.uuid) problem(`by-uuid entry ${e.uuid} names ${e.id}, whose uuid is another`);
+    else named.add(e.id);
+  }
+  for (const id of records.keys()) if (!named.has(id)) problem(`record ${id} has no by-uuid entry`);
+
   let batches = 0;
   const held = new Map<string, Set<number>>();
   for await (const b of store.batches.entries()) {
@@ -85,5 +95,5 @@ export async function checkConsistency(store: IndicatorStore): Promise<Consisten
   }
   for (const producer of held.keys()) if (!(await store.producers.get(producer))) problem(`batches of ${producer} are stored without its counters`);
 
-  return { ok: problems.length === 0, counts: { records: records.size, batches, timeEntries, expiryEntries }, problems };
+  return { ok: problems.length === 0, counts: { records: records.size, batches, timeEntries, expiryEntries, uuidEntries }, problems };
 }

@@ -19,6 +19,7 @@ import { bytesEqual } from "../wire/bytes.js";
 import { IndicatorRepository } from "./indicator-repository.js";
 import { ProducerCounterRepository, type ProducerCounters } from "./producer-counters.js";
 import { OrderedIdIndex, type OrderedEntry } from "./ordered-index.js";
+import { RecordUuidIndex } from "./record-uuid-index.js";
 
 export interface StoreCounts {
   indicators: number;
@@ -47,6 +48,8 @@ export class BatchAlreadyStoredError extends Error {
 const MAX_INDICATORS_PER_WRITE = 10_000;
 const INDICATOR_COUNT_KEY = "indicator-count";
 const LOOKUP_SNAPSHOT_KEY = "lookup-snapshot";
+/** Set once every record has its by-uuid entry (stores written before the index get them at open). */
+const UUID_INDEX_KEY = "uuid-index";
 
 interface PendingIngest {
   batch: IndicatorBatch;
@@ -95,6 +98,8 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   readonly alerts: AlertRepository;
   readonly syncProgress: SyncProgressRepository;
   readonly equivocations: EquivocationRepository;
+  /** record UUID -> id. */
+  readonly byUuid: RecordUuidIndex;
   private keyRing: BlindingKeyEntry[] = [];
   private writeTail: Promise<unknown> = Promise.resolve();
   private pendingIngests: PendingIngest[] = [];
@@ -129,6 +134,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     this.alerts = new AlertRepository(db);
     this.syncProgress = new SyncProgressRepository(db);
     this.equivocations = new EquivocationRepository(db);
+    this.byUuid = new RecordUuidIndex(db);
     this.meta = bucket(db, "meta");
   }
 
@@ -151,6 +157,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
       store.indicatorCount = await store.indicators.count();
       await store.db.batch([store.countOp(store.indicatorCount)] as never);
     }
+    if (!(await store.meta.get(UUID_INDEX_KEY))) await store.buildUuidIndex();
     return store;
   }
 
@@ -279,7 +286,10 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     let added = 0;
     for (const [id, record] of after) {
       const original = before.get(id);
-      if (!original) added++;
+      if (!original) {
+        added++;
+        ops.push(this.byUuid.putOp(id));
+      }
       ops.push(this.indicators.putOp(record));
       if (original) ops.push(this.byTime.delOp(revisionOf(original), id), this.byExpiry.delOp(original.validUntil, id));
       ops.push(this.byTime.putOp(record.revision, id), this.byExpiry.putOp(record.validUntil, id));
@@ -479,9 +489,23 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   }
 
   /** Records detector alerts (the log matcher's matches). */
-  addAlerts(alerts: AlertRecord[]): Promise<void> {
+  /** Writes alerts, new ones or (with the key they were first written under) folded ones, in one write. */
+  addAlerts(alerts: Array<AlertRecord | { alert: AlertRecord; key: string }>): Promise<void> {
     return this.exclusive(async () => {
-      if (alerts.length > 0) await this.write(alerts.map((a) => this.alerts.putOp(a)));
+      if (alerts.length > 0) await this.write(alerts.map((a) => ("key" in a ? this.alerts.putOp(a.alert, a.key) : this.alerts.putOp(a))));
+    });
+  }
+
+  /** Deletes alerts first matched before `before`, in chunks. Returns how many. */
+  pruneAlerts(before: number, chunk = 5000): Promise<number> {
+    return this.exclusive(async () => {
+      let pruned = 0;
+      for (;;) {
+        const keys = await this.alerts.keysBefore(before, chunk);
+        if (keys.length > 0) await this.write(keys.map((k) => this.alerts.delOp(k)), false);
+        pruned += keys.length;
+        if (keys.length < chunk) return pruned;
+      }
     });
   }
 
@@ -530,6 +554,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
             this.indicators.delOp(record.id),
             this.byTime.delOp(revisionOf(record), record.id),
             this.sightings.delOp(record.id),
+            this.byUuid.delOp(record.id),
           );
           pruned++;
         }
@@ -540,6 +565,26 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
         if (ended.length < chunk) return pruned;
       }
     });
+  }
+
+  /** The record shown under `uuid` (see model/indicator-id.ts recordUuid), if it is held. */
+  async byRecordUuid(uuid: string): Promise<IndicatorRecord | undefined> {
+    const id = await this.byUuid.idOf(uuid);
+    return id === undefined ? undefined : this.indicators.get(id);
+  }
+
+  /** Gives every record its by-uuid entry: once, for a store written before the index existed. */
+  private async buildUuidIndex(): Promise<void> {
+    let ops: WriteOp[] = [];
+    for await (const key of this.indicators.allKeys()) {
+      ops.push(this.byUuid.putOp(key.id));
+      if (ops.length === 10_000) {
+        await this.write(ops);
+        ops = [];
+      }
+    }
+    ops.push({ type: "put", sublevel: this.meta, key: UUID_INDEX_KEY, value: encodeJson(1) });
+    await this.write(ops);
   }
 
   async lookup(type: IndicatorType, value: string, blinded = false): Promise<IndicatorRecord | undefined> {
