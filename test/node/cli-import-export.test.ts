@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { removeDir, startSoloNode, tempDir } from "../helpers/nodes.js";
 import { cti } from "../helpers/cli.js";
@@ -76,5 +76,31 @@ describe("cti import and export (the real CLI, a real node)", function () {
     const csv = await readFile(join(out, "cti-feed.csv"), "utf8");
     // The header, the CSV's rows and the one published from stdin.
     expect(csv.trim().split("\n")).to.have.length(ROWS + 2);
+    // The internal feed holds TLP:RED: owner and group only.
+    expect((await stat(join(out, "cti-feed.csv"))).mode & 0o777).to.equal(0o640);
+  });
+
+  it("streams a STIX export to its file, the same bundle the JSON export holds, and leaves it alone when nothing changed", async function () {
+    const out = join(dir, "stix");
+    const run = await cti(["export", "stix", "--out", out, "--audience", "community", "--api", solo.url]);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stderr).to.match(/wrote cti-stix-bundle\.json/);
+    const streamed = JSON.parse(await readFile(join(out, "cti-stix-bundle.json"), "utf8")) as { id: string; objects: Array<{ type: string }> };
+    const inline = (await (await fetch(`${solo.url}/exports/stix?audience=community`)).json()) as { files: Record<string, string> };
+    expect(streamed).to.deep.equal(JSON.parse(inline.files["cti-stix-bundle.json"]!));
+    expect(streamed.objects.filter((o) => o.type === "indicator")).to.have.length(ROWS + 1);
+    expect((await stat(join(out, "cti-stix-bundle.json"))).mode & 0o777).to.equal(0o640);
+    const again = await cti(["export", "stix", "--out", out, "--audience", "community", "--api", solo.url]);
+    expect(again.code).to.equal(0);
+    expect(again.stderr).to.not.match(/wrote/);
+  });
+
+  it("refuses a watch interval of 0 and a file mode every user could read", async function () {
+    const zero = await cti(["export", "csv", "--out", join(dir, "x"), "--watch", "--interval", "0", "--api", solo.url]);
+    expect(zero.code).to.not.equal(0);
+    expect(zero.stderr).to.match(/interval.*at least 1/);
+    const open = await cti(["export", "csv", "--out", join(dir, "x"), "--mode", "0644", "--api", solo.url]);
+    expect(open.code).to.not.equal(0);
+    expect(open.stderr).to.match(/every user/);
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { appendFile, readFile, rename, writeFile } from "node:fs/promises";
+import { appendFile, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { renderDetectorFiles } from "../../node/src/detect/exporter.js";
 import { join } from "node:path";
 import { startApiServer } from "../../node/src/api/server.js";
 import type { CtiNode } from "../../node/src/node.js";
@@ -62,6 +63,27 @@ describe("detectors fed by a real node", function () {
     const text = await readFile(file, "utf8");
     expect(text).to.include("evil.example\tIntel::DOMAIN\tcti-exchange:intel-co");
     expect(text).to.include("198.51.100.0/24\tIntel::SUBNET");
+    // The internal feed (TLP:RED included) is not for every user of the machine.
+    expect((await stat(file)).mode & 0o777).to.equal(0o640);
+  });
+
+  it("updates the file from the records that changed, not by reading the whole feed again, and ends where a full read would", async function () {
+    const watch = nodes["soc-team"]!.exports[0]!;
+    const before = { ...watch.stats };
+    await nodes["intel-co"]!.publish([
+      { type: "domain", value: "second.example", confidence: 90 },
+      // A new statement about one already there, and one that goes into quarantine.
+      { type: "domain", value: "evil.example", confidence: 95, description: "again" },
+      { type: "domain", value: "weak.example", confidence: 1 },
+    ]);
+    const file = join(work, "zeek", "cti-intel.dat");
+    await waitFor("the Zeek file to list the new domain", async () => (await readFile(file, "utf8").catch(() => "")).includes("second.example"));
+    expect(watch.stats.fullReads).to.equal(before.fullReads);
+    expect(watch.stats.incrementalUpdates).to.be.greaterThan(before.incrementalUpdates);
+    const full = renderDetectorFiles("zeek", await nodes["soc-team"]!.trust.feedAll({ kind: "internal" }))["cti-intel.dat"]!;
+    const lines = (text: string) => text.split("\n").sort();
+    expect(lines(await readFile(file, "utf8"))).to.deep.equal(lines(full));
+    expect(full).to.not.include("weak.example");
   });
 
   it("matches many values at once, answering which matched and why", async function () {
@@ -110,7 +132,7 @@ describe("detectors fed by a real node", function () {
     expect(seen.some((s) => s.includes("benign.example.org"))).to.equal(false);
     const [domain] = await nodes["intel-co"]!.lookup("evil.example");
     // Many matching lines, one sighting per indicator per interval, carrying their count.
-    const matches = alerts.filter((a) => a.indicatorValue === "evil.example").length;
+    const matches = alerts.filter((a) => a.indicatorValue === "evil.example").reduce((n, a) => n + (a.count ?? 1), 0);
     expect(matches).to.be.at.least(2);
     await waitFor("intel-co to hear soc-team's sightings, every match counted", async () => (await nodes["intel-co"]!.trust.sightingsOf(domain!.id)).byOrg["soc-team"]?.sighting === matches);
     expect(soc.logMatcher.stats.sightings).to.be.below(soc.logMatcher.stats.matches);

@@ -5,6 +5,7 @@ import { SIGHTING_KINDS } from "../model/sighting.js";
 import type { CtiNode } from "../node.js";
 import type { ScoredRecord } from "../trust/trust-service.js";
 import { checkConsistency } from "../store/consistency.js";
+import type { HeavyWork } from "./heavy-work.js";
 import { audienceField, formatField, idField, orgIdField, parse, sinceField, table } from "./http.js";
 
 const IndicatorInputSchema = z.object({
@@ -78,7 +79,7 @@ function csvRow(r: ScoredRecord) {
  * Indicators: publish, look up, list, feed (what detectors may use) and sightings. Every record
  * answered is the view of the audience asked for (privacy/audience.ts), with its score.
  */
-export function indicatorRoutes(node: CtiNode) {
+export function indicatorRoutes(node: CtiNode, heavy: HeavyWork) {
   return async (app: FastifyInstance) => {
     app.get("/indicators/lookup", async (request) => {
       const query = parse(z.object({ value: z.string().min(1), type: z.enum(INDICATOR_TYPES).optional(), audience: audienceField }), request.query);
@@ -162,7 +163,11 @@ export function indicatorRoutes(node: CtiNode) {
       return { alerts: await node.store.alerts.since(query.since, query.limit), stats: node.logMatcher.stats };
     });
 
-    app.get("/check", async () => checkConsistency(node.store));
+    // Reads every record, batch and index entry: once per 30 s at most, for every caller meanwhile.
+    app.get("/check", async () => {
+      const { value, computedAt } = await heavy.cached("check", 30_000, () => checkConsistency(node.store));
+      return { ...value, checkedAt: new Date(computedAt).toISOString() };
+    });
 
     app.get("/metrics", async (_request, reply) => {
       const text = await node.metrics.render();

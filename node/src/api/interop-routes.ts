@@ -1,4 +1,5 @@
-import { PassThrough } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
+import { finished } from "node:stream/promises";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import { TLP_LEVELS } from "../model/indicator.js";
@@ -6,10 +7,12 @@ import type { CtiNode } from "../node.js";
 import { EXPORT_FORMATS, renderExport } from "../interop/exports.js";
 import { runImport } from "../interop/importer.js";
 import { importMisp } from "../interop/misp.js";
-import { importStix } from "../interop/stix.js";
+import { importStix, stixBundleText } from "../interop/stix.js";
 import { importCsv } from "../interop/csv.js";
 import { BadRequestError, audienceField, parse } from "./http.js";
+import type { HeavyWork } from "./heavy-work.js";
 
+const STIX_MEDIA_TYPE = "application/stix+json;version=2.1";
 const progressField = z.enum(["true", "false"]).default("false").transform((v) => v === "true");
 
 /**
@@ -48,7 +51,7 @@ const importQuery = z.object({
 });
 
 /** Imports from STIX 2.1 and MISP, and every export format, as files. */
-export function interopRoutes(node: CtiNode) {
+export function interopRoutes(node: CtiNode, heavy: HeavyWork) {
   return async (app: FastifyInstance) => {
     const components = {
       publish: (inputs: Parameters<CtiNode["publish"]>[0]) => node.publish(inputs),
@@ -79,15 +82,35 @@ export function interopRoutes(node: CtiNode) {
       return answer(reply, query.progress, (progress) => runImport(read, components, progress));
     });
 
+    // The whole feed as one STIX bundle, streamed page by page as it is read: a feed of 100,000
+    // records is never held whole, as records or as text (GET /exports/stix answers it inside JSON).
+    app.get("/exports/stix/bundle", async (request, reply) => {
+      const { audience } = parse(z.object({ audience: audienceField }), request.query);
+      return heavy.run(async () => {
+        const pages = async function* () {
+          for await (const page of node.trust.feedPages(audience)) yield { records: page.records, sightings: await node.trust.sightingsMapFor(page.records, audience) };
+        };
+        const stream = Readable.from(stixBundleText(pages()));
+        // The slot stays taken until the last byte is out, or the caller went away.
+        const ended = finished(stream).catch(() => undefined);
+        void reply.type(STIX_MEDIA_TYPE).header("content-disposition", 'attachment; filename="cti-stix-bundle.json"').send(stream);
+        await ended;
+        return reply;
+      });
+    });
+
     app.get("/exports/:format", async (request, reply) => {
       const { format } = parse(z.object({ format: z.enum(EXPORT_FORMATS) }), request.params);
       const { audience, progress } = parse(z.object({ audience: audienceField, progress: progressField }), request.query);
-      return answer(reply, progress, async (onProgress) => {
-        const records = await node.trust.feedAll(audience, 5000, onProgress);
-        // The sightings this audience may know of only: a CLEAR record's export must not name who was hit in a group.
-        const sightings = await node.trust.sightingsMapFor(records, audience);
-        return { format, files: renderExport(format, records, sightings, node.now()) };
-      });
+      // Refused (503) before any answer begins when every whole-store slot is taken.
+      return heavy.run(() =>
+        answer(reply, progress, async (onProgress) => {
+          const records = await node.trust.feedAll(audience, 5000, onProgress);
+          // The sightings this audience may know of only: a CLEAR record's export must not name who was hit in a group.
+          const sightings = await node.trust.sightingsMapFor(records, audience);
+          return { format, files: renderExport(format, records, sightings, node.now()) };
+        }),
+      );
     });
   };
 }

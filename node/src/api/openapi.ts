@@ -15,13 +15,13 @@ interface Operation {
   query?: Record<string, string>;
 }
 
-const audience = "Whose view: internal (default), clients (no AMBER+STRICT, no RED), community (CLEAR and GREEN), public (CLEAR).";
+const audience = "Required. Whose view: internal (this org's own, TLP:RED included), clients (no AMBER+STRICT, no RED), community (CLEAR and GREEN), public (CLEAR).";
 
 export const OPERATIONS: Record<string, Operation> = {
   "GET /status": { summary: "Peer id, addresses, peers, members, chain health, store counts, gossip and sync counters.", tag: "node" },
   "GET /metrics": { summary: "Prometheus text exposition of the node's metrics.", tag: "node" },
   "GET /openapi.json": { summary: "This description.", tag: "node" },
-  "GET /check": { summary: "The store's consistency check: every index agrees with the records.", tag: "node" },
+  "GET /check": { summary: "The store's consistency check: every index agrees with the records (recomputed at most every 30 s; checkedAt says when).", tag: "node" },
   "POST /sync": { summary: "Catch up with every connected peer now.", tag: "node" },
   "GET /indicators/lookup": { summary: "Records matching a raw value (normalized first; blinded entries match when the value does).", tag: "indicators", query: { value: "The observed value.", type: "An indicator type, to look up only that one.", audience } },
   "GET /indicators": {
@@ -37,6 +37,7 @@ export const OPERATIONS: Record<string, Operation> = {
   "GET /feed": { summary: "What detectors may use: unexpired, unquarantined records with their scores.", tag: "detectors", query: { since: "Unix ms or ISO 8601.", limit: "Most records.", audience, format: "json (default) or csv." } },
   "POST /match": { summary: "Which indicators each value matches, and why.", tag: "detectors", body: MatchRequestSchema },
   "GET /alerts": { summary: "Matches the log matcher found in detector logs.", tag: "detectors", query: { since: "Unix ms or ISO 8601.", limit: "Most alerts." } },
+  "GET /exports/stix/bundle": { summary: "The whole feed as one STIX 2.1 bundle, streamed as it is read (application/stix+json).", tag: "detectors", query: { audience } },
   "GET /exports/{format}": { summary: "The files of a feed: zeek, suricata, csv, lists, stix, misp-feed.", tag: "detectors", query: { audience, progress: "true: NDJSON progress lines, then the result." } },
   "GET /groups": { summary: "Sharing groups on chain.", tag: "groups" },
   "POST /groups": { summary: "Create a sharing group owned by this org.", tag: "groups" },
@@ -48,8 +49,9 @@ export const OPERATIONS: Record<string, Operation> = {
   "POST /governance/proposals/{id}/execute": { summary: "Execute a proposal that has enough approvals, with this node's admin key.", tag: "network" },
   "GET /reputation": { summary: "Every org's reputation now.", tag: "trust", query: { format: "json (default) or csv." } },
   "GET /reputation/history": { summary: "Reputation per epoch, rebuilt from chain events.", tag: "trust", query: { format: "json (default) or csv.", epochs: "How many epochs back.", org: "One org only." } },
-  "GET /stats/producers": { summary: "Per producer: volume, false-positive rate, median time to first sighting.", tag: "trust", query: { format: "json (default) or csv." } },
-  "GET /stats/top-confirmed": { summary: "The most confirmed indicators.", tag: "trust", query: { format: "json (default) or csv.", limit: "How many." } },
+  "GET /stats/producers": { summary: "Per producer: volume, false-positive rate, median time to first sighting (recomputed at most every 60 s; X-Computed-At says when).", tag: "trust", query: { format: "json (default) or csv." } },
+  "GET /stats/top-confirmed": { summary: "The most confirmed indicators (recomputed at most every 60 s).", tag: "trust", query: { format: "json (default) or csv.", limit: "How many.", audience } },
+  "GET /equivocations": { summary: "Evidence that a producer signed two batches with one sequence number (both signed headers), and whether it checks against the producer's keys on chain.", tag: "trust", query: { producer: "One producer only.", limit: "Most entries (1-1000)." } },
   "GET /proofs": { summary: "An audit proof that an org published an indicator before a time.", tag: "trust", query: { value: "The indicator's value.", producer: "The org." } },
   "POST /proofs/verify": { summary: "Check an audit proof against the chain.", tag: "trust" },
   "POST /reputation/report": { summary: "Send this epoch's reputation report now.", tag: "trust" },

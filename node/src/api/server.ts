@@ -25,6 +25,7 @@ import { taxiiRoutes } from "./taxii-routes.js";
 import { trustRoutes } from "./trust-routes.js";
 import { openApiDocument, openApiPath } from "./openapi.js";
 import { allowedHostsOf, refuseRequest } from "./request-guard.js";
+import { HeavyWork, HeavyWorkBusyError } from "./heavy-work.js";
 import packageJson from "../../../package.json" with { type: "json" };
 
 const operationsOf = new WeakMap<FastifyInstance, string[]>();
@@ -124,6 +125,7 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
     if (error instanceof NoGroupsContractError) return reply.code(409).send({ error: "NO_GROUPS_CONTRACT", message: error.message });
     // Back-pressure, not a fault: the caller retries after a moment.
     if (error instanceof PublisherBusyError) return reply.code(503).header("retry-after", "1").send({ error: "BUSY", message: error.message });
+    if (error instanceof HeavyWorkBusyError) return reply.code(503).header("retry-after", String(error.retryAfterSeconds)).send({ error: "BUSY", message: error.message });
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
     if (status < 500) return reply.code(status).send({ error: "BAD_REQUEST", message: error.message });
     // The node's own failure: its details go to the log, the caller gets an id to quote, not a stack's message.
@@ -135,10 +137,12 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
   app.get("/status", async () => node.status());
   const description = openApiDocument(packageJson.version);
   app.get("/openapi.json", async () => description);
-  await app.register(indicatorRoutes(node));
+  // Whole-store reads share a few slots, and answers that are the same for all are computed once a period.
+  const heavy = new HeavyWork({ now: () => node.now() });
+  await app.register(indicatorRoutes(node, heavy));
   await app.register(groupRoutes(node));
-  await app.register(trustRoutes(node));
-  await app.register(interopRoutes(node));
+  await app.register(trustRoutes(node, heavy));
+  await app.register(interopRoutes(node, heavy));
   await app.register(networkRoutes(node));
   await app.register(dashboardRoutes());
   if (node.config.taxii.credentials.length > 0) await app.register(taxiiRoutes(node, node.config.taxii.credentials));

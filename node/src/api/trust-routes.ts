@@ -3,13 +3,18 @@ import { z } from "zod";
 import { INDICATOR_TYPES } from "../model/indicator.js";
 import type { CtiNode } from "../node.js";
 import { TrustError } from "../trust/trust-service.js";
+import { provesEquivocation } from "../trust/equivocation.js";
 import { audienceField, formatField, orgIdField, parse, table } from "./http.js";
+import type { HeavyWork } from "./heavy-work.js";
+
+/** Statistics over the whole store are recomputed at most this often (the answer says when). */
+const STATISTICS_TTL_MS = 60_000;
 
 /**
  * For researchers and auditors: reputation now and over time, producer statistics, the most
  * confirmed indicators, and audit proofs. For operators: sending the epoch's report or anchor now.
  */
-export function trustRoutes(node: CtiNode) {
+export function trustRoutes(node: CtiNode, heavy: HeavyWork) {
   return async (app: FastifyInstance) => {
     app.get("/reputation", async (request, reply) => {
       const { format } = parse(z.object({ format: formatField }), request.query);
@@ -26,14 +31,35 @@ export function trustRoutes(node: CtiNode) {
 
     app.get("/stats/producers", async (request, reply) => {
       const { format } = parse(z.object({ format: formatField }), request.query);
-      return table(reply, format, "producers", (await node.trust.producerStatistics()) as unknown as Array<Record<string, unknown>>);
+      const { value, computedAt } = await heavy.cached("producers", STATISTICS_TTL_MS, () => node.trust.producerStatistics());
+      void reply.header("x-computed-at", new Date(computedAt).toISOString());
+      return table(reply, format, "producers", value as unknown as Array<Record<string, unknown>>);
     });
 
     app.get("/stats/top-confirmed", async (request, reply) => {
       const query = parse(z.object({ format: formatField, audience: audienceField, limit: z.coerce.number().int().min(1).max(1000).default(20) }), request.query);
-      const top = await node.trust.topConfirmed(query.limit, query.audience);
+      const { value: top, computedAt } = await heavy.cached(`top-confirmed:${JSON.stringify(query.audience)}:${query.limit}`, STATISTICS_TTL_MS, () =>
+        node.trust.topConfirmed(query.limit, query.audience),
+      );
+      void reply.header("x-computed-at", new Date(computedAt).toISOString());
       const rows = top.map((r) => ({ id: r.id, type: r.type, value: r.value, tlp: r.tlp, confirmations: r.confirmations, score: r.score.score, producers: r.attestations.map((a) => a.producer) }));
       return table(reply, query.format, "indicators", rows);
+    });
+
+    // Evidence that a producer signed two batches with one sequence number: both signed headers,
+    // checked here against the keys the chain gave that producer (its key now and its last ones).
+    app.get("/equivocations", async (request) => {
+      const query = parse(z.object({ producer: orgIdField.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }), request.query);
+      const all = await node.store.equivocations.all(query.producer ? 100_000 : query.limit);
+      const evidence = all.filter((e) => !query.producer || e.producer === query.producer).slice(0, query.limit);
+      return {
+        equivocations: evidence.map((e) => {
+          const view = node.membership.producerView(e.producer);
+          const keys = view ? [view.signingKey, ...(view.previousSigningKeys ?? [])] : [];
+          const provenBy = keys.find((key) => provesEquivocation(e, key));
+          return { ...e, detectedAt: new Date(e.detectedAt).toISOString(), proven: provenBy !== undefined, keyIsCurrent: provenBy !== undefined && provenBy === view?.signingKey };
+        }),
+      };
     });
 
     app.get("/proofs", async (request) => {

@@ -4,7 +4,8 @@
  * proofs). Errors are printed as one clear line and a
  * non-zero exit code, never as a stack trace.
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { humanize } from "./render.js";
@@ -14,7 +15,7 @@ import { ConfigError, parseConfig, readDeployment, readJsonFile, type NodeConfig
 import { IdentityError, NodeIdentity, PUBLIC_IDENTITY_FILE } from "../identity/identity.js";
 import { EXPORT_AUDIENCES } from "../privacy/audience.js";
 import { EXPORT_FORMATS } from "../interop/exports.js";
-import { writeFilesAtomically } from "../detect/export-writer.js";
+import { DEFAULT_EXPORT_MODE, writeFilesAtomically, writeStreamAtomically } from "../detect/export-writer.js";
 import { INDICATOR_TYPES, TLP_LEVELS } from "../model/indicator.js";
 import { CtiNode } from "../node.js";
 import { checkConsistency } from "../store/consistency.js";
@@ -163,7 +164,9 @@ program
     parseConfig(config, "the command line");
     const identity = await NodeIdentity.generate(options.org);
     await identity.save(options.dataDir);
-    await writeFile(join(options.dataDir, CONFIG_FILE), JSON.stringify(config, null, 2) + "\n");
+    // It will hold API tokens and TAXII credentials: the owner's alone, like the identity.
+    await writeFile(join(options.dataDir, CONFIG_FILE), JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
+    await chmod(join(options.dataDir, CONFIG_FILE), 0o600);
     process.stderr.write(`identity and ${CONFIG_FILE} written to ${options.dataDir}; give ${PUBLIC_IDENTITY_FILE} to your consortium's admins:\n`);
     print(identity.public());
   });
@@ -183,6 +186,7 @@ program
   .option("--api-port <port>", "override the API port", integer)
   .action(async (options) => {
     const raw = (await readJsonFile(join(options.dataDir, CONFIG_FILE))) as NodeConfigInput;
+    await refuseReadableSecrets(join(options.dataDir, CONFIG_FILE), raw);
     const config = parseConfig(
       { ...raw, dataDir: options.dataDir, ...(options.apiPort !== undefined && raw.api !== false ? { api: { ...raw.api, port: options.apiPort } } : {}) },
       join(options.dataDir, CONFIG_FILE),
@@ -329,6 +333,27 @@ program
     print(await api(options.api, "/match", { method: "POST", body: JSON.stringify({ values: all, includeQuarantined: Boolean(options.includeQuarantined) }) }));
   });
 
+/** A config that holds secrets (API tokens, TAXII credentials) must not be readable by other users. */
+async function refuseReadableSecrets(path: string, raw: NodeConfigInput): Promise<void> {
+  const api = raw.api === false ? undefined : raw.api;
+  const secrets = (api?.tokens?.length ?? 0) > 0 || (raw.taxii?.credentials?.length ?? 0) > 0;
+  const mode = (await stat(path)).mode & 0o777;
+  if (secrets && (mode & 0o077) !== 0) throw new ConfigError(`${path} holds API tokens or TAXII credentials and is readable by other users (mode ${mode.toString(8)}); run chmod 600 on it`);
+}
+
+function positive(value: string): number {
+  const n = integer(value);
+  if (n < 1) throw new InvalidArgumentError("must be at least 1");
+  return n;
+}
+
+function fileMode(value: string): number {
+  if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError("an octal file mode such as 0640");
+  const mode = parseInt(value, 8);
+  if ((mode & 0o007) !== 0) throw new InvalidArgumentError("must not let every user of the machine read the feed (TLP:RED for the internal audience)");
+  return mode;
+}
+
 program
   .command("export")
   .description("write a feed (zeek, suricata, csv, lists, stix, misp-feed) to a directory, atomically; --watch keeps it current")
@@ -336,21 +361,41 @@ program
   .requiredOption("-o, --out <dir>", "directory to write the files to")
   .option("--audience <audience>", "internal (your detectors), clients, community or public", "internal")
   .option("--watch", "keep running and rewrite the files whenever the feed changes")
-  .option("--interval <seconds>", "with --watch: how often to check", integer, 10)
+  .option("--interval <seconds>", "with --watch: how often to check (at least 1)", positive, 10)
+  .option("--mode <octal>", "file mode of what is written (owner and group only)", fileMode, DEFAULT_EXPORT_MODE)
   .option("--api <url>", "the node's HTTP API", DEFAULT_API)
   .action(async (format: string, options) => {
     if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new ConfigError(`unknown format "${format}"; use one of ${EXPORT_FORMATS.join(", ")}`);
     const once = async () => {
-      const answer = await apiWithProgress<{ files: Record<string, string> }>(options.api, `/exports/${format}?${query({ audience: options.audience })}`, `export ${format}`);
-      if (!answer) return;
-      const written = await writeFilesAtomically(options.out, answer.files);
+      let written: string[];
+      if (format === "stix") {
+        // Streamed from the node to the file: a whole-feed bundle is never held in memory.
+        const response = await send(options.api, `/exports/stix/bundle?${query({ audience: options.audience })}`);
+        if (!response.ok || !response.body) {
+          process.exitCode = 1;
+          print(await response.json().catch(() => ({ error: `HTTP ${response.status}` })));
+          return;
+        }
+        const changed = await writeStreamAtomically(options.out, "cti-stix-bundle.json", response.body as unknown as AsyncIterable<Uint8Array>, { mode: options.mode });
+        written = changed ? ["cti-stix-bundle.json"] : [];
+      } else {
+        const answer = await apiWithProgress<{ files: Record<string, string> }>(options.api, `/exports/${format}?${query({ audience: options.audience })}`, `export ${format}`);
+        if (!answer) return;
+        written = await writeFilesAtomically(options.out, answer.files, { mode: options.mode });
+      }
       if (written.length > 0) process.stderr.write(`${new Date().toISOString()} wrote ${written.join(", ")} to ${options.out}\n`);
     };
     await once();
     if (!options.watch) return;
-    const timer = setInterval(() => void once().catch((err: Error) => process.stderr.write(`cti: ${err.message}; retrying\n`)), options.interval * 1000);
-    process.on("SIGINT", () => clearInterval(timer));
-    process.on("SIGTERM", () => clearInterval(timer));
+    // One export at a time: a slow one delays the next instead of running beside it.
+    const stop = new AbortController();
+    process.once("SIGINT", () => stop.abort());
+    process.once("SIGTERM", () => stop.abort());
+    while (!stop.signal.aborted) {
+      const waited = await sleep(options.interval * 1000, true, { signal: stop.signal }).catch(() => false);
+      if (!waited) break;
+      await once().catch((err: Error) => process.stderr.write(`cti: ${err.message}; retrying\n`));
+    }
   });
 
 program
@@ -408,6 +453,13 @@ program
       await store.close();
     }
   });
+
+program
+  .command("equivocations")
+  .description("evidence this node holds that a producer signed two batches with one sequence number (both signed headers), for governance")
+  .option("--producer <org>", "one producer only")
+  .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+  .action(async (options) => print(await api(options.api, `/equivocations?${query({ producer: options.producer })}`)));
 
 program
   .command("alerts")

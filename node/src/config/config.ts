@@ -178,6 +178,13 @@ export const NodeConfigSchema = z.object({
             /** Detectors are the org's own (internal); an MSSP feeding clients says clients. */
             audience: z.enum(EXPORT_AUDIENCES).default("internal"),
             refreshSeconds: z.number().int().min(1).default(60),
+            /** File mode, octal: owner and group (the detector's account) by default, never everyone. */
+            mode: z
+              .string()
+              .regex(/^0?[0-7]{3}$/, "an octal file mode such as 0640")
+              .default("0640")
+              .transform((m) => parseInt(m, 8))
+              .refine((m) => (m & 0o007) === 0, "must not let every user of the machine read the feed (TLP:RED for the internal audience)"),
           }),
         )
         .default([]),
@@ -193,8 +200,12 @@ export const NodeConfigSchema = z.object({
         .default([]),
       /** One sighting per indicator per this interval, with the count of matches. */
       sightingIntervalMs: z.number().int().min(100).default(10_000),
+      /** Log lines alike (same file, field, value, indicator) within this many seconds are one alert with a count. */
+      alertWindowSeconds: z.number().int().min(1).default(60),
+      /** Alerts are deleted this many days after they were first matched. */
+      alertRetentionDays: z.number().min(1).default(30),
     })
-    .default({ exports: [], logs: [], sightingIntervalMs: 10_000 }),
+    .default({ exports: [], logs: [], sightingIntervalMs: 10_000, alertWindowSeconds: 60, alertRetentionDays: 30 }),
   gossip: z
     .object({
       /**

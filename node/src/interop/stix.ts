@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import { v5 as uuidv5 } from "uuid";
 import type { Tlp } from "../model/indicator.js";
+import { RECORD_UUID_NAMESPACE, recordUuid } from "../model/indicator-id.js";
 import type { IndicatorRecord } from "../model/record.js";
 import type { SightingSummary } from "../model/sighting.js";
 import type { PublishInput } from "../node.js";
@@ -47,7 +49,7 @@ const TLP_BY_NAME: ReadonlyMap<string, Tlp> = new Map([
 const TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d";
 
 /** Namespace of the exchange's STIX ids (UUIDv5). */
-const NAMESPACE = "0a6e7b2e-5b52-5c3e-9f0e-2c7f3b0d7c11";
+const NAMESPACE = RECORD_UUID_NAMESPACE;
 
 type StixObject = Record<string, unknown> & { type?: unknown; id?: unknown };
 
@@ -221,39 +223,98 @@ export function stixIdentity(org: string, created: number): StixObject {
   return { type: "identity", spec_version: "2.1", id: identityId(org), created: iso(created), modified: iso(created), name: org, identity_class: "organization" };
 }
 
+/**
+ * The objects of one record (as its audience may see it): an indicator per producer statement
+ * and a sighting per org that saw it, telling `cite` every org they name and since when.
+ */
+function recordObjects(record: IndicatorRecord, summary: SightingSummary | undefined, cite: (org: string, at: number) => void): StixObject[] {
+  const indicators = stixIndicators(record);
+  if (indicators.length === 0) return [];
+  const objects = [...indicators];
+  for (const a of record.attestations) cite(a.producer, a.createdAt);
+  for (const [org, tally] of Object.entries(summary?.byOrg ?? {})) {
+    if (tally.sighting === 0) continue;
+    cite(org, tally.firstSeen);
+    objects.push({
+      type: "sighting",
+      spec_version: "2.1",
+      id: sightingId(record.id, org),
+      created_by_ref: identityId(org),
+      created: iso(tally.firstSeen),
+      modified: iso(tally.lastSeen),
+      first_seen: iso(tally.firstSeen),
+      last_seen: iso(tally.lastSeen),
+      count: Math.min(tally.sighting, 999_999_999),
+      sighting_of_ref: indicators[0]!.id,
+      where_sighted_refs: [identityId(org)],
+      object_marking_refs: [TLP2_MARKINGS[record.tlp]],
+    });
+  }
+  return objects;
+}
+
+/**
+ * Builds a bundle object by object: records' objects as they come, the identities of every org
+ * they cited at the end (an identity's creation is the earliest time it was cited), and an id
+ * that follows from everything it holds, so the same export gives the same bundle.
+ */
+class BundleBuilder {
+  private readonly cited = new Map<string, number>();
+  private readonly names = createHash("sha256");
+  private readonly cite = (org: string, at: number) => this.cited.set(org, Math.min(this.cited.get(org) ?? at, at));
+
+  objectsOf(record: IndicatorRecord, summary: SightingSummary | undefined): StixObject[] {
+    return this.name(recordObjects(record, summary, this.cite));
+  }
+
+  identities(): StixObject[] {
+    return this.name([...this.cited].sort(([a], [b]) => a.localeCompare(b)).map(([org, at]) => stixIdentity(org, at)));
+  }
+
+  id(): string {
+    return `bundle--${uuidv5(this.names.digest("hex"), NAMESPACE)}`;
+  }
+
+  private name(objects: StixObject[]): StixObject[] {
+    for (const o of objects) this.names.update(`${String(o.id)}@${String(o.modified ?? "")}\n`);
+    return objects;
+  }
+}
+
 /** A bundle of records (as their audience may see them) with their producers and sightings. */
 export function stixBundle(records: IndicatorRecord[], sightings: Map<string, SightingSummary | undefined>): StixObject {
-  const objects: StixObject[] = [];
-  const identities = new Map<string, number>();
-  const know = (org: string, at: number) => identities.set(org, Math.min(identities.get(org) ?? at, at));
-  for (const record of records) {
-    const indicators = stixIndicators(record);
-    if (indicators.length === 0) continue;
-    objects.push(...indicators);
-    for (const a of record.attestations) know(a.producer, a.createdAt);
-    for (const [org, tally] of Object.entries(sightings.get(record.id)?.byOrg ?? {})) {
-      if (tally.sighting === 0) continue;
-      know(org, tally.firstSeen);
-      objects.push({
-        type: "sighting",
-        spec_version: "2.1",
-        id: sightingId(record.id, org),
-        created_by_ref: identityId(org),
-        created: iso(tally.firstSeen),
-        modified: iso(tally.lastSeen),
-        first_seen: iso(tally.firstSeen),
-        last_seen: iso(tally.lastSeen),
-        count: Math.min(tally.sighting, 999_999_999),
-        sighting_of_ref: indicators[0]!.id,
-        where_sighted_refs: [identityId(org)],
-        object_marking_refs: [TLP2_MARKINGS[record.tlp]],
-      });
+  const builder = new BundleBuilder();
+  const objects = records.flatMap((record) => builder.objectsOf(record, sightings.get(record.id)));
+  objects.push(...builder.identities());
+  return { type: "bundle", id: builder.id(), objects };
+}
+
+/**
+ * The same bundle as stixBundle, as text, page by page: what a whole-feed export streams, so that
+ * neither the records nor the document are ever held whole. One object per line.
+ */
+export async function* stixBundleText(
+  pages: AsyncIterable<{ records: IndicatorRecord[]; sightings: Map<string, SightingSummary | undefined> }>,
+): AsyncGenerator<string> {
+  const builder = new BundleBuilder();
+  let first = true;
+  yield '{"type":"bundle","objects":[\n';
+  for await (const page of pages) {
+    let text = "";
+    for (const record of page.records) {
+      for (const object of builder.objectsOf(record, page.sightings.get(record.id))) {
+        text += `${first ? "" : ",\n"}${JSON.stringify(object)}`;
+        first = false;
+      }
     }
+    if (text !== "") yield text;
   }
-  const all = [...[...identities].sort(([a], [b]) => a.localeCompare(b)).map(([org, at]) => stixIdentity(org, at)), ...objects];
-  // The bundle's id follows from what it holds: the same export gives the same bundle.
-  const bundleId = `bundle--${uuidv5(all.map((o) => `${String(o.id)}@${String(o.modified ?? "")}`).join(","), NAMESPACE)}`;
-  return { type: "bundle", id: bundleId, objects: all };
+  let tail = "";
+  for (const identity of builder.identities()) {
+    tail += `${first ? "" : ",\n"}${JSON.stringify(identity)}`;
+    first = false;
+  }
+  yield `${tail}\n],"id":${JSON.stringify(builder.id())}}\n`;
 }
 
 /**
@@ -269,7 +330,7 @@ export function stixRecordIndicator(record: IndicatorRecord): StixObject | undef
   return {
     type: "indicator",
     spec_version: "2.1",
-    id: `indicator--${uuidv5(`record:${record.id}`, NAMESPACE)}`,
+    id: `indicator--${recordUuid(record.id)}`,
     created_by_ref: identityId(producers[0]!),
     created: iso(record.firstSeenAt),
     modified: isoMicros(record.revision ?? record.updatedAt * 1000),

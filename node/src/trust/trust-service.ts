@@ -252,21 +252,37 @@ export class TrustService {
     return { indicators: scored.filter((r) => !r.score.quarantined), next: records.at(-1)?.updatedAt };
   }
 
-  /** The whole feed for `audience`, page by page (for exports), saying how far it has read. */
-  async feedAll(audience: Audience, pageSize = 5000, onProgress?: (read: number, total: number) => void): Promise<ScoredRecord[]> {
-    const out: ScoredRecord[] = [];
+  /**
+   * The whole feed for `audience` in pages of records read (for exports that stream), each with
+   * how far the read has got. A record written again during the read moves to the end of the
+   * store's order and would come again: it is given once, in the version read first.
+   */
+  async *feedPages(audience: Audience, pageSize = 5000): AsyncGenerator<{ records: ScoredRecord[]; read: number; total: number }> {
     const total = (await this.components.store.counts()).indicators;
+    const given = new Set<string>();
     let read = 0;
     let cursor: Parameters<IndicatorStore["listAfter"]>[0];
     for (;;) {
       const page = await this.components.store.listAfter(cursor, pageSize);
-      out.push(...(await this.scored(page.records, audience)).filter((r) => !r.score.quarantined));
+      const fresh = page.records.filter((r) => !given.has(r.id));
+      for (const r of fresh) given.add(r.id);
       read += page.records.length;
-      // Records written during the read move to the end and may be read again: never above 100%.
-      onProgress?.(Math.min(read, total), Math.max(total, read));
-      if (page.exhausted) return out;
+      const records = (await this.scored(fresh, audience)).filter((r) => !r.score.quarantined);
+      // Never above 100%, however many records were written meanwhile.
+      yield { records, read: Math.min(read, total), total: Math.max(total, read) };
+      if (page.exhausted) return;
       cursor = page.cursor;
     }
+  }
+
+  /** The whole feed for `audience`, each record once, saying how far it has read. */
+  async feedAll(audience: Audience, pageSize = 5000, onProgress?: (read: number, total: number) => void): Promise<ScoredRecord[]> {
+    const out: ScoredRecord[] = [];
+    for await (const page of this.feedPages(audience, pageSize)) {
+      out.push(...page.records);
+      onProgress?.(page.read, page.total);
+    }
+    return out;
   }
 
   /** Who saw an indicator, reported it false or expired, and when, as far as `audience` may know. */
