@@ -288,6 +288,10 @@ export class CtiNode {
       log.warn({ peer: peer.toString(), org: membership.byPeerId(peer.toString())?.orgId, rejects, banMs: config.limits.banMs }, "peer sent too many invalid batches: disconnected and banned");
       void this.p2p?.hangUp(peer).catch(() => undefined);
     });
+    // The producer's doing, not the relay's: named for governance (GET /equivocations, cti equivocations).
+    gossip.on("equivocation", (evidence) =>
+      log.warn({ producer: evidence.producer, sequence: evidence.sequence, from: evidence.from }, "producer signed two different batches with one sequence number: evidence kept for governance (cti equivocations)"),
+    );
     // Debug, not info: a busy consortium delivers hundreds of batches a second to every node, and
     // a log line each cost more than validating them (gossip stats and /status count them).
     gossip.on("batch", ({ batch, liveIndexes }, from) =>
@@ -369,11 +373,16 @@ export class CtiNode {
     });
     const detectLog = logFn(log.child({ part: "detect" }), "warn");
     this.exportWatches = config.detect.exports.map(
-      (e) => new ExportWatch({ format: e.format, dir: e.dir, audience: exportAudience(e.audience), refreshMs: e.refreshSeconds * 1000 }, { store, trust: this.trustValue!, log: detectLog }),
+      (e) => new ExportWatch({ format: e.format, dir: e.dir, audience: exportAudience(e.audience), refreshMs: e.refreshSeconds * 1000, mode: e.mode }, { store, trust: this.trustValue!, log: detectLog }),
     );
     for (const watch of this.exportWatches) await watch.start();
     this.logMatcherValue = new LogMatcher(
-      { sources: config.detect.logs, sightingIntervalMs: config.detect.sightingIntervalMs },
+      {
+        sources: config.detect.logs,
+        sightingIntervalMs: config.detect.sightingIntervalMs,
+        alertWindowMs: config.detect.alertWindowSeconds * 1000,
+        alertRetentionMs: config.detect.alertRetentionDays * 24 * 3_600_000,
+      },
       { store, matcher: this.matcherValue, trust: this.trustValue, now: this.now, log: detectLog },
     );
     this.logMatcherValue.start();

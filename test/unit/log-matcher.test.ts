@@ -2,6 +2,8 @@ import { expect } from "chai";
 import { appendFile, readFile, rename, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FileFollower } from "../../node/src/detect/file-follower.js";
+import { LogMatcher } from "../../node/src/detect/log-matcher.js";
+import { IndicatorStore } from "../../node/src/store/indicator-store.js";
 import { EveParser, PlainParser, ZeekParser, type LineParser } from "../../node/src/detect/log-formats.js";
 import { removeDir, tempDir } from "../helpers/nodes.js";
 
@@ -121,5 +123,105 @@ describe("file follower (tail -F)", function () {
     await f.poll();
     expect(seen).to.deep.equal(["münchen.example"]);
     await f.stop();
+  });
+
+  it("reads on, not again from the start, when a read ends inside a character right after a line break", async function () {
+    const path = join(dir, "split.log");
+    await writeFile(path, "");
+    const { f, seen } = follower(path, true);
+    await f.poll();
+    const next = Buffer.from("ßtraße.example\n");
+    // The read ends after "first\n" and the first byte of "ß": the last byte read is no line break.
+    await appendFile(path, Buffer.concat([Buffer.from("first.example\n"), next.subarray(0, 1)]));
+    await f.poll();
+    await appendFile(path, Buffer.concat([next.subarray(1), Buffer.from("third.example\r\n")]));
+    await f.poll();
+    await f.poll();
+    expect(seen).to.deep.equal(["first.example", "ßtraße.example", "third.example"]);
+    await f.stop();
+  });
+
+  it("keeps only the start of a line longer than the limit, and the lines after it whole", async function () {
+    const path = join(dir, "long.log");
+    await writeFile(path, "");
+    const seen: string[] = [];
+    const f = new FileFollower({ path, fromStart: true, maxLineBytes: 8 }, async (lines) => {
+      seen.push(...lines);
+    });
+    await appendFile(path, "0123456789abcdef");
+    await f.poll();
+    await appendFile(path, "ghij\nshort\n");
+    await f.poll();
+    expect(seen).to.deep.equal(["01234567", "short"]);
+    await f.stop();
+  });
+});
+
+describe("alerts from detector logs (real LevelDB)", function () {
+  let dir: string;
+  let store: IndicatorStore;
+  let now = Date.parse("2026-11-30T12:00:00Z");
+  const sightings: number[] = [];
+  beforeEach(async function () {
+    dir = await tempDir("alerts");
+    store = await IndicatorStore.open(join(dir, "db"));
+    sightings.length = 0;
+  });
+  afterEach(async function () {
+    await store.close();
+    await removeDir(dir);
+  });
+
+  /** A log matcher over one plain list file, whose matcher finds `bad.example` and nothing else. */
+  function matcherOver(path: string) {
+    const indicator = { id: "ab".repeat(32), type: "domain", value: "bad.example", score: { score: 80 } };
+    const matcher = { match: async (values: string[]) => values.map((value) => ({ value, matches: value === "bad.example" ? [{ reason: "exact", indicator }] : [] })) };
+    const trust = { sight: async (_records: unknown[], _kind: string, _at: number, count: number) => void sightings.push(count) };
+    return new LogMatcher(
+      { sources: [{ path, format: "plain", fromStart: true }], sightingIntervalMs: 60_000, alertWindowMs: 60_000, alertRetentionMs: 7 * 24 * 3_600_000 },
+      { store, matcher: matcher as never, trust: trust as never, now: () => now },
+    );
+  }
+
+  it("folds lines alike within the window into one alert with their count, and starts a new one after it", async function () {
+    const path = join(dir, "hits.txt");
+    await writeFile(path, "bad.example\nbad.example\nfine.example\nbad.example\n");
+    const logs = matcherOver(path);
+    await logs.drain();
+    let alerts = await store.alerts.since(0, 100);
+    expect(alerts.map((a) => [a.observed, a.count])).to.deep.equal([["bad.example", 3]]);
+    // Later lines within the window fold into the same alert, rewritten under its key.
+    now += 30_000;
+    await appendFile(path, "bad.example\n");
+    await logs.drain();
+    alerts = await store.alerts.since(0, 100);
+    expect(alerts.map((a) => [a.count, a.lastAt! - a.at])).to.deep.equal([[4, 30_000]]);
+    // After the window: a new alert.
+    now += 31_000;
+    await appendFile(path, "bad.example\n");
+    await logs.drain();
+    alerts = await store.alerts.since(0, 100);
+    expect(alerts.map((a) => a.count)).to.deep.equal([4, 1]);
+    expect(logs.stats).to.include({ matches: 5, alerts: 2 });
+    // Every match still counts in the sightings sent.
+    expect(sightings.reduce((n, c) => n + c, 0)).to.equal(5);
+    await logs.stop();
+  });
+
+  it("deletes alerts once they are older than the retention, and keeps the younger ones", async function () {
+    const path = join(dir, "hits.txt");
+    await writeFile(path, "bad.example\n");
+    const logs = matcherOver(path);
+    await logs.drain();
+    now += 6 * 24 * 3_600_000;
+    await appendFile(path, "bad.example\n");
+    await logs.drain();
+    expect(await store.alerts.since(0, 100)).to.have.length(2);
+    now += 2 * 24 * 3_600_000;
+    expect(await logs.pruneAlerts()).to.equal(1);
+    const kept = await store.alerts.since(0, 100);
+    expect(kept.map((a) => a.at)).to.deep.equal([now - 2 * 24 * 3_600_000]);
+    expect(logs.stats.alertsPruned).to.equal(1);
+    await logs.stop();
   });
 });

@@ -1,5 +1,4 @@
 import { open, stat, type FileHandle } from "node:fs/promises";
-import { StringDecoder } from "node:string_decoder";
 
 export interface FileFollowerInit {
   path: string;
@@ -21,9 +20,12 @@ export class FileFollower {
   private handle: FileHandle | undefined;
   private inode: number | undefined;
   private position = 0;
-  private partial = "";
-  /** Keeps a character split across two reads whole. */
-  private decoder = new StringDecoder("utf8");
+  /**
+   * The bytes after the last line break read, kept as bytes: a read may end inside a character,
+   * and only whole lines are decoded. Empty exactly when the last byte read was a line break
+   * (what rewritten() relies on).
+   */
+  private partial: Buffer = Buffer.alloc(0);
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private running = false;
@@ -75,20 +77,18 @@ export class FileFollower {
       await this.handle.close();
       this.handle = undefined;
       this.rotations++;
-      if (this.partial !== "") await this.emit([this.partial]);
-      this.partial = "";
+      if (this.partial.length > 0) await this.emit([this.decodeLine(this.partial)]);
+      this.partial = Buffer.alloc(0);
     }
     if (!info) return;
     if (!this.handle) {
       this.handle = await open(this.init.path, "r");
-      this.decoder = new StringDecoder("utf8");
       this.inode = info.ino;
       this.position = this.firstOpen && !this.init.fromStart ? info.size : 0;
       this.firstOpen = false;
     } else if (info.size < this.position || (await this.rewritten(info.size))) {
       this.position = 0;
-      this.partial = "";
-      this.decoder = new StringDecoder("utf8");
+      this.partial = Buffer.alloc(0);
     }
     await this.drain();
   }
@@ -98,7 +98,7 @@ export class FileFollower {
    * tell. We stopped after a line break; if that byte is no longer one, the file was rewritten.
    */
   private async rewritten(size: number): Promise<boolean> {
-    if (size <= this.position || this.position === 0 || this.partial !== "") return false;
+    if (size <= this.position || this.position === 0 || this.partial.length > 0) return false;
     const byte = Buffer.alloc(1);
     await this.handle!.read(byte, 0, 1, this.position - 1);
     return byte[0] !== 0x0a;
@@ -111,12 +111,27 @@ export class FileFollower {
       const { bytesRead } = await this.handle!.read(buffer, 0, buffer.length, this.position);
       if (bytesRead === 0) return;
       this.position += bytesRead;
-      const text = this.partial + this.decoder.write(buffer.subarray(0, bytesRead));
-      const lines = text.split("\n");
-      this.partial = lines.pop()!.slice(0, max);
-      const complete = lines.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l).slice(0, max));
+      const read = buffer.subarray(0, bytesRead);
+      const complete: string[] = [];
+      let start = 0;
+      for (let end = read.indexOf(0x0a); end >= 0; end = read.indexOf(0x0a, start)) {
+        const line = this.partial.length > 0 ? Buffer.concat([this.partial, read.subarray(start, end)]) : read.subarray(start, end);
+        this.partial = Buffer.alloc(0);
+        complete.push(this.decodeLine(line));
+        start = end + 1;
+      }
+      // Copied: the read buffer is reused. A line longer than `max` keeps only its start.
+      const rest = read.subarray(start);
+      if (this.partial.length < max && rest.length > 0) this.partial = Buffer.concat([this.partial, rest.subarray(0, max - this.partial.length)]);
       if (complete.length > 0) await this.emit(complete);
     }
+  }
+
+  /** A whole line's text, without its CR (CRLF logs), at most maxLineBytes of it. */
+  private decodeLine(bytes: Buffer): string {
+    const max = this.init.maxLineBytes ?? 64 * 1024;
+    const end = bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.length - 1 : bytes.length;
+    return bytes.subarray(0, Math.min(end, max)).toString("utf8");
   }
 
   private async emit(lines: string[]): Promise<void> {

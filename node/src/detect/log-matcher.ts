@@ -6,6 +6,8 @@ import { FileFollower } from "./file-follower.js";
 import { parserFor, type LogFormat } from "./log-formats.js";
 import type { Matcher } from "./matcher.js";
 
+const MAX_OPEN_ALERTS = 100_000;
+
 export interface LogSource {
   path: string;
   format: LogFormat;
@@ -16,6 +18,15 @@ export interface LogMatcherInit {
   sources: LogSource[];
   /** Matches of one indicator within this interval become one sighting with their count. */
   sightingIntervalMs: number;
+  /**
+   * Lines alike (same file, field, value and indicator) within this time of the first become one
+   * alert with their count (60 s by default): a beaconing host writes thousands of lines an hour.
+   */
+  alertWindowMs?: number;
+  /** Alerts are deleted this long after they were first matched (30 days by default). */
+  alertRetentionMs?: number;
+  /** How often old alerts are deleted (hourly by default). */
+  alertPruneIntervalMs?: number;
   pollMs?: number;
 }
 
@@ -37,10 +48,13 @@ export interface LogMatcherComponents {
 export class LogMatcher {
   private readonly followers: FileFollower[];
   private pending = new Map<string, { record: IndicatorRecord; count: number; lastSeen: number }>();
+  /** Alerts still open for folding, by what makes lines alike, with the key they were written under. */
+  private open = new Map<string, { key: string; alert: AlertRecord }>();
   private timer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   /** Lines read and matches found, for status. */
-  readonly stats = { lines: 0, matches: 0, sightings: 0 };
+  readonly stats = { lines: 0, matches: 0, sightings: 0, alerts: 0, alertsPruned: 0 };
 
   constructor(
     private readonly init: LogMatcherInit,
@@ -60,10 +74,13 @@ export class LogMatcher {
     if (this.timer) return;
     for (const follower of this.followers) follower.start();
     this.timer = setInterval(() => void this.flush(), this.init.sightingIntervalMs);
+    this.pruneTimer = setInterval(() => void this.pruneAlerts(), this.init.alertPruneIntervalMs ?? 3_600_000);
+    void this.pruneAlerts();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.pruneTimer);
     this.timer = undefined;
     await Promise.all(this.followers.map((f) => f.stop()));
     await this.flush();
@@ -80,29 +97,60 @@ export class LogMatcher {
     if (observations.length === 0) return;
     const results = await this.components.matcher.match(observations.map((o) => o.value));
     const at = this.components.now();
-    const alerts: AlertRecord[] = [];
+    const window = this.init.alertWindowMs ?? 60_000;
+    for (const [k, entry] of this.open) if (at - entry.alert.at >= window) this.open.delete(k);
+    const written = new Map<string, { key: string; alert: AlertRecord }>();
+    let matches = 0;
     results.forEach((result, i) => {
       for (const { reason, indicator } of result.matches) {
-        alerts.push({
-          at,
-          source: source.path,
-          format: source.format,
-          field: observations[i]!.field,
-          observed: result.value,
-          indicatorId: indicator.id,
-          indicatorType: indicator.type,
-          indicatorValue: indicator.value,
-          reason,
-          score: indicator.score.score,
-        });
+        matches++;
+        const field = observations[i]!.field;
+        const alike = JSON.stringify([source.path, field, result.value, indicator.id]);
+        const open = this.open.get(alike);
+        if (open) {
+          open.alert = { ...open.alert, count: (open.alert.count ?? 1) + 1, lastAt: at, score: indicator.score.score };
+        } else {
+          const alert: AlertRecord = {
+            at,
+            source: source.path,
+            format: source.format,
+            field,
+            observed: result.value,
+            indicatorId: indicator.id,
+            indicatorType: indicator.type,
+            indicatorValue: indicator.value,
+            reason,
+            score: indicator.score.score,
+            count: 1,
+            lastAt: at,
+          };
+          this.open.set(alike, { key: this.components.store.alerts.keyFor(at), alert });
+          this.stats.alerts++;
+          // Bounded: past this many kinds of line in one window, the oldest stop being folded.
+          if (this.open.size > MAX_OPEN_ALERTS) this.open.delete(this.open.keys().next().value!);
+        }
+        written.set(alike, this.open.get(alike)!);
         const entry = this.pending.get(indicator.id) ?? { record: indicator, count: 0, lastSeen: at };
         entry.count++;
         entry.lastSeen = at;
         this.pending.set(indicator.id, entry);
       }
     });
-    this.stats.matches += alerts.length;
-    await this.components.store.addAlerts(alerts);
+    this.stats.matches += matches;
+    // One write for the lines read together: each alert once, new or folded again.
+    await this.components.store.addAlerts([...written.values()].map(({ key, alert }) => ({ key, alert })));
+  }
+
+  /** Deletes the alerts older than the retention. */
+  async pruneAlerts(): Promise<number> {
+    try {
+      const pruned = await this.components.store.pruneAlerts(this.components.now() - (this.init.alertRetentionMs ?? 30 * 24 * 3_600_000));
+      this.stats.alertsPruned += pruned;
+      return pruned;
+    } catch (err) {
+      this.components.log?.("could not delete old alerts", { error: (err as Error).message });
+      return 0;
+    }
   }
 
   private flush(): Promise<void> {
