@@ -70,6 +70,7 @@ export function createMetrics(source: MetricsSource): NodeMetrics {
       ...Object.entries(stats.ignored).map(([code, n]) => [{ outcome: "ignore", code }, n ?? 0] as [Record<string, string>, number]),
     ];
   });
+  total("cti_gossip_equivocations_total", "Producers found signing two different batches with one sequence number (evidence kept: GET /equivocations).", [], () => source.gossip().equivocations);
   total("cti_gossip_sealed_batches_total", "Accepted sealed batches: opened by this node, or relayed as ciphertext only (and why).", ["handling"], () => {
     const stats = source.gossip();
     return [
