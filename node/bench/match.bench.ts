@@ -60,7 +60,7 @@ const rows: Array<[string, { median: number; p95: number }]> = [
   ["domain suffix (match)", rate(PROBES, () => { for (const v of subdomains) index.match(v); })],
   ["misses (match)", rate(PROBES, () => { for (const v of misses) index.match(v); })],
 ];
-const ring = [1, 2, 3].map((group) => ({ producer: "bench", group, key: deriveBlindingKey(new Uint8Array(32).fill(group), group) }));
+const ring = [1, 2, 3].map((group) => ({ producer: "bench", group, key: deriveBlindingKey(new Uint8Array(32).fill(group), group, ["bench"]) }));
 for (let i = 0; i < 1000; i++) add(index, "ipv4", blindValue(ring[i % 3]!.key, "ipv4", ipv4(i)), true);
 rows.push(["with blinded entries, 3 keys (match)", rate(PROBES / 4, () => { for (const v of rawHits.slice(0, PROBES / 4)) index.match(v, ring); })]);
 

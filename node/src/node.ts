@@ -327,7 +327,6 @@ export class CtiNode {
         signingSecretKey: identity.signingSecretKey,
         store,
         recipients: (group) => this.recipients(group),
-        blindingKey: (group) => deriveBlindingKey(identity.encryptionSecretKey, group),
         gossip: (bytes) => gossip.publish(bytes),
         now: this.now,
         log: logFn(log.child({ part: "publisher" }), "warn"),
@@ -673,13 +672,19 @@ export class CtiNode {
     const publisher = this.require(this.publisher);
     const now = this.now();
     const outcomes: PublishOutcome[] = new Array(inputs.length);
-    const ready: Array<{ input: number; indicator: Indicator; changes: ScrubChange[] }> = [];
+    const ready: Array<{ input: number; indicator: Indicator; changes: ScrubChange[]; blindingKey?: Uint8Array }> = [];
     inputs.forEach((input, i) => {
       const prepared = this.prepare(input, now);
       if ("indicator" in prepared) ready.push({ input: i, ...prepared });
       else outcomes[i] = { ok: false, input: i, ...prepared };
     });
-    const receipts = await publisher.publish(ready.map((r) => r.indicator));
+    // Kept before anything is blinded with them: this node's own lookups must match what it blinded.
+    const keys = new Map(ready.flatMap((r) => (r.blindingKey ? [[`${r.indicator.group}:${Buffer.from(r.blindingKey).toString("hex")}`, r] as const] : [])));
+    for (const r of keys.values()) await this.store.addOwnBlindingKey({ producer: this.identity.orgId, group: r.indicator.group, key: r.blindingKey!, learntAt: now });
+    const receipts = await publisher.publish(
+      ready.map((r) => r.indicator),
+      ready.map((r) => r.blindingKey),
+    );
     receipts.forEach((receipt, j) => {
       const { input, indicator, changes } = ready[j]!;
       outcomes[input] = { ok: true, input, blinded: indicator.blinded, changes, ...receipt };
@@ -691,7 +696,7 @@ export class CtiNode {
   private prepare(
     input: PublishInput,
     now: number,
-  ): { indicator: Indicator; changes: ScrubChange[] } | { reason: PublishRefusal; field?: string; message: string } {
+  ): { indicator: Indicator; changes: ScrubChange[]; blindingKey?: Uint8Array } | { reason: PublishRefusal; field?: string; message: string } {
     const defaultGroup = this.config.privacy.defaultGroup;
     let indicator: Indicator;
     try {
@@ -723,8 +728,19 @@ export class CtiNode {
       indicator = scrubbed.indicator;
       changes = scrubbed.changes;
     }
-    if (input.blind === true) indicator = blindIndicator(indicator, deriveBlindingKey(this.identity.encryptionSecretKey, indicator.group));
-    return { indicator, changes };
+    if (input.blind !== true) return { indicator, changes };
+    const blindingKey = this.blindingKeyFor(indicator);
+    return { indicator: blindIndicator(indicator, blindingKey), changes, blindingKey };
+  }
+
+  /**
+   * The key to blind `indicator` with: this org's key for its group as the group is now (the
+   * orgs its batches are sealed for), so it changes when the members do (privacy/blinding.ts).
+   * A TLP:RED one never leaves this node: its key is this org's alone.
+   */
+  private blindingKeyFor(indicator: Indicator): Uint8Array {
+    const members = indicator.tlp === "RED" ? [this.identity.orgId] : this.recipients(indicator.group).map((r) => r.org);
+    return deriveBlindingKey(this.identity.encryptionSecretKey, indicator.group, members);
   }
 
   /**

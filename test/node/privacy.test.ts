@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { blindValue } from "../../node/src/privacy/blinding.js";
 import { join } from "node:path";
 import { Level } from "level";
 import { startApiServer } from "../../node/src/api/server.js";
@@ -231,6 +232,34 @@ describe("privacy between real nodes", function () {
     } finally {
       await app.close();
     }
+  });
+
+  it("blinds under a new key once the group's members change: an org that left cannot test what is blinded after", async function () {
+    const acme = nodes["acme-bank"]!;
+    const rotating = await acme.createGroup("rotating-blinding", ["bank-two", "health-co"]);
+    const ringOf = (org: string) => nodes[org]!.store.blindingKeyRing().filter((e) => e.producer === "acme-bank" && e.group === rotating);
+    const before = "198.51.100.31";
+    await acme.publish([{ type: "ipv4", value: before, tlp: "AMBER", group: rotating, blind: true }]);
+    await waitFor("both members to match the first value", async () => (await nodes["bank-two"]!.lookup(before)).length === 1 && (await nodes["health-co"]!.lookup(before)).length === 1);
+    expect(ringOf("health-co")).to.have.length(1);
+    const healthKey = ringOf("health-co")[0]!.key;
+
+    await acme.changeGroupMember(rotating, "health-co", "remove");
+    const after = "198.51.100.32";
+    const [outcome] = await acme.publish([{ type: "ipv4", value: after, tlp: "AMBER", group: rotating, blind: true }]);
+    expect(outcome!.ok && outcome!.readableBy).to.deep.equal(["acme-bank", "bank-two"]);
+    await waitFor("bank-two to match the value blinded after the removal", async () => (await nodes["bank-two"]!.lookup(after)).length === 1);
+    // bank-two holds both keys, so what was blinded before still matches there.
+    expect(ringOf("bank-two")).to.have.length(2);
+    expect(await nodes["bank-two"]!.lookup(before)).to.have.length(1);
+    // The key health-co kept does not blind the new value to what the group holds: it cannot test guesses against it.
+    const [record] = await nodes["bank-two"]!.lookup(after);
+    expect(blindValue(healthKey, "ipv4", after)).to.not.equal(record!.value);
+    expect(ringOf("health-co")).to.have.length(1);
+    expect(await nodes["health-co"]!.lookup(after)).to.deep.equal([]);
+    // The producer matches both of its own.
+    expect(await acme.lookup(before)).to.have.length(1);
+    expect(await acme.lookup(after)).to.have.length(1);
   });
 
   it("matches a blinded indicator where the value is observed, and reveals it nowhere", async function () {

@@ -36,7 +36,7 @@ export const FEED: ScoredRecord[] = [
   scored("acme-bank", { type: "sha256", value: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" }),
   // Never exported: a detector cannot test an HMAC.
   (() => {
-    const blinded = blindIndicator(buildIndicator({ type: "ipv4", value: "192.0.2.9", tlp: "AMBER", group: 3, validUntil: now + 1000 }, { producer: "acme-bank", now }), deriveBlindingKey(new Uint8Array(32), 3));
+    const blinded = blindIndicator(buildIndicator({ type: "ipv4", value: "192.0.2.9", tlp: "AMBER", group: 3, validUntil: now + 1000 }, { producer: "acme-bank", now }), deriveBlindingKey(new Uint8Array(32), 3, ["acme-bank"]));
     const record = mergeIndicator(undefined, blinded, { sequence: 1, index: 1 }, now);
     return { ...record, score: scoreRecord(record, undefined, () => 0.8, DEFAULT_SCORING_POLICY, now) };
   })(),

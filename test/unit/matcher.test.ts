@@ -60,7 +60,7 @@ describe("lookup index", function () {
   });
 
   it("matches blinded entries only under the key they were blinded with", function () {
-    const key = deriveBlindingKey(new Uint8Array(32).fill(3), 7);
+    const key = deriveBlindingKey(new Uint8Array(32).fill(3), 7, ["acme-bank"]);
     const blinded = new LookupIndex();
     blinded.add(entry("ipv4", blindValue(key, "ipv4", "192.0.2.55"), true));
     blinded.add(entry("domain", blindValue(key, "domain", "secret.example"), true));
@@ -68,7 +68,7 @@ describe("lookup index", function () {
     expect(blinded.match("192.0.2.55", ring).map((m) => m.reason)).to.deep.equal(["blinded"]);
     expect(blinded.match("x.secret.example", ring).map((m) => m.reason)).to.deep.equal(["blinded"]);
     expect(blinded.match("192.0.2.56", ring)).to.deep.equal([]);
-    expect(blinded.match("192.0.2.55", [{ ...ring[0]!, key: deriveBlindingKey(new Uint8Array(32).fill(4), 7) }])).to.deep.equal([]);
+    expect(blinded.match("192.0.2.55", [{ ...ring[0]!, key: deriveBlindingKey(new Uint8Array(32).fill(4), 7, ["acme-bank"]) }])).to.deep.equal([]);
     expect(blinded.match("192.0.2.55")).to.deep.equal([]);
   });
 

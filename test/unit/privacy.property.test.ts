@@ -132,7 +132,7 @@ describe("privacy properties (fast-check)", function () {
             { type: "domain", value: `secret-${++sequence}.example`, tlp: s.tlp, group: groupId },
             { producer: s.producer, now },
           );
-          const indicator = s.blind ? blindIndicator(plain, deriveBlindingKey(keys[s.producer].encryption, groupId)) : plain;
+          const indicator = s.blind ? blindIndicator(plain, deriveBlindingKey(keys[s.producer].encryption, groupId, [s.producer])) : plain;
           const recipients =
             groupId > 0
               ? sealRecipients([...state.groups.get(groupId)!], s.producer, {
@@ -148,7 +148,7 @@ describe("privacy properties (fast-check)", function () {
               createdAt: now,
               group: groupId,
               indicators: [indicator],
-              blindingKey: s.blind ? deriveBlindingKey(keys[s.producer].encryption, groupId) : undefined,
+              blindingKey: s.blind ? deriveBlindingKey(keys[s.producer].encryption, groupId, [s.producer]) : undefined,
             },
             keys[s.producer].signing,
             recipients,

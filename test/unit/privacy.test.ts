@@ -1,5 +1,6 @@
 import { TEST_DEPLOYMENT } from "../helpers/deployment.js";
 import { expect } from "chai";
+import { addToKeyRing, MAX_KEYS_PER_GROUP, type BlindingKeyEntry } from "../../node/src/privacy/key-ring.js";
 import { randomBytes } from "node:crypto";
 import { x25519 } from "@noble/curves/ed25519.js";
 import type { Indicator } from "../../node/src/model/indicator.js";
@@ -95,13 +96,22 @@ describe("sealing (X25519 key wraps, AES-256-GCM)", function () {
 });
 
 describe("blinding (HMAC-SHA-256 under a per-producer, per-group key)", function () {
-  const key5 = deriveBlindingKey(acme.secret, 5);
+  const members = ["acme-bank", "bank-two"];
+  const key5 = deriveBlindingKey(acme.secret, 5, members);
   it("is deterministic for one key, and differs per group, per type and per value", function () {
-    expect(blindValue(key5, "ipv4", "198.51.100.7")).to.equal(blindValue(deriveBlindingKey(acme.secret, 5), "ipv4", "198.51.100.7"));
+    expect(blindValue(key5, "ipv4", "198.51.100.7")).to.equal(blindValue(deriveBlindingKey(acme.secret, 5, [...members].reverse()), "ipv4", "198.51.100.7"));
     expect(blindValue(key5, "ipv4", "198.51.100.7")).to.match(/^[0-9a-f]{64}$/);
-    expect(blindValue(deriveBlindingKey(acme.secret, 6), "ipv4", "198.51.100.7")).to.not.equal(blindValue(key5, "ipv4", "198.51.100.7"));
+    expect(blindValue(deriveBlindingKey(acme.secret, 6, members), "ipv4", "198.51.100.7")).to.not.equal(blindValue(key5, "ipv4", "198.51.100.7"));
     expect(blindValue(key5, "domain", "evil.example")).to.not.equal(blindValue(key5, "url", "evil.example"));
     expect(blindValue(key5, "ipv4", "198.51.100.8")).to.not.equal(blindValue(key5, "ipv4", "198.51.100.7"));
+  });
+
+  it("changes the key whenever the group's members change, and only then", function () {
+    const joined = deriveBlindingKey(acme.secret, 5, [...members, "bank-three"]);
+    const left = deriveBlindingKey(acme.secret, 5, ["acme-bank"]);
+    for (const other of [joined, left]) expect(Buffer.from(other).equals(Buffer.from(key5))).to.equal(false);
+    // The same members, listed in another order or twice, give the same key.
+    expect(Buffer.from(deriveBlindingKey(acme.secret, 5, ["bank-two", "acme-bank", "bank-two"])).equals(Buffer.from(key5))).to.equal(true);
   });
 
   it("replaces the value and marks the indicator, keeping every other field", function () {
@@ -153,8 +163,30 @@ describe("audience views", function () {
   });
 
   it("keeps blinded records inside the node", function () {
-    const blinded = record(blindIndicator(at("acme-bank", { tlp: "GREEN", group: 5 }), deriveBlindingKey(acme.secret, 5)));
+    const blinded = record(blindIndicator(at("acme-bank", { tlp: "GREEN", group: 5 }), deriveBlindingKey(acme.secret, 5, ["acme-bank"])));
     expect(viewFor(blinded, { kind: "clients" })).to.equal(undefined);
     expect(viewFor(blinded, { kind: "internal" })).to.equal(blinded);
+  });
+});
+
+describe("blinding key ring (privacy/key-ring.ts)", function () {
+  const key = (n: number) => new Uint8Array(32).fill(n);
+  it("adds a key once, keeps the last few of a producer and group, and evicts the oldest of that group only", function () {
+    let ring: BlindingKeyEntry[] = [{ producer: "other", group: 1, key: key(99), learntAt: 0 }];
+    for (let n = 1; n <= MAX_KEYS_PER_GROUP + 2; n++) {
+      const next = addToKeyRing(ring, { producer: "acme-bank", group: 1, key: key(n), learntAt: n });
+      expect(next.added).to.equal(true);
+      expect(next.evicted.map((e) => e.learntAt)).to.deep.equal(n > MAX_KEYS_PER_GROUP ? [n - MAX_KEYS_PER_GROUP] : []);
+      ring = next.ring;
+    }
+    const acme = ring.filter((e) => e.producer === "acme-bank");
+    expect(acme.map((e) => e.learntAt)).to.deep.equal([3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(ring.some((e) => e.producer === "other")).to.equal(true);
+    // A key held already is not added again, whenever it is seen.
+    const again = addToKeyRing(ring, { producer: "acme-bank", group: 1, key: key(10), learntAt: 50 });
+    expect(again).to.deep.include({ added: false, evicted: [] });
+    expect(again.ring).to.have.length(ring.length);
+    // Another group of the same producer has its own room.
+    expect(addToKeyRing(ring, { producer: "acme-bank", group: 2, key: key(1), learntAt: 60 }).evicted).to.deep.equal([]);
   });
 });

@@ -176,3 +176,30 @@ describe("indicator store (real LevelDB)", function () {
     expect((await checkConsistency(store)).problems).to.deep.equal([]);
   });
 });
+
+describe("blinding keys in the store (real LevelDB)", function () {
+  let dir: string;
+  beforeEach(async function () {
+    dir = await tempDir("blinding-keys");
+  });
+  afterEach(async function () {
+    await removeDir(dir);
+  });
+
+  it("keeps every key of a producer's group it learns, across a reopen, and upgrades keys stored one per group", async function () {
+    let store = await IndicatorStore.open(join(dir, "db"));
+    const key = (n: number) => new Uint8Array(32).fill(n);
+    // As a store written before keys rotated: one 32-byte value under producer + group.
+    const sublevel = (store.blindingKeys as unknown as { sublevel: { put(k: string, v: Uint8Array): Promise<void> } }).sublevel;
+    await sublevel.put("acme-bank\u00002", key(1));
+    await store.close();
+    store = await IndicatorStore.open(join(dir, "db"));
+    expect(store.blindingKeyRing().map((e) => [e.producer, e.group, e.key[0]])).to.deep.equal([["acme-bank", 2, 1]]);
+    await store.addOwnBlindingKey({ producer: "acme-bank", group: 2, key: key(2), learntAt: 10 });
+    await store.addOwnBlindingKey({ producer: "acme-bank", group: 2, key: key(2), learntAt: 20 });
+    await store.close();
+    store = await IndicatorStore.open(join(dir, "db"));
+    expect(store.blindingKeyRing().map((e) => e.key[0]).sort()).to.deep.equal([1, 2]);
+    await store.close();
+  });
+});

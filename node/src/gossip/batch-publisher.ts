@@ -7,6 +7,7 @@ import { encodeBatch } from "../wire/codec.js";
 import type { SealRecipient } from "../wire/sealed.js";
 import { checkOwnBatch, type BatchLimits } from "./validation.js";
 import { checkSighting } from "../model/sighting.js";
+import { bytesEqual } from "../wire/bytes.js";
 
 export interface BatchPublisherInit {
   /** Flush when this many indicators wait. */
@@ -35,8 +36,6 @@ export interface BatchPublisherComponents {
    * and this org. Throws when the group is unknown or has nobody to read it.
    */
   recipients(group: number): SealRecipient[];
-  /** This org's blinding key for `group`, shipped inside the group's sealed batches. */
-  blindingKey(group: number): Uint8Array;
   /** Sends a stored batch to peers; returns the number of peers reached. */
   gossip(bytes: Uint8Array): Promise<number>;
   now(): number;
@@ -71,7 +70,8 @@ export interface ReportReceipt {
 }
 
 type Pending = { group: number; key: string; reject(err: Error): void } & (
-  | { indicator: Indicator; resolve(receipt: PublishReceipt): void }
+  /** `blindingKey`: the key a blinded indicator was blinded with, which its batch must carry. */
+  | { indicator: Indicator; blindingKey?: Uint8Array; resolve(receipt: PublishReceipt): void }
   | { sighting: Sighting; resolve(receipt: ReportReceipt): void }
 );
 
@@ -109,12 +109,16 @@ export class BatchPublisher {
     private readonly components: BatchPublisherComponents,
   ) {}
 
-  publish(indicators: Indicator[]): Promise<PublishReceipt[]> {
+  /**
+   * Queues indicators for the next batches of their audiences; resolves when stored and sent.
+   * A blinded one comes with the key it was blinded with (`blindingKeys`, by index): its batch
+   * carries that key to the group, and holds only indicators blinded with it.
+   */
+  publish(indicators: Indicator[], blindingKeys: ReadonlyArray<Uint8Array | undefined> = []): Promise<PublishReceipt[]> {
     if (this.stopped) return Promise.reject(new PublisherStoppedError("the publisher is stopped"));
     const busy = this.refuseIfFull(indicators.length);
     if (busy) return Promise.reject(busy);
     const local = indicators.filter((i) => i.tlp === "RED");
-    const shared = indicators.filter((i) => i.tlp !== "RED");
     const receipts: Array<Promise<PublishReceipt>> = [];
     if (local.length > 0) {
       const stored = this.components.store.storeLocal(local, this.components.now());
@@ -122,9 +126,15 @@ export class BatchPublisher {
         receipts.push(stored.then(() => ({ id: idOf(indicator), sequence: 0, index: 0, group: indicator.group, readableBy: [], recipients: 0 })));
       }
     }
-    for (const indicator of shared) {
-      receipts.push(new Promise((resolve, reject) => this.pending.push({ indicator, group: indicator.group, key: idOf(indicator), resolve, reject })));
-    }
+    indicators.forEach((indicator, i) => {
+      if (indicator.tlp === "RED") return;
+      const blindingKey = blindingKeys[i];
+      if (indicator.blinded && !blindingKey) {
+        receipts.push(Promise.reject(new RangeError("a blinded indicator needs the key it was blinded with")));
+        return;
+      }
+      receipts.push(new Promise((resolve, reject) => this.pending.push({ indicator, blindingKey: indicator.blinded ? blindingKey : undefined, group: indicator.group, key: idOf(indicator), resolve, reject })));
+    });
     this.scheduleForPending();
     return Promise.all(receipts);
   }
@@ -199,17 +209,22 @@ export class BatchPublisher {
 
   /**
    * Up to maxBatchSize waiting items of one audience (the group of the oldest waiting one),
-   * without two of the same indicator or the same sighting (a batch may not repeat one).
+   * without two of the same indicator or the same sighting (a batch may not repeat one), and
+   * with blinded indicators of one blinding key only (a batch carries one).
    */
   private takeChunk(): Pending[] {
     const chunk: Pending[] = [];
     const rest: Pending[] = [];
     const keys = new Set<string>();
     const group = this.pending[0]?.group;
+    let blindingKey: Uint8Array | undefined;
     for (const p of this.pending) {
-      if (chunk.length < this.init.maxBatchSize && p.group === group && !keys.has(p.key)) {
+      const pKey = "indicator" in p ? p.blindingKey : undefined;
+      const keyFits = !pKey || !blindingKey || bytesEqual(pKey, blindingKey);
+      if (chunk.length < this.init.maxBatchSize && p.group === group && !keys.has(p.key) && keyFits) {
         keys.add(p.key);
         chunk.push(p);
+        blindingKey ??= pKey;
       } else {
         rest.push(p);
       }
@@ -235,7 +250,7 @@ export class BatchPublisher {
         group,
         indicators,
         sightings,
-        blindingKey: indicators.some((i) => i.blinded) ? this.components.blindingKey(group) : undefined,
+        blindingKey: chunk.flatMap((p) => ("indicator" in p && p.blindingKey ? [p.blindingKey] : []))[0],
       },
       this.components.signingSecretKey,
       sealedFor,

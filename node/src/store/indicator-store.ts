@@ -5,7 +5,8 @@ import { idOf, indicatorId } from "../model/indicator-id.js";
 import type { BatchContent, IndicatorBatch } from "../wire/batch.js";
 import { LOCAL_SCOPE, recordSighting, scopeOfGroup, type Sighting, type SightingScope, type StoredSightings } from "../model/sighting.js";
 import { AlertRepository, type AlertRecord } from "./alert-repository.js";
-import { BlindingKeyRepository, type BlindingKeyEntry } from "./blinding-key-repository.js";
+import { BlindingKeyRepository } from "./blinding-key-repository.js";
+import { addToKeyRing, type BlindingKeyEntry } from "../privacy/key-ring.js";
 import { EvidenceRepository, type EvidenceEntry } from "./evidence-repository.js";
 import { EquivocationRepository } from "./equivocation-repository.js";
 import type { EquivocationEvidence } from "../trust/equivocation.js";
@@ -147,7 +148,8 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   static async open(path: string, options: { durable?: boolean } = {}): Promise<IndicatorStore> {
     const store = new IndicatorStore(await openDatabase(path));
     store.durable = options.durable ?? false;
-    store.keyRing = await store.blindingKeys.all();
+    await store.blindingKeys.upgrade();
+    for (const entry of await store.blindingKeys.all()) store.keyRing = addToKeyRing(store.keyRing, entry).ring;
     store.lastRevision = (await store.byTime.last())?.at ?? 0;
     for (const counters of await store.producers.all()) store.countersCache.set(counters.producer, counters);
     const counted = await store.meta.get(INDICATOR_COUNT_KEY);
@@ -393,8 +395,15 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     const merged = await this.mergeOps(entries);
     const sightings = group.flatMap((r) => (r.content?.sightings ?? []).map((sighting) => ({ sighting, scope: scopeOfGroup(r.batch.group) })));
     const ops = [...merged.ops, ...(await this.sightingOps(sightings))];
-    const blinding = group.flatMap(({ batch, content }) => (content?.blindingKey ? [{ producer: batch.producer, group: batch.group, key: content.blindingKey }] : []));
-    for (const entry of blinding) ops.push(this.blindingKeys.putOp(entry));
+    // Keys not held yet join the ring (the oldest of a group leaving if it is full), in this write.
+    let ring = this.keyRing;
+    for (const { batch, content, now } of group) {
+      if (!content?.blindingKey) continue;
+      const next = addToKeyRing(ring, { producer: batch.producer, group: batch.group, key: content.blindingKey, learntAt: now });
+      if (!next.added) continue;
+      ring = next.ring;
+      ops.push(this.blindingKeys.putOp(ring.at(-1)!), ...next.evicted.map((e) => this.blindingKeys.delOp(e)));
+    }
 
     const producers = [...new Set(group.map((r) => r.batch.producer))];
     const [counters, progress] = await Promise.all([Promise.all(producers.map((p) => this.countersOf(p))), Promise.all(producers.map((p) => this.progressOf(p)))]);
@@ -420,7 +429,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     this.indicatorCount += merged.added;
     for (const [producer, c] of countersOf) this.countersCache.set(producer, c);
     for (const [producer, p] of progressOf) this.progressCache.set(producer, p);
-    for (const entry of blinding) this.remember(entry);
+    this.keyRing = ring;
     this.changed(merged.records);
   }
 
@@ -443,8 +452,17 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     return this.exclusive(() => reopenDatabase(this.db));
   }
 
-  private remember(entry: BlindingKeyEntry): void {
-    this.keyRing = [...this.keyRing.filter((e) => e.producer !== entry.producer || e.group !== entry.group), entry];
+  /**
+   * Keeps one of this org's own blinding keys (the one it is about to blind with), so that its
+   * own lookups match what it blinded, TLP:RED ones included, which no batch carries.
+   */
+  addOwnBlindingKey(entry: BlindingKeyEntry): Promise<void> {
+    return this.exclusive(async () => {
+      const next = addToKeyRing(this.keyRing, entry);
+      if (!next.added) return;
+      await this.write([this.blindingKeys.putOp(entry), ...next.evicted.map((e) => this.blindingKeys.delOp(e))]);
+      this.keyRing = next.ring;
+    });
   }
 
   /** Stores indicators that must never leave this node (TLP:RED): no batch, no signature. */
