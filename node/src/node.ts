@@ -213,7 +213,7 @@ export class CtiNode {
       ? new ReputationView(config.chain.reputationAddress, this.provider, () => membership.all().map((m) => m.orgId))
       : undefined);
     this.follower = new ChainFollower(
-      { pollIntervalMs: config.chain.pollIntervalMs, maxBackoffMs: config.chain.maxBackoffMs, maxStalenessMs: config.chain.maxStalenessMs },
+      { pollIntervalMs: config.chain.pollIntervalMs, maxBackoffMs: config.chain.maxBackoffMs, maxStalenessMs: config.chain.maxStalenessMs, fullReloadMs: config.chain.fullReloadMs },
       {
         provider: this.provider,
         // Membership first: the reputation view follows the members it lists.

@@ -4,10 +4,13 @@ import type { JsonRpcProvider, Log } from "ethers";
 export interface ChainView {
   /** The contract whose logs this view follows. */
   readonly address: string;
-  /** Reads the whole state as of `blockTag` (at start). */
+  /** Reads the whole state as of `blockTag` (at start, and again every fullReloadMs). */
   load(blockTag: number): Promise<void>;
-  /** Applies the contract's logs of blocks (previous head, head], in order. */
-  apply(logs: Log[], head: number): Promise<void>;
+  /**
+   * Applies the contract's logs of some blocks, in order, reading what they changed as of
+   * `stateBlock`: the chain's head when the poll began, never an older block (see ChainFollower).
+   */
+  apply(logs: Log[], stateBlock: number): Promise<void>;
 }
 
 export interface ChainFollowerInit {
@@ -19,6 +22,11 @@ export interface ChainFollowerInit {
   maxStalenessMs?: number;
   /** Most blocks per getLogs call when catching up after an outage. */
   maxBlockRange?: number;
+  /**
+   * Every view reads its whole state again this often (10 minutes by default): whatever a log
+   * missed or an apply got wrong is corrected within this time, without a restart.
+   */
+  fullReloadMs?: number;
   now?: () => number;
 }
 
@@ -40,6 +48,12 @@ export interface ChainFollowerComponents {
  * Keeps in-memory views of the consortium's contracts current: loads each once, then polls for
  * new blocks and hands every view its contract's logs. One poll serves every view, so they all
  * describe the same block.
+ *
+ * State is read at the head, never at an older block, even when an outage left thousands of
+ * blocks to catch up on in ranges: Besu's default Bonsai storage keeps the state of only the
+ * last 512 or so blocks, so a read at the end of an old range would fail, or (on other clients)
+ * give state that later logs in the same poll overwrite anyway. The logs say what changed; the
+ * head says what it is now.
  */
 export class ChainFollower {
   private lastBlock = -1;
@@ -51,7 +65,10 @@ export class ChainFollower {
   private failures = 0;
   private lastSuccessAt = 0;
   private lastError: string | undefined;
+  private lastFullLoadAt = 0;
   private readonly now: () => number;
+  /** Full reloads done since start (beside the first load), for status and tests. */
+  fullReloads = 0;
 
   constructor(
     private readonly init: ChainFollowerInit,
@@ -67,7 +84,7 @@ export class ChainFollower {
     const head = await this.components.provider.getBlockNumber();
     for (const view of this.components.views) await view.load(head);
     this.lastBlock = head;
-    this.lastSuccessAt = this.now();
+    this.lastSuccessAt = this.lastFullLoadAt = this.now();
     this.schedule();
   }
 
@@ -143,17 +160,24 @@ export class ChainFollower {
   private async poll(): Promise<void> {
     const { provider, views } = this.components;
     const head = await provider.getBlockNumber();
-    if (head <= this.lastBlock) return;
-    // After an outage the gap may be long: read it in ranges, applying each, so progress is kept.
-    const range = this.init.maxBlockRange ?? 5000;
-    for (let from = this.lastBlock + 1; from <= head; from += range) {
-      const to = Math.min(head, from + range - 1);
-      const logs = await provider.getLogs({ address: views.map((v) => v.address), fromBlock: from, toBlock: to });
-      for (const view of views) {
-        const address = view.address.toLowerCase();
-        await view.apply(logs.filter((log) => log.address.toLowerCase() === address), to);
+    if (head > this.lastBlock) {
+      // After an outage the gap may be long: its logs are read in ranges, applying each, so
+      // progress is kept; what they changed is read at the head (see the class comment).
+      const range = this.init.maxBlockRange ?? 5000;
+      for (let from = this.lastBlock + 1; from <= head; from += range) {
+        const to = Math.min(head, from + range - 1);
+        const logs = await provider.getLogs({ address: views.map((v) => v.address), fromBlock: from, toBlock: to });
+        for (const view of views) {
+          const address = view.address.toLowerCase();
+          await view.apply(logs.filter((log) => log.address.toLowerCase() === address), head);
+        }
+        this.lastBlock = to;
       }
-      this.lastBlock = to;
+    }
+    if (this.now() - this.lastFullLoadAt >= (this.init.fullReloadMs ?? 10 * 60_000)) {
+      for (const view of views) await view.load(Math.max(head, this.lastBlock));
+      this.lastFullLoadAt = this.now();
+      this.fullReloads++;
     }
   }
 }

@@ -71,6 +71,8 @@ export const NodeConfigSchema = z.object({
     maxBackoffMs: z.number().int().min(100).default(30_000),
     /** After this long without reaching the chain, no new peer is admitted until it answers again. */
     maxStalenessMs: z.number().int().min(1000).default(10 * 60_000),
+    /** Every contract view is read whole again this often, beside following the logs. */
+    fullReloadMs: z.number().int().min(1000).default(10 * 60_000),
   }),
   api: z
     .object({
