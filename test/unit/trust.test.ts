@@ -46,6 +46,47 @@ describe("scoring", function () {
     );
   });
 
+  it("uses the documented lifetimes and speeds per type (docs/trust.md), at the boundaries of age and validity", function () {
+    // The table as docs/trust.md states it, written out by hand rather than read from the code.
+    const documented: Record<string, [days: number, speed: number]> = {
+      ipv4: [30, 2], ipv6: [30, 2], cidr: [30, 2], domain: [90, 1], url: [45, 1.5], email: [90, 1], md5: [365, 0.5], sha1: [365, 0.5], sha256: [365, 0.5],
+    };
+    for (const [type, [days, speed]] of Object.entries(documented)) {
+      const m = DEFAULT_SCORING_POLICY.decay[type as keyof typeof DEFAULT_SCORING_POLICY.decay];
+      expect(m, type).to.deep.equal({ lifetimeMs: days * DAY, speed });
+      // Half way through its life: 1 - 0.5^(1/speed) of the base is gone.
+      near(decayed(100, (days * DAY) / 2, m), 100 * (1 - 0.5 ** (1 / speed)));
+    }
+    expect(DEFAULT_SCORING_POLICY.quarantineBelow).to.equal(20);
+    // Age: none before validity starts (a negative age), the full base at 0, nothing from the last millisecond of life on.
+    expect(decayed(80, -DAY, model)).to.equal(80);
+    expect(decayed(80, 1, model)).to.be.below(80);
+    expect(decayed(80, 30 * DAY - 1, model)).to.be.above(0);
+    expect(decayed(80, 30 * DAY, model)).to.equal(0);
+  });
+
+  it("expires at validUntil exactly, is withdrawn only when every producer says expired, and quarantines below the threshold, not at it", function () {
+    const rep = () => 1;
+    const one = record(statement("acme-bank", { validFrom: now, validUntil: now + 10 * DAY, confidence: 20 }));
+    expect(scoreRecord(one, undefined, rep, DEFAULT_SCORING_POLICY, now + 10 * DAY - 1).expired).to.equal(false);
+    expect(scoreRecord(one, undefined, rep, DEFAULT_SCORING_POLICY, now + 10 * DAY).expired).to.equal(true);
+    // A base of exactly the threshold (confidence 20, reputation 1, age 0) is not quarantined; a hair under is.
+    expect(scoreRecord(one, undefined, rep, DEFAULT_SCORING_POLICY, now)).to.include({ score: 20, quarantined: false });
+    expect(scoreRecord(one, undefined, () => 0.99, DEFAULT_SCORING_POLICY, now).quarantined).to.equal(true);
+    // Two producers: one withdrawing is not a withdrawal, and its own expired report does not lower the base.
+    const two = record(statement("acme-bank", { validFrom: now }), statement("north-cert", { validFrom: now }));
+    const halfWithdrawn = scoreRecord(two, addSighting(undefined, sighting("acme-bank", "expired")), rep, DEFAULT_SCORING_POLICY, now);
+    expect(halfWithdrawn.expired).to.equal(false);
+    expect(halfWithdrawn.base).to.equal(scoreRecord(two, undefined, rep, DEFAULT_SCORING_POLICY, now).base);
+    let both = addSighting(undefined, sighting("acme-bank", "expired"));
+    both = addSighting(both, sighting("north-cert", "expired"));
+    expect(scoreRecord(two, both, rep, DEFAULT_SCORING_POLICY, now)).to.include({ expired: true, score: 0, quarantined: true });
+    // Two sources of confidence 80 and reputation 1: 100 * (1 - 0.2 * 0.2) = 96; another org's expired report takes it by EXPIRED_FACTOR.
+    expect(scoreRecord(two, undefined, rep, DEFAULT_SCORING_POLICY, now).base).to.equal(96);
+    const doubted = scoreRecord(two, addSighting(undefined, sighting("bank-a", "expired")), rep, DEFAULT_SCORING_POLICY, now);
+    near(doubted.base, 72);
+  });
+
   it("combines producers' confidence and reputation, other orgs' sightings and false positives", function () {
     const rep = (r: Record<string, number>) => (org: string) => r[org] ?? 0.5;
     const one = record(statement("acme-bank"));

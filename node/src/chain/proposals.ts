@@ -125,6 +125,21 @@ function describe(kind: number, data: string, known: KnownContracts): Described 
 const ZERO = `0x${"0".repeat(64)}`;
 
 /**
+ * A proposal's state at `now` (Unix ms). It stays valid through the whole second its expiresAt
+ * names: the contract refuses only once block time (whole seconds) is past it. Pure.
+ */
+export function proposalState(
+  p: { executed: boolean; cancelled: boolean; expiresAtMs: number; stale: boolean; approvals: bigint | number; threshold: bigint | number },
+  now: number,
+): ProposalView["state"] {
+  if (p.executed) return "executed";
+  if (p.cancelled) return "cancelled";
+  if (now >= p.expiresAtMs + 1000) return "expired";
+  if (p.stale) return "stale";
+  return BigInt(p.approvals) >= BigInt(p.threshold) ? "ready" : "open";
+}
+
+/**
  * Every proposal, newest first, with its approvals against the threshold of now, what it will do,
  * and its state. A proposal stays valid through the second of its `expiresAt` (the contract
  * refuses only once block time passes it).
@@ -141,17 +156,7 @@ export async function listProposals(registry: RegistryContract, now: number, lim
       const described = describe(kind, raw.data, known);
       const nonce = described.boundTo === undefined ? undefined : described.boundTo === "admins" ? adminNonce : await readable.memberNonce(orgIdToBytes32(described.boundTo));
       const stale = nonce !== undefined && nonce !== raw.subjectNonce;
-      const state = raw.executed
-        ? "executed"
-        : raw.cancelled
-          ? "cancelled"
-          : now >= expiresAt + 1000
-            ? "expired"
-            : stale
-              ? "stale"
-              : approvals >= threshold
-                ? "ready"
-                : "open";
+      const state = proposalState({ executed: raw.executed, cancelled: raw.cancelled, expiresAtMs: expiresAt, stale, approvals, threshold }, now);
       return {
         id: Number(id),
         kind: KIND_NAMES[kind] ?? `kind-${kind}`,
