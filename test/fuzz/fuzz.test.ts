@@ -11,7 +11,8 @@ import { IndicatorBatchError } from "../../node/src/gossip/errors.js";
 import { DEFAULT_BATCH_LIMITS, validateIndicatorBatch } from "../../node/src/gossip/validation.js";
 import { importMisp } from "../../node/src/interop/misp.js";
 import { importStix } from "../../node/src/interop/stix.js";
-import { parseStixPattern } from "../../node/src/interop/stix-pattern.js";
+import { parseStixPattern, stixPatternOf } from "../../node/src/interop/stix-pattern.js";
+import { INDICATOR_TYPES } from "../../node/src/model/indicator.js";
 import { buildIndicator } from "../../node/src/model/validate.js";
 import { signBatch } from "../../node/src/wire/batch.js";
 import { decodeBatch, encodeBatch, WireDecodeError } from "../../node/src/wire/codec.js";
@@ -39,18 +40,29 @@ describe(`fuzzing (${RUNS.toLocaleString("en-US")} inputs per target)`, function
   after(() => process.off("unhandledRejection", onUnhandled));
   afterEach(() => expect(unhandled, "unhandled rejections").to.deep.equal([]));
 
-  it("protobuf decoder: random and mutated bytes decode or fail with WireDecodeError", function () {
+  it("protobuf decoder: random and mutated bytes decode or fail with WireDecodeError, and what decodes re-encodes to itself", function () {
     const seed = validBatchBytes();
+    // The producer's encoding is deterministic: the seed is its own re-encoding, byte for byte.
+    expect(Buffer.from(encodeBatch(decodeBatch(seed))).equals(Buffer.from(seed))).to.equal(true);
+    let decoded = 0;
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 512 }), mutated(seed)), (bytes) => {
+        let batch;
         try {
-          decodeBatch(bytes);
+          batch = decodeBatch(bytes);
         } catch (err) {
           if (!(err instanceof WireDecodeError)) throw err;
+          return;
         }
+        decoded++;
+        // Round trip: whatever decodes, encoded again, decodes to the same batch and re-encodes to the same bytes.
+        const again = encodeBatch(batch);
+        expect(decodeBatch(again)).to.deep.equal(batch);
+        expect(Buffer.from(encodeBatch(decodeBatch(again))).equals(Buffer.from(again))).to.equal(true);
       }),
       { numRuns: RUNS, seed: 1 },
     );
+    expect(decoded, "mutants that still decode: the round trip was exercised").to.be.greaterThan(RUNS / 100);
   });
 
   it("validation pipeline: every input ends in ACCEPT or a typed REJECT / IGNORE", async function () {
@@ -67,14 +79,18 @@ describe(`fuzzing (${RUNS.toLocaleString("en-US")} inputs per target)`, function
       fc.asyncProperty(fc.oneof({ weight: 1, arbitrary: fc.uint8Array({ maxLength: 512 }) }, { weight: 4, arbitrary: mutated(seed) }), async (bytes) => {
         try {
           await validateIndicatorBatch(bytes, context);
-          accepted++;
         } catch (err) {
           if (!(err instanceof IndicatorBatchError)) throw err;
+          return;
         }
+        accepted++;
+        // Only the producer's own bytes pass: a mutant that is accepted is the seed itself (no
+        // padding, no re-ordered or repeated field, nothing the signature does not cover).
+        expect(Buffer.from(bytes).equals(Buffer.from(seed)), "an accepted mutant differs from its seed").to.equal(true);
       }),
       { numRuns: RUNS, seed: 2 },
     );
-    // Mutations that keep a batch valid exist (unknown protobuf fields are skipped), but are rare.
+    // The seed itself is among the inputs now and then (a mutation that changes nothing).
     expect(accepted).to.be.lessThan(RUNS / 10);
   });
 
@@ -101,10 +117,37 @@ describe(`fuzzing (${RUNS.toLocaleString("en-US")} inputs per target)`, function
     fc.assert(
       fc.property(fc.oneof(fc.jsonValue(), stixish, fc.constantFrom(...examples), fc.array(stixish, { maxLength: 4 })), fc.string(), (document, pattern) => {
         const result = importStix(document, { defaultTlp: "GREEN" });
-        expect(result.inputs.length + result.skipped.length).to.be.at.least(0);
-        parseStixPattern(pattern);
+        // Everything taken is an indicator of a known type with a text value and a source; everything left out says why.
+        for (const input of result.inputs) {
+          expect(INDICATOR_TYPES).to.include(input.type);
+          expect(input.value).to.be.a("string");
+          expect(input.source).to.be.a("string");
+        }
+        for (const skipped of result.skipped) expect(skipped.reason).to.be.a("string").and.not.equal("");
+        const parsed = parseStixPattern(pattern);
+        if (parsed.ok) for (const c of parsed.comparisons) expect(INDICATOR_TYPES).to.include(c.type);
+        else expect(parsed.reason).to.be.a("string").and.not.equal("");
       }),
       { numRuns: RUNS, seed: 3 },
+    );
+  });
+
+  it("STIX patterns: what the exporter writes, the reader reads back to the same type and value, whatever the value holds", function () {
+    const value = fc.oneof(
+      fc.ipV4().map((v) => ["ipv4", v] as const),
+      fc.domain().map((v) => ["domain", v] as const),
+      fc.webUrl({ withQueryParameters: true, withFragments: true }).map((v) => ["url", v] as const),
+      fc.emailAddress().map((v) => ["email", v] as const),
+      fc.stringMatching(/^[0-9a-f]{64}$/).map((v) => ["sha256", v] as const),
+      // Quotes and backslashes, which the writer escapes.
+      fc.string({ maxLength: 40 }).map((v) => ["url", `http://x.example/${v}`] as const),
+    );
+    fc.assert(
+      fc.property(value, ([type, v]) => {
+        const parsed = parseStixPattern(stixPatternOf(type, v));
+        expect(parsed).to.deep.equal({ ok: true, comparisons: [{ path: parsed.ok ? parsed.comparisons[0]!.path : "", type, value: v }] });
+      }),
+      { numRuns: Math.min(RUNS, 20_000), seed: 6 },
     );
   });
 
@@ -134,9 +177,98 @@ describe(`fuzzing (${RUNS.toLocaleString("en-US")} inputs per target)`, function
   describe("HTTP API of a real node", function () {
     let solo: Awaited<ReturnType<typeof startSoloNode>>;
     let app: FastifyInstance;
+    /**
+     * Seeded secrets: per TLP level, a value and a marker in its description and tags, which no
+     * request ever contains. `forbidden[audience]` lists what that audience must never be shown.
+     */
+    const SECRETS = {
+      RED: { value: "red-secret.fuzz.example", marker: "REDMARK" },
+      "AMBER+STRICT": { value: "strict-secret.fuzz.example", marker: "STRICTMARK" },
+      AMBER: { value: "amber-secret.fuzz.example", marker: "AMBERMARK" },
+      GREEN: { value: "green-open.fuzz.example", marker: "GREENMARK" },
+    } as const;
+    const HIDDEN_FROM: Record<string, Array<keyof typeof SECRETS>> = {
+      clients: ["RED", "AMBER+STRICT"],
+      community: ["RED", "AMBER+STRICT", "AMBER"],
+      public: ["RED", "AMBER+STRICT", "AMBER", "GREEN"],
+      // A TAXII credential of the clients audience, whichever of its collections it reads.
+      taxii: ["RED", "AMBER+STRICT"],
+    };
+    const ids: Record<string, string> = {};
+    let forbiddenOf: (audience: string) => string[] = () => [];
+    /** Fails if the answer to a request shows `audience` something hidden from it (that the request did not itself name). */
+    const noLeak = (audience: string | undefined, request: string, body: string) => {
+      if (!audience || !(audience in HIDDEN_FROM)) return;
+      for (const secret of forbiddenOf(audience)) {
+        if (request.includes(secret)) continue;
+        expect(body.includes(secret), `${request} shows ${audience} "${secret}": ${body.slice(0, 300)}`).to.equal(false);
+      }
+    };
     before(async function () {
       solo = await startSoloNode("fuzz-org", { taxii: { credentials: [{ name: "t", audience: "clients", token: "fuzz-token-0123456789" }] } });
       app = await buildApiServer(solo.node, { bodyLimitBytes: 1 << 20 });
+      const group = await solo.node.createGroup("fuzz-group", []);
+      const outcomes = await solo.node.publish(
+        (Object.entries(SECRETS) as Array<[keyof typeof SECRETS, { value: string; marker: string }]>).map(([tlp, s]) => ({
+          type: "domain" as const,
+          value: s.value,
+          tlp,
+          confidence: 90,
+          description: `${s.marker} analyst note`,
+          tags: [s.marker.toLowerCase()],
+          ...(tlp.startsWith("AMBER") ? { group } : {}),
+        })),
+      );
+      expect(outcomes.every((o) => o.ok)).to.equal(true);
+      // Sightings too: who was hit is as private as the indicator's audience.
+      for (const s of Object.values(SECRETS)) await solo.node.sight(s.value, "sighting");
+      for (const [tlp, s] of Object.entries(SECRETS)) ids[tlp] = (await solo.node.lookup(s.value))[0]!.id;
+      forbiddenOf = (audience) => HIDDEN_FROM[audience]!.flatMap((tlp) => [SECRETS[tlp].value, SECRETS[tlp].marker, SECRETS[tlp].marker.toLowerCase(), ids[tlp]!]);
+    });
+
+    it("shows no audience anything it may not see, on any route that answers for an audience, TAXII included", async function () {
+      const { collectionId } = await import("../../node/src/api/taxii-routes.js");
+      const perRecord = (id: string) => [`/indicators/${id}`, `/indicators/${id}/detail`, `/indicators/${id}/sightings`];
+      const routes = [
+        "/indicators?since=0&limit=1000",
+        "/indicators?since=0&limit=1000&order=newest",
+        "/feed",
+        "/feed?format=csv",
+        "/stats/top-confirmed?limit=100",
+        "/stats/top-confirmed?limit=100&format=csv",
+        ...["zeek", "suricata", "csv", "lists", "stix", "misp-feed"].map((f) => `/exports/${f}`),
+        "/exports/stix/bundle",
+        ...Object.values(SECRETS).map((s) => `/indicators/lookup?value=${s.value}`),
+      ];
+      let checked = 0;
+      for (const audience of ["clients", "community", "public"]) {
+        for (const route of [...routes, ...Object.values(ids).flatMap(perRecord)]) {
+          const url = `${route}${route.includes("?") ? "&" : "?"}audience=${audience}`;
+          const response = await app.inject({ method: "GET", url });
+          expect(response.statusCode, url).to.be.oneOf([200, 404]);
+          noLeak(audience, url, response.body);
+          checked++;
+        }
+      }
+      // TAXII, with the clients credential: every collection it may read, objects and manifest.
+      const taxii = { authorization: "Bearer fuzz-token-0123456789", accept: "application/taxii+json;version=2.1" };
+      for (const audience of ["clients", "community", "public"]) {
+        for (const what of ["objects/", "manifest/"]) {
+          const url = `/taxii2/api/collections/${collectionId(audience as "clients")}/${what}`;
+          const response = await app.inject({ method: "GET", url, headers: taxii });
+          expect(response.statusCode, url).to.equal(200);
+          noLeak("taxii", url, response.body);
+          noLeak(audience, url, response.body);
+          checked++;
+        }
+      }
+      // The check itself sees what it looks for: the internal view shows every secret.
+      const internal = await app.inject({ method: "GET", url: "/exports/csv?audience=internal" });
+      for (const s of Object.values(SECRETS)) expect(internal.body, s.value).to.include(s.value);
+      expect(() => noLeak("public", "/the-check-itself", internal.body), "the oracle catches a leak").to.throw(/shows public/);
+      const community = await app.inject({ method: "GET", url: "/feed?audience=community" });
+      expect(community.body).to.include(SECRETS.GREEN.value);
+      expect(checked).to.be.greaterThan(90);
     });
     after(async function () {
       await app?.close();
@@ -145,6 +277,8 @@ describe(`fuzzing (${RUNS.toLocaleString("en-US")} inputs per target)`, function
 
     it("answers every request without a 500", async function () {
       const paths = [
+        ...Object.values(ids).flatMap((id) => [`/indicators/${id}`, `/indicators/${id}/detail`, `/indicators/${id}/sightings`]),
+        "/exports/stix/bundle", "/exports/csv", "/exports/misp-feed",
         "/status", "/indicators", "/indicators/lookup", "/indicators/0000", `/indicators/${"a".repeat(64)}`, `/indicators/${"a".repeat(64)}/sightings`,
         "/feed", "/match", "/sightings", "/groups", "/groups/1/members", "/groups/x/members/y", "/reputation", "/reputation/history",
         "/stats/producers", "/stats/top-confirmed", "/proofs", "/proofs/verify", "/exports/zeek", "/exports/nope", "/import/stix", "/import/misp",
@@ -154,7 +288,10 @@ describe(`fuzzing (${RUNS.toLocaleString("en-US")} inputs per target)`, function
       const skip = new Set(["POST /groups", "POST /groups/1/members", "DELETE /groups/x/members/y", "POST /reputation/report", "POST /audit/anchor", "POST /sync", "GET /check"]);
       const query = fc.dictionary(
         fc.constantFrom("value", "type", "audience", "since", "limit", "format", "producer", "epochs", "org", "next", "added_after", "match[type]", "tlp", "group"),
-        fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom("1", "-1", "clients", "csv", "domain", "2026-01-01T00:00:00Z", "9".repeat(30))),
+        fc.oneof(
+          fc.string({ maxLength: 20 }),
+          fc.constantFrom("1", "-1", "clients", "community", "public", "internal", "csv", "domain", "2026-01-01T00:00:00Z", "9".repeat(30), ...Object.values(SECRETS).map((s) => s.value)),
+        ),
         { maxKeys: 3 },
       );
       const body = fc.oneof(
@@ -176,6 +313,9 @@ describe(`fuzzing (${RUNS.toLocaleString("en-US")} inputs per target)`, function
             ...(payload !== undefined && method !== "GET" ? { payload } : {}),
           });
           expect(response.statusCode, `${method} ${path}?${new URLSearchParams(q)} ${payload ?? ""}: ${response.body.slice(0, 300)}`).to.be.below(500);
+          // Whatever was asked, an audience named is shown nothing hidden from it.
+          const audience = path.startsWith("/taxii2/") && taxiiAuth ? "taxii" : q.audience;
+          noLeak(audience, `${method} ${path}?${new URLSearchParams(q)} ${payload ?? ""}`, response.body);
         }),
         { numRuns: RUNS, seed: 5 },
       );

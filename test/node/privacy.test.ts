@@ -12,6 +12,8 @@ import { INDICATOR_TOPIC } from "../../node/src/gossip/topics.js";
 import { buildIndicator } from "../../node/src/model/validate.js";
 import { signBatch } from "../../node/src/wire/batch.js";
 import { encodeBatch } from "../../node/src/wire/codec.js";
+import { lpStream } from "@libp2p/utils";
+import { decodeSyncItem, encodeSyncRequest, SYNC_PROTOCOL } from "../../node/src/sync/sync-codec.js";
 
 /**
  * Privacy with real nodes on a real chain, in a line: acme-bank, bank-two and health-co dial
@@ -101,6 +103,35 @@ describe("privacy between real nodes", function () {
     expect(onWire("strict-too.example.net")).to.equal(false);
     expect(await nodes["acme-bank"]!.lookup("red-only.example.net")).to.have.length(1);
     for (const org of ["bank-two", "health-co", "relay-cert"]) expect(await nodes[org]!.lookup("red-only.example.net")).to.deep.equal([]);
+  });
+
+  it("serves catch-up without TLP:RED, and sealed batches as ciphertext only, to members of the group and others alike", async function () {
+    // What acme-bank's sync server writes to a peer that asks for all of acme-bank's batches, as the wire carries it.
+    const producer = nodes["acme-bank"]!;
+    const served = async (asker: string) => {
+      const frames: Buffer[] = [];
+      const stream = await nodes[asker]!.libp2p.dialProtocol(producer.libp2p.peerId, SYNC_PROTOCOL);
+      const lp = lpStream(stream);
+      await lp.write(encodeSyncRequest({ kind: "range", producer: "acme-bank", fromSequence: 1, limit: 1000 }));
+      for (;;) {
+        const frame = Buffer.from((await lp.read()).subarray());
+        frames.push(frame);
+        const item = decodeSyncItem(frame);
+        if (item.kind === "end") break;
+      }
+      await stream.close().catch(() => undefined);
+      return frames;
+    };
+    for (const asker of ["bank-two", "relay-cert"]) {
+      const frames = await served(asker);
+      const carries = (text: string) => frames.some((f) => f.includes(Buffer.from(text)));
+      expect(frames.length, asker).to.be.greaterThan(2);
+      expect(carries("green-too.example.net"), `${asker}: the capture sees plaintext when there is some`).to.equal(true);
+      expect(carries("red-only.example.net"), asker).to.equal(false);
+      expect(carries("strict-too.example.net"), asker).to.equal(false);
+      expect(carries("amber-c2.example.net"), asker).to.equal(false);
+      expect(carries("November wave"), asker).to.equal(false);
+    }
   });
 
   it("serves clients no AMBER+STRICT or RED, and the owner's own view everything", async function () {

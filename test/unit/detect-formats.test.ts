@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { createHash } from "node:crypto";
 import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { renderDetectorFiles, DETECTOR_FORMATS } from "../../node/src/detect/exporter.js";
@@ -104,5 +105,48 @@ describe("detector formats (golden files)", function () {
     } finally {
       await removeDir(dir);
     }
+  });
+});
+
+describe("CSV and lists, against expectations written by hand", function () {
+  // Derived by hand, not regenerated from the code: confidence × reputation at age 0 is the score
+  // (80 × 0.5 = 40, 60 × 0.5 = 30, 100 × 0.5 = 50), ids are SHA-256 of the documented tag, type and value.
+  const id = (type: string, value: string) => createHash("sha256").update(`cti-exchange/indicator-id/v1\0${type}\0${value}`).digest("hex");
+  const at = (input: IndicatorInput): ScoredRecord => {
+    const indicator = buildIndicator({ validFrom: now, validUntil: now + 86_400_000, ...input }, { producer: "acme-bank", now });
+    const record = mergeIndicator(undefined, indicator, { sequence: 1, index: 0 }, now);
+    return { ...record, score: scoreRecord(record, undefined, () => 0.5, DEFAULT_SCORING_POLICY, now) };
+  };
+  const feed = [
+    at({ type: "domain", value: "alpha.example", tlp: "CLEAR", confidence: 80, labels: { malwareFamilies: ["emotet"], tags: ["phishing"] } }),
+    at({ type: "ipv4", value: "203.0.113.9", tlp: "AMBER", group: 2, confidence: 60 }),
+    at({ type: "sha256", value: "ab".repeat(32), tlp: "AMBER+STRICT", group: 2, confidence: 100, labels: { attackTechniques: ["T1059"] } }),
+    at({ type: "domain", value: "beta.example", tlp: "GREEN", confidence: 80 }),
+  ];
+
+  it("csv: one line per indicator with its TLP and score, in feed order", function () {
+    const expected = [
+      "type,value,blinded,tlp,score,confidence,valid_from,valid_until,producers,malware_families,attack_techniques,tags,id",
+      `domain,alpha.example,false,CLEAR,40,80,2026-11-21T12:00:00.000Z,2026-11-22T12:00:00.000Z,acme-bank,emotet,,phishing,${id("domain", "alpha.example")}`,
+      `ipv4,203.0.113.9,false,AMBER,30,60,2026-11-21T12:00:00.000Z,2026-11-22T12:00:00.000Z,acme-bank,,,,${id("ipv4", "203.0.113.9")}`,
+      `sha256,${"ab".repeat(32)},false,AMBER+STRICT,50,100,2026-11-21T12:00:00.000Z,2026-11-22T12:00:00.000Z,acme-bank,,T1059,,${id("sha256", "ab".repeat(32))}`,
+      `domain,beta.example,false,GREEN,40,80,2026-11-21T12:00:00.000Z,2026-11-22T12:00:00.000Z,acme-bank,,,,${id("domain", "beta.example")}`,
+      "",
+    ].join("\n");
+    expect(renderDetectorFiles("csv", feed)).to.deep.equal({ "cti-feed.csv": expected });
+  });
+
+  it("lists: one sorted file per type, every type present, empty when it has nothing", function () {
+    expect(renderDetectorFiles("lists", feed)).to.deep.equal({
+      "ipv4.txt": "203.0.113.9\n",
+      "ipv6.txt": "",
+      "cidr.txt": "",
+      "domain.txt": "alpha.example\nbeta.example\n",
+      "url.txt": "",
+      "email.txt": "",
+      "md5.txt": "",
+      "sha1.txt": "",
+      "sha256.txt": `${"ab".repeat(32)}\n`,
+    });
   });
 });
