@@ -23,6 +23,10 @@ describe("normalization", function () {
     ["url", "hxxp://Evil.Example:80/a/../b?q=%2f#frag", "http://evil.example/b?q=%2F"],
     ["url", "https://EXAMPLE.com", "https://example.com/"],
     ["url", "https://user:pw@example.com:8443/x", "https://user:pw@example.com:8443/x"],
+    // The host is normalized as a domain: a trailing dot or capitals do not make a second record.
+    ["url", "http://Evil.Example./x", "http://evil.example/x"],
+    ["url", "http://bücher.example/x", "http://xn--bcher-kva.example/x"],
+    ["email", "a@Evil.Example.", "a@evil.example"],
     ["email", "Alice@Example[.]COM", "alice@example.com"],
     ["md5", "D41D8CD98F00B204E9800998ECF8427E", "d41d8cd98f00b204e9800998ecf8427e"],
     ["sha1", "da39a3ee5e6b4b0d3255bfef95601890afd80709", "da39a3ee5e6b4b0d3255bfef95601890afd80709"],
@@ -53,6 +57,9 @@ describe("normalization", function () {
     ["domain", "192.168.1.1"],
     ["url", "not a url"],
     ["url", "javascript:alert(1)"],
+    // A host of one label names nobody's public asset (an intranet name), as a domain would not.
+    ["url", "http://intranet/x"],
+    ["url", "http://localhost:8080/"],
     ["email", "no-at-sign.example"],
     ["email", "a@b"],
     ["md5", "xyz"],

@@ -277,6 +277,42 @@ describe("indicator batch validation pipeline", function () {
       expect(await outcome(bytes, context({ reader: undefined }))).to.equal(Code.BAD_SIGNATURE);
     });
 
+    it("finds equivocation on the sealed path too, for relays and recipients alike, with the second batch as evidence", async function () {
+      const first = sealedOf([inGroup("first.example")]);
+      const second = encodeBatch(sealedOf([inGroup("second.example")]));
+      for (const ctx of [context({ knownRoot: async () => first.merkleRoot }), context({ knownRoot: async () => first.merkleRoot, reader: undefined })]) {
+        try {
+          await validateIndicatorBatch(second, ctx);
+          expect.fail("must not validate");
+        } catch (err) {
+          expect((err as IndicatorBatchError).code).to.equal(Code.EQUIVOCATION);
+          expect((err as IndicatorBatchError).action).to.equal(GossipAction.IGNORE);
+          expect((err as IndicatorBatchError).evidence?.batch.sequence).to.equal(1);
+        }
+      }
+      // The same sealed batch again is a replay, not equivocation.
+      expect(await outcome(encodeBatch(first), context({ knownRoot: async () => first.merkleRoot }))).to.equal(Code.ALREADY_KNOWN);
+    });
+
+    it("checks inside sealed content what it checks in the clear: times from the future, a blinded value without its key", async function () {
+      const late = inGroup("late.example");
+      const future = { ...late, createdAt: now + DEFAULT_BATCH_LIMITS.maxClockSkewMs + 1 };
+      expect(await outcome(encodeBatch(sealedOf([future])))).to.equal(Code.FUTURE_BATCH);
+      // Just inside the skew is fine.
+      expect(await outcome(encodeBatch(sealedOf([{ ...late, createdAt: now + DEFAULT_BATCH_LIMITS.maxClockSkewMs }])))).to.equal("ACCEPT");
+      const blinded = { ...inGroup("blind-me.example"), value: "ab".repeat(32), blinded: true };
+      const noKey = signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence: 1, createdAt: now, group: GROUP, indicators: [blinded] }, secretKey, [producerKey, readerKey]).batch;
+      expect(await outcome(encodeBatch(noKey))).to.equal(Code.MALFORMED);
+      const withKey = signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence: 1, createdAt: now, group: GROUP, indicators: [blinded], blindingKey: new Uint8Array(32).fill(9) }, secretKey, [producerKey, readerKey]).batch;
+      expect(await outcome(encodeBatch(withKey))).to.equal("ACCEPT");
+    });
+
+    it("ignores a sealed batch whose producer is not in the group it sealed it for", async function () {
+      const bytes = encodeBatch(sealedOf([inGroup()]));
+      expect(await outcome(bytes, context({ producerInGroup: () => false }))).to.equal(Code.PRODUCER_NOT_IN_GROUP);
+      expect(await outcome(bytes, context({ producerInGroup: (group, producer) => group === GROUP && producer === "acme-bank" }))).to.equal("ACCEPT");
+    });
+
     it("IGNOREs, not REJECTs, a fault found inside a sealed batch: the relay could not see it", async function () {
       for (const [indicator, code] of [
         [{ ...inGroup(), producer: "north-cert" }, Code.PRODUCER_MISMATCH],
