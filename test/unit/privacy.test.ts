@@ -93,6 +93,20 @@ describe("sealing (X25519 key wraps, AES-256-GCM)", function () {
     const noKey = sealRecipients(["bank-two"], "acme-bank", { isActive: () => true, encryptionKey: (o) => (o === "bank-two" ? new Uint8Array(32) : keys.get(o)) });
     expect(noKey.map((r) => r.org)).to.deep.equal(["acme-bank"]);
   });
+
+  it("leaves out a recipient whose key on chain is of small order, and seals for the others", function () {
+    // u = 1 is of small order on Curve25519: every agreement with it gives zero, and node:crypto throws.
+    const smallOrder = new Uint8Array(32);
+    smallOrder[0] = 1;
+    expect(() => x25519Agree(acme.secret, smallOrder)).to.throw();
+    const keys = new Map<string, Uint8Array>([["acme-bank", acme.recipient.encryptionKey], ["bank-two", smallOrder], ["grid-ops", grid.recipient.encryptionKey]]);
+    const recipients = sealRecipients(["bank-two", "grid-ops"], "acme-bank", { isActive: () => true, encryptionKey: (o) => keys.get(o) });
+    expect(recipients.map((r) => r.org)).to.deep.equal(["acme-bank", "grid-ops"]);
+    // The batch is sealed and opens for the others: one bad key no longer sinks the group's batches.
+    const binding = { producer: "acme-bank", sequence: 1, group: 5 };
+    const sealed = seal(new Uint8Array([1, 2, 3]), recipients, binding);
+    expect([...openSealed(sealed, grid.reader, binding)]).to.deep.equal([1, 2, 3]);
+  });
 });
 
 describe("blinding (HMAC-SHA-256 under a per-producer, per-group key)", function () {

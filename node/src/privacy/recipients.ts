@@ -1,4 +1,5 @@
 import type { SealRecipient } from "../wire/sealed.js";
+import { isUsableEncryptionKey } from "../wire/key-checks.js";
 
 /** What sealing needs to know of the chain: who is active, and their X25519 keys. */
 export interface RecipientDirectory {
@@ -17,7 +18,9 @@ export function sealRecipients(groupMembers: readonly string[], producer: string
   orgs.add(producer);
   return [...orgs].sort().flatMap((org) => {
     const encryptionKey = directory.encryptionKey(org);
-    if (!encryptionKey || encryptionKey.length !== 32 || encryptionKey.every((b) => b === 0)) return [];
+    // A key of small order (which the registry now refuses, but an older chain may hold) would
+    // make the key agreement fail and with it the whole group's batch: that org is left out.
+    if (!encryptionKey || !isUsableEncryptionKey(encryptionKey)) return [];
     return [{ org, encryptionKey }];
   });
 }
