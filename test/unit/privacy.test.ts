@@ -6,7 +6,7 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import type { Indicator } from "../../node/src/model/indicator.js";
 import { mergeIndicator, type IndicatorRecord } from "../../node/src/model/record.js";
 import { buildIndicator } from "../../node/src/model/validate.js";
-import { viewFor, type Entitlements } from "../../node/src/privacy/audience.js";
+import { exportAudience, mayShow, maySeeSighting, viewFor, viewsFor, type Entitlements } from "../../node/src/privacy/audience.js";
 import { blindIndicator, blindValue, deriveBlindingKey } from "../../node/src/privacy/blinding.js";
 import { sealRecipients } from "../../node/src/privacy/recipients.js";
 import { inclusionProof, openBatch, rootMatches, signBatch, signatureValid } from "../../node/src/wire/batch.js";
@@ -202,5 +202,54 @@ describe("blinding key ring (privacy/key-ring.ts)", function () {
     expect(again.ring).to.have.length(ring.length);
     // Another group of the same producer has its own room.
     expect(addToKeyRing(ring, { producer: "acme-bank", group: 2, key: key(1), learntAt: 60 }).evicted).to.deep.equal([]);
+  });
+});
+
+describe("audiences at their edges (privacy/audience.ts)", function () {
+  const entitlements = { isActive: (org: string) => org !== "gone-org", inGroup: (group: number, org: string) => group === 5 && org === "bank-two" };
+  const blindedRecord = () => {
+    const indicator = { ...buildIndicator({ type: "domain", value: "x.example", tlp: "AMBER", group: 5 }, { producer: "acme-bank", now }), value: "ab".repeat(32), blinded: true };
+    return mergeIndicator(undefined, indicator, { sequence: 1, index: 0 }, now);
+  };
+
+  it("names each export audience as itself, and shows the internal one everything", function () {
+    for (const kind of ["internal", "clients", "community", "public"] as const) expect(exportAudience(kind)).to.deep.equal({ kind });
+    expect(mayShow({ tlp: "RED", group: 0 }, { kind: "internal" })).to.equal(true);
+    expect(viewFor(blindedRecord(), { kind: "internal" })).to.not.equal(undefined);
+  });
+
+  it("shows a blinded record to a member of its group only, never beyond", function () {
+    const record = blindedRecord();
+    expect(viewFor(record, { kind: "member", orgId: "bank-two" }, entitlements)?.id).to.equal(record.id);
+    expect(viewFor(record, { kind: "member", orgId: "grid-ops" }, entitlements)).to.equal(undefined);
+    for (const kind of ["clients", "community", "public"] as const) expect(viewFor(record, { kind }), kind).to.equal(undefined);
+    expect(viewsFor([record, blindedRecord()], { kind: "member", orgId: "bank-two" }, entitlements)).to.have.length(2);
+    expect(viewsFor([record], { kind: "public" })).to.deep.equal([]);
+  });
+
+  it("lets a member know of sightings of open batches while active and of a group's while in it, and of nothing local", function () {
+    const member = (orgId: string) => ({ kind: "member" as const, orgId });
+    expect(maySeeSighting("0", member("bank-two"), entitlements)).to.equal(true);
+    expect(maySeeSighting("0", member("gone-org"), entitlements)).to.equal(false);
+    expect(maySeeSighting("5", member("bank-two"), entitlements)).to.equal(true);
+    expect(maySeeSighting("5", member("grid-ops"), entitlements)).to.equal(false);
+    for (const scope of ["local", "legacy", "5a", "a5", "", "05x"]) expect(maySeeSighting(scope, member("bank-two"), entitlements), scope).to.equal(false);
+    expect(maySeeSighting("0", member("bank-two"))).to.equal(false);
+    expect(maySeeSighting("0", { kind: "public" })).to.equal(false);
+    expect(maySeeSighting("0", { kind: "community" })).to.equal(true);
+    expect(maySeeSighting("5", { kind: "clients" })).to.equal(false);
+    expect(maySeeSighting("local", { kind: "internal" })).to.equal(true);
+  });
+
+  it("evicts the key learnt longest ago, whatever order the ring holds them in", function () {
+    const key = (n: number) => new Uint8Array(32).fill(n);
+    let ring: BlindingKeyEntry[] = [];
+    // Loaded from the store in key order, not in the order they were learnt.
+    for (const learntAt of [50, 10, 80, 30, 70, 20, 60, 40]) ring = addToKeyRing(ring, { producer: "acme-bank", group: 1, key: key(learntAt), learntAt }).ring;
+    const next = addToKeyRing(ring, { producer: "acme-bank", group: 1, key: key(99), learntAt: 99 });
+    expect(next.evicted.map((e) => e.learntAt)).to.deep.equal([10]);
+    // Keys kept before learnt times were recorded count as the oldest.
+    const legacy = addToKeyRing(next.ring, { producer: "acme-bank", group: 2, key: key(1) }).ring;
+    expect(addToKeyRing(legacy, { producer: "acme-bank", group: 2, key: key(2), learntAt: 5 }, 1).evicted.map((e) => e.key[0])).to.deep.equal([1]);
   });
 });

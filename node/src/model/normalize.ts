@@ -80,14 +80,15 @@ function parseIpv6(input: string): number[] | undefined {
   if (!/^[0-9a-f:.]+$/.test(value)) return undefined;
   const halves = value.split("::");
   if (halves.length > 2) return undefined;
-  const parseSide = (side: string): number[] | undefined => {
+  // An embedded IPv4 address is the last 32 bits (RFC 4291 2.2): the end of the last side only.
+  const parseSide = (side: string, last: boolean): number[] | undefined => {
     if (side === "") return [];
     const groups: number[] = [];
     const pieces = side.split(":");
     for (let i = 0; i < pieces.length; i++) {
       const piece = pieces[i]!;
       if (piece.includes(".")) {
-        if (i !== pieces.length - 1) return undefined;
+        if (!last || i !== pieces.length - 1) return undefined;
         const v4 = parseIpv4(piece);
         if (!v4) return undefined;
         groups.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
@@ -98,8 +99,8 @@ function parseIpv6(input: string): number[] | undefined {
     }
     return groups;
   };
-  const head = parseSide(halves[0]!);
-  const tail = halves.length === 2 ? parseSide(halves[1]!) : [];
+  const head = parseSide(halves[0]!, halves.length === 1);
+  const tail = halves.length === 2 ? parseSide(halves[1]!, true) : [];
   if (!head || !tail) return undefined;
   if (halves.length === 1) return head.length === 8 ? head : undefined;
   if (head.length + tail.length > 7) return undefined;
@@ -132,8 +133,11 @@ function formatIpv6(groups: number[]): string {
   return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLength).join(":")}`;
 }
 
+/** The address inside [brackets], as URLs write it; a lone bracket is not taken off. */
+const unbracketed = (value: string) => (value.startsWith("[") && value.endsWith("]") ? value.slice(1, -1) : value);
+
 function normalizeIpv6(value: string): string {
-  const groups = parseIpv6(value.replace(/^\[|\]$/g, ""));
+  const groups = parseIpv6(unbracketed(value));
   if (!groups) throw bad("ipv6", `"${value}" is not an IPv6 address`);
   return formatIpv6(groups);
 }
@@ -270,7 +274,7 @@ export interface AddressBits {
 export function addressBits(address: string): AddressBits | undefined {
   const v4 = parseIpv4(address);
   if (v4) return { version: 4, bits: v4.reduce((acc, octet) => (acc << 8n) | BigInt(octet), 0n) };
-  const v6 = parseIpv6(address.replace(/^\[|\]$/g, ""));
+  const v6 = parseIpv6(unbracketed(address));
   if (v6) return { version: 6, bits: v6.reduce((acc, group) => (acc << 16n) | BigInt(group), 0n) };
   return undefined;
 }

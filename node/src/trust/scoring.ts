@@ -57,7 +57,9 @@ export const EXPIRED_FACTOR = 0.75;
 
 /** MISP's polynomial decay of a base score after `ageMs`. Pure. */
 export function decayed(base: number, ageMs: number, model: DecayModel): number {
+  // Stryker disable next-line EqualityOperator: at age 0 the formula gives the base itself.
   if (ageMs <= 0) return base;
+  // Stryker disable next-line EqualityOperator: at the end of life the formula gives 0 itself.
   if (ageMs >= model.lifetimeMs) return 0;
   return base * (1 - (ageMs / model.lifetimeMs) ** (1 / model.speed));
 }
