@@ -46,7 +46,8 @@ export async function startDevnet(init: DevnetInit = {}): Promise<Devnet> {
   const server = await hre.network.createServer("default", "127.0.0.1", init.port ?? 0);
   const { address, port } = await server.listen();
   const rpcUrl = `http://${address}:${port}`;
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { polling: true, pollingInterval: 100 });
+  // No response cache: a test sending two transactions from one wallet within 250 ms would read a stale nonce.
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { polling: true, pollingInterval: 100, cacheTimeout: -1 });
   try {
     const accounts = await provider.listAccounts();
     const adminCount = init.admins ?? 3;

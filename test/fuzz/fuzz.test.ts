@@ -198,7 +198,7 @@ describe(`fuzzing (${RUNS.toLocaleString("en-US")} inputs per target)`, function
     let forbiddenOf: (audience: string) => string[] = () => [];
     /** Fails if the answer to a request shows `audience` something hidden from it (that the request did not itself name). */
     const noLeak = (audience: string | undefined, request: string, body: string) => {
-      if (!audience || !(audience in HIDDEN_FROM)) return;
+      if (!audience || !Object.hasOwn(HIDDEN_FROM, audience)) return;
       for (const secret of forbiddenOf(audience)) {
         if (request.includes(secret)) continue;
         expect(body.includes(secret), `${request} shows ${audience} "${secret}": ${body.slice(0, 300)}`).to.equal(false);

@@ -102,8 +102,14 @@ describe("trust between real nodes", function () {
     // Half the epoch left: the nodes' schedulers send their reports and anchors.
     await moveChainTo(0.6);
     const submitted = (reporter: string, producer: string) => reputation.submittedReport(orgIdToBytes32(reporter), orgIdToBytes32(producer), epoch);
-    await waitFor("both banks' reports on chain", async () => {
-      for (const bank of ["bank-a", "bank-b"]) if (!(await submitted(bank, "junk-feeds")).exists) return false;
+    // Producers anchor at the same moment as the banks report: evidence about a batch not anchored
+    // yet waits for an amendment in the same epoch, so wait for the full counts, not the first report.
+    await waitFor("both banks' full reports on chain", async () => {
+      // bank-a also confirmed good-cert's AMBER indicator (the test before).
+      for (const [bank, confirmed] of [["bank-a", good.length + 1], ["bank-b", good.length]] as const) {
+        if ((await submitted(bank, "junk-feeds")).falsePositives !== BigInt(junk.length)) return false;
+        if ((await submitted(bank, "good-cert")).confirmations !== BigInt(confirmed)) return false;
+      }
       return true;
     }, 30_000);
     const report = await submitted("bank-a", "junk-feeds");
