@@ -40,11 +40,11 @@ import { InvalidIndicatorError } from "./model/errors.js";
 import { INDICATOR_TYPES, type Indicator, type IndicatorType } from "./model/indicator.js";
 import { normalizeValue } from "./model/normalize.js";
 import type { IndicatorRecord } from "./model/record.js";
-import { buildIndicator, type IndicatorInput } from "./model/validate.js";
+import { prepareIndicator, type PreparationContext, type PublishInput, type PublishRefusal } from "./privacy/publish-preparation.js";
 import { viewsFor, type Audience, type Entitlements } from "./privacy/audience.js";
-import { blindIndicator, blindValue, deriveBlindingKey } from "./privacy/blinding.js";
+import { blindValue, deriveBlindingKey } from "./privacy/blinding.js";
 import { sealRecipients } from "./privacy/recipients.js";
-import { Scrubber, type ScrubChange, type ScrubDropReason } from "./privacy/scrubber.js";
+import { Scrubber, type ScrubChange } from "./privacy/scrubber.js";
 import { IndicatorStore } from "./store/indicator-store.js";
 import { checkObservedAt, isSightingKind, type SightingKind } from "./model/sighting.js";
 import { TrustError, TrustService, type SightResult } from "./trust/trust-service.js";
@@ -55,20 +55,14 @@ import { LogMatcher } from "./detect/log-matcher.js";
 import { exportAudience } from "./privacy/audience.js";
 import type { SealRecipient } from "./wire/sealed.js";
 import { deploymentId } from "./wire/deployment.js";
+import { IntelService } from "./intel/intel-service.js";
 
 export interface CtiNodeComponents {
   logger?: Logger;
   now?: () => number;
 }
 
-/** What a client asks to publish: an indicator, optionally to be blinded for its group. */
-export interface PublishInput extends IndicatorInput {
-  /** Share a keyed hash of the value instead of the value (needs a group); see docs/privacy.md. */
-  blind?: unknown;
-}
-
-/** Why a publish was refused before it reached the network. */
-export type PublishRefusal = InvalidIndicatorError["reason"] | ScrubDropReason | "UNKNOWN_GROUP" | "NOT_IN_GROUP" | "NO_GROUPS_CONTRACT";
+export type { PublishInput, PublishRefusal } from "./privacy/publish-preparation.js";
 
 export type PublishOutcome =
   | ({ ok: true; input: number; blinded: boolean; changes: ScrubChange[] } & PublishReceipt)
@@ -130,6 +124,7 @@ export class CtiNode {
   private trustValue: TrustService | undefined;
   private matcherValue: Matcher | undefined;
   private syncValue: SyncService | undefined;
+  private intelValue: IntelService | undefined;
   private metricsValue: NodeMetrics | undefined;
   private exportWatches: ExportWatch[] = [];
   private logMatcherValue: LogMatcher | undefined;
@@ -278,6 +273,7 @@ export class CtiNode {
       producerInGroup: (group, producer) => this.producerInGroup(group, producer),
       reader: { org: identity.orgId, encryptionSecretKey: identity.encryptionSecretKey },
       entitled: (group, org) => this.entitled(group, org),
+      identityOwner: (id) => membership.orgOfIdentity(id),
       now: this.now,
       verifyContent: validationPool.verify,
       log: logFn(log.child({ part: "gossip" }), "warn"),
@@ -332,6 +328,24 @@ export class CtiNode {
         log: logFn(log.child({ part: "publisher" }), "warn"),
       },
     );
+
+    this.intelValue = new IntelService({
+      orgId: identity.orgId,
+      store,
+      publishObjects: (objects) => this.require(this.publisher).publishObjects(objects),
+      publishIndicators: (inputs) => this.publish(inputs),
+      withdrawIndicators: (ids) => this.withdrawOwn(ids),
+      preparation: (now) => ({
+        orgId: identity.orgId,
+        defaultGroup: config.privacy.defaultGroup,
+        scrubber: this.scrubber,
+        groups: this.groupsValue,
+        identityOwner: (id) => membership.orgOfIdentity(id),
+        now,
+      }),
+      entitlements: () => this.entitlements,
+      now: this.now,
+    });
 
     const signer = this.signer!;
     this.trustValue = new TrustService(
@@ -421,7 +435,7 @@ export class CtiNode {
     // Last before the store closes: the index saved must include every write.
     await this.matcherValue?.stop();
     await this.storeValue?.close();
-    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = undefined;
+    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = this.intelValue = undefined;
     this.reputationValue = this.metricsValue = undefined;
     this.follower = this.adminDeskValue = this.validationPool = this.membershipValue = this.groupsValue = this.provider = this.signer = this.storeValue = undefined;
     this.deploymentValue = this.gaterValue = undefined;
@@ -589,6 +603,26 @@ export class CtiNode {
     return this.require(this.trustValue);
   }
 
+  /** STIX objects: publish, revoke, and what an audience may see of them (intel/intel-service.ts). */
+  get intel(): IntelService {
+    return this.require(this.intelValue);
+  }
+
+  /**
+   * Withdraws this org's own statements of these records: an "expired" sighting of its own, which
+   * takes a record out of the feeds once every producer of it has withdrawn it (trust/scoring.ts).
+   */
+  private async withdrawOwn(recordIds: string[]): Promise<number> {
+    if (recordIds.length === 0) return 0;
+    const orgId = this.identity.orgId;
+    const records = (await this.store.indicators.getMany(recordIds)).filter(
+      (r): r is IndicatorRecord => r !== undefined && r.attestations.some((a) => a.producer === orgId),
+    );
+    if (records.length === 0) return 0;
+    await this.trust.sight(records, "expired", this.now());
+    return records.length;
+  }
+
   get sync(): SyncService {
     return this.require(this.syncValue);
   }
@@ -673,8 +707,9 @@ export class CtiNode {
     const now = this.now();
     const outcomes: PublishOutcome[] = new Array(inputs.length);
     const ready: Array<{ input: number; indicator: Indicator; changes: ScrubChange[]; blindingKey?: Uint8Array }> = [];
+    const context = this.preparationContext(now);
     inputs.forEach((input, i) => {
-      const prepared = this.prepare(input, now);
+      const prepared = prepareIndicator(input, context);
       if ("indicator" in prepared) ready.push({ input: i, ...prepared });
       else outcomes[i] = { ok: false, input: i, ...prepared };
     });
@@ -692,45 +727,16 @@ export class CtiNode {
     return outcomes;
   }
 
-  /** One input through the rules, in order: build, default group, group check, scrub, blind. */
-  private prepare(
-    input: PublishInput,
-    now: number,
-  ): { indicator: Indicator; changes: ScrubChange[]; blindingKey?: Uint8Array } | { reason: PublishRefusal; field?: string; message: string } {
-    const defaultGroup = this.config.privacy.defaultGroup;
-    let indicator: Indicator;
-    try {
-      // A blinded input is keyed for a group: without one, it takes the default group too.
-      const group = input.group ?? (input.blind === true ? defaultGroup : undefined);
-      indicator = buildIndicator({ ...input, group }, { producer: this.identity.orgId, now, defaultGroup });
-    } catch (err) {
-      if (!(err instanceof InvalidIndicatorError)) throw err;
-      return { reason: err.reason, field: err.field, message: err.message };
-    }
-    if (input.blind !== undefined && typeof input.blind !== "boolean") return { reason: "BAD_VALUE", field: "blind", message: "blind must be true or false" };
-    if (input.blind === true && indicator.group === 0) {
-      return { reason: "GROUP_REQUIRED", field: "group", message: "a blinded indicator is keyed for a sharing group: give a group" };
-    }
-    if (indicator.group > 0 && indicator.tlp !== "RED") {
-      const groups = this.groupsValue;
-      if (!groups) return { reason: "NO_GROUPS_CONTRACT", field: "group", message: "this node has no SharingGroups contract configured (chain.groupsAddress)" };
-      if (!groups.get(indicator.group)) return { reason: "UNKNOWN_GROUP", field: "group", message: `sharing group ${indicator.group} does not exist on chain` };
-      // Receivers drop a group batch whose producer is not in the group: say so here instead.
-      if (!groups.isListed(indicator.group, this.identity.orgId)) {
-        return { reason: "NOT_IN_GROUP", field: "group", message: `this org is not a member of sharing group ${indicator.group}: it can share only with groups it belongs to` };
-      }
-    }
-    // RED never leaves the node, so there is nothing to scrub it for.
-    let changes: ScrubChange[] = [];
-    if (indicator.tlp !== "RED") {
-      const scrubbed = this.scrubber.scrub(indicator);
-      if (!scrubbed.kept) return { reason: scrubbed.reason, field: "value", message: scrubbed.message };
-      indicator = scrubbed.indicator;
-      changes = scrubbed.changes;
-    }
-    if (input.blind !== true) return { indicator, changes };
-    const blindingKey = this.blindingKeyFor(indicator);
-    return { indicator: blindIndicator(indicator, blindingKey), changes, blindingKey };
+  /** What the publish rules (privacy/publish-preparation.ts) need of this node, as of now. */
+  private preparationContext(now: number): PreparationContext {
+    return {
+      orgId: this.identity.orgId,
+      defaultGroup: this.config.privacy.defaultGroup,
+      scrubber: this.scrubber,
+      groups: this.groupsValue,
+      blindingKeyFor: (indicator) => this.blindingKeyFor(indicator),
+      now,
+    };
   }
 
   /**

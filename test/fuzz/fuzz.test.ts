@@ -11,7 +11,7 @@ import { IndicatorBatchError } from "../../node/src/gossip/errors.js";
 import { DEFAULT_BATCH_LIMITS, validateIndicatorBatch } from "../../node/src/gossip/validation.js";
 import { importMisp } from "../../node/src/interop/misp.js";
 import { importStix } from "../../node/src/interop/stix.js";
-import { parseStixPattern, stixPatternOf } from "../../node/src/interop/stix-pattern.js";
+import { parseStixPattern, stixPatternOf } from "../../node/src/model/stix-pattern.js";
 import { INDICATOR_TYPES } from "../../node/src/model/indicator.js";
 import { buildIndicator } from "../../node/src/model/validate.js";
 import { signBatch } from "../../node/src/wire/batch.js";

@@ -4,7 +4,7 @@ import { zeekField, zeekIntel } from "../../node/src/detect/formats/zeek.js";
 import { importCsv, readCell, spreadsheetSafe } from "../../node/src/interop/csv.js";
 import { importMisp } from "../../node/src/interop/misp.js";
 import { importStix } from "../../node/src/interop/stix.js";
-import { MAX_PATTERN_LENGTH, parseStixPattern } from "../../node/src/interop/stix-pattern.js";
+import { MAX_PATTERN_LENGTH, parseStixPattern } from "../../node/src/model/stix-pattern.js";
 import { MAX_TIME_MS } from "../../node/src/model/indicator.js";
 import { mergeIndicator } from "../../node/src/model/record.js";
 import { checkObservedAt, checkSighting } from "../../node/src/model/sighting.js";

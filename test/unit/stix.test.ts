@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { importStix, stixBundle, TLP2_MARKINGS } from "../../node/src/interop/stix.js";
-import { parseStixPattern, stixPatternOf } from "../../node/src/interop/stix-pattern.js";
+import { parseStixPattern, stixPatternOf } from "../../node/src/model/stix-pattern.js";
 import { INDICATOR_TYPES } from "../../node/src/model/indicator.js";
 import { mergeIndicator, type IndicatorRecord } from "../../node/src/model/record.js";
 import { addSighting } from "../../node/src/model/sighting.js";

@@ -66,7 +66,7 @@ describe("validation: exact reasons and limits", function () {
     const cases: Array<[Uint8Array, string, Partial<BatchValidationContext>?]> = [
       [encodeBatch(open([good()], { version: 0 })), E(Code.UNSUPPORTED_VERSION, "version 0 does not exist")],
       [encodeBatch(open([good()], { version: 1 })), E(Code.OBSOLETE_VERSION, "version 1 is older than 2 (it names no deployment)", GossipAction.IGNORE)],
-      [encodeBatch(open([good()], { version: 3 })), E(Code.FUTURE_VERSION, "version 3 is newer than 2", GossipAction.IGNORE)],
+      [encodeBatch(open([good()], { version: 4 })), E(Code.FUTURE_VERSION, "version 4 is newer than 3", GossipAction.IGNORE)],
       [Uint8Array.from([...encodeBatch(open([good()])), 0x98, 0x06, 0x01]), E(Code.NON_CANONICAL, "fields 99 are not in version 2")],
       [encodeBatch(open([good()], { deployment: new Uint8Array(16) })), E(Code.MALFORMED, "deployment must be 32 bytes")],
       [encodeBatch(open([good()], { signingKey: new Uint8Array(31) })), E(Code.MALFORMED, "signing key must be 32 bytes")],
@@ -74,9 +74,9 @@ describe("validation: exact reasons and limits", function () {
       [encodeBatch(open([good()], { merkleRoot: new Uint8Array(31) })), E(Code.MALFORMED, "Merkle root must be 32 bytes")],
       [encodeBatch(open([good()], { producer: "Not An Org" })), E(Code.MALFORMED, "producer must be an org id")],
       [encodeBatch(open([good()], { sequence: 0 })), E(Code.MALFORMED, "sequence must be a positive integer")],
-      [encodeBatch({ ...open([good()]), indicators: [], indicatorCount: 0 }), E(Code.BAD_INDICATOR_COUNT, "0 indicators and sightings; a batch holds 1 to 1000")],
-      [encodeBatch(open([good()], { indicatorCount: 2 })), E(Code.BAD_INDICATOR_COUNT, "states 2 indicators and 0 sightings but holds 1 and 0")],
-      [encodeBatch(open([good()], { sightingCount: 1 })), E(Code.BAD_INDICATOR_COUNT, "states 1 indicators and 1 sightings but holds 1 and 0")],
+      [encodeBatch({ ...open([good()]), indicators: [], indicatorCount: 0 }), E(Code.BAD_INDICATOR_COUNT, "0 indicators, sightings and objects; a batch holds 1 to 1000")],
+      [encodeBatch(open([good()], { indicatorCount: 2 })), E(Code.BAD_INDICATOR_COUNT, "states 2 indicators, 0 sightings and 0 objects but holds 1, 0 and 0")],
+      [encodeBatch(open([good()], { sightingCount: 1 })), E(Code.BAD_INDICATOR_COUNT, "states 1 indicators, 1 sightings and 0 objects but holds 1, 0 and 0")],
       [encodeBatch(open([inGroup()], { group: GROUP })), E(Code.NOT_SEALED, "a batch for group 7 travels sealed only")],
       [encodeBatch(open([good()])), E(Code.UNKNOWN_PRODUCER, '"acme-bank" is not a member known to this node', GossipAction.IGNORE), { producer: () => undefined }],
       [encodeBatch(open([good()])), E(Code.PRODUCER_NOT_ACTIVE, '"acme-bank" is not an active member', GossipAction.IGNORE), { producer: (orgId) => ({ orgId, active: false, signingKey }) }],
@@ -112,7 +112,7 @@ describe("validation: exact reasons and limits", function () {
     for (const [batch, expected] of cases) expect(await verdict(encodeBatch(batch)), expected).to.equal(expected);
     // The same verdict off the main thread's pipeline: the worker's function gives code and reason alike.
     const bad = verifyOpenContent(encodeBatch(open([{ ...good(), value: "EVIL.example" }])), now);
-    expect(bad).to.deep.equal({ signatureValid: true, failure: { code: Code.NOT_NORMALIZED, message: "indicator 0 is not in canonical form" }, ids: [], liveIndexes: [] });
+    expect(bad).to.deep.equal({ signatureValid: true, failure: { code: Code.NOT_NORMALIZED, message: "indicator 0 is not in canonical form" }, ids: [], liveIndexes: [], objects: [] });
     const forged = verifyOpenContent(encodeBatch(open([good()], { sequence: 2 })), now);
     expect(forged).to.deep.include({ signatureValid: false, failure: { code: Code.BAD_SIGNATURE, message: "signature does not verify under acme-bank's key" } });
     expect(verifyOpenContent(Uint8Array.of(0xff, 0xff), now).failure?.code).to.equal(Code.DECODE_FAILED);
@@ -127,7 +127,7 @@ describe("validation: exact reasons and limits", function () {
     expect(await verdict(bytes, context({ limits: { ...DEFAULT_BATCH_LIMITS, maxBytes: bytes.length - 1 } }))).to.equal(E(Code.TOO_LARGE, `${bytes.length} bytes > ${bytes.length - 1}`));
     const two = encodeBatch(open([good("a.example"), good("b.example")]));
     expect(await verdict(two, context({ limits: { ...DEFAULT_BATCH_LIMITS, maxIndicators: 2 } }))).to.equal("ACCEPT");
-    expect(await verdict(two, context({ limits: { ...DEFAULT_BATCH_LIMITS, maxIndicators: 1 } }))).to.equal(E(Code.BAD_INDICATOR_COUNT, "2 indicators and sightings; a batch holds 1 to 1"));
+    expect(await verdict(two, context({ limits: { ...DEFAULT_BATCH_LIMITS, maxIndicators: 1 } }))).to.equal(E(Code.BAD_INDICATOR_COUNT, "2 indicators, sightings and objects; a batch holds 1 to 1"));
     // A batch created exactly at the clock skew is accepted, and a statement inside it too.
     const atSkew = signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence: 1, createdAt: now + 60_000, group: 0, indicators: [{ ...good(), createdAt: now + 60_000 }] }, secretKey).batch;
     expect(await verdict(encodeBatch(atSkew))).to.equal("ACCEPT");
@@ -182,23 +182,23 @@ describe("validation: exact reasons and limits", function () {
       expect(await verdict(encodeBatch(sealed([inGroup()], { recipients: [{ ...readerKey, encryptionKey: producerKey.encryptionKey }] })))).to.match(/^ignore INDICATOR_BATCH_ERROR_UNDECRYPTABLE: the content key wrapped for north-cert does not open/);
       // Not entitled, or no context saying who is: relayed without reading.
       const relayed = await validateIndicatorBatch(encodeBatch(sealed([inGroup()])), context({ entitled: undefined }));
-      expect(relayed).to.deep.include({ relayOnly: "NOT_ENTITLED", content: undefined, liveIndexes: [], ids: [] });
+      expect(relayed).to.deep.include({ relayOnly: "NOT_ENTITLED", content: undefined, liveIndexes: [], ids: [], objects: [] });
     });
 
     it("finds salts of the wrong length inside what it decrypted, though the root and signature hold", async function () {
       // A producer's bug crafted by hand: the content sealed with a 15-byte salt, root and signature made over it.
       const indicators = [inGroup()];
-      const content = { indicators, sightings: [], salts: [new Uint8Array(15)], blindingKey: undefined };
+      const content = { indicators, sightings: [], objects: [], salts: [new Uint8Array(15)], blindingKey: undefined };
       const merkleRoot = merkleRootOfLeaves(leafHashes(content));
       const sealedBody = seal(encodeSealedContent(content), [producerKey, readerKey], { producer: "acme-bank", sequence: 1, group: GROUP });
       const header = { deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence: 1, createdAt: now, signingKey, indicatorCount: 1, sightingCount: 0, merkleRoot, group: GROUP, sealedDigest: sealedDigest(sealedBody) };
-      const batch: IndicatorBatch = { version: 2, ...header, indicators: [], sightings: [], sealed: sealedBody, signature: signEd25519(encodeBatchSigningPayload(header), secretKey) };
+      const batch: IndicatorBatch = { version: 2, ...header, objectCount: 0, indicators: [], sightings: [], objects: [], sealed: sealedBody, signature: signEd25519(encodeBatchSigningPayload(header), secretKey) };
       expect(await verdict(encodeBatch(batch))).to.equal(`${GossipAction.IGNORE} ${Code.MALFORMED}: inside a sealed batch: ${Code.MALFORMED}: leaf salts must be 16 bytes`);
     });
   });
 
   describe("the publisher's own check", function () {
-    const content = (batch: IndicatorBatch) => ({ indicators: batch.indicators, sightings: batch.sightings, salts: [], blindingKey: undefined });
+    const content = (batch: IndicatorBatch) => ({ indicators: batch.indicators, sightings: batch.sightings, objects: batch.objects, salts: [], blindingKey: undefined });
 
     it("passes what receivers take, and names the check a batch of its own would fail", function () {
       const batch = open([good()]);

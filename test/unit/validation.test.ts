@@ -11,6 +11,8 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import { signBatch, type IndicatorBatch } from "../../node/src/wire/batch.js";
 import { encodeBatch } from "../../node/src/wire/codec.js";
 import { deploymentId } from "../../node/src/wire/deployment.js";
+import { canonicalJson } from "../../node/src/wire/canonical-json.js";
+import { orgIdentityId, TLP2_MARKINGS } from "../../node/src/model/stix-object.js";
 
 const now = Date.parse("2026-11-21T12:00:00Z");
 const secretKey = randomBytes(32);
@@ -43,6 +45,28 @@ const sighting = (extra: Partial<Sighting> = {}): Sighting => ({
 
 function sightingsOf(sightings: Sighting[], indicators: Indicator[] = []): IndicatorBatch {
   return signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence: 1, createdAt: now, group: 0, indicators, sightings }, secretKey).batch;
+}
+
+/** A valid STIX object (a GREEN malware), with `extra` properties set (undefined ones removed). */
+function stixObject(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const object: Record<string, unknown> = {
+    type: "malware",
+    spec_version: "2.1",
+    id: "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
+    created: "2026-11-01T00:00:00.000Z",
+    modified: "2026-11-01T00:00:00.000Z",
+    name: "Emotet",
+    is_family: true,
+    object_marking_refs: [TLP2_MARKINGS.GREEN],
+    ...extra,
+  };
+  for (const key of Object.keys(object)) if (object[key] === undefined) delete object[key];
+  return object;
+}
+
+/** A version 3 batch of objects, each given as its JSON text (canonical unless the test says otherwise). */
+function objectsOf(objects: string[], header: Partial<IndicatorBatch> = {}): IndicatorBatch {
+  return { ...signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence: 1, createdAt: now, group: 0, indicators: [], objects }, secretKey).batch, ...header };
 }
 
 function sealedOf(indicators: Indicator[], recipients = [producerKey, readerKey], header: Partial<IndicatorBatch> = {}): IndicatorBatch {
@@ -85,7 +109,7 @@ describe("indicator batch validation pipeline", function () {
     [Code.DECODE_FAILED, () => Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x0f)],
     [Code.UNSUPPORTED_VERSION, () => encodeBatch(batchOf([good()], { version: 0 }))],
     [Code.OBSOLETE_VERSION, () => encodeBatch(batchOf([good()], { version: 1 }))],
-    [Code.FUTURE_VERSION, () => encodeBatch(batchOf([good()], { version: 3 }))],
+    [Code.FUTURE_VERSION, () => encodeBatch(batchOf([good()], { version: 4 }))],
     // A trailing field this version does not know: padding a relay added.
     [Code.NON_CANONICAL, () => Uint8Array.from([...encodeBatch(batchOf([good()])), 0x98, 0x06, 0x01])],
     // The same fields, one of them written twice (protobuf keeps the last): other bytes for one signature.
@@ -138,6 +162,20 @@ describe("indicator batch validation pipeline", function () {
     [Code.INVALID_SIGHTING, () => encodeBatch(sightingsOf([sighting({ indicatorId: "not-an-id" })]))],
     [Code.INVALID_SIGHTING, () => encodeBatch(sightingsOf([sighting({ count: 0 })]))],
     [Code.PRODUCER_MISMATCH, () => encodeBatch(sightingsOf([sighting({ reporter: "north-cert" })]))],
+    // STIX objects (version 3).
+    [Code.OBJECT_NOT_CANONICAL, () => encodeBatch(objectsOf([JSON.stringify(stixObject(), null, 1)]))],
+    [Code.OBJECT_NOT_CANONICAL, () => encodeBatch(objectsOf(["[1,2]"]))],
+    [Code.OBJECT_TOO_LARGE, () => encodeBatch(objectsOf([canonicalJson(stixObject({ description: "x".repeat(300_000) }))]))],
+    [Code.INVALID_OBJECT, () => encodeBatch(objectsOf([canonicalJson(stixObject({ is_family: undefined }))]))],
+    [Code.INVALID_OBJECT, () => encodeBatch(objectsOf([canonicalJson(stixObject({ type: "tool" }))]))],
+    [Code.OBJECT_UNMARKED, () => encodeBatch(objectsOf([canonicalJson(stixObject({ object_marking_refs: undefined }))]))],
+    [Code.DUPLICATE_OBJECT, () => encodeBatch(objectsOf([canonicalJson(stixObject()), canonicalJson(stixObject({ name: "Emotet again" }))]))],
+    [Code.OBJECT_AUTHOR_MISMATCH, () => encodeBatch(objectsOf([canonicalJson(stixObject({ created_by_ref: orgIdentityId("north-cert") }))])), { identityOwner: (id) => (id === orgIdentityId("north-cert") ? "north-cert" : undefined) }],
+    [Code.TLP_RED, () => encodeBatch(objectsOf([canonicalJson(stixObject({ object_marking_refs: [TLP2_MARKINGS.RED] }))]))],
+    [Code.NOT_SEALED, () => encodeBatch(objectsOf([canonicalJson(stixObject({ object_marking_refs: [TLP2_MARKINGS.AMBER] }))]))],
+    [Code.FUTURE_BATCH, () => encodeBatch(objectsOf([canonicalJson(stixObject({ modified: "2027-01-01T00:00:00.000Z" }))]))],
+    [Code.MALFORMED, () => encodeBatch(objectsOf([canonicalJson(stixObject())], { version: 2 }))],
+    [Code.MALFORMED, () => encodeBatch(batchOf([good()], { version: 3 }))],
     [Code.DUPLICATE_INDICATOR, () => encodeBatch(sightingsOf([sighting(), sighting({ count: 9 })]))],
     [Code.FUTURE_BATCH, () => encodeBatch(sightingsOf([sighting({ observedAt: now + 120_000 })]))],
     [Code.BAD_INDICATOR_COUNT, () => encodeBatch({ ...sightingsOf([sighting()]), sightings: [] })],
@@ -177,6 +215,7 @@ describe("indicator batch validation pipeline", function () {
         Code.UNDECRYPTABLE,
         Code.RATE_LIMITED,
         Code.QUEUE_FULL,
+        Code.OBJECT_AUTHOR_MISMATCH,
       ].sort(),
     );
   });

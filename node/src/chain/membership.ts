@@ -7,6 +7,7 @@ import { bytes32ToOrgId, decodeMember, orgIdToBytes32, type Member } from "./mem
 import { CONSORTIUM_REGISTRY_ABI, MEMBER_EVENTS } from "./registry-abi.js";
 import { isUsableSigningKey } from "../wire/key-checks.js";
 import { bytesEqual } from "../wire/bytes.js";
+import { orgIdentityId } from "../model/stix-object.js";
 
 /** Signing keys kept per member after it rotated them: enough to tell a lagging relay from a forger. */
 const PREVIOUS_KEYS_KEPT = 8;
@@ -52,6 +53,16 @@ export class Membership extends EventEmitter<MembershipEvents> implements ChainV
 
   get(orgId: string): Member | undefined {
     return this.byOrg.get(orgId);
+  }
+
+  /** Members' STIX identities (model/stix-object.ts orgIdentityId), built again when a member joins. */
+  private identities = new Map<string, string>();
+
+  /** The member org whose STIX identity `id` is, if any (authorship of STIX objects). */
+  orgOfIdentity(id: string): string | undefined {
+    // Members are never forgotten (removal is a status): a new size means a new member.
+    if (this.identities.size !== this.byOrg.size) this.identities = new Map([...this.byOrg.keys()].map((org) => [orgIdentityId(org), org]));
+    return this.identities.get(id);
   }
 
   byPeerId(peerId: string): Member | undefined {

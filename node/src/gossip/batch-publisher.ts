@@ -8,6 +8,7 @@ import type { SealRecipient } from "../wire/sealed.js";
 import { checkOwnBatch, type BatchLimits } from "./validation.js";
 import { checkSighting } from "../model/sighting.js";
 import { bytesEqual } from "../wire/bytes.js";
+import type { ObjectFacts } from "../intel/object-checks.js";
 
 export interface BatchPublisherInit {
   /** Flush when this many indicators wait. */
@@ -55,6 +56,26 @@ export interface PublishReceipt {
   recipients: number;
 }
 
+/** A STIX object version ready to publish (intel/object-preparation.ts): its canonical JSON, what its checks found, its audience. */
+export interface PreparedObject {
+  json: string;
+  facts: ObjectFacts;
+  /** Sharing group its batch is sealed for; 0 for an open batch. Ignored for TLP:RED, which stays here. */
+  group: number;
+}
+
+/** Where a published object version ended up. Sequence 0 means kept locally only (TLP:RED). */
+export interface ObjectReceipt {
+  id: string;
+  version: string;
+  sequence: number;
+  /** Its leaf in the batch's Merkle tree. */
+  leaf: number;
+  group: number;
+  readableBy: string[] | "all-members";
+  recipients: number;
+}
+
 /** A sighting to report, and the audience it goes to (privacy/audience.ts: sightingGroups). */
 export interface SightingReport {
   sighting: Sighting;
@@ -73,7 +94,15 @@ type Pending = { group: number; key: string; reject(err: Error): void } & (
   /** `blindingKey`: the key a blinded indicator was blinded with, which its batch must carry. */
   | { indicator: Indicator; blindingKey?: Uint8Array; resolve(receipt: PublishReceipt): void }
   | { sighting: Sighting; resolve(receipt: ReportReceipt): void }
+  | { object: PreparedObject; resolve(receipt: ObjectReceipt): void }
 );
+
+/** Bytes an item takes in a batch, about: what keeps a batch under the wire's limit. */
+function sizeOf(p: Pending): number {
+  if ("object" in p) return p.object.json.length + 8;
+  if ("indicator" in p) return 160 + p.indicator.value.length + p.indicator.description.length + 64 * (p.indicator.labels.tags.length + p.indicator.labels.malwareFamilies.length + p.indicator.labels.attackTechniques.length);
+  return 120;
+}
 
 export class PublisherStoppedError extends Error {
   override readonly name = "PublisherStoppedError";
@@ -98,7 +127,7 @@ export class PublisherBusyError extends Error {
  */
 export class BatchPublisher {
   /** What this node signed and stored as producer, and how much of it gossip could not send at once. */
-  readonly stats = { batches: 0, indicators: 0, sightings: 0, notGossiped: 0, refusedBusy: 0 };
+  readonly stats = { batches: 0, indicators: 0, sightings: 0, objects: 0, objectsQueued: 0, notGossiped: 0, refusedBusy: 0 };
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -163,6 +192,29 @@ export class BatchPublisher {
     return Promise.all(receipts);
   }
 
+  /**
+   * Queues STIX object versions for the next batches of their audiences; resolves when stored and
+   * sent. TLP:RED ones are stored here only. Each must have passed intel/object-checks.ts already.
+   */
+  publishObjects(objects: PreparedObject[]): Promise<ObjectReceipt[]> {
+    if (this.stopped) return Promise.reject(new PublisherStoppedError("the publisher is stopped"));
+    const busy = this.refuseIfFull(objects.length);
+    if (busy) return Promise.reject(busy);
+    const local = objects.filter((o) => o.facts.tlp === "RED");
+    const receipts: Array<Promise<ObjectReceipt>> = [];
+    const stored = local.length > 0 ? this.components.store.storeLocalObjects(local, this.components.orgId, this.components.now()) : undefined;
+    for (const object of objects) {
+      if (object.facts.tlp === "RED") {
+        receipts.push(stored!.then(() => ({ id: object.facts.id, version: object.facts.version, sequence: 0, leaf: 0, group: 0, readableBy: [], recipients: 0 })));
+        continue;
+      }
+      receipts.push(new Promise((resolve, reject) => this.pending.push({ object, group: object.group, key: `object:${object.facts.id} ${object.facts.version}`, resolve, reject })));
+    }
+    this.stats.objectsQueued += objects.length;
+    this.scheduleForPending();
+    return Promise.all(receipts);
+  }
+
   /** The error to refuse `count` more items with, if the queue cannot take them; counted. */
   private refuseIfFull(count: number): PublisherBusyError | undefined {
     const limit = this.init.maxPending ?? DEFAULT_MAX_PENDING;
@@ -208,22 +260,28 @@ export class BatchPublisher {
   }
 
   /**
-   * Up to maxBatchSize waiting items of one audience (the group of the oldest waiting one),
-   * without two of the same indicator or the same sighting (a batch may not repeat one), and
-   * with blinded indicators of one blinding key only (a batch carries one).
+   * Up to maxBatchSize waiting items of one audience (the group of the oldest waiting one), about
+   * nine tenths of the wire's limit in bytes at most, without two of the same indicator, sighting
+   * or object version (a batch may not repeat one), and with blinded indicators of one blinding
+   * key only (a batch carries one).
    */
   private takeChunk(): Pending[] {
     const chunk: Pending[] = [];
     const rest: Pending[] = [];
     const keys = new Set<string>();
     const group = this.pending[0]?.group;
+    const byteBudget = this.init.limits.maxBytes * 0.9;
+    let bytes = 0;
     let blindingKey: Uint8Array | undefined;
     for (const p of this.pending) {
       const pKey = "indicator" in p ? p.blindingKey : undefined;
       const keyFits = !pKey || !blindingKey || bytesEqual(pKey, blindingKey);
-      if (chunk.length < this.init.maxBatchSize && p.group === group && !keys.has(p.key) && keyFits) {
+      const size = sizeOf(p);
+      const fits = chunk.length === 0 || bytes + size <= byteBudget;
+      if (chunk.length < this.init.maxBatchSize && fits && p.group === group && !keys.has(p.key) && keyFits) {
         keys.add(p.key);
         chunk.push(p);
+        bytes += size;
         blindingKey ??= pKey;
       } else {
         rest.push(p);
@@ -240,6 +298,7 @@ export class BatchPublisher {
     const sealedFor = group > 0 ? this.components.recipients(group) : [];
     const indicators = chunk.flatMap((p) => ("indicator" in p ? [p.indicator] : []));
     const sightings = chunk.flatMap((p) => ("sighting" in p ? [p.sighting] : []));
+    const objects = chunk.flatMap((p) => ("object" in p ? [p.object] : []));
     const sequence = await store.nextSequence(orgId);
     const { batch, content } = signBatch(
       {
@@ -250,6 +309,7 @@ export class BatchPublisher {
         group,
         indicators,
         sightings,
+        objects: objects.map((o) => o.json),
         blindingKey: chunk.flatMap((p) => ("indicator" in p && p.blindingKey ? [p.blindingKey] : []))[0],
       },
       this.components.signingSecretKey,
@@ -264,10 +324,11 @@ export class BatchPublisher {
     }
     // What every receiver will check, checked here first: never sign and send what peers refuse.
     checkOwnBatch(bytes, content, this.components.deployment, this.init.limits, now());
-    await store.ingestBatch(batch, bytes, content, indicators.map((_, i) => i), now(), { own: true });
+    await store.ingestBatch(batch, bytes, content, indicators.map((_, i) => i), now(), { own: true, objects: objects.map((o) => o.facts) });
     this.stats.batches++;
     this.stats.indicators += indicators.length;
     this.stats.sightings += sightings.length;
+    this.stats.objects += objects.length;
     let recipients = 0;
     try {
       recipients = await this.components.gossip(bytes);
@@ -278,9 +339,11 @@ export class BatchPublisher {
     }
     const readableBy = group > 0 ? sealedFor.map((r) => r.org).sort() : ("all-members" as const);
     let index = 0;
+    let objectLeaf = indicators.length + sightings.length;
     for (const p of chunk) {
       if ("indicator" in p) p.resolve({ id: idOf(p.indicator), sequence, index: index++, group, readableBy, recipients });
-      else p.resolve({ indicatorId: p.sighting.indicatorId, group, sequence, recipients });
+      else if ("sighting" in p) p.resolve({ indicatorId: p.sighting.indicatorId, group, sequence, recipients });
+      else p.resolve({ id: p.object.facts.id, version: p.object.facts.version, sequence, leaf: objectLeaf++, group, readableBy, recipients });
     }
   }
 }

@@ -47,6 +47,12 @@ export enum IndicatorBatchErrorCode {
   UNDECRYPTABLE = "INDICATOR_BATCH_ERROR_UNDECRYPTABLE",
   INVALID_SIGHTING = "INDICATOR_BATCH_ERROR_INVALID_SIGHTING",
   RATE_LIMITED = "INDICATOR_BATCH_ERROR_RATE_LIMITED",
+  OBJECT_NOT_CANONICAL = "INDICATOR_BATCH_ERROR_OBJECT_NOT_CANONICAL",
+  OBJECT_TOO_LARGE = "INDICATOR_BATCH_ERROR_OBJECT_TOO_LARGE",
+  INVALID_OBJECT = "INDICATOR_BATCH_ERROR_INVALID_OBJECT",
+  OBJECT_UNMARKED = "INDICATOR_BATCH_ERROR_OBJECT_UNMARKED",
+  DUPLICATE_OBJECT = "INDICATOR_BATCH_ERROR_DUPLICATE_OBJECT",
+  OBJECT_AUTHOR_MISMATCH = "INDICATOR_BATCH_ERROR_OBJECT_AUTHOR_MISMATCH",
   QUEUE_FULL = "INDICATOR_BATCH_ERROR_QUEUE_FULL",
 }
 
@@ -103,6 +109,17 @@ export const ACTION_OF: Record<IndicatorBatchErrorCode, GossipAction.REJECT | Go
   // A producer publishing faster than any CTI source should: dropped, not penalised (it may be
   // a burst), counted; its batches reach us later by catch-up sync if they were genuine.
   [IndicatorBatchErrorCode.RATE_LIMITED]: GossipAction.IGNORE,
+  // A STIX object's JSON not in RFC 8785 form: the producer canonicalizes, so other text for its
+  // signature is a relay's doing (or a producer's bug), and every relay checks it.
+  [IndicatorBatchErrorCode.OBJECT_NOT_CANONICAL]: GossipAction.REJECT,
+  [IndicatorBatchErrorCode.OBJECT_TOO_LARGE]: GossipAction.REJECT,
+  // Against the STIX 2.1 schemas every node carries (data/stix2/schemas).
+  [IndicatorBatchErrorCode.INVALID_OBJECT]: GossipAction.REJECT,
+  [IndicatorBatchErrorCode.OBJECT_UNMARKED]: GossipAction.REJECT,
+  [IndicatorBatchErrorCode.DUPLICATE_OBJECT]: GossipAction.REJECT,
+  // An object authored under another member's identity: which ids are members' depends on the
+  // chain view, which may lag the relay's or lead it.
+  [IndicatorBatchErrorCode.OBJECT_AUTHOR_MISMATCH]: GossipAction.IGNORE,
   // This node is saturated: its problem, not the sender's.
   [IndicatorBatchErrorCode.QUEUE_FULL]: GossipAction.IGNORE,
 };

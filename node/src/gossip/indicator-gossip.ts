@@ -29,6 +29,8 @@ export interface IndicatorGossipComponents {
   now(): number;
   /** Checks open batches' content on another core (gossip/validation-pool.ts); absent, here. */
   verifyContent?: BatchValidationContext["verifyContent"];
+  /** The member whose STIX identity an id is (for authorship of objects); absent, not checked. */
+  identityOwner?: BatchValidationContext["identityOwner"];
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -178,7 +180,7 @@ export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
   /** Stores a validated batch; losing a race with the same (producer, sequence) is the same outcome as the replay check's. */
   private async store(validated: ValidatedBatch, data: Uint8Array): Promise<void> {
     try {
-      await this.components.store.ingestBatch(validated.batch, data, validated.content, validated.liveIndexes, this.components.now(), { ids: validated.ids });
+      await this.components.store.ingestBatch(validated.batch, data, validated.content, validated.liveIndexes, this.components.now(), { ids: validated.ids, objects: validated.objects });
     } catch (err) {
       if (!(err instanceof BatchAlreadyStoredError)) throw err;
       throw err.sameRoot
@@ -225,6 +227,7 @@ export class IndicatorGossip extends EventEmitter<IndicatorGossipEvents> {
         reader: this.components.reader,
         entitled: this.components.entitled,
         verifyContent: this.components.verifyContent,
+        identityOwner: this.components.identityOwner,
       });
       await this.store(validated, data);
       this.stats.accepted++;

@@ -3,7 +3,10 @@ import { idOf } from "../model/indicator-id.js";
 import { checkSighting } from "../model/sighting.js";
 import { checkIndicator, isCanonical } from "../model/validate.js";
 import { isOrgId } from "../model/indicator.js";
+import { checkObjects, ObjectCheckError, type ObjectFacts, type ObjectRefusal } from "../intel/object-checks.js";
+import { orgIdentityId } from "../model/stix-object.js";
 import {
+  OBJECTS_WIRE_VERSION,
   WIRE_VERSION,
   openBatch,
   openContent,
@@ -81,6 +84,8 @@ export interface BatchValidationContext {
   entitled?(group: number, org: string): boolean | Promise<boolean>;
   /** Whether `producer` is listed in `group` (checked against a fresh view before a "no"); absent, not checked. */
   producerInGroup?(group: number, producer: string): boolean | Promise<boolean>;
+  /** The member org whose STIX identity (model/stix-object.ts orgIdentityId) `id` is, if any; absent, authorship is not checked. */
+  identityOwner?(id: string): string | undefined;
 }
 
 /** Why a sealed batch that passed validation is relayed and kept as ciphertext only. */
@@ -96,6 +101,8 @@ export interface ValidatedBatch {
   liveIndexes: number[];
   /** Ids of the content's indicators, in order; empty for a batch only relayed. */
   ids: string[];
+  /** What was checked of the content's STIX objects, in order; empty for a batch only relayed. */
+  objects: ObjectFacts[];
 }
 
 function fail(code: Code, message: string): never {
@@ -140,13 +147,16 @@ export function decode(bytes: Uint8Array): IndicatorBatch {
 export function checkVersion(version: number): void {
   if (version === 0) fail(Code.UNSUPPORTED_VERSION, "version 0 does not exist");
   if (version < WIRE_VERSION) fail(Code.OBSOLETE_VERSION, `version ${version} is older than ${WIRE_VERSION} (it names no deployment)`);
-  if (version > WIRE_VERSION) fail(Code.FUTURE_VERSION, `version ${version} is newer than ${WIRE_VERSION}`);
+  if (version > OBJECTS_WIRE_VERSION) fail(Code.FUTURE_VERSION, `version ${version} is newer than ${OBJECTS_WIRE_VERSION}`);
 }
 
 /** Everything about a batch that its header alone shows, without its content. */
 export function checkHeader(header: BatchHeaderView, limits: BatchLimits, deployment: Uint8Array): void {
   checkVersion(header.version);
-  if (header.unknownFields.length > 0) fail(Code.NON_CANONICAL, `fields ${header.unknownFields.join(", ")} are not in version ${WIRE_VERSION}`);
+  if (header.unknownFields.length > 0) fail(Code.NON_CANONICAL, `fields ${header.unknownFields.join(", ")} are not in version ${header.version}`);
+  // Version 3 is the version of a batch with objects, and only of one: a version 2 node reads the rest.
+  if (header.version === WIRE_VERSION && (header.objectCount > 0 || header.objectEntries > 0)) fail(Code.MALFORMED, `a version ${WIRE_VERSION} batch carries no STIX objects`);
+  if (header.version === OBJECTS_WIRE_VERSION && header.objectCount === 0) fail(Code.MALFORMED, `a version ${OBJECTS_WIRE_VERSION} batch is one that carries STIX objects`);
   if (header.deployment.length !== DEPLOYMENT_ID_LENGTH) fail(Code.MALFORMED, "deployment must be 32 bytes");
   if (!bytesEqual(header.deployment, deployment)) fail(Code.WRONG_DEPLOYMENT, "the batch was signed for another deployment (another chain or registry)");
   if (header.signingKey.length !== SIGNING_KEY_LENGTH) fail(Code.MALFORMED, "signing key must be 32 bytes");
@@ -156,14 +166,17 @@ export function checkHeader(header: BatchHeaderView, limits: BatchLimits, deploy
   if (!Number.isSafeInteger(header.sequence) || header.sequence < 1) fail(Code.MALFORMED, "sequence must be a positive integer");
   if (!Number.isSafeInteger(header.createdAt)) fail(Code.MALFORMED, "createdAt must be Unix milliseconds");
   if (!Number.isSafeInteger(header.group) || header.group < 0) fail(Code.MALFORMED, "group must be a sharing group id");
-  const count = header.indicatorCount + header.sightingCount;
+  const count = header.indicatorCount + header.sightingCount + header.objectCount;
   if (count === 0 || count > limits.maxIndicators) {
-    fail(Code.BAD_INDICATOR_COUNT, `${count} indicators and sightings; a batch holds 1 to ${limits.maxIndicators}`);
+    fail(Code.BAD_INDICATOR_COUNT, `${count} indicators, sightings and objects; a batch holds 1 to ${limits.maxIndicators}`);
   }
-  if (header.sealed) checkSealedStructure(header.group, header.indicatorEntries + header.sightingEntries, header.sealed, limits);
+  if (header.sealed) checkSealedStructure(header.group, header.indicatorEntries + header.sightingEntries + header.objectEntries, header.sealed, limits);
   else if (header.group !== 0) fail(Code.NOT_SEALED, `a batch for group ${header.group} travels sealed only`);
-  else if (header.indicatorEntries !== header.indicatorCount || header.sightingEntries !== header.sightingCount) {
-    fail(Code.BAD_INDICATOR_COUNT, `states ${header.indicatorCount} indicators and ${header.sightingCount} sightings but holds ${header.indicatorEntries} and ${header.sightingEntries}`);
+  else if (header.indicatorEntries !== header.indicatorCount || header.sightingEntries !== header.sightingCount || header.objectEntries !== header.objectCount) {
+    fail(
+      Code.BAD_INDICATOR_COUNT,
+      `states ${header.indicatorCount} indicators, ${header.sightingCount} sightings and ${header.objectCount} objects but holds ${header.indicatorEntries}, ${header.sightingEntries} and ${header.objectEntries}`,
+    );
   }
 }
 
@@ -271,16 +284,53 @@ export function checkIndicators(batch: Pick<IndicatorBatch, "producer" | "group"
 
 export function liveIndexes(content: BatchContent, now: number): number[] {
   const live = content.indicators.flatMap((indicator, index) => (indicator.validUntil > now ? [index] : []));
-  // Sightings never expire: a report of an expired indicator is news too.
-  if (live.length === 0 && content.sightings.length === 0) fail(Code.ALL_EXPIRED, "every indicator of the batch has expired");
+  // Sightings and objects never expire: a report of an expired indicator is news too.
+  if (live.length === 0 && content.sightings.length === 0 && content.objects.length === 0) fail(Code.ALL_EXPIRED, "every indicator of the batch has expired");
   return live;
+}
+
+/** The pipeline's code for each reason an object is refused (intel/object-checks.ts). */
+const OBJECT_CODES: Record<ObjectRefusal, Code> = {
+  OBJECT_NOT_CANONICAL: Code.OBJECT_NOT_CANONICAL,
+  OBJECT_TOO_LARGE: Code.OBJECT_TOO_LARGE,
+  INVALID_OBJECT: Code.INVALID_OBJECT,
+  OBJECT_UNMARKED: Code.OBJECT_UNMARKED,
+  OBJECT_TLP_RED: Code.TLP_RED,
+  OBJECT_NOT_SEALED: Code.NOT_SEALED,
+  OBJECT_FROM_FUTURE: Code.FUTURE_BATCH,
+  DUPLICATE_OBJECT: Code.DUPLICATE_OBJECT,
+};
+
+/** Checks the STIX objects of a batch's content (intel/object-checks.ts); returns their facts. */
+export function checkContentObjects(batch: Pick<IndicatorBatch, "sealed">, content: Pick<BatchContent, "objects">, now: number, limits: Pick<BatchLimits, "maxClockSkewMs">): ObjectFacts[] {
+  if (content.objects.length === 0) return [];
+  try {
+    return checkObjects(content.objects, { sealed: batch.sealed !== undefined }, now + limits.maxClockSkewMs);
+  } catch (err) {
+    if (err instanceof ObjectCheckError) fail(OBJECT_CODES[err.reason], err.message);
+    throw err;
+  }
+}
+
+/**
+ * An object authored under a member's identity comes from that member only: another producer
+ * cannot make its versions, nor its revocation, the object's (model/object-record.ts).
+ */
+export function checkAuthors(producer: string, objects: readonly ObjectFacts[], identityOwner: ((id: string) => string | undefined) | undefined): void {
+  if (!identityOwner) return;
+  const own = orgIdentityId(producer);
+  objects.forEach((facts, index) => {
+    if (facts.createdBy === undefined || facts.createdBy === own) return;
+    const author = identityOwner(facts.createdBy);
+    if (author !== undefined && author !== producer) fail(Code.OBJECT_AUTHOR_MISMATCH, `object ${index} (${facts.id}) is authored under another member's identity`);
+  });
 }
 
 /**
  * Decrypts a sealed batch for this node, if it is a recipient and entitled to read it. Returns
  * undefined (relay only) otherwise. Faults found inside are the producer's: IGNORE.
  */
-async function readSealed(batch: IndicatorBatch, ctx: BatchValidationContext): Promise<{ content: BatchContent; ids: string[] } | RelayOnlyReason> {
+async function readSealed(batch: IndicatorBatch, ctx: BatchValidationContext): Promise<{ content: BatchContent; ids: string[]; objects: ObjectFacts[] } | RelayOnlyReason> {
   const reader = ctx.reader;
   if (!reader || !batch.sealed!.recipients.some((r) => r.org === reader.org)) return "NOT_A_RECIPIENT";
   if (!(await ctx.entitled?.(batch.group, reader.org))) return "NOT_ENTITLED";
@@ -294,7 +344,10 @@ async function readSealed(batch: IndicatorBatch, ctx: BatchValidationContext): P
   return insideSealed(() => {
     checkContentNotFromFuture(content, ctx.now, ctx.limits);
     if (!rootMatches(batch, content)) fail(Code.BAD_MERKLE_ROOT, "decrypted indicators do not hash to the signed root");
-    return { content, ids: checkIndicators(batch, content) };
+    const ids = checkIndicators(batch, content);
+    const objects = checkContentObjects(batch, content, ctx.now, ctx.limits);
+    checkAuthors(batch.producer, objects, ctx.identityOwner);
+    return { content, ids, objects };
   });
 }
 
@@ -310,10 +363,11 @@ export interface ContentVerdict {
   failure: { code: Code; message: string } | undefined;
   ids: string[];
   liveIndexes: number[];
+  objects: ObjectFacts[];
 }
 
 export function verifyOpenContent(bytes: Uint8Array, now: number, maxClockSkewMs = DEFAULT_BATCH_LIMITS.maxClockSkewMs): ContentVerdict {
-  const failed = (code: Code, message: string, signatureValid = false): ContentVerdict => ({ signatureValid, failure: { code, message }, ids: [], liveIndexes: [] });
+  const failed = (code: Code, message: string, signatureValid = false): ContentVerdict => ({ signatureValid, failure: { code, message }, ids: [], liveIndexes: [], objects: [] });
   let batch: IndicatorBatch;
   try {
     batch = decodeBatch(bytes);
@@ -327,7 +381,8 @@ export function verifyOpenContent(bytes: Uint8Array, now: number, maxClockSkewMs
   try {
     checkContentNotFromFuture(content, now, { ...DEFAULT_BATCH_LIMITS, maxClockSkewMs });
     const ids = checkIndicators(batch, content);
-    return { signatureValid: true, failure: undefined, ids, liveIndexes: liveIndexes(content, now) };
+    const objects = checkContentObjects(batch, content, now, { maxClockSkewMs });
+    return { signatureValid: true, failure: undefined, ids, liveIndexes: liveIndexes(content, now), objects };
   } catch (err) {
     if (!(err instanceof IndicatorBatchError)) throw err;
     // The message without the "CODE: " prefix the error adds, which the pipeline adds again.
@@ -369,7 +424,8 @@ export async function validateIndicatorBatch(bytes: Uint8Array, ctx: BatchValida
     const batch = decode(bytes);
     await afterSignature(header, knownRoot, ctx, () => batch);
     if (verdict.failure) fail(verdict.failure.code, verdict.failure.message);
-    return { batch, bytes, content: openContent(batch), relayOnly: undefined, liveIndexes: verdict.liveIndexes, ids: verdict.ids };
+    checkAuthors(batch.producer, verdict.objects, ctx.identityOwner);
+    return { batch, bytes, content: openContent(batch), relayOnly: undefined, liveIndexes: verdict.liveIndexes, ids: verdict.ids, objects: verdict.objects };
   }
   // A sealed batch holds a ciphertext and key wraps only: decoding it whole costs little.
   const batch = decode(bytes);
@@ -380,8 +436,8 @@ export async function validateIndicatorBatch(bytes: Uint8Array, ctx: BatchValida
     fail(Code.PRODUCER_NOT_IN_GROUP, `${batch.producer} is not in group ${batch.group}, which it sealed the batch for`);
   }
   const read = await readSealed(batch, ctx);
-  if (typeof read === "string") return { batch, bytes, content: undefined, relayOnly: read, liveIndexes: [], ids: [] };
-  return { batch, bytes, content: read.content, relayOnly: undefined, liveIndexes: insideSealed(() => liveIndexes(read.content, ctx.now)), ids: read.ids };
+  if (typeof read === "string") return { batch, bytes, content: undefined, relayOnly: read, liveIndexes: [], ids: [], objects: [] };
+  return { batch, bytes, content: read.content, relayOnly: undefined, liveIndexes: insideSealed(() => liveIndexes(read.content, ctx.now)), ids: read.ids, objects: read.objects };
 }
 
 /** A batch this node just signed fails its own checks: a bug, never sent. */
@@ -404,6 +460,7 @@ export function checkOwnBatch(bytes: Uint8Array, content: BatchContent, deployme
     if (!signatureValid(batch)) fail(Code.BAD_SIGNATURE, "the signature does not verify");
     if (!rootMatches(batch, content)) fail(Code.BAD_MERKLE_ROOT, "the content does not hash to the root");
     checkIndicators(batch, content);
+    checkContentObjects(batch, content, now, limits);
     checkContentNotFromFuture(content, now, limits);
   } catch (err) {
     if (err instanceof IndicatorBatchError) throw new OwnBatchInvalidError(`this node's own batch fails ${err.message}`);

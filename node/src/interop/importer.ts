@@ -1,5 +1,7 @@
 import type { IndicatorType } from "../model/indicator.js";
 import type { PublishInput, PublishOutcome } from "../node.js";
+import type { ObjectPublishReport } from "../intel/intel-service.js";
+import type { StixRead } from "./stix-objects.js";
 import type { SightingKind } from "../model/sighting.js";
 
 /** What an import did: every input's fate, and every object the standard's reader left out. */
@@ -47,4 +49,53 @@ export async function runImport(
     for (const problem of outcome.problems) report.warnings.push(`sighting of ${problem.value} not recorded: ${problem.message}`);
   }
   return report;
+}
+
+/** What a STIX import did: objects published by type, refused and left out with reasons, indicators made of their values. */
+export interface StixImportReport {
+  objects: number;
+  byType: Record<string, number>;
+  refused: Array<{ source: string; type: string; reason: string; message: string }>;
+  skipped: Array<{ source: string; type: string; reason: string }>;
+  /** What was changed to make the objects STIX 2.1 with TLP 2.0 markings, with counts. */
+  changes: string[];
+  /** How publishing changed objects (TLP markings added, text redacted, references cut), by kind. */
+  prepared: Record<string, number>;
+  /** Statements of objects another org owns: kept as this org's own, not as the object's version. */
+  ownedElsewhere: number;
+  indicators: { published: number; refused: number; reasons: Record<string, number> };
+}
+
+export interface StixImportComponents {
+  publishObjects(objects: unknown[], onProgress?: (done: number, total: number) => void): Promise<ObjectPublishReport>;
+  orgId: string;
+}
+
+/** Publishes what the STIX reader kept, through the object path, and reports every object's fate. */
+export async function runStixImport(read: StixRead, components: StixImportComponents, onProgress?: (done: number, total: number) => void): Promise<StixImportReport> {
+  const report = await components.publishObjects(read.objects, onProgress);
+  const result: StixImportReport = {
+    objects: 0,
+    byType: {},
+    refused: [],
+    skipped: read.skipped,
+    changes: read.changes,
+    prepared: {},
+    ownedElsewhere: 0,
+    indicators: { published: report.atoms.published, refused: report.atoms.refused.length, reasons: {} },
+  };
+  for (const outcome of report.outcomes) {
+    const object = read.objects[outcome.input] as { type?: unknown; id?: unknown };
+    const type = typeof object.type === "string" ? object.type : "?";
+    if (!outcome.ok) {
+      result.refused.push({ source: outcome.id ?? "?", type, reason: outcome.reason, message: outcome.message });
+      continue;
+    }
+    result.objects++;
+    result.byType[type] = (result.byType[type] ?? 0) + 1;
+    if (outcome.owner !== components.orgId) result.ownedElsewhere++;
+    for (const change of outcome.changes) result.prepared[change.what] = (result.prepared[change.what] ?? 0) + change.count;
+  }
+  for (const refused of report.atoms.refused) result.indicators.reasons[refused.reason] = (result.indicators.reasons[refused.reason] ?? 0) + 1;
+  return result;
 }

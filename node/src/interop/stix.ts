@@ -5,7 +5,7 @@ import { RECORD_UUID_NAMESPACE, recordUuid } from "../model/indicator-id.js";
 import type { IndicatorRecord } from "../model/record.js";
 import type { SightingSummary } from "../model/sighting.js";
 import type { PublishInput } from "../node.js";
-import { HASH_TYPES, parseStixPattern, stixPatternOf } from "./stix-pattern.js";
+import { HASH_TYPES, parseStixPattern, stixPatternOf } from "../model/stix-pattern.js";
 
 /**
  * STIX 2.1 in and out.

@@ -79,7 +79,8 @@ export type ScrubDropReason = "NON_ROUTABLE_ADDRESS" | "INTERNAL_ADDRESS" | "INT
 export type RedactionRule = "EMAIL" | "PHONE" | "USER_NAME" | "INTERNAL_HOST" | "INTERNAL_ADDRESS";
 
 export interface ScrubChange {
-  field: "description" | "labels.tags" | "labels.malwareFamilies";
+  /** An indicator's field ("description", "labels.tags", "labels.malwareFamilies"), or a STIX object's property path. */
+  field: string;
   rule: RedactionRule;
   /** Occurrences replaced in text, or tags removed. */
   count: number;

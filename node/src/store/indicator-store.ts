@@ -21,9 +21,15 @@ import { IndicatorRepository } from "./indicator-repository.js";
 import { ProducerCounterRepository, type ProducerCounters } from "./producer-counters.js";
 import { OrderedIdIndex, type OrderedEntry } from "./ordered-index.js";
 import { RecordUuidIndex } from "./record-uuid-index.js";
+import { ObjectStore, type IncomingObject } from "./object-store.js";
+import type { ObjectRecord, ObjectStatement } from "../model/object-record.js";
+import type { ObjectFacts } from "../intel/object-checks.js";
+import { orgIdentityId } from "../model/stix-object.js";
 
 export interface StoreCounts {
   indicators: number;
+  /** STIX objects held (ids, whatever their versions). */
+  objects: number;
   batches: number;
   producers: ProducerCounters[];
 }
@@ -60,6 +66,8 @@ interface PendingIngest {
   now: number;
   /** Ids of the content's indicators, when the caller has them already (validation computes them). */
   ids: string[] | undefined;
+  /** What validation found of the content's STIX objects, in order (required when it has any). */
+  objects: ObjectFacts[] | undefined;
   /** This node's own batch: flushed to disk before acknowledged when the store is durable. */
   own: boolean;
   resolve(): void;
@@ -82,6 +90,8 @@ export interface IndicatorStoreEvents {
   records: [records: IndicatorRecord[]];
   /** Records just pruned. */
   pruned: [records: IndicatorRecord[]];
+  /** STIX object records just changed (a new statement of theirs), after the write is durable. */
+  objects: [records: ObjectRecord[]];
 }
 
 export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
@@ -101,6 +111,8 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   readonly equivocations: EquivocationRepository;
   /** record UUID -> id. */
   readonly byUuid: RecordUuidIndex;
+  /** STIX objects: their statements, versions, graph and links (store/object-store.ts). */
+  readonly objects: ObjectStore;
   private keyRing: BlindingKeyEntry[] = [];
   private writeTail: Promise<unknown> = Promise.resolve();
   private pendingIngests: PendingIngest[] = [];
@@ -136,6 +148,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     this.syncProgress = new SyncProgressRepository(db);
     this.equivocations = new EquivocationRepository(db);
     this.byUuid = new RecordUuidIndex(db);
+    this.objects = new ObjectStore(db);
     this.meta = bucket(db, "meta");
   }
 
@@ -149,6 +162,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     const store = new IndicatorStore(await openDatabase(path));
     store.durable = options.durable ?? false;
     await store.blindingKeys.upgrade();
+    await store.objects.open();
     for (const entry of await store.blindingKeys.all()) store.keyRing = addToKeyRing(store.keyRing, entry).ring;
     store.lastRevision = (await store.byTime.last())?.at ?? 0;
     for (const counters of await store.producers.all()) store.countersCache.set(counters.producer, counters);
@@ -327,11 +341,12 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     content: BatchContent | undefined,
     liveIndexes: number[],
     now: number,
-    extra: { ids?: string[]; own?: boolean } = {},
+    extra: { ids?: string[]; own?: boolean; objects?: ObjectFacts[] } = {},
   ): Promise<void> {
     if (this.closed) return Promise.reject(new StoreClosedError("the indicator store is closed"));
+    if (content && content.objects.length !== (extra.objects?.length ?? 0)) return Promise.reject(new RangeError("a batch's STIX objects are stored with what their checks found (extra.objects)"));
     const { promise, resolve, reject } = Promise.withResolvers<void>();
-    this.pendingIngests.push({ batch, bytes, content, liveIndexes, now, ids: extra.ids, own: extra.own ?? false, resolve, reject });
+    this.pendingIngests.push({ batch, bytes, content, liveIndexes, now, ids: extra.ids, objects: extra.objects, own: extra.own ?? false, resolve, reject });
     this.scheduleIngestFlush();
     return promise;
   }
@@ -350,7 +365,10 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     this.ingestFlushQueued = false;
     let taken = 0;
     let indicators = 0;
-    while (taken < this.pendingIngests.length && indicators < MAX_INDICATORS_PER_WRITE) indicators += this.pendingIngests[taken++]!.liveIndexes.length;
+    while (taken < this.pendingIngests.length && indicators < MAX_INDICATORS_PER_WRITE) {
+      const request = this.pendingIngests[taken++]!;
+      indicators += request.liveIndexes.length + (request.content?.objects.length ?? 0);
+    }
     const group = this.pendingIngests.splice(0, taken);
     // What is left (a burst larger than one write) goes in the next write, after this one.
     this.scheduleIngestFlush();
@@ -385,16 +403,17 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
 
   private async writeIngests(group: PendingIngest[]): Promise<void> {
     if (group.length === 0) return;
-    const entries = group.flatMap((request) => {
-      const revision = this.revise(request.now);
+    const revisions = group.map((request) => this.revise(request.now));
+    const entries = group.flatMap((request, r) => {
       const { batch, content } = request;
       return content
-        ? request.liveIndexes.map((index) => ({ indicator: content.indicators[index]!, id: request.ids?.[index], sequence: batch.sequence, index, revision, now: request.now }))
+        ? request.liveIndexes.map((index) => ({ indicator: content.indicators[index]!, id: request.ids?.[index], sequence: batch.sequence, index, revision: revisions[r]!, now: request.now }))
         : [];
     });
     const merged = await this.mergeOps(entries);
     const sightings = group.flatMap((r) => (r.content?.sightings ?? []).map((sighting) => ({ sighting, scope: scopeOfGroup(r.batch.group) })));
-    const ops = [...merged.ops, ...(await this.sightingOps(sightings))];
+    const objects = await this.objects.ingestOps(group.flatMap((request, r) => incomingObjects(request, revisions[r]!)));
+    const ops = [...merged.ops, ...(await this.sightingOps(sightings)), ...objects.ops];
     // Keys not held yet join the ring (the oldest of a group leaving if it is full), in this write.
     let ring = this.keyRing;
     for (const { batch, content, now } of group) {
@@ -430,7 +449,23 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     for (const [producer, c] of countersOf) this.countersCache.set(producer, c);
     for (const [producer, p] of progressOf) this.progressCache.set(producer, p);
     this.keyRing = ring;
+    objects.commit();
     this.changed(merged.records);
+    if (objects.changed.length > 0) this.emit("objects", objects.changed);
+  }
+
+  /** Stores STIX objects that must never leave this node (TLP:RED): no batch, no signature. */
+  storeLocalObjects(objects: Array<{ json: string; facts: ObjectFacts }>, producer: string, now: number): Promise<ObjectRecord[]> {
+    return this.exclusive(async () => {
+      const revision = this.revise(now);
+      const written = await this.objects.ingestOps(
+        objects.map(({ json, facts }) => ({ json, id: facts.id, type: facts.type, atoms: facts.atoms, statement: statementOf(facts, { producer, group: 0, signedAt: now, sequence: 0, leaf: 0, receivedAt: now, revision }) })),
+      );
+      await this.write(written.ops);
+      written.commit();
+      if (written.changed.length > 0) this.emit("objects", written.changed);
+      return written.changed;
+    });
   }
 
   private changed(records: IndicatorRecord[]): void {
@@ -638,6 +673,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     const producers = [...this.countersCache.values()].filter((c): c is ProducerCounters => c !== undefined).sort((a, b) => (a.producer < b.producer ? -1 : 1));
     return {
       indicators: this.indicatorCount,
+      objects: this.objects.count,
       batches: producers.reduce((n, p) => n + p.batches, 0),
       producers,
     };
@@ -647,4 +683,37 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   async nextSequence(producer: string): Promise<number> {
     return ((await this.countersOf(producer))?.lastSequence ?? 0) + 1;
   }
+}
+
+/** A statement of one object version, from what its checks found and where it was stated. */
+function statementOf(
+  facts: ObjectFacts,
+  where: Pick<ObjectStatement, "producer" | "group" | "signedAt" | "sequence" | "leaf" | "receivedAt" | "revision">,
+): ObjectStatement {
+  return {
+    ...where,
+    version: facts.version,
+    hash: facts.hash,
+    tlp: facts.tlp,
+    authored: facts.createdBy === orgIdentityId(where.producer),
+    revoked: facts.revoked,
+    name: facts.name,
+  };
+}
+
+/** The objects a pending batch brings, as the object store takes them. */
+function incomingObjects(request: PendingIngest, revision: number): IncomingObject[] {
+  const { batch, content, objects } = request;
+  if (!content || !objects) return [];
+  const before = content.indicators.length + content.sightings.length;
+  return content.objects.map((json, i) => {
+    const facts = objects[i]!;
+    return {
+      json,
+      id: facts.id,
+      type: facts.type,
+      atoms: facts.atoms,
+      statement: statementOf(facts, { producer: batch.producer, group: batch.group, signedAt: batch.createdAt, sequence: batch.sequence, leaf: before + i, receivedAt: request.now, revision }),
+    };
+  });
 }

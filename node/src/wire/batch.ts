@@ -2,14 +2,25 @@ import { randomBytes } from "node:crypto";
 import type { Indicator } from "../model/indicator.js";
 import type { Sighting } from "../model/sighting.js";
 import { bytesEqual, concatBytes } from "./bytes.js";
-import { encodeBatchSigningPayload, encodeIndicatorCanonical, encodeSightingCanonical, type BatchHeader } from "./canonical.js";
+import { encodeBatchSigningPayload, encodeIndicatorCanonical, encodeObjectCanonical, encodeSightingCanonical, type BatchHeader } from "./canonical.js";
 import { decodeSealedContent, encodeSealedContent } from "./codec.js";
-import { hashLeaf, merkleProof, merkleRootOfLeaves, type MerkleProof } from "./merkle.js";
+import { hashLeaf, merkleProof, merkleRootOfLeaves, verifyMerkleProof, type MerkleProof } from "./merkle.js";
 import { OPEN_BATCH_DIGEST, SALT_LENGTH, openSealed, seal, sealedDigest, type SealReader, type SealRecipient, type SealedPayload } from "./sealed.js";
 import { ed25519PublicKey, signEd25519, verifyEd25519 } from "./signature.js";
 
 /** 2: batches name the deployment they belong to, in the signed payload. Version 1 is obsolete. */
 export const WIRE_VERSION = 2;
+/**
+ * 3: a batch that carries STIX objects (and signs their number). A batch without objects is still
+ * version 2, so that nodes not upgraded yet keep reading indicators and sightings; they refuse a
+ * version 3 batch with FUTURE_VERSION (and do not penalise whoever sent it).
+ */
+export const OBJECTS_WIRE_VERSION = 3;
+
+/** The version of a batch with this many objects. */
+export function versionFor(objectCount: number): number {
+  return objectCount > 0 ? OBJECTS_WIRE_VERSION : WIRE_VERSION;
+}
 
 /**
  * An org's signed batch of statements, as it travels and as it is kept: indicators it produces
@@ -28,10 +39,14 @@ export interface IndicatorBatch {
   group: number;
   indicatorCount: number;
   sightingCount: number;
+  /** STIX objects stated (version 3); 0 in a version 2 batch. */
+  objectCount: number;
   /** The indicators of an open batch; empty for a sealed one. */
   indicators: Indicator[];
   /** The sightings of an open batch; empty for a sealed one. */
   sightings: Sighting[];
+  /** The STIX objects of an open batch, each its canonical JSON (wire/canonical-json.ts); empty for a sealed one. */
+  objects: string[];
   sealed: SealedPayload | undefined;
   merkleRoot: Uint8Array;
   signature: Uint8Array;
@@ -41,7 +56,9 @@ export interface IndicatorBatch {
 export interface BatchContent {
   indicators: Indicator[];
   sightings: Sighting[];
-  /** Per-leaf Merkle salts (indicators, then sightings); empty for an open batch. */
+  /** STIX objects, each its canonical JSON. */
+  objects: string[];
+  /** Per-leaf Merkle salts (indicators, then sightings, then objects); empty for an open batch. */
   salts: Uint8Array[];
   /** The producer's blinding key for the batch's group, when it holds blinded indicators. */
   blindingKey: Uint8Array | undefined;
@@ -57,6 +74,8 @@ export interface UnsignedBatch {
   group: number;
   indicators: Indicator[];
   sightings?: Sighting[];
+  /** STIX objects, each already canonical JSON (wire/canonical-json.ts). */
+  objects?: string[];
   blindingKey?: Uint8Array;
 }
 
@@ -64,16 +83,20 @@ export function isSealed(batch: IndicatorBatch): boolean {
   return batch.sealed !== undefined;
 }
 
-/** The canonical bytes of every leaf, indicators then sightings, each followed by its salt if any. */
-export function leafData(content: Pick<BatchContent, "indicators" | "sightings" | "salts">): Uint8Array[] {
-  const canonical = [...content.indicators.map(encodeIndicatorCanonical), ...content.sightings.map(encodeSightingCanonical)];
+/** The canonical bytes of every leaf, indicators then sightings then objects, each followed by its salt if any. */
+export function leafData(content: Pick<BatchContent, "indicators" | "sightings" | "salts"> & { objects?: string[] }): Uint8Array[] {
+  const canonical = [
+    ...content.indicators.map(encodeIndicatorCanonical),
+    ...content.sightings.map(encodeSightingCanonical),
+    ...(content.objects ?? []).map(encodeObjectCanonical),
+  ];
   return canonical.map((bytes, i) => {
     const salt = content.salts[i];
     return salt ? concatBytes([bytes, salt]) : bytes;
   });
 }
 
-export function leafHashes(content: Pick<BatchContent, "indicators" | "sightings" | "salts">): Uint8Array[] {
+export function leafHashes(content: Pick<BatchContent, "indicators" | "sightings" | "salts"> & { objects?: string[] }): Uint8Array[] {
   return leafData(content).map(hashLeaf);
 }
 
@@ -90,10 +113,12 @@ export function signBatch(
   const sealedBatch = unsigned.group > 0;
   if (sealedBatch && recipients.length === 0) throw new RangeError("a group batch needs recipients to seal for");
   const sightings = unsigned.sightings ?? [];
-  const leafCount = unsigned.indicators.length + sightings.length;
+  const objects = unsigned.objects ?? [];
+  const leafCount = unsigned.indicators.length + sightings.length + objects.length;
   const content: BatchContent = {
     indicators: unsigned.indicators,
     sightings,
+    objects,
     salts: sealedBatch ? Array.from({ length: leafCount }, () => randomBytes(SALT_LENGTH)) : [],
     blindingKey: sealedBatch ? unsigned.blindingKey : undefined,
   };
@@ -109,12 +134,13 @@ export function signBatch(
     signingKey,
     indicatorCount: unsigned.indicators.length,
     sightingCount: sightings.length,
+    objectCount: objects.length,
     merkleRoot,
     group: unsigned.group,
     sealedDigest: sealed ? sealedDigest(sealed) : OPEN_BATCH_DIGEST,
   };
   const batch: IndicatorBatch = {
-    version: WIRE_VERSION,
+    version: versionFor(objects.length),
     deployment: header.deployment,
     producer: header.producer,
     sequence: header.sequence,
@@ -123,8 +149,10 @@ export function signBatch(
     group: header.group,
     indicatorCount: header.indicatorCount,
     sightingCount: header.sightingCount,
+    objectCount: objects.length,
     indicators: sealed ? [] : unsigned.indicators,
     sightings: sealed ? [] : sightings,
+    objects: sealed ? [] : objects,
     sealed,
     merkleRoot,
     signature: signEd25519(encodeBatchSigningPayload(header), secretKey),
@@ -134,7 +162,7 @@ export function signBatch(
 
 /** The readable content of an open batch. */
 export function openContent(batch: IndicatorBatch): BatchContent {
-  return { indicators: batch.indicators, sightings: batch.sightings, salts: [], blindingKey: undefined };
+  return { indicators: batch.indicators, sightings: batch.sightings, objects: batch.objects, salts: [], blindingKey: undefined };
 }
 
 /**
@@ -150,7 +178,7 @@ export function openBatch(batch: IndicatorBatch, reader: SealReader): BatchConte
 
 /** True when the content hashes to the root the batch carries (and has the stated sizes). */
 export function rootMatches(batch: IndicatorBatch, content: BatchContent): boolean {
-  if (content.indicators.length !== batch.indicatorCount || content.sightings.length !== batch.sightingCount) return false;
+  if (content.indicators.length !== batch.indicatorCount || content.sightings.length !== batch.sightingCount || content.objects.length !== batch.objectCount) return false;
   const leaves = leafHashes(content);
   return leaves.length > 0 && bytesEqual(merkleRootOfLeaves(leaves), batch.merkleRoot);
 }
@@ -165,6 +193,7 @@ export function headerOf(batch: IndicatorBatch): BatchHeader {
     signingKey: batch.signingKey,
     indicatorCount: batch.indicatorCount,
     sightingCount: batch.sightingCount,
+    objectCount: batch.objectCount,
     merkleRoot: batch.merkleRoot,
     group: batch.group,
     sealedDigest: batch.sealed ? sealedDigest(batch.sealed) : OPEN_BATCH_DIGEST,
@@ -198,4 +227,29 @@ export function inclusionProof(batch: IndicatorBatch, content: BatchContent, ind
     signature: batch.signature,
     proof: merkleProof(leafHashes(content), index),
   };
+}
+
+/**
+ * Everything needed to prove, on its own, that `batch.producer` signed one version of one STIX
+ * object: the batch header, the signature, the object's canonical JSON, its Merkle path and, for a
+ * sealed batch, its leaf salt.
+ */
+export interface ObjectInclusionProof extends BatchHeader {
+  object: string;
+  salt: Uint8Array | undefined;
+  signature: Uint8Array;
+  proof: MerkleProof;
+}
+
+export function objectInclusionProof(batch: IndicatorBatch, content: BatchContent, objectIndex: number): ObjectInclusionProof {
+  const object = content.objects[objectIndex];
+  if (object === undefined) throw new RangeError(`batch has no object at ${objectIndex}`);
+  const leaf = content.indicators.length + content.sightings.length + objectIndex;
+  return { ...headerOf(batch), object, salt: content.salts[leaf], signature: batch.signature, proof: merkleProof(leafHashes(content), leaf) };
+}
+
+/** Whether an object proof holds: the signature over its header, and the object's leaf under its root. */
+export function verifyObjectInclusionProof(proof: ObjectInclusionProof): boolean {
+  const leaf = proof.salt ? concatBytes([encodeObjectCanonical(proof.object), proof.salt]) : encodeObjectCanonical(proof.object);
+  return verifyEd25519(encodeBatchSigningPayload(proof), proof.signature, proof.signingKey) && verifyMerkleProof(leaf, proof.proof, proof.merkleRoot);
 }

@@ -38,8 +38,11 @@ export const SIGHTING_KIND_CODES: Record<SightingKind, number> = {
 
 const INDICATOR_TAG = "cti-exchange/indicator/v1";
 const SIGHTING_TAG = "cti-exchange/sighting/v1";
+const OBJECT_TAG = "cti-exchange/stix-object/v1";
 // v2 signs the deployment too (wire/deployment.ts); v1 payloads are never accepted.
 const BATCH_TAG = "cti-exchange/batch/v2";
+// v3: a batch with STIX objects, whose number the signature covers too.
+const BATCH_TAG_WITH_OBJECTS = "cti-exchange/batch/v3";
 const encoder = new TextEncoder();
 
 /**
@@ -162,6 +165,14 @@ export function encodeSightingCanonical(sighting: Sighting): Uint8Array {
     .finish();
 }
 
+/**
+ * The canonical bytes of one STIX object version: a Merkle leaf of its batch, after the
+ * sightings. `json` is already in RFC 8785 form (wire/canonical-json.ts), one string for one object.
+ */
+export function encodeObjectCanonical(json: string): Uint8Array {
+  return new CanonicalWriter(json.length + 64).tag(OBJECT_TAG).string(json).finish();
+}
+
 export interface BatchHeader {
   /** The deployment the batch belongs to (wire/deployment.ts), 32 bytes. */
   deployment: Uint8Array;
@@ -171,6 +182,8 @@ export interface BatchHeader {
   signingKey: Uint8Array;
   indicatorCount: number;
   sightingCount: number;
+  /** STIX objects (version 3); absent or 0 for a batch without, whose payload is then version 2's. */
+  objectCount?: number;
   merkleRoot: Uint8Array;
   /** Sharing group of a sealed batch; 0 for an open one. */
   group: number;
@@ -185,15 +198,19 @@ export interface BatchHeader {
  */
 export function encodeBatchSigningPayload(header: BatchHeader): Uint8Array {
   if (header.deployment.length !== 32) throw new RangeError("a batch header names its deployment in 32 bytes");
-  return new CanonicalWriter()
-    .tag(BATCH_TAG)
+  const objectCount = header.objectCount ?? 0;
+  // A batch without objects signs exactly what version 2 signed: nodes not upgraded verify it.
+  const writer = new CanonicalWriter()
+    .tag(objectCount > 0 ? BATCH_TAG_WITH_OBJECTS : BATCH_TAG)
     .bytes(header.deployment)
     .string(header.producer)
     .u64(header.sequence)
     .u64(header.createdAt)
     .bytes(header.signingKey)
     .u32(header.indicatorCount)
-    .u32(header.sightingCount)
+    .u32(header.sightingCount);
+  if (objectCount > 0) writer.u32(objectCount);
+  return writer
     .bytes(header.merkleRoot)
     .u64(header.group)
     .bytes(header.sealedDigest)

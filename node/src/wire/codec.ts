@@ -73,8 +73,10 @@ export function encodeBatch(batch: IndicatorBatch): Uint8Array {
     group: batch.group,
     indicatorCount: batch.indicatorCount,
     sightingCount: batch.sightingCount,
+    objectCount: batch.objectCount,
     indicators: batch.indicators.map(indicatorToWire),
     sightings: batch.sightings.map(sightingToWire),
+    objects: batch.objects.map((json) => ({ json })),
     sealed: batch.sealed,
   });
   return BatchType.encode(message).finish();
@@ -86,6 +88,7 @@ export function encodeSealedContent(content: BatchContent): Uint8Array {
     salts: content.salts,
     blindingKey: content.blindingKey ?? new Uint8Array(),
     sightings: content.sightings.map(sightingToWire),
+    objects: content.objects.map((json) => ({ json })),
   });
   return SealedContentType.encode(message).finish();
 }
@@ -159,6 +162,10 @@ function sightingsFromWire(raws: DecodedSighting[]): Sighting[] {
   });
 }
 
+function objectsFromWire(raws: Array<{ json: string }>): string[] {
+  return raws.map((raw) => raw.json);
+}
+
 function sealedFromWire(raw: DecodedSealed | null | undefined): SealedPayload | undefined {
   if (!raw) return undefined;
   return {
@@ -189,8 +196,10 @@ export function decodeBatch(bytes: Uint8Array): IndicatorBatch {
     group: object.group as number,
     indicatorCount: object.indicatorCount as number,
     sightingCount: object.sightingCount as number,
+    objectCount: object.objectCount as number,
     indicators: indicatorsFromWire(object.indicators as DecodedIndicator[]),
     sightings: sightingsFromWire(object.sightings as DecodedSighting[]),
+    objects: objectsFromWire(object.objects as Array<{ json: string }>),
     sealed: sealedFromWire(object.sealed as DecodedSealed | null | undefined),
     merkleRoot: toUint8Array(object.merkleRoot),
     signature: toUint8Array(object.signature),
@@ -208,6 +217,7 @@ export function decodeSealedContent(bytes: Uint8Array): BatchContent {
   return {
     indicators: indicatorsFromWire(object.indicators as DecodedIndicator[]),
     sightings: sightingsFromWire(object.sightings as DecodedSighting[]),
+    objects: objectsFromWire(object.objects as Array<{ json: string }>),
     salts: (object.salts as Uint8Array[]).map(toUint8Array),
     blindingKey: blindingKey.length > 0 ? blindingKey : undefined,
   };
@@ -237,9 +247,11 @@ export interface BatchHeaderView {
   group: number;
   indicatorCount: number;
   sightingCount: number;
+  objectCount: number;
   sealed: SealedPayload | undefined;
   indicatorEntries: number;
   sightingEntries: number;
+  objectEntries: number;
   unknownFields: number[];
 }
 
@@ -262,6 +274,8 @@ const FIELD_WIRE_TYPES = new Map([
   [12, LENGTH_DELIMITED],
   [13, VARINT],
   [14, LENGTH_DELIMITED],
+  [15, LENGTH_DELIMITED],
+  [16, VARINT],
 ]);
 
 // protobufjs reads 64-bit fields as a Long when the long package is there, else as a number.
@@ -280,9 +294,11 @@ export function decodeBatchHeader(bytes: Uint8Array): BatchHeaderView {
     group: 0,
     indicatorCount: 0,
     sightingCount: 0,
+    objectCount: 0,
     sealed: undefined,
     indicatorEntries: 0,
     sightingEntries: 0,
+    objectEntries: 0,
     unknownFields: [],
   };
   try {
@@ -313,6 +329,8 @@ export function decodeBatchHeader(bytes: Uint8Array): BatchHeaderView {
         case 12: view.sightingEntries++; reader.skipType(wireType); break;
         case 13: view.sightingCount = reader.uint32(); break;
         case 14: view.deployment = toUint8Array(reader.bytes()); break;
+        case 15: view.objectEntries++; reader.skipType(wireType); break;
+        case 16: view.objectCount = reader.uint32(); break;
       }
     }
   } catch (err) {

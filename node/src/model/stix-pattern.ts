@@ -1,14 +1,17 @@
 /**
- * interop/ owns the standards partners already run: STIX 2.1 (patterns, bundles), TAXII 2.1 and
- * MISP. It translates at the boundary and reports whatever it cannot translate; the node's own
- * rules (validation, privacy, trust) apply to what comes in as to anything published.
+ * STIX patterning, as far as the exchange's indicators go. Two readers, both linear in the
+ * pattern's length:
  *
- * This file reads the subset of STIX patterning the exchange can represent: equality comparisons
- * of one observable property with a string, joined by OR, inside one or several observation
- * expressions joined by OR. Anything else (AND, FOLLOWEDBY, other operators, qualifiers such as
- * WITHIN or REPEATS, other object types or properties) is refused with the reason.
+ * - parseStixPattern reads the subset one exchange indicator can stand for exactly: equality
+ *   comparisons of one observable property with a string, joined by OR, inside one or several
+ *   observation expressions joined by OR. Anything else (AND, FOLLOWEDBY, other operators,
+ *   qualifiers such as WITHIN or REPEATS, other object types or properties) is refused with the
+ *   reason.
+ * - patternAtoms reads any pattern and takes every value it compares for equality (or IN a list)
+ *   with an observable the exchange knows: the atoms a STIX indicator object is linked to, which
+ *   detectors can match on their own while the pattern itself stays with the object.
  */
-import type { IndicatorType } from "../model/indicator.js";
+import type { IndicatorType } from "./indicator.js";
 
 export interface PatternComparison {
   /** The STIX object path, e.g. `file:hashes.'SHA-256'`. */
@@ -214,4 +217,66 @@ export function stixPatternOf(type: IndicatorType, value: string): string {
     sha256: "file:hashes.'SHA-256'",
   };
   return `[${path[type]} = '${escaped}']`;
+}
+
+/** One value a pattern compares an observable with, which detectors can look for on its own. */
+export interface PatternAtom {
+  path: string;
+  type: IndicatorType;
+  value: string;
+}
+
+export type AtomsResult = { ok: true; atoms: PatternAtom[]; ignored: string[] } | { ok: false; reason: string };
+
+/**
+ * Every atom of any STIX pattern: `path = 'value'` and `path IN ('a', 'b')` on a supported path,
+ * wherever it stands (under AND, FOLLOWEDBY, qualifiers). A comparison negated (NOT) or by
+ * another operator is no atom; what is passed over is named in `ignored`. Atoms come once each,
+ * in the order they appear. Fails only when the pattern does not tokenize or is too long.
+ */
+export function patternAtoms(pattern: string): AtomsResult {
+  if (pattern.length > MAX_PATTERN_LENGTH) return { ok: false, reason: `the pattern is ${pattern.length} characters long; at most ${MAX_PATTERN_LENGTH} are read` };
+  const tokens = tokenize(pattern);
+  if (typeof tokens === "string") return { ok: false, reason: `the pattern has ${tokens}` };
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.kind === "open") depth++;
+    if (t.kind === "close" && --depth < 0) return { ok: false, reason: "the pattern has an unbalanced ]" };
+  }
+  if (depth !== 0) return { ok: false, reason: "the pattern has an unbalanced [" };
+  const atoms: PatternAtom[] = [];
+  const ignored: string[] = [];
+  const seen = new Set<string>();
+  const take = (path: string, value: string) => {
+    const typed = typeOfPath(path, value);
+    if ("reason" in typed) {
+      if (!ignored.includes(typed.reason)) ignored.push(typed.reason);
+      return;
+    }
+    const key = `${typed.type}\u0000${value}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    atoms.push({ path, type: typed.type, value });
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    const path = tokens[i]!;
+    if (path.kind !== "word" || !path.text.includes(":")) continue;
+    const op = tokens[i + 1];
+    if (op?.kind === "op" && op.text === "=" && tokens[i + 2]?.kind === "string") {
+      take(path.text, (tokens[i + 2] as { text: string }).text);
+      i += 2;
+    } else if (op?.kind === "word" && op.text.toUpperCase() === "IN" && tokens[i + 2]?.kind === "lparen") {
+      let j = i + 3;
+      for (; j < tokens.length && tokens[j]!.kind !== "rparen"; j++) {
+        const t = tokens[j]!;
+        if (t.kind === "string") take(path.text, t.text);
+      }
+      i = j;
+    } else if (op?.kind === "word" && op.text.toUpperCase() === "NOT") {
+      if (!ignored.includes("negated comparisons")) ignored.push("negated comparisons");
+    } else if (op !== undefined && !ignored.includes(`comparisons by ${op.kind === "op" || op.kind === "word" ? op.text : "?"}`)) {
+      ignored.push(`comparisons by ${op.kind === "op" || op.kind === "word" ? op.text : "?"}`);
+    }
+  }
+  return { ok: true, atoms, ignored };
 }

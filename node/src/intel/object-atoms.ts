@@ -1,0 +1,45 @@
+import type { IndicatorType } from "../model/indicator.js";
+import type { StixJson } from "../model/stix-object.js";
+import type { PublishInput } from "../privacy/publish-preparation.js";
+import type { ObjectFacts } from "./object-checks.js";
+
+/**
+ * The exchange's indicators an object stands for: each value an indicator's STIX pattern compares
+ * for equality (its atoms: model/stix-pattern.ts patternAtoms), and the value of an address,
+ * domain, URL or e-mail observable. Detectors match these on their own, while the pattern stays
+ * with the object. They take the object's TLP and group, and from an indicator its confidence,
+ * validity, name or description and types as tags.
+ */
+
+const VALUE_TYPES: ReadonlyMap<string, IndicatorType> = new Map([
+  ["ipv4-addr", "ipv4"],
+  ["ipv6-addr", "ipv6"],
+  ["domain-name", "domain"],
+  ["url", "url"],
+  ["email-addr", "email"],
+]);
+const FREE_LABEL = /^[\p{L}\p{N}][\p{L}\p{N} ._:/+-]{0,63}$/u;
+
+const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+
+export function atomInputsOf(object: StixJson, facts: ObjectFacts, group: number): PublishInput[] {
+  const common = { tlp: facts.tlp, ...(group > 0 ? { group } : {}) };
+  if (facts.type === "indicator" && !facts.revoked) {
+    const tags = [...strings(object.indicator_types), ...strings(object.labels)].map((l) => l.trim().toLowerCase()).filter((l) => FREE_LABEL.test(l));
+    const description = (text(object.description) ?? text(object.name) ?? "").slice(0, 1024);
+    return facts.atoms.map((atom) => ({
+      ...common,
+      type: atom.type,
+      value: atom.value,
+      ...(typeof object.confidence === "number" ? { confidence: Math.round(object.confidence) } : {}),
+      validFrom: text(object.valid_from),
+      validUntil: text(object.valid_until),
+      description,
+      labels: { tags: [...new Set(tags)].slice(0, 32) },
+    }));
+  }
+  const type = VALUE_TYPES.get(facts.type);
+  if (type && typeof object.value === "string") return [{ ...common, type, value: object.value }];
+  return [];
+}
