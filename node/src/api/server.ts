@@ -23,6 +23,8 @@ import { indicatorRoutes } from "./indicator-routes.js";
 import { interopRoutes } from "./interop-routes.js";
 import { taxiiRoutes } from "./taxii-routes.js";
 import { trustRoutes } from "./trust-routes.js";
+import { objectRoutes } from "./object-routes.js";
+import { IntelError } from "../intel/intel-service.js";
 import { openApiDocument, openApiPath } from "./openapi.js";
 import { allowedHostsOf, refuseRequest } from "./request-guard.js";
 import { HeavyWork, HeavyWorkBusyError } from "./heavy-work.js";
@@ -44,7 +46,11 @@ export interface ApiServerInit {
   tokens?: ReadonlyArray<{ name: string; token: string }>;
   /** Host names (with port) the API answers to beside its own address, e.g. behind a reverse proxy. */
   allowedHosts?: readonly string[];
+  /** Largest body of an import or a published bundle (ATT&CK is 29 MB); DEFAULT_IMPORT_BODY_LIMIT when not given. */
+  importBodyLimitBytes?: number;
 }
+
+export const DEFAULT_IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
 
@@ -65,8 +71,16 @@ const TRUST_STATUS: Record<TrustErrorCode, number> = {
   BAD_PROOF: 400,
 };
 
+const INTEL_STATUS: Record<IntelError["code"], number> = {
+  NOT_FOUND: 404,
+  NOT_OWNER: 403,
+  ALREADY_REVOKED: 409,
+  BAD_QUERY: 400,
+};
+
 /** The node's HTTP API, ready to listen (or to be driven in-process with `inject`). */
-export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "bodyLimitBytes" | "tokens" | "allowedHosts">): Promise<FastifyInstance> {
+export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "bodyLimitBytes" | "tokens" | "allowedHosts" | "importBodyLimitBytes">): Promise<FastifyInstance> {
+  const importBodyLimitBytes = Math.max(init.importBodyLimitBytes ?? DEFAULT_IMPORT_BODY_LIMIT, init.bodyLimitBytes);
   const app = Fastify({ logger: false, bodyLimit: init.bodyLimitBytes });
   const tokens = init.tokens ?? [];
   // First of all: a browser's cross-site or rebound request never reaches a route (api/request-guard.ts).
@@ -123,6 +137,7 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
     if (error instanceof CsvFormatError) return reply.code(400).send({ error: "BAD_CSV", message: error.message });
     if (error instanceof NoAdminKeyError) return reply.code(409).send({ error: "NO_ADMIN_KEY", message: error.message });
     if (error instanceof NoGroupsContractError) return reply.code(409).send({ error: "NO_GROUPS_CONTRACT", message: error.message });
+    if (error instanceof IntelError) return reply.code(INTEL_STATUS[error.code]).send({ error: error.code, message: error.message });
     // Back-pressure, not a fault: the caller retries after a moment.
     if (error instanceof PublisherBusyError) return reply.code(503).header("retry-after", "1").send({ error: "BUSY", message: error.message });
     if (error instanceof HeavyWorkBusyError) return reply.code(503).header("retry-after", String(error.retryAfterSeconds)).send({ error: "BUSY", message: error.message });
@@ -142,7 +157,8 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
   await app.register(indicatorRoutes(node, heavy));
   await app.register(groupRoutes(node));
   await app.register(trustRoutes(node, heavy));
-  await app.register(interopRoutes(node, heavy));
+  await app.register(interopRoutes(node, heavy, { importBodyLimitBytes }));
+  await app.register(objectRoutes(node, { importBodyLimitBytes }));
   await app.register(networkRoutes(node));
   await app.register(dashboardRoutes());
   if (node.config.taxii.credentials.length > 0) await app.register(taxiiRoutes(node, node.config.taxii.credentials));

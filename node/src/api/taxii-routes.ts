@@ -1,18 +1,21 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { v5 as uuidv5 } from "uuid";
 import { z } from "zod";
-import { isoMicros, stixRecordIndicator } from "../interop/stix.js";
+import { isoMicros } from "../interop/stix.js";
+import { CollectionReader, MAX_PAGE, parseVersionMatch, type CollectionQuery, type VersionMatch } from "./taxii-collection.js";
 import type { CtiNode } from "../node.js";
-import { exportAudience, type ExportAudience } from "../privacy/audience.js";
+import type { ExportAudience } from "../privacy/audience.js";
 import type { OrderedEntry } from "../store/ordered-index.js";
-import { parse } from "./http.js";
 
 /**
- * TAXII 2.1 (read-only): discovery, one API root, and one collection per audience the caller is
- * entitled to (a credential's audience and every narrower one: internal > clients > community >
- * public). Collections hold the node's feed for that audience (entitled, above threshold) as
- * STIX indicators, one per observable, whose version is the record's last update.
+ * TAXII 2.1: discovery, one API root, and one collection per audience the caller is entitled to
+ * (a credential's audience and every narrower one: internal > clients > community > public).
+ * Collections hold what that audience may see (api/taxii-collection.ts): the node's feed as STIX
+ * indicators, one per observable, whose version is the record's last update, and every STIX
+ * object partners shared, in every version, with match[type], match[id], match[version] and
+ * match[spec_version]. A credential with `canWrite` adds objects through the publish path, and
+ * polls the status of what it added.
  *
  * Paging follows the store's write order with a cursor on (revision, id), carried in `next`: an
  * object written while a client pages comes after the cursor, so nothing is skipped, and each
@@ -24,9 +27,6 @@ export const TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1";
 const STIX_MEDIA_TYPE = "application/stix+json;version=2.1";
 const NAMESPACE = "3f5c8a44-2f1e-5d2a-9a8b-1c6e7d9f0b3a";
 const WIDER_FIRST: ExportAudience[] = ["internal", "clients", "community", "public"];
-const MAX_PAGE = 1000;
-/** Records one request reads at most, whatever its filters. */
-const MAX_READ = 5_000;
 
 export interface TaxiiCredential {
   name: string;
@@ -34,6 +34,7 @@ export interface TaxiiCredential {
   token?: string | undefined;
   user?: string | undefined;
   password?: string | undefined;
+  canWrite?: boolean | undefined;
 }
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
@@ -75,29 +76,69 @@ function encodeCursor(entry: OrderedEntry): string {
 }
 
 function decodeCursor(next: string): OrderedEntry | undefined {
-  const [at, id] = Buffer.from(next, "base64url").toString("utf8").split(":");
-  return at && id && /^\d+$/.test(at) && /^[0-9a-g]+$/.test(id) ? { at: Number(at), id } : undefined;
+  const text = Buffer.from(next, "base64url").toString("utf8");
+  const colon = text.indexOf(":");
+  const [at, id] = [text.slice(0, colon), text.slice(colon + 1)];
+  // The id is a record's (hex) or a STIX object's; "~" sorts after both (added_after).
+  return colon > 0 && /^\d{1,16}$/.test(at) && /^([0-9a-f]{64}|[a-z0-9-]{1,250}--[0-9a-fA-F-]{36}|~)$/.test(id) ? { at: Number(at), id } : undefined;
 }
+
+const listField = (pattern: RegExp, what: string) =>
+  z
+    .string()
+    .max(10_000)
+    .transform((v) => v.split(","))
+    .refine((list) => list.every((x) => pattern.test(x)), `is a comma-separated list of ${what}`)
+    .optional();
 
 const objectsQuery = z.object({
   added_after: z.iso.datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(MAX_PAGE),
-  next: z.string().max(200).optional(),
-  "match[type]": z.string().optional(),
-  "match[id]": z.string().optional(),
-  "match[version]": z.string().optional(),
-  "match[spec_version]": z.string().optional(),
+  // A limit beyond the server's page is answered with a full page and `more`, as TAXII clients expect.
+  limit: z.coerce.number().int().min(1).default(MAX_PAGE).transform((n) => Math.min(n, MAX_PAGE)),
+  next: z.string().max(400).optional(),
+  "match[type]": listField(/^[a-z0-9-]{1,250}$/, "STIX types"),
+  "match[id]": listField(/^[a-z0-9-]{1,250}--[0-9a-fA-F-]{36}$/, "STIX ids"),
+  "match[version]": z.string().max(2000).optional(),
+  "match[spec_version]": listField(/^\d\.\d$/, "STIX versions"),
 });
+
+/** The status of an envelope of objects a client added (TAXII 2.1 section 4.3). */
+interface TaxiiStatus {
+  id: string;
+  status: "pending" | "complete";
+  request_timestamp: string;
+  total_count: number;
+  success_count: number;
+  successes: Array<{ id: string; version?: string; message?: string }>;
+  failure_count: number;
+  failures: Array<{ id: string; version?: string; message?: string }>;
+  pending_count: number;
+  pendings: Array<{ id: string; version?: string }>;
+}
+
+/** Statuses kept for clients to poll: the newest ones, for an hour. */
+const STATUS_KEPT = 1000;
+const STATUS_TTL_MS = 60 * 60 * 1000;
 
 export function taxiiRoutes(node: CtiNode, credentials: TaxiiCredential[]) {
   return async (app: FastifyInstance) => {
+    app.addContentTypeParser("application/taxii+json", { parseAs: "string" }, (_request, body, done) => {
+      try {
+        done(null, JSON.parse(body as string));
+      } catch (err) {
+        (err as Error & { statusCode?: number }).statusCode = 400;
+        done(err as Error, undefined);
+      }
+    });
+    const reader = new CollectionReader(node);
+    const statuses = new Map<string, { status: TaxiiStatus; credential: string; at: number }>();
     // Sent as bytes: for a string, fastify would rewrite the media type's parameters (quoting the version).
     const send = (reply: FastifyReply, status: number, body: unknown) =>
       reply.code(status).header("content-type", TAXII_MEDIA_TYPE).send(Buffer.from(JSON.stringify(body)));
     const error = (reply: FastifyReply, status: number, title: string, description?: string) => send(reply, status, { title, ...(description ? { description } : {}), http_status: String(status) });
 
-    /** The caller's entitled audiences, or an error already sent. */
-    const guard = (request: FastifyRequest, reply: FastifyReply): ExportAudience[] | undefined => {
+    /** The caller's credential and entitled audiences, or an error already sent. */
+    const guard = (request: FastifyRequest, reply: FastifyReply): { credential: TaxiiCredential; entitled: ExportAudience[] } | undefined => {
       const credential = authenticate(request.headers.authorization, credentials);
       if (!credential) {
         void reply.header("WWW-Authenticate", 'Basic realm="cti-exchange TAXII", Bearer');
@@ -109,14 +150,14 @@ export function taxiiRoutes(node: CtiNode, credentials: TaxiiCredential[]) {
         void error(reply, 406, "Not Acceptable", `this server speaks ${TAXII_MEDIA_TYPE}`);
         return undefined;
       }
-      return WIDER_FIRST.slice(WIDER_FIRST.indexOf(credential.audience));
+      return { credential, entitled: WIDER_FIRST.slice(WIDER_FIRST.indexOf(credential.audience)) };
     };
-    const collection = (audience: ExportAudience) => ({
+    const collection = (audience: ExportAudience, credential: TaxiiCredential) => ({
       id: collectionId(audience),
       title: `CTI exchange: ${audience}`,
-      description: `Indicators this node may share with the ${audience} audience, above its quarantine threshold.`,
+      description: `Indicators above this node's quarantine threshold and the STIX objects partners shared, as the ${audience} audience may see them.`,
       can_read: true,
-      can_write: false,
+      can_write: credential.canWrite === true,
       media_types: [STIX_MEDIA_TYPE],
     });
     const audienceOf = (request: FastifyRequest, reply: FastifyReply, entitled: ExportAudience[]) => {
@@ -125,54 +166,33 @@ export function taxiiRoutes(node: CtiNode, credentials: TaxiiCredential[]) {
       if (!audience) void error(reply, 404, "Not Found", "no such collection for these credentials");
       return audience;
     };
-
-    /** One page of a collection: STIX objects with their date added, and the cursor after them. */
-    const page = async (audience: ExportAudience, query: z.output<typeof objectsQuery>) => {
-      let cursor: OrderedEntry | undefined;
-      if (query.next) cursor = decodeCursor(query.next);
-      else if (query.added_after) cursor = { at: parseMicros(query.added_after), id: "g" };
-      const types = query["match[type]"]?.split(",");
-      const ids = query["match[id]"]?.split(",");
-      const out: Array<{ object: Record<string, unknown>; added: number }> = [];
-      // A record listed again because a statement this audience may not see changed keeps the
-      // version the client already has: the write that made its view put it at (view's revision,
-      // id), and if that place is not after the cursor the client has read it. Not served again,
-      // so that a collection never tells its readers that something hidden happened.
-      const unread = (view: { revision: number; id: string }) =>
-        !cursor || view.revision > cursor.at || (view.revision === cursor.at && view.id > cursor.id);
-      let last = cursor;
-      let exhausted = false;
-      // A filter that matches little (match[type]=malware) must not walk the whole store in one
-      // request: past MAX_READ records the page ends short, with `more` and a cursor to go on.
-      let read = 0;
-      while (out.length < query.limit && !exhausted && read < MAX_READ) {
-        const listed = await node.store.listAfter(last, Math.min(MAX_PAGE, query.limit * 2));
-        read += listed.records.length;
-        exhausted = listed.exhausted;
-        const scored = await node.trust.scored(listed.records, exportAudience(audience));
-        const byId = new Map(scored.filter((r) => !r.score.quarantined).map((r) => [r.id, r]));
-        let full = false;
-        for (const record of listed.records) {
-          const view = byId.get(record.id);
-          const object = view && unread(view) ? stixRecordIndicator(view) : undefined;
-          const matches = object && (!types || types.includes(String(object.type))) && (!ids || ids.includes(String(object.id)));
-          if (matches && out.length >= query.limit) {
-            full = true;
-            break;
-          }
-          last = { at: record.revision, id: record.id };
-          if (matches) out.push({ object: object!, added: view!.revision });
-        }
-        if (full) exhausted = false;
-        // Past everything read, including index entries whose record is gone.
-        else last = listed.cursor;
+    /** The parsed query, or a 400 already sent. */
+    const queryOf = (request: FastifyRequest, reply: FastifyReply): CollectionQuery | undefined => {
+      const parsed = objectsQuery.safeParse(request.query);
+      if (!parsed.success) {
+        void error(reply, 400, "Bad Request", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+        return undefined;
       }
-      return { out, next: last, more: !exhausted };
+      const q = parsed.data;
+      const versions = parseVersionMatch(q["match[version]"]);
+      if (!versions) {
+        void error(reply, 400, "Bad Request", "match[version] is first, last, all or RFC 3339 times, comma-separated");
+        return undefined;
+      }
+      let cursor: OrderedEntry | undefined;
+      if (q.next) cursor = decodeCursor(q.next);
+      else if (q.added_after) cursor = { at: parseMicros(q.added_after), id: "~" };
+      if (q.next && !cursor) {
+        void error(reply, 400, "Bad Request", "next is a cursor this server gave");
+        return undefined;
+      }
+      return { cursor, limit: q.limit, types: q["match[type]"], ids: q["match[id]"], versions, specVersions: q["match[spec_version]"] };
     };
     const dateHeaders = (reply: FastifyReply, out: Array<{ added: number }>) => {
       if (out.length === 0) return;
-      void reply.header("X-TAXII-Date-Added-First", isoMicros(out[0]!.added));
-      void reply.header("X-TAXII-Date-Added-Last", isoMicros(out.at(-1)!.added));
+      const added = out.map((o) => o.added);
+      void reply.header("X-TAXII-Date-Added-First", isoMicros(Math.min(...added)));
+      void reply.header("X-TAXII-Date-Added-Last", isoMicros(Math.max(...added)));
     };
 
     app.get("/taxii2/", async (request, reply) => {
@@ -182,72 +202,112 @@ export function taxiiRoutes(node: CtiNode, credentials: TaxiiCredential[]) {
 
     app.get("/taxii2/api/", async (request, reply) => {
       if (!guard(request, reply)) return reply;
-      return send(reply, 200, { title: "CTI exchange", versions: [TAXII_MEDIA_TYPE], max_content_length: 8 * 1024 * 1024 });
+      return send(reply, 200, { title: "CTI exchange", versions: [TAXII_MEDIA_TYPE], max_content_length: node.config.api === false ? 64 * 1024 * 1024 : node.config.api.importBodyLimitBytes });
     });
 
     app.get("/taxii2/api/collections/", async (request, reply) => {
-      const entitled = guard(request, reply);
-      if (!entitled) return reply;
-      return send(reply, 200, { collections: entitled.map(collection) });
+      const caller = guard(request, reply);
+      if (!caller) return reply;
+      return send(reply, 200, { collections: caller.entitled.map((a) => collection(a, caller.credential)) });
     });
 
     app.get("/taxii2/api/collections/:id/", async (request, reply) => {
-      const entitled = guard(request, reply);
-      const audience = entitled && audienceOf(request, reply, entitled);
-      if (!audience) return reply;
-      return send(reply, 200, collection(audience));
+      const caller = guard(request, reply);
+      const audience = caller && audienceOf(request, reply, caller.entitled);
+      if (!caller || !audience) return reply;
+      return send(reply, 200, collection(audience, caller.credential));
     });
 
     app.get("/taxii2/api/collections/:id/objects/", async (request, reply) => {
-      const entitled = guard(request, reply);
-      const audience = entitled && audienceOf(request, reply, entitled);
-      if (!audience) return reply;
-      const query = parse(objectsQuery, request.query);
-      const { out, next, more } = await page(audience, query);
-      dateHeaders(reply, out);
-      return send(reply, 200, { more, ...(more && next ? { next: encodeCursor(next) } : {}), objects: out.map((o) => o.object) });
+      const caller = guard(request, reply);
+      const audience = caller && audienceOf(request, reply, caller.entitled);
+      const query = audience && queryOf(request, reply);
+      if (!audience || !query) return reply;
+      const { items, next, more } = await reader.page(audience, query);
+      dateHeaders(reply, items);
+      return send(reply, 200, { more, ...(more && next ? { next: encodeCursor(next) } : {}), objects: items.map((o) => o.object) });
     });
 
     app.get("/taxii2/api/collections/:id/manifest/", async (request, reply) => {
-      const entitled = guard(request, reply);
-      const audience = entitled && audienceOf(request, reply, entitled);
-      if (!audience) return reply;
-      const { out, next, more } = await page(audience, parse(objectsQuery, request.query));
-      dateHeaders(reply, out);
-      const objects = out.map((o) => ({ id: o.object.id, date_added: isoMicros(o.added), version: o.object.modified, media_type: STIX_MEDIA_TYPE }));
+      const caller = guard(request, reply);
+      const audience = caller && audienceOf(request, reply, caller.entitled);
+      const query = audience && queryOf(request, reply);
+      if (!audience || !query) return reply;
+      const { items, next, more } = await reader.page(audience, query);
+      dateHeaders(reply, items);
+      const objects = items.map((o) => ({ id: o.object.id, date_added: isoMicros(o.added), version: o.version, media_type: STIX_MEDIA_TYPE }));
       return send(reply, 200, { more, ...(more && next ? { next: encodeCursor(next) } : {}), objects });
     });
 
-    const oneObject = async (request: FastifyRequest, reply: FastifyReply) => {
-      const entitled = guard(request, reply);
-      const audience = entitled && audienceOf(request, reply, entitled);
-      if (!audience) return undefined;
+    /** An object's versions asked for, or a 404 already sent. */
+    const oneObject = async (request: FastifyRequest, reply: FastifyReply, versions?: VersionMatch[]) => {
+      const caller = guard(request, reply);
+      const audience = caller && audienceOf(request, reply, caller.entitled);
+      const query = audience && queryOf(request, reply);
+      if (!audience || !query) return undefined;
       const { objectId } = request.params as { objectId: string };
-      // One index read, whether or not the object is there (a miss used to walk the collection).
-      const uuid = /^indicator--([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(objectId)?.[1];
-      const record = uuid ? await node.store.byRecordUuid(uuid) : undefined;
-      const [view] = record ? await node.trust.scored([record], exportAudience(audience)) : [];
-      const object = view && !view.score.quarantined ? stixRecordIndicator(view) : undefined;
-      if (!view || !object) {
+      const items = await reader.one(audience, objectId, versions ?? query.versions);
+      if (items.length === 0) {
         void error(reply, 404, "Not Found", "no such object in this collection");
         return undefined;
       }
-      return { object, added: view.revision };
+      return items;
     };
 
     app.get("/taxii2/api/collections/:id/objects/:objectId/", async (request, reply) => {
-      const found = await oneObject(request, reply);
-      if (!found) return reply;
-      dateHeaders(reply, [found]);
-      return send(reply, 200, { more: false, objects: [found.object] });
+      const items = await oneObject(request, reply);
+      if (!items) return reply;
+      dateHeaders(reply, items);
+      return send(reply, 200, { more: false, objects: items.map((o) => o.object) });
     });
 
     app.get("/taxii2/api/collections/:id/objects/:objectId/versions/", async (request, reply) => {
-      const found = await oneObject(request, reply);
-      if (!found) return reply;
-      dateHeaders(reply, [found]);
-      // Only the latest version is kept: a merged record is one object whose versions replace each other.
-      return send(reply, 200, { more: false, versions: [found.object.modified] });
+      const items = await oneObject(request, reply, [{ kind: "all" }]);
+      if (!items) return reply;
+      dateHeaders(reply, items);
+      return send(reply, 200, { more: false, versions: items.map((o) => o.version) });
+    });
+
+    // Adding objects: a credential with canWrite, through the publish path (the objects become this org's statements).
+    app.post("/taxii2/api/collections/:id/objects/", async (request, reply) => {
+      const caller = guard(request, reply);
+      const audience = caller && audienceOf(request, reply, caller.entitled);
+      if (!caller || !audience) return reply;
+      if (!caller.credential.canWrite) return error(reply, 403, "Forbidden", "this credential may read, not write (taxii.credentials[].canWrite)");
+      const body = request.body as { objects?: unknown } | undefined;
+      if (!body || typeof body !== "object" || !Array.isArray(body.objects)) return error(reply, 400, "Bad Request", "send an envelope: { \"objects\": [ ... ] }");
+      const report = await node.intel.publish(body.objects, {});
+      const successes: TaxiiStatus["successes"] = [];
+      const failures: TaxiiStatus["failures"] = [];
+      for (const outcome of report.outcomes) {
+        if (outcome.ok) successes.push({ id: outcome.id, version: outcome.version });
+        else failures.push({ id: outcome.id ?? "?", message: `${outcome.reason}: ${outcome.message}` });
+      }
+      const status: TaxiiStatus = {
+        id: randomUUID(),
+        status: "complete",
+        request_timestamp: new Date(node.now()).toISOString(),
+        total_count: report.outcomes.length,
+        success_count: successes.length,
+        successes,
+        failure_count: failures.length,
+        failures,
+        pending_count: 0,
+        pendings: [],
+      };
+      statuses.set(status.id, { status, credential: caller.credential.name, at: node.now() });
+      for (const [id, kept] of statuses) if (statuses.size > STATUS_KEPT || node.now() - kept.at > STATUS_TTL_MS) statuses.delete(id);
+      return send(reply, 202, status);
+    });
+
+    app.get("/taxii2/api/status/:statusId/", async (request, reply) => {
+      const caller = guard(request, reply);
+      if (!caller) return reply;
+      const { statusId } = request.params as { statusId: string };
+      const kept = statuses.get(statusId);
+      // A status is its writer's: another credential learns nothing of it, not even that it exists.
+      if (!kept || kept.credential !== caller.credential.name) return error(reply, 404, "Not Found", "no such status");
+      return send(reply, 200, kept.status);
     });
   };
 }

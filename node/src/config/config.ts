@@ -80,6 +80,8 @@ export const NodeConfigSchema = z.object({
       port: z.number().int().min(0).max(65535).default(8700),
       /** Largest request body accepted. */
       bodyLimitBytes: z.number().int().positive().default(8 * 1024 * 1024),
+      /** Largest body of an import or a published STIX bundle (MITRE ATT&CK Enterprise is 29 MB). */
+      importBodyLimitBytes: z.number().int().positive().default(64 * 1024 * 1024),
       /**
        * Bearer tokens that may call the API (`Authorization: Bearer <token>`; `CTI_API_TOKEN` for
        * the CLI). Required when the API listens beyond the loopback interface; TAXII keeps its own
@@ -97,7 +99,7 @@ export const NodeConfigSchema = z.object({
       path: ["tokens"],
     })
     .or(z.literal(false))
-    .default({ host: "127.0.0.1", port: 8700, bodyLimitBytes: 8 * 1024 * 1024, tokens: [], allowedHosts: [] }),
+    .default({ host: "127.0.0.1", port: 8700, bodyLimitBytes: 8 * 1024 * 1024, importBodyLimitBytes: 64 * 1024 * 1024, tokens: [], allowedHosts: [] }),
   /** The node's LevelDB cache (node/src/store/). */
   store: z
     .object({
@@ -254,6 +256,8 @@ export const NodeConfigSchema = z.object({
               token: z.string().min(16, "a token has at least 16 characters").optional(),
               user: z.string().min(1).optional(),
               password: z.string().min(12, "a password has at least 12 characters").optional(),
+              /** Whether this credential may add objects (POST to a collection's objects): they go through the publish path, as this org's. */
+              canWrite: z.boolean().default(false),
             })
             .refine((c) => c.token !== undefined || (c.user !== undefined && c.password !== undefined), "give a token, or a user and a password"),
         )

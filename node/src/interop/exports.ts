@@ -9,8 +9,15 @@ export const EXPORT_FORMATS = [...DETECTOR_FORMATS, "stix", "misp-feed"] as cons
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** The files of an export, by name. Pure. */
-export function renderExport(format: ExportFormat, records: ScoredRecord[], sightings: Map<string, SightingSummary | undefined>, now: number): Record<string, string> {
-  if (format === "stix") return { "cti-stix-bundle.json": `${JSON.stringify(stixBundle(records, sightings), null, 2)}\n` };
+export function renderExport(
+  format: ExportFormat,
+  records: ScoredRecord[],
+  sightings: Map<string, SightingSummary | undefined>,
+  now: number,
+  /** The STIX objects the audience may see (intel/), for the STIX bundle. */
+  objects: Array<Record<string, unknown>> = [],
+): Record<string, string> {
+  if (format === "stix") return { "cti-stix-bundle.json": `${JSON.stringify(stixBundle(records, sightings, objects), null, 2)}\n` };
   if (format === "misp-feed") return mispFeed(records, sightings, now);
   return renderDetectorFiles(format as DetectorFormat, records);
 }

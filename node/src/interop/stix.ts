@@ -6,6 +6,7 @@ import type { IndicatorRecord } from "../model/record.js";
 import type { SightingSummary } from "../model/sighting.js";
 import type { PublishInput } from "../node.js";
 import { HASH_TYPES, parseStixPattern, stixPatternOf } from "../model/stix-pattern.js";
+import { orgIdentityId, TLP2_MARKINGS } from "../model/stix-object.js";
 
 /**
  * STIX 2.1 in and out.
@@ -21,13 +22,7 @@ import { HASH_TYPES, parseStixPattern, stixPatternOf } from "../model/stix-patte
  * record exports to the same objects everywhere.
  */
 
-export const TLP2_MARKINGS: Record<Tlp, string> = {
-  CLEAR: "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
-  GREEN: "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
-  AMBER: "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
-  "AMBER+STRICT": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
-  RED: "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
-};
+export { TLP2_MARKINGS };
 
 /** The TLP 1.0 marking definitions of STIX 2.1 (section 7.2.1.4): WHITE reads as CLEAR. */
 // Tables keyed by what a bundle says are Maps: "constructor" or "__proto__" must find nothing.
@@ -190,7 +185,7 @@ export function importStix(document: unknown, options: StixImportOptions): StixI
 const iso = (ms: number) => new Date(ms).toISOString();
 /** A microsecond time as an RFC 3339 timestamp (STIX allows any sub-second precision). */
 export const isoMicros = (us: number) => `${new Date(Math.floor(us / 1000)).toISOString().slice(0, 23)}${String(us % 1000).padStart(3, "0")}Z`;
-const identityId = (org: string) => `identity--${uuidv5(`org:${org}`, NAMESPACE)}`;
+const identityId = orgIdentityId;
 export const indicatorStixId = (recordId: string, producer: string) => `indicator--${uuidv5(`indicator:${recordId}:${producer}`, NAMESPACE)}`;
 const sightingId = (recordId: string, org: string) => `sighting--${uuidv5(`sighting:${recordId}:${org}`, NAMESPACE)}`;
 
@@ -275,17 +270,24 @@ class BundleBuilder {
     return `bundle--${uuidv5(this.names.digest("hex"), NAMESPACE)}`;
   }
 
+  /** Objects added as they are (named into the bundle's id). */
+  named(objects: StixObject[]): StixObject[] {
+    return this.name(objects);
+  }
+
   private name(objects: StixObject[]): StixObject[] {
     for (const o of objects) this.names.update(`${String(o.id)}@${String(o.modified ?? "")}\n`);
     return objects;
   }
 }
 
-/** A bundle of records (as their audience may see them) with their producers and sightings. */
-export function stixBundle(records: IndicatorRecord[], sightings: Map<string, SightingSummary | undefined>): StixObject {
+/** A bundle of records (as their audience may see them) with their producers and sightings, and the STIX objects given. */
+export function stixBundle(records: IndicatorRecord[], sightings: Map<string, SightingSummary | undefined>, shared: StixObject[] = []): StixObject {
   const builder = new BundleBuilder();
   const objects = records.flatMap((record) => builder.objectsOf(record, sightings.get(record.id)));
-  objects.push(...builder.identities());
+  objects.push(...builder.named(shared));
+  const held = new Set(shared.map((o) => String(o.id)));
+  objects.push(...builder.identities().filter((identity) => !held.has(String(identity.id))));
   return { type: "bundle", id: builder.id(), objects };
 }
 
@@ -295,6 +297,7 @@ export function stixBundle(records: IndicatorRecord[], sightings: Map<string, Si
  */
 export async function* stixBundleText(
   pages: AsyncIterable<{ records: IndicatorRecord[]; sightings: Map<string, SightingSummary | undefined> }>,
+  objectPages?: AsyncIterable<StixObject[]>,
 ): AsyncGenerator<string> {
   const builder = new BundleBuilder();
   let first = true;
@@ -309,8 +312,21 @@ export async function* stixBundleText(
     }
     if (text !== "") yield text;
   }
+  // The STIX objects partners shared (intel/), as their producers signed them.
+  const held = new Set<string>();
+  for await (const page of objectPages ?? []) {
+    let text = "";
+    for (const object of builder.named(page)) {
+      held.add(String(object.id));
+      text += `${first ? "" : ",\n"}${JSON.stringify(object)}`;
+      first = false;
+    }
+    if (text !== "") yield text;
+  }
   let tail = "";
   for (const identity of builder.identities()) {
+    // A member's identity shared as an object already stands in the bundle.
+    if (held.has(String(identity.id))) continue;
     tail += `${first ? "" : ",\n"}${JSON.stringify(identity)}`;
     first = false;
   }

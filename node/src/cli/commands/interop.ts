@@ -1,0 +1,97 @@
+/** Commands that speak the standards: export (detector feeds, STIX, MISP) and import (STIX, MISP, CSV). */
+import { setTimeout as sleep } from "node:timers/promises";
+import { InvalidArgumentError, type Command } from "commander";
+import { ConfigError } from "../../config/config.js";
+import { EXPORT_FORMATS } from "../../interop/exports.js";
+import { DEFAULT_EXPORT_MODE, writeFilesAtomically, writeStreamAtomically } from "../../detect/export-writer.js";
+import { apiWithProgress, DEFAULT_API, integer, positive, print, query, readInput, readJsonInput, send } from "../shared.js";
+import type { StixImportReport } from "../../interop/importer.js";
+
+export function registerInteropCommands(program: Command): void {
+  program
+    .command("export")
+    .description("write a feed (zeek, suricata, csv, lists, stix, misp-feed) to a directory, atomically; --watch keeps it current")
+    .argument("<format>", EXPORT_FORMATS.join(", "))
+    .requiredOption("-o, --out <dir>", "directory to write the files to")
+    .option("--audience <audience>", "internal (your detectors), clients, community or public", "internal")
+    .option("--watch", "keep running and rewrite the files whenever the feed changes")
+    .option("--interval <seconds>", "with --watch: how often to check (at least 1)", positive, 10)
+    .option("--mode <octal>", "file mode of what is written (owner and group only)", fileMode, DEFAULT_EXPORT_MODE)
+    .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+    .action(async (format: string, options) => {
+      if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new ConfigError(`unknown format "${format}"; use one of ${EXPORT_FORMATS.join(", ")}`);
+      const once = async () => {
+        let written: string[];
+        if (format === "stix") {
+          // Streamed from the node to the file: a whole-feed bundle is never held in memory.
+          const response = await send(options.api, `/exports/stix/bundle?${query({ audience: options.audience })}`);
+          if (!response.ok || !response.body) {
+            process.exitCode = 1;
+            print(await response.json().catch(() => ({ error: `HTTP ${response.status}` })));
+            return;
+          }
+          const changed = await writeStreamAtomically(options.out, "cti-stix-bundle.json", response.body as unknown as AsyncIterable<Uint8Array>, { mode: options.mode });
+          written = changed ? ["cti-stix-bundle.json"] : [];
+        } else {
+          const answer = await apiWithProgress<{ files: Record<string, string> }>(options.api, `/exports/${format}?${query({ audience: options.audience })}`, `export ${format}`);
+          if (!answer) return;
+          written = await writeFilesAtomically(options.out, answer.files, { mode: options.mode });
+        }
+        if (written.length > 0) process.stderr.write(`${new Date().toISOString()} wrote ${written.join(", ")} to ${options.out}\n`);
+      };
+      await once();
+      if (!options.watch) return;
+      // One export at a time: a slow one delays the next instead of running beside it.
+      const stop = new AbortController();
+      process.once("SIGINT", () => stop.abort());
+      process.once("SIGTERM", () => stop.abort());
+      while (!stop.signal.aborted) {
+        const waited = await sleep(options.interval * 1000, true, { signal: stop.signal }).catch(() => false);
+        if (!waited) break;
+        await once().catch((err: Error) => process.stderr.write(`cti: ${err.message}; retrying\n`));
+      }
+    });
+
+  program
+    .command("import")
+    .description("import a STIX 2.1 bundle (every object, .json or .json.gz), MISP event JSON or CSV (header with at least type and value); everything left out is listed with the reason")
+    .argument("<format>", "stix, misp or csv")
+    .argument("<file>", "the file to import, or - for standard input")
+    .option("--tlp <tlp>", "TLP for what carries no TLP marking", "GREEN")
+    .option("-g, --group <id>", "sharing group for AMBER and AMBER+STRICT items", integer)
+    .option("--include-non-ids", "MISP: also import attributes whose to_ids is false")
+    .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+    .action(async (format: string, file: string, options) => {
+      if (format !== "stix" && format !== "misp" && format !== "csv") throw new ConfigError(`unknown import format "${format}"; use stix, misp or csv`);
+      let body: string;
+      if (format === "csv") {
+        try {
+          body = await readInput(file);
+        } catch (err) {
+          throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
+        }
+      } else body = JSON.stringify(await readJsonInput(file, format === "stix" ? "a STIX 2.1 bundle" : "a MISP event"));
+      const path = `/import/${format}?${query({ tlp: options.tlp, group: options.group, includeNonIds: options.includeNonIds ? "true" : undefined })}`;
+      const init = { method: "POST", body, contentType: format === "csv" ? "text/csv" : "application/json" };
+      if (format === "stix") {
+        const report = await apiWithProgress<StixImportReport>(options.api, path, "import stix", init);
+        if (!report) return;
+        print(report);
+        process.stderr.write(`published ${report.objects} objects and ${report.indicators.published} indicators; refused ${report.refused.length}, left out ${report.skipped.length}\n`);
+        if (report.objects === 0 && report.refused.length > 0) process.exitCode = 1;
+        return;
+      }
+      const report = await apiWithProgress<{ published: number; refused: unknown[]; skipped: unknown[] }>(options.api, path, `import ${format}`, init);
+      if (!report) return;
+      print(report);
+      process.stderr.write(`published ${report.published}, refused ${report.refused.length}, left out ${report.skipped.length}\n`);
+      if (report.published === 0 && report.refused.length > 0) process.exitCode = 1;
+    });
+}
+
+function fileMode(value: string): number {
+  if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError("an octal file mode such as 0640");
+  const mode = parseInt(value, 8);
+  if ((mode & 0o007) !== 0) throw new InvalidArgumentError("must not let every user of the machine read the feed (TLP:RED for the internal audience)");
+  return mode;
+}
