@@ -9,7 +9,7 @@ import { MatchRequestSchema, PublishRequestSchema, SightingRequestSchema } from 
  */
 interface Operation {
   summary: string;
-  tag: "node" | "indicators" | "detectors" | "groups" | "network" | "trust" | "standards" | "taxii" | "dashboard";
+  tag: "node" | "indicators" | "objects" | "detectors" | "groups" | "network" | "trust" | "standards" | "taxii" | "dashboard";
   body?: z.ZodType;
   /** Query parameters, by name: what each means. */
   query?: Record<string, string>;
@@ -33,11 +33,28 @@ export const OPERATIONS: Record<string, Operation> = {
   "GET /indicators/{id}/detail": { summary: "One record with its sightings, its decay curve and the provenance of each statement (batch, signature, on-chain anchor).", tag: "indicators", query: { audience } },
   "GET /indicators/{id}/sightings": { summary: "Who saw the indicator, reported it false or expired, and when.", tag: "indicators", query: { audience } },
   "POST /indicators": { summary: "Publish indicators: each input gets its own result (200 all published, 207 some refused, 400 none).", tag: "indicators", body: PublishRequestSchema },
+  "GET /objects": {
+    summary: "STIX objects in id order, as the audience may see them (revoked ones left out unless asked); `next` continues. At most 5,000 are read per request.",
+    tag: "objects",
+    query: { audience, type: "Only this STIX type.", q: "Only those whose name (or id) holds this text.", after: "The page after this id.", limit: "Most objects (1-1000).", revoked: "true: include revoked objects." },
+  },
+  "GET /objects/{id}": { summary: "One STIX object: the version the audience may see, the owner's versions, other orgs' statements of it, and the indicator records its pattern names.", tag: "objects", query: { audience } },
+  "GET /objects/{id}/graph": {
+    summary: "The objects around one, over relationships and references, as the audience may see them; paged by distance then id (`next`).",
+    tag: "objects",
+    query: { audience, depth: "Hops, 1 to 3.", limit: "Most objects in a page (1-2000).", next: "The cursor of the next page." },
+  },
+  "POST /objects": {
+    summary: "Publish a STIX 2.1 bundle (or a list of objects, or one): every object through the privacy rules and the publish path; the report gives every object's fate.",
+    tag: "objects",
+    query: { tlp: "TLP for objects without a TLP marking (GREEN).", group: "Sharing group for AMBER objects.", atoms: "false: do not also publish the values of patterns and observables as indicators.", progress: "true: NDJSON progress lines, then the result." },
+  },
+  "POST /objects/{id}/revoke": { summary: "Revoke an object this org owns (a new version with revoked: true); its indicators made of the pattern are withdrawn.", tag: "objects" },
   "POST /sightings": { summary: "This org's detectors saw a value (or found it false, or expired).", tag: "indicators", body: SightingRequestSchema },
   "GET /feed": { summary: "What detectors may use: unexpired, unquarantined records with their scores.", tag: "detectors", query: { since: "Unix ms or ISO 8601.", limit: "Most records.", audience, format: "json (default) or csv." } },
   "POST /match": { summary: "Which indicators each value matches, and why.", tag: "detectors", body: MatchRequestSchema },
   "GET /alerts": { summary: "Matches the log matcher found in detector logs.", tag: "detectors", query: { since: "Unix ms or ISO 8601.", limit: "Most alerts." } },
-  "GET /exports/stix/bundle": { summary: "The whole feed as one STIX 2.1 bundle, streamed as it is read (application/stix+json).", tag: "detectors", query: { audience } },
+  "GET /exports/stix/bundle": { summary: "The whole feed and every STIX object the audience may see, as one STIX 2.1 bundle, streamed as it is read (application/stix+json).", tag: "detectors", query: { audience } },
   "GET /exports/{format}": { summary: "The files of a feed: zeek, suricata, csv, lists, stix, misp-feed.", tag: "detectors", query: { audience, progress: "true: NDJSON progress lines, then the result." } },
   "GET /groups": { summary: "Sharing groups on chain.", tag: "groups" },
   "POST /groups": { summary: "Create a sharing group owned by this org.", tag: "groups" },
@@ -56,7 +73,7 @@ export const OPERATIONS: Record<string, Operation> = {
   "POST /proofs/verify": { summary: "Check an audit proof against the chain.", tag: "trust" },
   "POST /reputation/report": { summary: "Send this epoch's reputation report now.", tag: "trust" },
   "POST /audit/anchor": { summary: "Anchor this org's unanchored batches now.", tag: "trust" },
-  "POST /import/stix": { summary: "Import a STIX 2.1 bundle; the report lists everything left out or refused.", tag: "standards", query: { tlp: "TLP for what carries no marking.", group: "Sharing group for AMBER items.", progress: "true: NDJSON progress lines, then the result." } },
+  "POST /import/stix": { summary: "Import a STIX 2.1 bundle, every object (as POST /objects); the report lists everything left out or refused.", tag: "standards", query: { tlp: "TLP for what carries no marking.", group: "Sharing group for AMBER items.", progress: "true: NDJSON progress lines, then the result." } },
   "POST /import/csv": { summary: "Import a CSV (header with at least type and value; Content-Type: text/csv); the report lists every line left out or refused.", tag: "standards", query: { tlp: "TLP for lines without one.", group: "Sharing group for AMBER lines.", progress: "true: NDJSON progress lines, then the result." } },
   "POST /import/misp": { summary: "Import a MISP event; the report lists everything left out or refused.", tag: "standards", query: { tlp: "TLP for what carries no tlp tag.", group: "Sharing group for AMBER items.", includeNonIds: "true: also attributes whose to_ids is false.", progress: "true: NDJSON progress lines, then the result." } },
   "GET /": { summary: "Redirects to the dashboard.", tag: "dashboard" },
@@ -65,10 +82,12 @@ export const OPERATIONS: Record<string, Operation> = {
   "GET /taxii2/api/": { summary: "TAXII 2.1 API root.", tag: "taxii" },
   "GET /taxii2/api/collections/": { summary: "TAXII 2.1 collections: one per audience the caller is entitled to.", tag: "taxii" },
   "GET /taxii2/api/collections/{id}/": { summary: "One TAXII collection.", tag: "taxii" },
-  "GET /taxii2/api/collections/{id}/objects/": { summary: "Objects, with added_after, limit, next, match[type], match[id].", tag: "taxii" },
-  "GET /taxii2/api/collections/{id}/manifest/": { summary: "The collection's manifest.", tag: "taxii" },
-  "GET /taxii2/api/collections/{id}/objects/{objectId}/": { summary: "One object.", tag: "taxii" },
+  "GET /taxii2/api/collections/{id}/objects/": { summary: "Objects, with added_after, limit (a larger one gets a full page and more), next, match[type], match[id], match[version] (first, last, all, a time) and match[spec_version].", tag: "taxii" },
+  "POST /taxii2/api/collections/{id}/objects/": { summary: "Add objects (an envelope) through the publish path, with a credential that canWrite; answers a status resource.", tag: "taxii" },
+  "GET /taxii2/api/collections/{id}/manifest/": { summary: "The collection's manifest, with the objects' filters.", tag: "taxii" },
+  "GET /taxii2/api/collections/{id}/objects/{objectId}/": { summary: "One object, in the versions match[version] asks for (the last by default).", tag: "taxii" },
   "GET /taxii2/api/collections/{id}/objects/{objectId}/versions/": { summary: "The versions of one object.", tag: "taxii" },
+  "GET /taxii2/api/status/{statusId}/": { summary: "The status of objects this credential added.", tag: "taxii" },
 };
 
 /** An OpenAPI path (`/groups/{id}`) from a fastify route (`/groups/:id`). */
