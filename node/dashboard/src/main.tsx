@@ -1,6 +1,6 @@
 /**
- * The node's dashboard: network, live indicator feed, indicator detail, reputation and
- * governance, over the node's own HTTP API. Routes live in the URL's hash (#/feed,
+ * The node's dashboard: network, live indicator feed, indicator detail, intelligence (STIX
+ * objects with their graph), reputation and governance, over the node's own HTTP API. Routes live in the URL's hash (#/feed,
  * #/indicator/<id>...), so a view can be bookmarked and the node serves one page.
  */
 import { render } from "preact";
@@ -12,20 +12,33 @@ import { GovernanceView } from "./views/governance.js";
 import { IndicatorView } from "./views/indicator.js";
 import { NetworkView } from "./views/network.js";
 import { ReputationView } from "./views/reputation.js";
+import { ObjectsView, type ObjectFilters } from "./views/objects.js";
+import { ObjectView } from "./views/object.js";
 import "./style.css";
 
-type Route = { view: "network" } | { view: "feed" } | { view: "indicator"; id: string } | { view: "reputation" } | { view: "governance" };
+type Route =
+  | { view: "network" }
+  | { view: "feed" }
+  | { view: "indicator"; id: string }
+  | { view: "objects" }
+  | { view: "object"; id: string }
+  | { view: "reputation" }
+  | { view: "governance" };
+
+const STIX_ID = /^[a-z0-9-]{1,250}--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 function routeOf(hash: string): Route {
   const [, view, arg] = hash.replace(/^#/, "").split("/");
   if (view === "indicator" && arg && /^[0-9a-f]{64}$/.test(arg)) return { view: "indicator", id: arg };
-  if (view === "feed" || view === "reputation" || view === "governance") return { view };
+  if (view === "object" && arg && STIX_ID.test(arg)) return { view: "object", id: arg };
+  if (view === "feed" || view === "objects" || view === "reputation" || view === "governance") return { view };
   return { view: "network" };
 }
 
 const NAV: Array<[Route["view"], string]> = [
   ["network", "Network"],
   ["feed", "Indicators"],
+  ["objects", "Intelligence"],
   ["reputation", "Reputation"],
   ["governance", "Governance"],
 ];
@@ -62,6 +75,7 @@ function App() {
   const [org, setOrg] = useState<string>("");
   const [bootError, setBootError] = useState<Error | undefined>(undefined);
   const [filters, setFilters] = useState<FeedFilters>({ type: "", tlp: "", producer: "", minScore: "" });
+  const [objectFilters, setObjectFilters] = useState<ObjectFilters>({ type: "", text: "" });
 
   useEffect(() => {
     const onHash = () => setRoute(routeOf(location.hash));
@@ -90,7 +104,7 @@ function App() {
   if (auth === "checking") return <p class="boot">Connecting to the node…</p>;
   if (auth !== "ok") return <Login refused={auth === "refused"} onToken={check} />;
 
-  const active = route.view === "indicator" ? "feed" : route.view;
+  const active = route.view === "indicator" ? "feed" : route.view === "object" ? "objects" : route.view;
   return (
     <>
       <nav>
@@ -118,6 +132,8 @@ function App() {
         {route.view === "network" && <NetworkView />}
         {route.view === "feed" && <FeedView filters={filters} setFilters={setFilters} open={(id) => (location.hash = `#/indicator/${id}`)} />}
         {route.view === "indicator" && <IndicatorView id={route.id} />}
+        {route.view === "objects" && <ObjectsView filters={objectFilters} setFilters={setObjectFilters} open={(id) => (location.hash = `#/object/${id}`)} />}
+        {route.view === "object" && <ObjectView id={route.id} open={(id) => (location.hash = `#/object/${id}`)} />}
         {route.view === "reputation" && <ReputationView />}
         {route.view === "governance" && <GovernanceView />}
       </main>

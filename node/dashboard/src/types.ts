@@ -31,3 +31,5 @@ export interface SightingTotals {
   firstSeen?: number;
   lastSeen?: number;
 }
+
+export type { ObjectSummary, ObjectDetail, Graph, GraphNode, GraphEdge } from "../../src/intel/intel-service.js";
