@@ -179,7 +179,7 @@ describe("dashboard in a real browser", function () {
     await page.getByTestId("object-name").waitFor();
     expect(await page.getByTestId("object-name").innerText()).to.equal(hostile);
     expect(await page.locator('[data-testid="object"] img').count()).to.equal(0);
-    expect(await page.evaluate(() => document.body.dataset.pwned)).to.equal(undefined);
+    expect(await page.evaluate("document.body.dataset.pwned")).to.equal(undefined);
   });
 
   it("ranks producers by reputation and charts its history once an epoch closes", async function () {

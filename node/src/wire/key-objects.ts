@@ -11,9 +11,11 @@ const SPKI_PREFIX = {
   x25519: Buffer.from("302a300506032b656e032100", "hex"),
 } as const;
 const X25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
+const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 const MAX_CACHED_KEYS = 4096;
 const publicKeys = new Map<string, KeyObject>();
 const privateKeys = new WeakMap<Uint8Array, KeyObject>();
+const signingKeys = new WeakMap<Uint8Array, KeyObject>();
 
 export type CurveName = keyof typeof SPKI_PREFIX;
 
@@ -40,6 +42,19 @@ export function x25519PrivateKeyObject(secret: Uint8Array): KeyObject {
     key = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, secret]), format: "der", type: "pkcs8" });
     // Stryker disable next-line all: as above.
     privateKeys.set(secret, key);
+  }
+  return key;
+}
+
+/** An ed25519 secret (the 32-byte seed of RFC 8032) as a KeyObject, cached per secret array (a node's own key is one stable array). */
+export function ed25519PrivateKeyObject(secret: Uint8Array): KeyObject {
+  if (secret.length !== 32) throw new RangeError("an ed25519 secret key is 32 bytes");
+  let key = signingKeys.get(secret);
+  // Stryker disable next-line ConditionalExpression: a cache; the KeyObject is the same either way.
+  if (!key) {
+    key = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, secret]), format: "der", type: "pkcs8" });
+    // Stryker disable next-line all: as above.
+    signingKeys.set(secret, key);
   }
   return key;
 }
