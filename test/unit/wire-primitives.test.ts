@@ -9,7 +9,7 @@ import { deploymentId } from "../../node/src/wire/deployment.js";
 import { isUsableEncryptionKey, isUsableSigningKey } from "../../node/src/wire/key-checks.js";
 import { hashLeaf, merkleProof, merkleRoot, merkleRootOfLeaves, verifyMerkleProof } from "../../node/src/wire/merkle.js";
 import { openSealed, seal, sealedDigest, SealedOpenError, type SealedPayload } from "../../node/src/wire/sealed.js";
-import { signEd25519, verifyEd25519 } from "../../node/src/wire/signature.js";
+import { ed25519PublicKey, signEd25519, verifyEd25519 } from "../../node/src/wire/signature.js";
 import { inclusionProof, isSealed, openBatch, rootMatches, signBatch } from "../../node/src/wire/batch.js";
 import { TEST_DEPLOYMENT } from "../helpers/deployment.js";
 
@@ -122,6 +122,19 @@ describe("wire primitives", function () {
       expect(verifyEd25519(message, Buffer.concat([signature, Buffer.from([0])]), key)).to.equal(false);
       expect(verifyEd25519(message, signature, key.subarray(0, 31))).to.equal(false);
       expect(verifyEd25519(message, signature, fromHex("ff".repeat(32)))).to.equal(false);
+    });
+
+    it("signs and derives keys as an independent RFC 8032 implementation does (@noble/curves), byte for byte", function () {
+      for (let i = 0; i < 20; i++) {
+        const secret = randomBytes(32);
+        const message = randomBytes(i * 7);
+        expect(Buffer.from(ed25519PublicKey(secret)).equals(Buffer.from(ed25519.getPublicKey(secret)))).to.equal(true);
+        // ed25519 signatures are deterministic: both must write the same 64 bytes.
+        const ours = signEd25519(message, secret);
+        expect(Buffer.from(ours).equals(Buffer.from(ed25519.sign(message, secret)))).to.equal(true);
+        expect(ed25519.verify(ours, message, ed25519.getPublicKey(secret))).to.equal(true);
+      }
+      expect(() => signEd25519(Buffer.from("x"), randomBytes(31))).to.throw(RangeError);
     });
   });
 
