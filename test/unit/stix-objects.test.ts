@@ -21,7 +21,7 @@ import {
 import { patternAtoms } from "../../node/src/model/stix-pattern.js";
 import { audienceCovers, prepareObject, type ObjectPreparationContext } from "../../node/src/privacy/object-preparation.js";
 import { DEFAULT_SCRUB_POLICY, Scrubber } from "../../node/src/privacy/scrubber.js";
-import { canonicalJson, CanonicalJsonError, depthWithin, parseCanonicalObject } from "../../node/src/wire/canonical-json.js";
+import { canonicalJson, CanonicalJsonError, depthWithin, isCanonicalText, parseCanonicalObject } from "../../node/src/wire/canonical-json.js";
 import { SHARED_DATA } from "../helpers/shared-data.js";
 
 const NOW = Date.parse("2026-12-01T00:00:00Z");
@@ -134,6 +134,32 @@ describe("STIX objects: canonical JSON (RFC 8785)", function () {
     expect(depthWithin(`${"[".repeat(33)}${"]".repeat(33)}`)).to.equal(false);
     expect(depthWithin(`{"a":"${"[".repeat(100)}\\"${"{".repeat(100)}"}`)).to.equal(true);
     expect(() => parseCanonicalObject(`{"a":${"[".repeat(100_000)}`)).to.throw(CanonicalJsonError, /deeper/);
+  });
+
+  it("tells canonical text from other text as the canonicalizer does, by its own faster check", function () {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.boolean(), (value, canonical) => {
+        const text = canonical ? canonicalJson(value) : JSON.stringify(value);
+        const parsed = JSON.parse(text) as unknown;
+        let expected: boolean;
+        try {
+          expected = canonicalJson(parsed) === text;
+        } catch {
+          expected = false;
+        }
+        expect(isCanonicalText(text, parsed) ?? expected, text).to.equal(expected);
+      }),
+      { numRuns: 5000, seed: 16 },
+    );
+    // What it leaves to the canonicalizer: keys JavaScript orders as array indexes.
+    expect(isCanonicalText('{"10":1,"2":2}', JSON.parse('{"10":1,"2":2}'))).to.equal(undefined);
+    // An escaped backslash then "ud800" is text; "\ud800" in JSON is a lone surrogate, which RFC 8785 refuses.
+    const backslash = String.raw`{"a":"\\ud800"}`;
+    const surrogate = String.raw`{"a":"\ud800"}`;
+    expect(isCanonicalText(backslash, JSON.parse(backslash))).to.equal(true);
+    expect(isCanonicalText(surrogate, JSON.parse(surrogate))).to.equal(false);
+    expect(isCanonicalText('{"a":1,"a":2}', JSON.parse('{"a":1,"a":2}'))).to.equal(false);
+    expect(isCanonicalText('{"a":-0}', JSON.parse('{"a":-0}'))).to.equal(false);
   });
 
   it("round-trips whatever JSON object it is given", function () {

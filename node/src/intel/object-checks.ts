@@ -3,17 +3,16 @@ import { MAX_TIME_MS, type Tlp } from "../model/indicator.js";
 import { patternAtoms, type PatternAtom } from "../model/stix-pattern.js";
 import {
   displayName,
+  edgesOf,
   forbiddenKeyIn,
-  isGraphReference,
   isRevoked,
   kindOfType,
-  referencesOf,
   relationshipEnds,
   tlpOfObject,
   typeOfId,
   versionOf,
+  type ObjectEdge,
   type ObjectKind,
-  type ObjectReference,
   type StixJson,
 } from "../model/stix-object.js";
 import { CanonicalJsonError, parseCanonicalObject } from "../wire/canonical-json.js";
@@ -64,8 +63,8 @@ export interface ObjectFacts {
   hash: string;
   /** A short name to list and search it by (text, never HTML). */
   name: string;
-  /** The references that are edges of the graph (not authorship or markings). */
-  refs: ObjectReference[];
+  /** The edges it makes in the graph (model/stix-object.ts edgesOf): what the graph index holds of it. */
+  edges: ObjectEdge[];
   /** For a relationship: its two ends and its type. */
   ends: { source: string; target: string; relationshipType: string } | undefined;
   /** For an indicator with a STIX pattern: the observables it compares for equality. */
@@ -123,7 +122,7 @@ export function checkObjectJson(json: string, horizon: number, label = "object")
     createdBy: typeof object.created_by_ref === "string" ? object.created_by_ref : undefined,
     hash: createHash("sha256").update(json).digest("hex"),
     name: displayName(object),
-    refs: referencesOf(object).filter((r) => isGraphReference(r.path)),
+    edges: edgesOf(object),
     ends: relationshipEnds(object),
     atoms: pattern?.ok ? pattern.atoms : [],
   };

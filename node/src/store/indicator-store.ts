@@ -459,7 +459,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     return this.exclusive(async () => {
       const revision = this.revise(now);
       const written = await this.objects.ingestOps(
-        objects.map(({ json, facts }) => ({ json, id: facts.id, type: facts.type, atoms: facts.atoms, statement: statementOf(facts, { producer, group: 0, signedAt: now, sequence: 0, leaf: 0, receivedAt: now, revision }) })),
+        objects.map(({ json, facts }) => ({ json, id: facts.id, type: facts.type, atoms: facts.atoms, edges: facts.edges, statement: statementOf(facts, { producer, group: 0, signedAt: now, sequence: 0, leaf: 0, receivedAt: now, revision }) })),
       );
       await this.write(written.ops);
       written.commit();
@@ -713,6 +713,7 @@ function incomingObjects(request: PendingIngest, revision: number): IncomingObje
       id: facts.id,
       type: facts.type,
       atoms: facts.atoms,
+      edges: facts.edges,
       statement: statementOf(facts, { producer: batch.producer, group: batch.group, signedAt: batch.createdAt, sequence: batch.sequence, leaf: before + i, receivedAt: request.now, revision }),
     };
   });

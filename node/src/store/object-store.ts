@@ -19,6 +19,8 @@ export interface IncomingObject {
   type: string;
   /** The observables its pattern compares for equality (an indicator's atoms), to link it to their records. */
   atoms: ReadonlyArray<{ type: IndicatorType; value: string }>;
+  /** The graph edges this version makes (intel/object-checks.ts found them). */
+  edges: ObjectEdge[];
 }
 
 const OBJECT_COUNT_KEY = "object-count";
@@ -83,7 +85,7 @@ export class ObjectStore {
     const stored = await this.records.getMany(ids);
     const before = new Map(ids.map((id, i) => [id, stored[i]]));
     const after = new Map<string, ObjectRecord>();
-    const jsonOf = new Map<string, string>();
+    const edgesOfIncoming = new Map<string, ObjectEdge[]>();
     const ops: WriteOp[] = [];
     let conflicts = 0;
     for (const o of incoming) {
@@ -102,7 +104,7 @@ export class ObjectStore {
       }
       record = { ...record, links: [...links] };
       after.set(o.id, record);
-      jsonOf.set(`${o.id} ${o.statement.producer} ${o.statement.version}`, o.json);
+      edgesOfIncoming.set(`${o.id} ${o.statement.producer} ${o.statement.version}`, o.edges);
       ops.push(this.versions.putOp(o.id, o.statement.producer, o.statement.version, o.json));
     }
     const changed: ObjectRecord[] = [];
@@ -114,8 +116,12 @@ export class ObjectStore {
       const previousCurrent = original ? currentStatement(original) : undefined;
       let record = draft;
       if (!previousCurrent || previousCurrent.producer !== current.producer || previousCurrent.version !== current.version || previousCurrent.hash !== current.hash) {
-        const json = jsonOf.get(`${id} ${current.producer} ${current.version}`) ?? (await this.versions.get(id, current.producer, current.version));
-        const edges = json ? edgesOf(JSON.parse(json) as StixJson) : [];
+        // The edges of a version that came now are known; an older one (the owner changed) is read again.
+        let edges = edgesOfIncoming.get(`${id} ${current.producer} ${current.version}`);
+        if (!edges) {
+          const json = await this.versions.get(id, current.producer, current.version);
+          edges = json ? edgesOf(JSON.parse(json) as StixJson) : [];
+        }
         const old = new Map(draft.edges.map((e) => [edgeKey(e), e]));
         const now = new Map(edges.map((e) => [edgeKey(e), e]));
         for (const [key, e] of old) if (!now.has(key)) ops.push(...this.edges.delOps(e));
