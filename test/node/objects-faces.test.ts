@@ -102,6 +102,16 @@ describe("STIX objects through a real node's API, CLI and TAXII", function () {
     expect((await get(`/objects/malware--00000000-0000-4000-8000-000000000000?audience=internal`)).status).to.equal(404);
   });
 
+  it("links an indicator object and the indicator its pattern names, both ways", async function () {
+    const hash = "ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c";
+    const lookup = await get<{ matches: Array<{ id: string }> }>(`/indicators/lookup?value=${hash}&audience=internal`);
+    const recordId = lookup.body.matches[0]!.id;
+    const detail = await get<{ objects: Array<{ id: string }> }>(`/indicators/${recordId}/detail?audience=internal`);
+    expect(detail.body.objects.map((o) => o.id)).to.deep.equal(["indicator--a932fcc6-e032-476c-826f-cb970a5a1ade"]);
+    const object = await get<{ linkedIndicators: string[] }>("/objects/indicator--a932fcc6-e032-476c-826f-cb970a5a1ade?audience=internal");
+    expect(object.body.linkedIndicators).to.deep.equal([recordId]);
+  });
+
   it("walks the graph around an object, depth by depth, through the CLI too", async function () {
     const one = await get<{ nodes: Array<{ id: string; distance: number }>; edges: Array<{ from: string; to: string; label: string }> }>(`/objects/${MALWARE}/graph?audience=internal&depth=1`);
     expect(one.status).to.equal(200);

@@ -116,8 +116,13 @@ export function indicatorRoutes(node: CtiNode, heavy: HeavyWork) {
       const { record, audience } = await visibleRecord(request);
       if (!record) return reply.code(404).send({ error: "NOT_FOUND" });
       // The view's statements and the audience's sightings only: provenance never names a statement the audience may not see.
-      const [sightings, decay, provenance] = await Promise.all([node.trust.sightingsOf(record.id, audience), node.trust.decayCurve(record, audience), node.trust.provenance(record)]);
-      return { indicator: record, sightings, decay, provenance };
+      const [sightings, decay, provenance, objects] = await Promise.all([
+        node.trust.sightingsOf(record.id, audience),
+        node.trust.decayCurve(record, audience),
+        node.trust.provenance(record),
+        node.intel.objectsNaming(record.id, audience),
+      ]);
+      return { indicator: record, sightings, decay, provenance, objects };
     });
 
     app.get("/indicators/:id", async (request, reply) => {

@@ -277,6 +277,17 @@ export class IntelService {
     };
   }
 
+  /** The STIX objects `audience` may see (not revoked) whose patterns name an indicator record: the other way of the link. */
+  async objectsNaming(recordId: string, audience: Audience): Promise<ObjectSummary[]> {
+    const { store } = this.components;
+    const ids = await store.objects.links.objectsOf(recordId, 100);
+    const visible = this.visibleTo(audience);
+    return (await store.objects.records.getMany(ids)).flatMap((record) => {
+      const summary = record ? this.summaryOf(record, visible) : undefined;
+      return summary && !summary.revoked ? [summary] : [];
+    });
+  }
+
   /**
    * The JSON of the versions of an object `audience` may see, oldest first, each with the revision
    * (µs) it was stored at: what TAXII serves with match[version].

@@ -3,13 +3,14 @@ import { api } from "../api.js";
 import { LineChart } from "../chart.js";
 import { Absent, ErrorNote, Section, TableHead, Tlp, dateTime, short } from "../format.js";
 import { useLoad } from "../hooks.js";
-import type { Provenance, ScoredRecord, SightingTotals } from "../types.js";
+import type { ObjectSummary, Provenance, ScoredRecord, SightingTotals } from "../types.js";
 
 interface Detail {
   indicator: ScoredRecord;
   sightings: SightingTotals;
   decay: Array<{ at: number; score: number }>;
   provenance: Provenance[];
+  objects: ObjectSummary[];
 }
 
 const STATUS_TEXT: Record<Provenance["status"], string> = {
@@ -62,6 +63,17 @@ export function IndicatorView(props: { id: string }) {
           </tbody>
         </table>
       </Section>
+      {d.objects.length > 0 && (
+        <Section title="STIX indicators naming it">
+          <ul class="plain" data-testid="indicator-objects">
+            {d.objects.map((o) => (
+              <li key={o.id}>
+                <a href={`#/object/${o.id}`}>{o.name}</a> <span class="small">({o.type}, {o.owner})</span>
+              </li>
+            ))}
+          </ul>
+        </Section>
+      )}
       <Section title="Sightings">
         {d.sightings.sightings === 0 && d.sightings.falsePositiveBy.length === 0 && d.sightings.expiredBy.length === 0 ? (
           <Absent>No detector of any member has reported it yet.</Absent>
