@@ -176,8 +176,7 @@ describe("dashboard in a real browser", function () {
     await shot("object");
 
     await page.goto(`${url}/dashboard/#/object/${tool.id}`);
-    await page.getByTestId("object-name").waitFor();
-    expect(await page.getByTestId("object-name").innerText()).to.equal(hostile);
+    await waitFor("the tool's page", async () => (await page.getByTestId("object-name").innerText()) === hostile);
     expect(await page.locator('[data-testid="object"] img').count()).to.equal(0);
     expect(await page.evaluate("document.body.dataset.pwned")).to.equal(undefined);
   });

@@ -171,9 +171,14 @@ describe("catch-up sync between real nodes", function () {
     await waitFor("late-e to reach late-c", () => late.libp2p.getPeers().some((p) => p.equals(honest.libp2p.peerId)), 30_000);
     await late.sync.syncWith(honest.libp2p.peerId);
     for (const value of ["b0-0.sync.example", "b9-3.sync.example", "b15-0.sync.example", "b29-9.sync.example"]) expect(await late.lookup(value), value).to.have.length(1);
-    // Left to retry: #31 only, sealed for late-c and withheld by it (rightly: late-e is not a recipient).
+    // Left to retry: #31, sealed for late-c and withheld by it (rightly: late-e is not a recipient),
+    // and #32 (sealed for keep-b only) when late-c holds its ciphertext, having relayed it: whether it
+    // does depends on whether gossip reached it then. Nothing else, and nothing on the liar's word.
     const left = (await late.store.progressOf("prod-a")).retry;
-    expect(left.map((r) => [r.sequence, r.withheldBy])).to.deep.equal([[31, [honest.libp2p.peerId.toString()]]]);
+    const withheld = left.map((r) => [r.sequence, r.withheldBy]);
+    expect(withheld[0]).to.deep.equal([31, [honest.libp2p.peerId.toString()]]);
+    expect(withheld.length).to.be.within(1, 2);
+    if (withheld.length === 2) expect(withheld[1]).to.deep.equal([32, [honest.libp2p.peerId.toString()]]);
     await late.stop();
     await liar.stop();
     nodes["late-e"] = nodes["liar-f"] = undefined;
