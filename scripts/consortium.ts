@@ -2,7 +2,7 @@
  * The local consortium: a development ledger, three partner nodes as separate processes, and a
  * demonstration of one partner publishing indicators that arrive, verified, at the others: open
  * ones to every member, a sharing group's sealed for its members only, one blinded, and what
- * scrubbing keeps from leaving; then sightings, one epoch's reputation reports, the reputations
+ * scrubbing keeps from leaving; a threat report shared as STIX 2.1 objects and its graph; then sightings, one epoch's reputation reports, the reputations
  * that follow, and an audit proof.
  *
  *   npm start                 runs until Ctrl-C
@@ -150,7 +150,28 @@ try {
   const unobserved = await api<{ matches: unknown[] }>(ports[1]!, "/indicators/lookup?value=198.51.100.23&audience=internal");
   say(`   north-cert looks the same address up: ${unobserved.matches.length} match(es)`);
 
-  say("9. the partners' detectors report: both confirm acme-bank's phishing domain; north-cert finds its IP a false positive");
+  // A threat report as STIX 2.1: the intelligence around the indicators, not only the indicators.
+  const created = "2026-11-28T09:00:00.000Z";
+  const stix = (type: string, uuid: string, extra: Record<string, unknown>) => ({ type, spec_version: "2.1", id: `${type}--${uuid}`, created, modified: created, ...extra });
+  const actor = stix("intrusion-set", "8f2a7c1e-3b4d-4e5f-9a6b-7c8d9e0f1a2b", { name: "Wave Spider", aliases: ["TA-2611"] });
+  const malware = stix("malware", "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f", { name: "QakBot", is_family: true, malware_types: ["trojan"] });
+  const technique = stix("attack-pattern", "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e", { name: "Web Protocols", external_references: [{ source_name: "mitre-attack", external_id: "T1071.001" }] });
+  const c2 = stix("indicator", "3c4d5e6f-7a8b-4c9d-8e0f-2a3b4c5d6e7f", { name: "QakBot C2", pattern: "[ipv4-addr:value = '203.0.113.66']", pattern_type: "stix", valid_from: created, indicator_types: ["malicious-activity"] });
+  const relate = (uuid: string, source: { id: string }, type: string, target: { id: string }) => stix("relationship", uuid, { relationship_type: type, source_ref: source.id, target_ref: target.id });
+  const relations = [
+    relate("4d5e6f7a-8b9c-4d0e-9f1a-3b4c5d6e7f80", actor, "uses", malware),
+    relate("5e6f7a8b-9c0d-4e1f-8a2b-4c5d6e7f8091", malware, "uses", technique),
+    relate("6f7a8b9c-0d1e-4f2a-9b3c-5d6e7f8091a2", c2, "indicates", malware),
+  ];
+  const report = stix("report", "7a8b9c0d-1e2f-4a3b-8c4d-6e7f8091a2b3", { name: "Wave Spider: QakBot against banks", published: created, report_types: ["threat-actor"], object_refs: [actor, malware, technique, c2, ...relations].map((o) => o.id) });
+  const bundle = { type: "bundle", id: "bundle--8b9c0d1e-2f3a-4b4c-9d5e-7f8091a2b3c4", objects: [actor, malware, technique, c2, ...relations, report] };
+  const shared = await api<{ objects: number; refused: unknown[] }>(ports[1]!, "/objects?tlp=GREEN", { method: "POST", body: JSON.stringify(bundle) });
+  say(`9. north-cert publishes a threat report as STIX 2.1: ${shared.objects} objects (report, intrusion set, malware, ATT&CK technique, C2 indicator, relationships)`);
+  await waitUntil("acme-bank to hold the report", async () => (await fetch(`http://127.0.0.1:${ports[0]}/objects/${report.id}?audience=internal`)).ok);
+  const graph = await api<{ nodes: Array<{ name: string; distance: number }>; edges: Array<{ label: string }> }>(ports[0]!, `/objects/${malware.id}/graph?audience=internal&depth=1`);
+  say(`   at acme-bank, the graph around QakBot: ${graph.nodes.filter((n) => n.distance === 1).map((n) => n.name).sort().join(", ")} (${graph.edges.map((e) => e.label).sort().join(", ")})`);
+
+  say("10. the partners' detectors report: both confirm acme-bank's phishing domain; north-cert finds its IP a false positive");
   const post = (port: number, path: string, body?: unknown) =>
     api<Record<string, unknown>>(port, path, { method: "POST", ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   await post(ports[1]!, "/sightings", { value: "login-micros0ft.example", count: 12 });
@@ -162,7 +183,7 @@ try {
   });
   say("   acme-bank hears both: signed sightings travel like indicators, to the indicator's audience");
 
-  say("10. end of the epoch: each partner sends one reputation report (one transaction), acme-bank anchors its batches");
+  say("11. end of the epoch: each partner sends one reputation report (one transaction), acme-bank anchors its batches");
   for (const port of ports) await post(port, "/reputation/report");
   await post(ports[0]!, "/audit/anchor");
   // A development chain can skip ahead: an epoch is an hour, evidence counts once its epoch closes.
@@ -177,19 +198,20 @@ try {
   for (const r of reputation.reputation) say(`     ${r.org.padEnd(14)} reputation ${r.reputation.toFixed(3)}  (evidence +${r.positive.toFixed(2)} / -${r.negative.toFixed(2)})`);
   const proof = await api<{ anchor: { anchoredAt: number } }>(ports[2]!, "/proofs?value=login-micros0ft.example&producer=acme-bank");
   const verdict = await post(ports[1]!, "/proofs/verify", proof);
-  say(`11. city-hospital proves acme-bank published login-micros0ft.example before ${new Date(proof.anchor.anchoredAt).toISOString()}; north-cert checks the proof: ${verdict.valid ? "valid" : "INVALID"}`);
+  say(`12. city-hospital proves acme-bank published login-micros0ft.example before ${new Date(proof.anchor.anchoredAt).toISOString()}; north-cert checks the proof: ${verdict.valid ? "valid" : "INVALID"}`);
 
   const newcomer = await NodeIdentity.generate("river-grid");
   const pending = await proposeAdmission(devnet.deployment.registryAddress, devnet.admins[0]!, newcomer.public(), { displayName: "River Grid SOC", country: "NL", sector: "energy" });
-  say(`12. admin 1 proposes to admit river-grid (proposal #${pending}, 1 of 2 approvals): admin 3 can approve it from acme-bank's dashboard`);
+  say(`13. admin 1 proposes to admit river-grid (proposal #${pending}, 1 of 2 approvals): admin 3 can approve it from acme-bank's dashboard`);
 
-  say("the consortium works. Open a dashboard (network, live feed, indicator provenance, reputation, governance):");
+  say("the consortium works. Open a dashboard (network, live feed, indicator provenance, intelligence and its graph, reputation, governance):");
   PARTNERS.forEach((partner, i) => say(`   ${partner.orgId.padEnd(14)} http://127.0.0.1:${ports[i]}/dashboard/`));
   say("or try the CLI:");
   say(`   npm run cti -- lookup 203.0.113.66 --api http://127.0.0.1:${ports[2]}`);
   say(`   npm run cti -- publish --api http://127.0.0.1:${ports[1]} --type domain --value evil.example --tlp GREEN`);
   say(`   npm run cti -- lookup https://cdn.bad-updates.example/payload.exe --audience clients --api http://127.0.0.1:${ports[2]}`);
   say(`   npm run cti -- groups list --api http://127.0.0.1:${ports[0]}`);
+  say(`   npm run cti -- graph ${malware.id} --depth 2 --api http://127.0.0.1:${ports[2]}`);
   say(`   npm run cti -- feed --csv --api http://127.0.0.1:${ports[2]}`);
   say(`   npm run cti -- reputation --history --api http://127.0.0.1:${ports[1]}`);
   say(`   npm run cti -- stats producers --api http://127.0.0.1:${ports[1]}`);
