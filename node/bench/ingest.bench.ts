@@ -17,19 +17,17 @@ import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { peerIdFromString } from "@libp2p/peer-id";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { Level } from "level";
-import { IndicatorGossip } from "../src/gossip/indicator-gossip.js";
 import { ValidationPool } from "../src/gossip/validation-pool.js";
 import { DEFAULT_VALIDATION_WORKERS } from "../src/config/config.js";
-import { GossipAction } from "../src/gossip/errors.js";
 import { DEFAULT_BATCH_LIMITS } from "../src/gossip/validation.js";
 import { buildIndicator } from "../src/model/validate.js";
 import { IndicatorStore } from "../src/store/indicator-store.js";
 import { signBatch, signatureValid, type IndicatorBatch } from "../src/wire/batch.js";
 import { encodeBatch } from "../src/wire/codec.js";
 import { deploymentId } from "../src/wire/deployment.js";
+import { receiveAll } from "./lib/receive.js";
 
 const TOTAL = Number(process.env.BENCH_INDICATORS ?? 50_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -40,7 +38,6 @@ const secretKey = createHash("sha256").update("cti-exchange ingest bench").diges
 const signingKey = ed25519.getPublicKey(secretKey);
 const now = Date.UTC(2026, 10, 21);
 const DEPLOYMENT = deploymentId(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
-const peer = peerIdFromString("12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK");
 
 function makeBatches(batchSize: number, total: number, salt: string): Array<{ batch: IndicatorBatch; bytes: Uint8Array }> {
   const out = [];
@@ -71,28 +68,9 @@ const pool = new ValidationPool({ workers: WORKERS });
 /** One run of the node's receive path into a fresh store; returns indicators per second. */
 async function pipeline(dir: string, batches: Array<{ bytes: Uint8Array }>, total: number): Promise<number> {
   const store = await IndicatorStore.open(join(dir, "db"), { durable: true });
-  const gossip = new IndicatorGossip(DEFAULT_BATCH_LIMITS, {
-    pubsub: undefined as never,
-    store,
-    deployment: DEPLOYMENT,
-    producer: (orgId) => ({ orgId, active: true, signingKey }),
-    reader: undefined as never,
-    entitled: () => false,
-    now: () => now,
-    verifyContent: pool.verify,
-  });
   const elu = performance.eventLoopUtilization();
   const cpu = process.cpuUsage();
-  const t = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < batches.length) {
-      const outcome = await gossip.ingest(batches[next++]!.bytes, peer);
-      if (outcome.action !== GossipAction.ACCEPT) throw new Error(`bench batch not accepted: ${outcome.code}`);
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-  const ms = performance.now() - t;
+  const ms = await receiveAll(batches, { store, pool, deployment: DEPLOYMENT, signingKey, now, inFlight: IN_FLIGHT });
   if (process.env.BENCH_ELU) {
     const used = process.cpuUsage(cpu);
     const cores = (used.user + used.system) / 1000 / ms;

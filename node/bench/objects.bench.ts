@@ -21,12 +21,9 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { peerIdFromString } from "@libp2p/peer-id";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { Level } from "level";
 import { DEFAULT_VALIDATION_WORKERS } from "../src/config/config.js";
-import { GossipAction } from "../src/gossip/errors.js";
-import { IndicatorGossip } from "../src/gossip/indicator-gossip.js";
 import { ValidationPool } from "../src/gossip/validation-pool.js";
 import { DEFAULT_BATCH_LIMITS } from "../src/gossip/validation.js";
 import { checkObjects } from "../src/intel/object-checks.js";
@@ -38,6 +35,7 @@ import { canonicalJson } from "../src/wire/canonical-json.js";
 import { encodeBatch } from "../src/wire/codec.js";
 import { deploymentId } from "../src/wire/deployment.js";
 import { createCluster } from "./lib/cluster.js";
+import { receiveAll } from "./lib/receive.js";
 import { terminate } from "../../scripts/lib/processes.js";
 
 const RUNS = Number(process.env.OBJECTS_RUNS ?? 3);
@@ -49,7 +47,6 @@ const secretKey = createHash("sha256").update("cti-exchange objects bench").dige
 const signingKey = ed25519.getPublicKey(secretKey);
 const now = Date.UTC(2026, 11, 1);
 const DEPLOYMENT = deploymentId(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
-const peer = peerIdFromString("12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK");
 
 const bundle = JSON.parse(gunzipSync(await readFile(ATTACK)).toString("utf8")) as unknown;
 const objects = readStixObjects(bundle).objects.map((o) => canonicalJson({ ...o, object_marking_refs: [...((o.object_marking_refs as string[] | undefined) ?? []), TLP2_MARKINGS.CLEAR] }));
@@ -79,26 +76,7 @@ const pool = new ValidationPool({ workers: WORKERS });
 
 async function pipeline(dir: string, batches: Array<{ bytes: Uint8Array }>): Promise<number> {
   const store = await IndicatorStore.open(join(dir, "db"), { durable: true });
-  const gossip = new IndicatorGossip(DEFAULT_BATCH_LIMITS, {
-    pubsub: undefined as never,
-    store,
-    deployment: DEPLOYMENT,
-    producer: (orgId) => ({ orgId, active: true, signingKey }),
-    reader: undefined as never,
-    entitled: () => false,
-    now: () => now,
-    verifyContent: pool.verify,
-  });
-  const t = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < batches.length) {
-      const outcome = await gossip.ingest(batches[next++]!.bytes, peer);
-      if (outcome.action !== GossipAction.ACCEPT) throw new Error(`bench batch not accepted: ${outcome.code}`);
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-  const ms = performance.now() - t;
+  const ms = await receiveAll(batches, { store, pool, deployment: DEPLOYMENT, signingKey, now, inFlight: IN_FLIGHT });
   const stored = (await store.counts()).objects;
   await store.close();
   if (stored !== TOTAL) throw new Error(`stored ${stored} of ${TOTAL} objects`);

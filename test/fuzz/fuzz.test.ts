@@ -18,7 +18,7 @@ import { signBatch } from "../../node/src/wire/batch.js";
 import { decodeBatch, encodeBatch, WireDecodeError } from "../../node/src/wire/codec.js";
 import { SHARED_DATA } from "../helpers/shared-data.js";
 import { canonicalJson } from "../../node/src/wire/canonical-json.js";
-import { TLP2_MARKINGS } from "../../node/src/model/stix-object.js";
+import { malwareObject } from "../helpers/stix-fixtures.js";
 import { schemaProblem } from "../../node/src/intel/stix-schema.js";
 import { checkObjects } from "../../node/src/intel/object-checks.js";
 import { prepareObject, type ObjectPreparationContext } from "../../node/src/privacy/object-preparation.js";
@@ -38,6 +38,14 @@ const now = Date.parse("2026-11-21T12:00:00Z");
 const secretKey = randomBytes(32);
 const signingKey = ed25519.getPublicKey(secretKey);
 const validBatchBytes = () => validBatchBytesSigned(secretKey, now);
+/** The pipeline's context for batches signed with the fuzz's key, by an active producer, none stored yet. */
+const pipelineContext = () => ({
+  now,
+  deployment: TEST_DEPLOYMENT,
+  limits: DEFAULT_BATCH_LIMITS,
+  producer: (orgId: string) => ({ orgId, active: true, signingKey }),
+  knownRoot: async () => undefined,
+});
 
 describe(`fuzzing (${RUNS.toLocaleString("en-US")} inputs per target)`, function () {
   this.timeout(600_000);
@@ -74,13 +82,7 @@ describe(`fuzzing (${RUNS.toLocaleString("en-US")} inputs per target)`, function
 
   it("validation pipeline: every input ends in ACCEPT or a typed REJECT / IGNORE", async function () {
     const seed = validBatchBytes();
-    const context = {
-      now,
-      deployment: TEST_DEPLOYMENT,
-      limits: DEFAULT_BATCH_LIMITS,
-      producer: (orgId: string) => ({ orgId, active: true, signingKey }),
-      knownRoot: async () => undefined,
-    };
+    const context = pipelineContext();
     let accepted = 0;
     await fc.assert(
       fc.asyncProperty(fc.oneof({ weight: 1, arbitrary: fc.uint8Array({ maxLength: 512 }) }, { weight: 4, arbitrary: mutated(seed) }), async (bytes) => {
@@ -140,26 +142,9 @@ describe(`fuzzing (${RUNS.toLocaleString("en-US")} inputs per target)`, function
   });
 
   it("validation pipeline, STIX objects: mutated object text re-signed by the producer ends in ACCEPT or a typed code, and what passes is canonical", async function () {
-    const object = {
-      type: "malware",
-      spec_version: "2.1",
-      id: "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
-      created: "2026-11-01T00:00:00.000Z",
-      modified: "2026-11-01T00:00:00.000Z",
-      name: "Emotet",
-      is_family: true,
-      description: "Loader, then ransomware.",
-      object_marking_refs: [TLP2_MARKINGS.GREEN],
-      external_references: [{ source_name: "x", url: "https://x.example/a" }],
-    };
+    const object = malwareObject({ description: "Loader, then ransomware.", external_references: [{ source_name: "x", url: "https://x.example/a" }] });
     const seedText = canonicalJson(object);
-    const context = {
-      now,
-      deployment: TEST_DEPLOYMENT,
-      limits: DEFAULT_BATCH_LIMITS,
-      producer: (orgId: string) => ({ orgId, active: true, signingKey }),
-      knownRoot: async () => undefined,
-    };
+    const context = pipelineContext();
     const codes = new Set<string>();
     let accepted = 0;
     // Text mutations (a character changed, removed or added, a value replaced) that the producer

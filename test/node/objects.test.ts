@@ -11,6 +11,7 @@ import { startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
 import { newIdentity, removeDir, startNode, waitFor } from "../helpers/nodes.js";
 import { SHARED_DATA } from "../helpers/shared-data.js";
 import { stixValidator } from "../helpers/stix-schemas.js";
+import { CollectionReader } from "../../node/src/api/taxii-collection.js";
 
 const INTERNAL = { kind: "internal" } as const;
 const TLP_RED_1 = "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed";
@@ -107,17 +108,48 @@ describe("STIX objects between real nodes", function () {
     expect((await nodes["north-cert"]!.intel.get(report.id, { kind: "clients" }))?.object.name).to.equal(report.name);
   });
 
-  it("revokes an object everywhere, at a node that was offline during the revocation too", async function () {
-    const id = "campaign--b549a58c-afd9-4847-85c3-5be13d56d3cc";
-    for (const org of ORGS) expect((await nodes[org]!.intel.get(id, INTERNAL))?.summary.revoked, org).to.equal(false);
+  it("revokes objects everywhere (out of lists, exports, TAXII and, for an indicator, the detectors' feed), at a node that was offline during the revocation too", async function () {
+    const campaign = "campaign--b549a58c-afd9-4847-85c3-5be13d56d3cc";
+    // A current indicator object: its pattern's value reaches every feed as an indicator of the exchange.
+    const indicator = {
+      type: "indicator",
+      spec_version: "2.1",
+      id: "indicator--0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+      created: "2026-11-30T10:00:00.000Z",
+      modified: "2026-11-30T10:00:00.000Z",
+      name: "C2 of the November wave",
+      indicator_types: ["malicious-activity"],
+      pattern: "[domain-name:value = 'c2.november-wave.example'] AND [ipv4-addr:value = '198.51.100.77']",
+      pattern_type: "stix",
+      valid_from: new Date(Date.now() - 60_000).toISOString(),
+      valid_until: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      confidence: 85,
+    };
+    const published = await nodes["acme-bank"]!.intel.publish([indicator], { defaultTlp: "GREEN" });
+    expect(published.atoms).to.deep.equal({ published: 2, refused: [] });
+    const inFeed = async (org: string) => (await nodes[org]!.trust.feedAll({ kind: "internal" })).map((r) => r.value);
+    for (const org of ORGS) {
+      await waitFor(`${org} to feed the indicator's values`, async () => (await inFeed(org)).includes("c2.november-wave.example"));
+      expect((await nodes[org]!.intel.get(indicator.id, INTERNAL))?.linkedIndicators.length, org).to.equal(2);
+    }
+    for (const org of ORGS) expect((await nodes[org]!.intel.get(campaign, INTERNAL))?.summary.revoked, org).to.equal(false);
+
     await nodes["city-hospital"]!.stop();
-    const { outcome } = await nodes["acme-bank"]!.intel.revoke(id);
-    expect(outcome.ok, JSON.stringify(outcome)).to.equal(true);
-    await waitFor("north-cert to see it revoked", async () => (await nodes["north-cert"]!.intel.get(id, INTERNAL))?.summary.revoked === true);
-    const listed = await nodes["north-cert"]!.intel.list({ type: "campaign", limit: 100 }, INTERNAL);
-    expect(listed.objects.map((o) => o.id)).to.not.include(id);
+    for (const id of [campaign, indicator.id]) expect((await nodes["acme-bank"]!.intel.revoke(id)).outcome.ok, id).to.equal(true);
+    await waitFor("north-cert to see both revoked", async () => (await nodes["north-cert"]!.intel.get(campaign, INTERNAL))?.summary.revoked === true && (await nodes["north-cert"]!.intel.get(indicator.id, INTERNAL))?.summary.revoked === true);
+    await waitFor("north-cert's feed to drop the indicator's values", async () => !(await inFeed("north-cert")).includes("c2.november-wave.example"));
     nodes["city-hospital"] = await startNode(dirs["city-hospital"]!, devnet.deployment, SHARE_PRIVATE);
-    await waitFor("city-hospital, restarted, to see it revoked", async () => (await nodes["city-hospital"]!.intel.get(id, INTERNAL))?.summary.revoked === true, 30_000);
+    await waitFor("city-hospital, restarted, to see both revoked", async () => (await nodes["city-hospital"]!.intel.get(campaign, INTERNAL))?.summary.revoked === true && (await nodes["city-hospital"]!.intel.get(indicator.id, INTERNAL))?.summary.revoked === true, 30_000);
+    await waitFor("city-hospital's feed to drop the indicator's values", async () => !(await inFeed("city-hospital")).includes("c2.november-wave.example"), 30_000);
+    for (const org of ["north-cert", "city-hospital"]) {
+      const listed = await nodes[org]!.intel.list({ limit: 1000 }, INTERNAL);
+      expect(listed.objects.map((o) => o.id), org).to.not.include.members([campaign, indicator.id]);
+      const exported: string[] = [];
+      for await (const page of nodes[org]!.intel.visibleObjects(INTERNAL)) exported.push(...page.map((o) => String(o.id)));
+      expect(exported, org).to.not.include.members([campaign, indicator.id]);
+      const taxii = await new CollectionReader(nodes[org]!).page("internal", { cursor: undefined, limit: 1000, types: undefined, ids: [campaign, indicator.id], versions: [{ kind: "all" }], specVersions: undefined });
+      expect(taxii.items, org).to.deep.equal([]);
+    }
   });
 
   it("carries MITRE ATT&CK Enterprise whole: every object and relationship, ids, versions and custom properties equal", async function () {
@@ -138,6 +170,18 @@ describe("STIX objects between real nodes", function () {
     }
     const seconds = (Date.now() - started) / 1000;
     console.log(`      ATT&CK (${expected.size} objects) published at one partner and held at three in ${seconds.toFixed(1)} s`);
+    // What city-hospital exports of it is schema-valid, object by object.
+    const { validate } = await stixValidator();
+    let exported = 0;
+    for await (const page of nodes["city-hospital"]!.intel.visibleObjects(INTERNAL)) {
+      for (const object of page) {
+        if (!expected.has(String(object.id))) continue;
+        exported++;
+        // Custom x- objects have no OASIS schema of their own.
+        if (!String(object.type).startsWith("x-")) expect(validate(object), String(object.id)).to.deep.equal([]);
+      }
+    }
+    expect(exported).to.equal(expected.size);
     const sample = ["attack-pattern--0042a9f5-f053-4769-b3ef-9ad018dfa298", "x-mitre-tactic--2558fd61-8c75-4730-94c4-11926db2a263"];
     for (const id of sample) {
       const there = await nodes["city-hospital"]!.intel.get(id, INTERNAL);

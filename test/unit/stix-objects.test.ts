@@ -23,22 +23,13 @@ import { audienceCovers, prepareObject, type ObjectPreparationContext } from "..
 import { DEFAULT_SCRUB_POLICY, Scrubber } from "../../node/src/privacy/scrubber.js";
 import { canonicalJson, CanonicalJsonError, depthWithin, isCanonicalText, parseCanonicalObject } from "../../node/src/wire/canonical-json.js";
 import { SHARED_DATA } from "../helpers/shared-data.js";
+import { malwareObject } from "../helpers/stix-fixtures.js";
 
 const NOW = Date.parse("2026-12-01T00:00:00Z");
 const TLP1_RED = "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed";
 const STATEMENT_MARKING = "marking-definition--fa42a846-8d90-4e51-bc29-71d5b4802168";
 
-const malware = (extra: Record<string, unknown> = {}) => ({
-  type: "malware",
-  spec_version: "2.1",
-  id: "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
-  created: "2026-11-01T00:00:00.000Z",
-  modified: "2026-11-01T00:00:00.000Z",
-  name: "Emotet",
-  is_family: true,
-  object_marking_refs: [TLP2_MARKINGS.GREEN],
-  ...extra,
-});
+const malware = malwareObject;
 
 function reason(check: () => unknown): string {
   try {

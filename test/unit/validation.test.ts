@@ -13,6 +13,7 @@ import { encodeBatch } from "../../node/src/wire/codec.js";
 import { deploymentId } from "../../node/src/wire/deployment.js";
 import { canonicalJson } from "../../node/src/wire/canonical-json.js";
 import { orgIdentityId, TLP2_MARKINGS } from "../../node/src/model/stix-object.js";
+import { malwareObject } from "../helpers/stix-fixtures.js";
 
 const now = Date.parse("2026-11-21T12:00:00Z");
 const secretKey = randomBytes(32);
@@ -47,22 +48,7 @@ function sightingsOf(sightings: Sighting[], indicators: Indicator[] = []): Indic
   return signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence: 1, createdAt: now, group: 0, indicators, sightings }, secretKey).batch;
 }
 
-/** A valid STIX object (a GREEN malware), with `extra` properties set (undefined ones removed). */
-function stixObject(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const object: Record<string, unknown> = {
-    type: "malware",
-    spec_version: "2.1",
-    id: "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
-    created: "2026-11-01T00:00:00.000Z",
-    modified: "2026-11-01T00:00:00.000Z",
-    name: "Emotet",
-    is_family: true,
-    object_marking_refs: [TLP2_MARKINGS.GREEN],
-    ...extra,
-  };
-  for (const key of Object.keys(object)) if (object[key] === undefined) delete object[key];
-  return object;
-}
+const stixObject = malwareObject;
 
 /** A version 3 batch of objects, each given as its JSON text (canonical unless the test says otherwise). */
 function objectsOf(objects: string[], header: Partial<IndicatorBatch> = {}): IndicatorBatch {

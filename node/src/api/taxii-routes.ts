@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { v5 as uuidv5 } from "uuid";
 import { z } from "zod";
 import { isoMicros } from "../interop/stix.js";
-import { CollectionReader, MAX_PAGE, parseVersionMatch, type CollectionQuery, type VersionMatch } from "./taxii-collection.js";
+import { CollectionReader, MAX_PAGE, parseVersionMatch, type CollectionItem, type CollectionQuery, type VersionMatch } from "./taxii-collection.js";
 import type { CtiNode } from "../node.js";
 import type { ExportAudience } from "../privacy/audience.js";
 import type { OrderedEntry } from "../store/ordered-index.js";
@@ -218,26 +218,19 @@ export function taxiiRoutes(node: CtiNode, credentials: TaxiiCredential[]) {
       return send(reply, 200, collection(audience, caller.credential));
     });
 
-    app.get("/taxii2/api/collections/:id/objects/", async (request, reply) => {
+    /** A page of the collection the request names, each item as `shape` writes it (objects or manifest entries). */
+    const collectionPage = (shape: (item: CollectionItem) => unknown) => async (request: FastifyRequest, reply: FastifyReply) => {
       const caller = guard(request, reply);
       const audience = caller && audienceOf(request, reply, caller.entitled);
       const query = audience && queryOf(request, reply);
       if (!audience || !query) return reply;
       const { items, next, more } = await reader.page(audience, query);
       dateHeaders(reply, items);
-      return send(reply, 200, { more, ...(more && next ? { next: encodeCursor(next) } : {}), objects: items.map((o) => o.object) });
-    });
+      return send(reply, 200, { more, ...(more && next ? { next: encodeCursor(next) } : {}), objects: items.map(shape) });
+    };
 
-    app.get("/taxii2/api/collections/:id/manifest/", async (request, reply) => {
-      const caller = guard(request, reply);
-      const audience = caller && audienceOf(request, reply, caller.entitled);
-      const query = audience && queryOf(request, reply);
-      if (!audience || !query) return reply;
-      const { items, next, more } = await reader.page(audience, query);
-      dateHeaders(reply, items);
-      const objects = items.map((o) => ({ id: o.object.id, date_added: isoMicros(o.added), version: o.version, media_type: STIX_MEDIA_TYPE }));
-      return send(reply, 200, { more, ...(more && next ? { next: encodeCursor(next) } : {}), objects });
-    });
+    app.get("/taxii2/api/collections/:id/objects/", collectionPage((item) => item.object));
+    app.get("/taxii2/api/collections/:id/manifest/", collectionPage((item) => ({ id: item.object.id, date_added: isoMicros(item.added), version: item.version, media_type: STIX_MEDIA_TYPE })));
 
     /** An object's versions asked for, or a 404 already sent. */
     const oneObject = async (request: FastifyRequest, reply: FastifyReply, versions?: VersionMatch[]) => {

@@ -1,5 +1,4 @@
-import type { IndicatorType } from "../model/indicator.js";
-import type { StixJson } from "../model/stix-object.js";
+import { VALUE_OBSERVABLE_TYPES, type StixJson } from "../model/stix-object.js";
 import type { PublishInput } from "../privacy/publish-preparation.js";
 import type { ObjectFacts } from "./object-checks.js";
 
@@ -11,13 +10,6 @@ import type { ObjectFacts } from "./object-checks.js";
  * validity, name or description and types as tags.
  */
 
-const VALUE_TYPES: ReadonlyMap<string, IndicatorType> = new Map([
-  ["ipv4-addr", "ipv4"],
-  ["ipv6-addr", "ipv6"],
-  ["domain-name", "domain"],
-  ["url", "url"],
-  ["email-addr", "email"],
-]);
 const FREE_LABEL = /^[\p{L}\p{N}][\p{L}\p{N} ._:/+-]{0,63}$/u;
 
 const text = (v: unknown) => (typeof v === "string" ? v : undefined);
@@ -39,7 +31,7 @@ export function atomInputsOf(object: StixJson, facts: ObjectFacts, group: number
       labels: { tags: [...new Set(tags)].slice(0, 32) },
     }));
   }
-  const type = VALUE_TYPES.get(facts.type);
+  const type = VALUE_OBSERVABLE_TYPES.get(facts.type);
   if (type && typeof object.value === "string") return [{ ...common, type, value: object.value }];
   return [];
 }

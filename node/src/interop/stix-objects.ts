@@ -30,8 +30,8 @@ const TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e8
 const isRecord = (v: unknown): v is StixJson => v !== null && typeof v === "object" && !Array.isArray(v);
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 
-/** The TLP level a bundle's own marking definition stands for, if it is one. */
-function tlpOfMarkingObject(marking: StixJson): Tlp | undefined {
+/** The TLP level a bundle's own marking definition stands for, if it is one (TLP 2.0 extension, TLP 1.0 definition, or a "TLP:" name). */
+export function tlpOfMarkingObject(marking: StixJson): Tlp | undefined {
   const extensions = isRecord(marking.extensions) ? marking.extensions : undefined;
   const extension = extensions && Object.hasOwn(extensions, TLP2_EXTENSION) ? extensions[TLP2_EXTENSION] : undefined;
   const tlp2 = isRecord(extension) ? extension.tlp_2_0 : undefined;

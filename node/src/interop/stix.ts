@@ -6,7 +6,8 @@ import type { IndicatorRecord } from "../model/record.js";
 import type { SightingSummary } from "../model/sighting.js";
 import type { PublishInput } from "../node.js";
 import { HASH_TYPES, parseStixPattern, stixPatternOf } from "../model/stix-pattern.js";
-import { orgIdentityId, TLP2_MARKINGS } from "../model/stix-object.js";
+import { orgIdentityId, TLP2_MARKINGS, TLP_OF_MARKING, VALUE_OBSERVABLE_TYPES } from "../model/stix-object.js";
+import { tlpOfMarkingObject } from "./stix-objects.js";
 
 /**
  * STIX 2.1 in and out.
@@ -23,25 +24,6 @@ import { orgIdentityId, TLP2_MARKINGS } from "../model/stix-object.js";
  */
 
 export { TLP2_MARKINGS };
-
-/** The TLP 1.0 marking definitions of STIX 2.1 (section 7.2.1.4): WHITE reads as CLEAR. */
-// Tables keyed by what a bundle says are Maps: "constructor" or "__proto__" must find nothing.
-const TLP1_MARKINGS: ReadonlyMap<string, Tlp> = new Map([
-  ["marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", "CLEAR"],
-  ["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", "GREEN"],
-  ["marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", "AMBER"],
-  ["marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", "RED"],
-]);
-
-const TLP_BY_NAME: ReadonlyMap<string, Tlp> = new Map([
-  ["white", "CLEAR"],
-  ["clear", "CLEAR"],
-  ["green", "GREEN"],
-  ["amber", "AMBER"],
-  ["amber+strict", "AMBER+STRICT"],
-  ["red", "RED"],
-]);
-const TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d";
 
 /** Namespace of the exchange's STIX ids (UUIDv5). */
 const NAMESPACE = RECORD_UUID_NAMESPACE;
@@ -68,13 +50,7 @@ export interface StixImport {
   warnings: string[];
 }
 
-const OBSERVABLE_TYPES: ReadonlyMap<string, PublishInput["type"]> = new Map([
-  ["ipv4-addr", "ipv4"],
-  ["ipv6-addr", "ipv6"],
-  ["domain-name", "domain"],
-  ["url", "url"],
-  ["email-addr", "email"],
-]);
+const OBSERVABLE_TYPES = VALUE_OBSERVABLE_TYPES;
 
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 const isRecord = (v: unknown): v is StixObject => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -84,15 +60,10 @@ const FREE_LABEL = /^[\p{L}\p{N}][\p{L}\p{N} ._:/+-]{0,63}$/u;
 
 /** TLP of one marking id, from the well-known definitions or the bundle's own marking objects. */
 function tlpOfMarking(id: string, markings: Map<string, StixObject>): Tlp | undefined {
-  const known = (Object.entries(TLP2_MARKINGS).find(([, v]) => v === id)?.[0] as Tlp | undefined) ?? TLP1_MARKINGS.get(id);
+  const known = TLP_OF_MARKING.get(id);
   if (known) return known;
   const marking = markings.get(id);
-  if (!marking) return undefined;
-  const extension = isRecord(marking.extensions) ? marking.extensions[TLP2_EXTENSION] : undefined;
-  const tlp2 = isRecord(extension) ? extension.tlp_2_0 : undefined;
-  const tlp1 = marking.definition_type === "tlp" && isRecord(marking.definition) ? marking.definition.tlp : undefined;
-  const name = str(tlp2) ?? str(tlp1) ?? (str(marking.name)?.toLowerCase().startsWith("tlp:") ? str(marking.name)!.slice(4) : undefined);
-  return name ? TLP_BY_NAME.get(name.toLowerCase()) : undefined;
+  return marking ? tlpOfMarkingObject(marking) : undefined;
 }
 
 /** Reads a bundle (or one object, or a list of objects) into indicator inputs and a report. Pure. */

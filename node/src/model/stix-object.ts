@@ -1,5 +1,5 @@
 import { v5 as uuidv5 } from "uuid";
-import { mostRestrictiveTlp, type Tlp } from "./indicator.js";
+import { mostRestrictiveTlp, type IndicatorType, type Tlp } from "./indicator.js";
 import { RECORD_UUID_NAMESPACE } from "./indicator-id.js";
 
 /**
@@ -50,6 +50,15 @@ export function typeOfId(id: string): string | undefined {
 export function isStixId(value: unknown): value is string {
   return typeof value === "string" && STIX_ID.test(value);
 }
+
+/** Observable types whose `value` is an indicator of the exchange, and which type. */
+export const VALUE_OBSERVABLE_TYPES: ReadonlyMap<string, IndicatorType> = new Map([
+  ["ipv4-addr", "ipv4"],
+  ["ipv6-addr", "ipv6"],
+  ["domain-name", "domain"],
+  ["url", "url"],
+  ["email-addr", "email"],
+]);
 
 /** TLP 2.0 marking definitions (FIRST, STIX 2.1 extension), by TLP. */
 export const TLP2_MARKINGS: Readonly<Record<Tlp, string>> = {

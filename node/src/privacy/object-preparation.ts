@@ -2,7 +2,7 @@ import { checkObjectJson, ObjectCheckError, type ObjectFacts, type ObjectRefusal
 import { tlpRank, type Indicator, type IndicatorType, type Tlp } from "../model/indicator.js";
 import { normalizeValue } from "../model/normalize.js";
 import { patternAtoms } from "../model/stix-pattern.js";
-import { forbiddenKeyIn, kindOfType, orgIdentityId, TLP2_MARKINGS, tlpOfObject, type StixJson } from "../model/stix-object.js";
+import { forbiddenKeyIn, kindOfType, orgIdentityId, TLP2_MARKINGS, tlpOfObject, VALUE_OBSERVABLE_TYPES, type StixJson } from "../model/stix-object.js";
 import { CanonicalJsonError, canonicalJson } from "../wire/canonical-json.js";
 import { groupRefusal, type GroupRefusal, type PreparationContext, type Refusal } from "./publish-preparation.js";
 import type { ScrubChange, ScrubDropReason } from "./scrubber.js";
@@ -46,14 +46,6 @@ export type PreparedObjectVersion = { json: string; facts: ObjectFacts; group: n
 
 /** Free-text properties redacted like an indicator's description (and external references' descriptions). */
 const FREE_TEXT = ["name", "description", "abstract", "content", "explanation", "objective"] as const;
-/** Observable types whose value is an indicator of the exchange, scrubbed as one. */
-const VALUE_TYPES: ReadonlyMap<string, IndicatorType> = new Map([
-  ["ipv4-addr", "ipv4"],
-  ["ipv6-addr", "ipv6"],
-  ["domain-name", "domain"],
-  ["url", "url"],
-  ["email-addr", "email"],
-]);
 /** Scrubbing reasons that name the partner's own or private network: never shared, even inside a pattern. */
 const PRIVATE_REASONS: ReadonlySet<ScrubDropReason> = new Set(["INTERNAL_ADDRESS", "INTERNAL_DOMAIN", "NON_ROUTABLE_ADDRESS", "RESERVED_DOMAIN"]);
 
@@ -142,7 +134,7 @@ export function prepareObject(input: unknown, options: { group?: number }, conte
   if (tlp !== "RED") {
     // The partner's own and private assets never leave, whether as an observable or inside a pattern.
     const values: Array<{ type: IndicatorType; value: string }> = [];
-    const valueType = typeof object.type === "string" ? VALUE_TYPES.get(object.type) : undefined;
+    const valueType = typeof object.type === "string" ? VALUE_OBSERVABLE_TYPES.get(object.type) : undefined;
     if (valueType && typeof object.value === "string") values.push({ type: valueType, value: object.value });
     if (object.type === "indicator" && object.pattern_type === "stix" && typeof object.pattern === "string") {
       const atoms = patternAtoms(object.pattern);
