@@ -85,6 +85,22 @@ describe("STIX objects between real nodes", function () {
     }
   });
 
+  it("keeps another org's version of an object as that org's statement: only the first publisher's versions become the object", async function () {
+    const id = "malware--fdd60b30-b67c-41e3-b0b9-f01faf20d111";
+    const original = (await nodes["north-cert"]!.intel.get(id, INTERNAL))!;
+    expect(original.summary.owner).to.equal("acme-bank");
+    const theirs = { ...original.object, modified: "2026-11-29T00:00:00.000Z", description: "north-cert's view of it" };
+    const outcome = (await nodes["north-cert"]!.intel.publish([theirs])).outcomes[0]!;
+    expect(outcome.ok && outcome.owner).to.equal("acme-bank");
+    for (const org of ORGS) {
+      await waitFor(`${org} to hold north-cert's statement`, async () => ((await nodes[org]!.intel.get(id, INTERNAL))?.otherStatements.length ?? 0) === 1);
+      const detail = (await nodes[org]!.intel.get(id, INTERNAL))!;
+      expect(detail.summary.version, org).to.equal(original.summary.version);
+      expect(detail.otherStatements.map((st) => [st.producer, st.version]), org).to.deep.equal([["north-cert", "2026-11-29T00:00:00.000Z"]]);
+      expect(detail.summary.producers, org).to.deep.equal(["acme-bank", "north-cert"]);
+    }
+  });
+
   it("reads an AMBER report only inside its group; the member outside relays it unread", async function () {
     const report = {
       type: "report",

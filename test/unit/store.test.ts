@@ -106,7 +106,7 @@ describe("indicator store (real LevelDB)", function () {
     const closing = store.close();
     const outcomes = await Promise.race([
       Promise.allSettled(writes),
-      new Promise<"hung">((resolve) => setTimeout(() => resolve("hung"), 20_000)),
+      new Promise<"hung">((resolve) => setTimeout(() => resolve("hung"), 20_000).unref()),
     ]);
     await closing;
     expect(outcomes).to.not.equal("hung");
