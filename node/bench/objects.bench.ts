@@ -95,7 +95,7 @@ function checksAlone(batches: Array<{ batch: IndicatorBatch }>): number {
   return (TOTAL / (performance.now() - t)) * 1000;
 }
 
-/** The puts the store makes per object (record, version, type, time, two per graph edge) and per batch, with values of the same sizes. */
+/** The puts the store makes per object (record, version, time, two per graph edge) and per batch, with values of the same sizes. */
 async function levelAlone(dir: string, batches: Array<{ batch: IndicatorBatch; bytes: Uint8Array }>): Promise<number> {
   const raw = new Level<string, Uint8Array>(join(dir, "raw"), { keyEncoding: "utf8", valueEncoding: "view" });
   await raw.open();
@@ -105,7 +105,7 @@ async function levelAlone(dir: string, batches: Array<{ batch: IndicatorBatch; b
     const ops: Array<{ type: "put"; key: string; value: Uint8Array }> = [];
     batch.objects.forEach((json, i) => {
       const key = `${batch.sequence}-${i}`;
-      ops.push({ type: "put", key: `o!${key}`, value: record }, { type: "put", key: `v!${key}`, value: Buffer.from(json) }, { type: "put", key: `y!${key}`, value: empty }, { type: "put", key: `t!${key}`, value: empty });
+      ops.push({ type: "put", key: `o!${key}`, value: record }, { type: "put", key: `v!${key}`, value: Buffer.from(json) }, { type: "put", key: `t!${key}`, value: empty });
       if (json.includes('"relationship_type"')) ops.push({ type: "put", key: `e!o${key}`, value: empty }, { type: "put", key: `e!i${key}`, value: empty });
     });
     const b = `bench-org:${batch.sequence}`;

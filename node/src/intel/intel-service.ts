@@ -316,7 +316,7 @@ export class IntelService {
     let exhausted = false;
     while (out.length < query.limit && read < MAX_LIST_READ && !exhausted) {
       const chunk = Math.min(1000, MAX_LIST_READ - read);
-      const ids = query.type ? await store.objects.byType.ids(query.type, after, chunk) : await store.objects.records.idsAfter(after, chunk);
+      const ids = query.type ? await store.objects.records.idsOfType(query.type, after, chunk) : await store.objects.records.idsAfter(after, chunk);
       exhausted = ids.length < chunk;
       read += ids.length;
       const records = await store.objects.records.getMany(ids);

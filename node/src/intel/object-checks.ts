@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { MAX_TIME_MS, type Tlp } from "../model/indicator.js";
 import { patternAtoms, type PatternAtom } from "../model/stix-pattern.js";
 import {
@@ -120,7 +120,7 @@ export function checkObjectJson(json: string, horizon: number, label = "object")
     tlp,
     revoked: isRevoked(object),
     createdBy: typeof object.created_by_ref === "string" ? object.created_by_ref : undefined,
-    hash: createHash("sha256").update(json).digest("hex"),
+    hash: hash("sha256", json, "hex"),
     name: displayName(object),
     edges: edgesOf(object),
     ends: relationshipEnds(object),

@@ -230,9 +230,19 @@ export function displayName(object: StixJson): string {
   return typeof id === "string" ? id : "?";
 }
 
+const identities = new Map<string, string>();
+
 /** The STIX identity every member org authors under: one id per org, the same on every node. */
 export function orgIdentityId(org: string): string {
-  return `identity--${uuidv5(`org:${org}`, RECORD_UUID_NAMESPACE)}`;
+  let id = identities.get(org);
+  // Derived for every statement stored: kept per org (a consortium has a few hundred at most).
+  // Stryker disable next-line ConditionalExpression: a cache; the id is the same either way.
+  if (id === undefined) {
+    id = `identity--${uuidv5(`org:${org}`, RECORD_UUID_NAMESPACE)}`;
+    // Stryker disable next-line all: the cache's bound changes memory, never a result.
+    if (identities.size < 10_000) identities.set(org, id);
+  }
+  return id;
 }
 
 /** Names that JavaScript gives meaning to: never a STIX property, refused wherever they appear. */

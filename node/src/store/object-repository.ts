@@ -1,7 +1,7 @@
 import type { ObjectRecord } from "../model/object-record.js";
 import { bucket, decodeJson, encodeJson, type Database, type Sublevel, type WriteOp } from "./db.js";
 
-/** STIX objects by id: every statement held of each and who owns it (model/object-record.ts), as JSON. */
+/** STIX objects by id (which starts with the type): every statement held of each and who owns it (model/object-record.ts), as JSON. */
 export class ObjectRepository {
   private readonly sublevel: Sublevel;
 
@@ -21,6 +21,17 @@ export class ObjectRepository {
 
   putOp(record: ObjectRecord): WriteOp {
     return { type: "put", sublevel: this.sublevel, key: record.id, value: encodeJson(record) };
+  }
+
+  /**
+   * Ids of one type after `after`, in id order, at most `limit`: an id starts with its type and
+   * "--", so they are one key range (no index of types to keep).
+   */
+  async idsOfType(type: string, after: string | undefined, limit: number): Promise<string[]> {
+    const prefix = `${type}--`;
+    const out: string[] = [];
+    for await (const key of this.sublevel.keys({ ...(after !== undefined && after > prefix ? { gt: after } : { gte: prefix }), lt: `${prefix}\xff`, limit })) out.push(key);
+    return out;
   }
 
   /** Ids after `after`, in id order, at most `limit`. */

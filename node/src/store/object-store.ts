@@ -7,7 +7,6 @@ import { bucket, decodeJson, encodeJson, type Database, type Sublevel, type Writ
 import { ObjectEdgeIndex } from "./object-edge-index.js";
 import { ObjectLinkIndex } from "./object-link-index.js";
 import { ObjectRepository } from "./object-repository.js";
-import { ObjectTypeIndex } from "./object-type-index.js";
 import { ObjectVersionRepository } from "./object-version-repository.js";
 import { OrderedIdIndex } from "./ordered-index.js";
 
@@ -37,15 +36,15 @@ function recordIdOf(atom: { type: IndicatorType; value: string }): string | unde
 const edgeKey = (e: ObjectEdge) => `${e.from} ${e.to} ${e.via} ${e.label}`;
 
 /**
- * The STIX object buckets: records by id (store/object-repository.ts), each version's JSON, ids by
- * type and by write, the graph's edges and the links to indicator records. It computes the write
+ * The STIX object buckets: records by id (store/object-repository.ts; an id starts with its type,
+ * so the records of one type are one key range), each version's JSON, ids by write, the graph's
+ * edges and the links to indicator records. It computes the write
  * operations of incoming statements for the store's facade (store/indicator-store.ts), which
  * writes them in the same atomic batch as the batch that carried them; it never writes alone.
  */
 export class ObjectStore {
   readonly records: ObjectRepository;
   readonly versions: ObjectVersionRepository;
-  readonly byType: ObjectTypeIndex;
   /** revision (µs) -> id. */
   readonly byTime: OrderedIdIndex;
   readonly edges: ObjectEdgeIndex;
@@ -58,7 +57,6 @@ export class ObjectStore {
   constructor(db: Database) {
     this.records = new ObjectRepository(db);
     this.versions = new ObjectVersionRepository(db);
-    this.byType = new ObjectTypeIndex(db);
     this.byTime = new OrderedIdIndex(db, "objects-by-time");
     this.edges = new ObjectEdgeIndex(db);
     this.links = new ObjectLinkIndex(db);
@@ -128,12 +126,8 @@ export class ObjectStore {
         for (const [key, e] of now) if (!old.has(key)) ops.push(...this.edges.putOps(e));
         record = { ...draft, edges };
       }
-      if (!original) {
-        added++;
-        ops.push(this.byType.putOp(record.type, id));
-      } else {
-        ops.push(this.byTime.delOp(original.revision, id));
-      }
+      if (!original) added++;
+      else ops.push(this.byTime.delOp(original.revision, id));
       ops.push(this.records.putOp(record), this.byTime.putOp(record.revision, id));
       changed.push(record);
     }

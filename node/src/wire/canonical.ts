@@ -170,7 +170,8 @@ export function encodeSightingCanonical(sighting: Sighting): Uint8Array {
  * sightings. `json` is already in RFC 8785 form (wire/canonical-json.ts), one string for one object.
  */
 export function encodeObjectCanonical(json: string): Uint8Array {
-  return new CanonicalWriter(json.length + 64).tag(OBJECT_TAG).string(json).finish();
+  // Sized for the worst case at once (3 bytes per UTF-16 unit): growing it meant a second copy of every object.
+  return new CanonicalWriter(json.length * 3 + 64).tag(OBJECT_TAG).string(json).finish();
 }
 
 export interface BatchHeader {
