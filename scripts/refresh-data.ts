@@ -14,6 +14,8 @@ const DATA = join(ROOT, "data");
 /** What is copied: a folder (or file) of the checkout to a place under data/. */
 const SETS: Array<{ name: string; from: string[]; to: string[] }> = [
   { name: "STIX 2.1 schemas", from: ["stix2/schemas", "stix2/LICENSE"], to: ["stix2/schemas", "stix2/LICENSE"] },
+  { name: "MISP taxonomies", from: ["misp-taxonomies"], to: ["misp/taxonomies"] },
+  { name: "MISP warning lists", from: ["misp-warninglists"], to: ["misp/warninglists"] },
 ];
 
 async function digests(path: string): Promise<Map<string, string>> {

@@ -45,6 +45,8 @@ import { viewsFor, type Audience, type Entitlements } from "./privacy/audience.j
 import { blindValue, deriveBlindingKey } from "./privacy/blinding.js";
 import { sealRecipients } from "./privacy/recipients.js";
 import { Scrubber, type ScrubChange } from "./privacy/scrubber.js";
+import type { WarningHit } from "./privacy/warning-lists.js";
+import { warningListsFor } from "./config/reference-data.js";
 import { IndicatorStore } from "./store/indicator-store.js";
 import { checkObservedAt, isSightingKind, type SightingKind } from "./model/sighting.js";
 import { TrustError, TrustService, type SightResult } from "./trust/trust-service.js";
@@ -65,7 +67,7 @@ export interface CtiNodeComponents {
 export type { PublishInput, PublishRefusal } from "./privacy/publish-preparation.js";
 
 export type PublishOutcome =
-  | ({ ok: true; input: number; blinded: boolean; changes: ScrubChange[] } & PublishReceipt)
+  | ({ ok: true; input: number; blinded: boolean; changes: ScrubChange[]; warnings: WarningHit[] } & PublishReceipt)
   | { ok: false; input: number; reason: PublishRefusal; field?: string; message: string };
 
 export class NoGroupsContractError extends Error {
@@ -147,7 +149,7 @@ export class CtiNode {
   ) {
     this.logger = components.logger ?? createLogger("cti-node");
     this.now = components.now ?? Date.now;
-    this.scrubber = new Scrubber(config.privacy.scrub);
+    this.scrubber = new Scrubber(config.privacy.scrub, warningListsFor(config.privacy.warningLists));
   }
 
   get running(): boolean {
@@ -706,7 +708,7 @@ export class CtiNode {
     const publisher = this.require(this.publisher);
     const now = this.now();
     const outcomes: PublishOutcome[] = new Array(inputs.length);
-    const ready: Array<{ input: number; indicator: Indicator; changes: ScrubChange[]; blindingKey?: Uint8Array }> = [];
+    const ready: Array<{ input: number; indicator: Indicator; changes: ScrubChange[]; warnings: WarningHit[]; blindingKey?: Uint8Array }> = [];
     const context = this.preparationContext(now);
     inputs.forEach((input, i) => {
       const prepared = prepareIndicator(input, context);
@@ -721,8 +723,8 @@ export class CtiNode {
       ready.map((r) => r.blindingKey),
     );
     receipts.forEach((receipt, j) => {
-      const { input, indicator, changes } = ready[j]!;
-      outcomes[input] = { ok: true, input, blinded: indicator.blinded, changes, ...receipt };
+      const { input, indicator, changes, warnings } = ready[j]!;
+      outcomes[input] = { ok: true, input, blinded: indicator.blinded, changes, warnings, ...receipt };
     });
     return outcomes;
   }

@@ -10,11 +10,14 @@ const at = (input: IndicatorInput) => buildIndicator(input, { producer: "acme-ba
  * what it leaves, the message of each drop, and the policy's lists at their edges.
  */
 describe("scrubber at its edges", function () {
+  // The partner's own allowlists, exact values and domains (the bundled warning lists: test/unit/warning-lists.test.ts).
   const scrubber = new Scrubber({
     ...DEFAULT_SCRUB_POLICY,
     internalCidrs: ["203.0.113.0/24", "2001:db8:ac3e::/48", "198.51.100.7"],
     internalDomains: ["acme-bank.example", "acme.test"],
     internalHostPatterns: ["ws-fin-\\d+"],
+    allowlistValues: ["8.8.8.8"],
+    allowlistDomains: ["google.com", ".windowsupdate.com"],
   });
   const redacted = (text: string) => {
     const changes: ScrubChange[] = [];
@@ -126,10 +129,10 @@ describe("scrubber at its edges", function () {
       { field: "labels.tags", rule: "USER_NAME", count: 1 },
     ]);
     const clean = at({ type: "domain", value: "evil.example", description: "plain note" });
-    expect(scrubber.scrub(clean)).to.deep.equal({ kept: true, indicator: clean, changes: [] });
+    expect(scrubber.scrub(clean)).to.deep.equal({ kept: true, indicator: clean, changes: [], warnings: [] });
     // With redaction off, text is left alone (drops still apply).
     const off = new Scrubber({ ...DEFAULT_SCRUB_POLICY, redactFreeText: false });
-    expect(off.scrub(indicator)).to.deep.equal({ kept: true, indicator, changes: [] });
+    expect(off.scrub(indicator)).to.deep.equal({ kept: true, indicator, changes: [], warnings: [] });
     expect(new Scrubber({ ...DEFAULT_SCRUB_POLICY, dropNonRoutable: false }).scrub(at({ type: "ipv4", value: "10.1.1.1" })).kept).to.equal(true);
     // Allowlisted values are compared case-insensitively as configured.
     expect(new Scrubber({ ...DEFAULT_SCRUB_POLICY, allowlistValues: ["AB".repeat(32)] }).scrub(at({ type: "sha256", value: "ab".repeat(32) })).kept).to.equal(false);

@@ -1,15 +1,20 @@
 import { expect } from "chai";
 import type { IndicatorType } from "../../node/src/model/indicator.js";
 import { buildIndicator } from "../../node/src/model/validate.js";
+import { warningListsFor } from "../../node/src/config/reference-data.js";
 import { DEFAULT_SCRUB_POLICY, Scrubber, type ScrubResult } from "../../node/src/privacy/scrubber.js";
 
 const now = Date.parse("2026-11-21T12:00:00Z");
-const scrubber = new Scrubber({
-  ...DEFAULT_SCRUB_POLICY,
-  internalCidrs: ["81.2.69.0/24", "2a02:1234::/32"],
-  internalDomains: ["bank.example", "bank-intra.example"],
-  internalHostPatterns: ["ws-fin-\\d+", "srv-[a-z]+\\d\\d"],
-});
+// With the bundled MISP warning lists, as a node runs it by default.
+const scrubber = new Scrubber(
+  {
+    ...DEFAULT_SCRUB_POLICY,
+    internalCidrs: ["81.2.69.0/24", "2a02:1234::/32"],
+    internalDomains: ["bank.example", "bank-intra.example"],
+    internalHostPatterns: ["ws-fin-\\d+", "srv-[a-z]+\\d\\d"],
+  },
+  warningListsFor({ bundled: true, disabled: [], actions: {}, files: [] }),
+);
 
 function scrub(type: IndicatorType, value: string, extra: object = {}): ScrubResult {
   return scrubber.scrub(buildIndicator({ type, value, ...extra }, { producer: "acme-bank", now }));
@@ -43,11 +48,10 @@ describe("scrubber", function () {
       ["domain", "dc01.corp", "RESERVED_DOMAIN"],
       ["domain", "printer.local", "RESERVED_DOMAIN"],
       ["domain", "nas.home.arpa", "RESERVED_DOMAIN"],
-      ["ipv4", "8.8.8.8", "ALLOWLISTED"],
-      ["sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "ALLOWLISTED"],
-      ["md5", "D41D8CD98F00B204E9800998ECF8427E", "ALLOWLISTED"],
-      ["domain", "google.com", "ALLOWLISTED"],
-      ["domain", "ctldl.windowsupdate.com", "ALLOWLISTED"],
+      ["ipv4", "8.8.8.8", "WARNING_LIST"],
+      ["sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "WARNING_LIST"],
+      ["md5", "D41D8CD98F00B204E9800998ECF8427E", "WARNING_LIST"],
+      ["domain", "google.com", "WARNING_LIST"],
     ];
     for (const [type, value, reason] of dropped) {
       it(`${type} ${value}: ${reason}`, function () {
@@ -126,7 +130,7 @@ describe("scrubber", function () {
   it("can be told to keep non-routable space and free text as they are", function () {
     const lenient = new Scrubber({ ...DEFAULT_SCRUB_POLICY, dropNonRoutable: false, redactFreeText: false });
     const indicator = buildIndicator({ type: "ipv4", value: "10.1.2.3", description: "mail to a@b.example" }, { producer: "acme-bank", now });
-    expect(lenient.scrub(indicator)).to.deep.equal({ kept: true, indicator, changes: [] });
+    expect(lenient.scrub(indicator)).to.deep.equal({ kept: true, indicator, changes: [], warnings: [] });
   });
 
   it("refuses a policy with a malformed CIDR", function () {

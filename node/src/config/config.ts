@@ -147,8 +147,21 @@ export const NodeConfigSchema = z.object({
       scrub: ScrubPolicySchema.default(DEFAULT_SCRUB_POLICY),
       /** Group used for TLP:AMBER and AMBER+STRICT indicators published without one. */
       defaultGroup: z.number().int().positive().optional(),
+      /**
+       * Warning lists checked before anything is shared (privacy/warning-lists.ts): the bundled MISP
+       * lists (all by default, or these by name, less `disabled`), what a hit on each does
+       * (refuse or warn; the bundled policy otherwise), and the partner's own list.json files.
+       */
+      warningLists: z
+        .object({
+          bundled: z.union([z.boolean(), z.array(z.string().min(1))]).default(true),
+          disabled: z.array(z.string()).default([]),
+          actions: z.record(z.string(), z.enum(["refuse", "warn"])).default({}),
+          files: z.array(z.string().min(1)).default([]),
+        })
+        .default({ bundled: true, disabled: [], actions: {}, files: [] }),
     })
-    .default({ scrub: DEFAULT_SCRUB_POLICY }),
+    .default({ scrub: DEFAULT_SCRUB_POLICY, warningLists: { bundled: true, disabled: [], actions: {}, files: [] } }),
   trust: z
     .object({
       /** Indicators scoring below this (0-100) are quarantined: kept, shown, never fed to detectors. */

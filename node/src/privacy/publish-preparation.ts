@@ -3,6 +3,7 @@ import type { Indicator, Tlp } from "../model/indicator.js";
 import { buildIndicator, type IndicatorInput } from "../model/validate.js";
 import { blindIndicator } from "./blinding.js";
 import type { ScrubChange, ScrubDropReason, Scrubber } from "./scrubber.js";
+import type { WarningHit } from "./warning-lists.js";
 
 /**
  * What happens to an indicator before it may leave the node, in order: build and normalize it,
@@ -34,7 +35,8 @@ export interface PreparationContext {
   now: number;
 }
 
-export type PreparedIndicator = { indicator: Indicator; changes: ScrubChange[]; blindingKey?: Uint8Array };
+/** `warnings`: warning lists the value is on that do not refuse it (privacy/warning-lists.ts). */
+export type PreparedIndicator = { indicator: Indicator; changes: ScrubChange[]; warnings: WarningHit[]; blindingKey?: Uint8Array };
 export type Refusal<R> = { reason: R; field?: string; message: string };
 
 /**
@@ -73,13 +75,15 @@ export function prepareIndicator(input: PublishInput, context: PreparationContex
   if (refused) return refused;
   // RED never leaves the node, so there is nothing to scrub it for.
   let changes: ScrubChange[] = [];
+  let warnings: WarningHit[] = [];
   if (indicator.tlp !== "RED") {
     const scrubbed = context.scrubber.scrub(indicator);
     if (!scrubbed.kept) return { reason: scrubbed.reason, field: "value", message: scrubbed.message };
     indicator = scrubbed.indicator;
     changes = scrubbed.changes;
+    warnings = scrubbed.warnings;
   }
-  if (input.blind !== true) return { indicator, changes };
+  if (input.blind !== true) return { indicator, changes, warnings };
   const blindingKey = context.blindingKeyFor(indicator);
-  return { indicator: blindIndicator(indicator, blindingKey), changes, blindingKey };
+  return { indicator: blindIndicator(indicator, blindingKey), changes, warnings, blindingKey };
 }

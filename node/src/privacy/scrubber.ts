@@ -1,5 +1,6 @@
 import { BlockList, isIPv4, isIPv6 } from "node:net";
 import type { Indicator } from "../model/indicator.js";
+import type { WarningHit, WarningLists } from "./warning-lists.js";
 
 /**
  * Scrubbing: what the node removes before an indicator leaves it. A partner shares what attacks
@@ -25,26 +26,17 @@ export interface ScrubPolicy {
 }
 
 /**
- * A sensible default: public DNS resolvers and the hashes of the empty file (the most common
- * false positives of shared feeds), and update and certificate-status domains of the big vendors.
- * Well-known apex domains match exactly, not by suffix: attackers host on their subdomains.
+ * The default policy: non-routable space dropped, free text redacted, nothing of the partner's own
+ * named yet (its ranges and domains are its to add). Benign values are the MISP warning lists'
+ * (privacy/warning-lists.ts, on by default), which replaced a hand-written allowlist of 27 values;
+ * `allowlistValues` and `allowlistDomains` remain for a partner's own exact values and domains.
  */
 export const DEFAULT_SCRUB_POLICY: ScrubPolicy = {
   dropNonRoutable: true,
   internalCidrs: [],
   internalDomains: [],
-  allowlistValues: [
-    "1.1.1.1", "1.0.0.1", "8.8.8.8", "8.8.4.4", "9.9.9.9", "149.112.112.112", "208.67.222.222", "208.67.220.220",
-    "2606:4700:4700::1111", "2001:4860:4860::8888", "2001:4860:4860::8844",
-    "d41d8cd98f00b204e9800998ecf8427e",
-    "da39a3ee5e6b4b0d3255bfef95601890afd80709",
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-  ],
-  allowlistDomains: [
-    "google.com", "www.google.com", "microsoft.com", "www.microsoft.com", "apple.com", "www.apple.com",
-    "amazon.com", "www.amazon.com", "cloudflare.com", "github.com", "wikipedia.org",
-    ".windowsupdate.com", ".update.microsoft.com", ".digicert.com", ".letsencrypt.org", ".pki.goog",
-  ],
+  allowlistValues: [],
+  allowlistDomains: [],
   redactFreeText: true,
   internalHostPatterns: [],
 };
@@ -75,7 +67,7 @@ const NON_ROUTABLE: SubnetEntry[] = [
  */
 const RESERVED_SUFFIXES = ["local", "localhost", "internal", "intranet", "lan", "corp", "home.arpa"];
 
-export type ScrubDropReason = "NON_ROUTABLE_ADDRESS" | "INTERNAL_ADDRESS" | "INTERNAL_DOMAIN" | "RESERVED_DOMAIN" | "ALLOWLISTED";
+export type ScrubDropReason = "NON_ROUTABLE_ADDRESS" | "INTERNAL_ADDRESS" | "INTERNAL_DOMAIN" | "RESERVED_DOMAIN" | "ALLOWLISTED" | "WARNING_LIST";
 export type RedactionRule = "EMAIL" | "PHONE" | "USER_NAME" | "INTERNAL_HOST" | "INTERNAL_ADDRESS";
 
 export interface ScrubChange {
@@ -87,8 +79,9 @@ export interface ScrubChange {
 }
 
 export type ScrubResult =
-  | { kept: true; indicator: Indicator; changes: ScrubChange[] }
-  | { kept: false; reason: ScrubDropReason; message: string };
+  /** `warnings`: warning lists it is on whose hits do not refuse it (well-known infrastructure attackers use too). */
+  | { kept: true; indicator: Indicator; changes: ScrubChange[]; warnings: WarningHit[] }
+  | { kept: false; reason: ScrubDropReason; message: string; list?: string };
 
 type SubnetEntry = [network: string, prefix: number, family: "ipv4" | "ipv6", label: string];
 
@@ -164,7 +157,11 @@ export class Scrubber {
   /** Host names under the partner's domains (the domain itself included) or under a reserved suffix (a label before it required). */
   private readonly hostNames: RegExp[];
 
-  constructor(readonly policy: ScrubPolicy = DEFAULT_SCRUB_POLICY) {
+  constructor(
+    readonly policy: ScrubPolicy = DEFAULT_SCRUB_POLICY,
+    /** The warning lists values are checked against (none: only the policy's own lists). */
+    readonly warningLists?: WarningLists,
+  ) {
     this.internal = new Subnets(policy.internalCidrs.map(parseCidr));
     this.allowlist = new Set(policy.allowlistValues.map((v) => v.toLowerCase()));
     this.hostPatterns = policy.internalHostPatterns.map((p) => new RegExp(`\\b(?:${p})\\b`, "gi"));
@@ -182,16 +179,21 @@ export class Scrubber {
   scrub(indicator: Indicator): ScrubResult {
     const drop = this.dropReason(indicator);
     if (drop) return { kept: false, ...drop };
-    if (!this.policy.redactFreeText) return { kept: true, indicator, changes: [] };
+    const hits = this.warningLists && !indicator.blinded ? this.warningLists.check(indicator.type, indicator.value, hostOf(indicator)) : [];
+    const refused = hits.find((h) => h.action === "refuse");
+    if (refused) return { kept: false, reason: "WARNING_LIST", list: refused.list, message: `${indicator.value} is on the warning list "${refused.name}" (${refused.list}: ${refused.entry})` };
+    const warnings = hits;
+    if (!this.policy.redactFreeText) return { kept: true, indicator, changes: [], warnings };
     const changes: ScrubChange[] = [];
     const description = this.redact(indicator.description, changes);
     const tags = this.filterLabels(indicator.labels.tags, "labels.tags", changes);
     const malwareFamilies = this.filterLabels(indicator.labels.malwareFamilies, "labels.malwareFamilies", changes);
-    if (changes.length === 0) return { kept: true, indicator, changes };
+    if (changes.length === 0) return { kept: true, indicator, changes, warnings };
     return {
       kept: true,
       indicator: { ...indicator, description, labels: { ...indicator.labels, tags, malwareFamilies } },
       changes,
+      warnings,
     };
   }
 
