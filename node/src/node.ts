@@ -46,7 +46,7 @@ import { blindValue, deriveBlindingKey } from "./privacy/blinding.js";
 import { sealRecipients } from "./privacy/recipients.js";
 import { Scrubber, type ScrubChange } from "./privacy/scrubber.js";
 import type { WarningHit } from "./privacy/warning-lists.js";
-import { warningListsFor } from "./config/reference-data.js";
+import { bundledTaxonomies, warningListsFor } from "./config/reference-data.js";
 import { IndicatorStore } from "./store/indicator-store.js";
 import { checkObservedAt, isSightingKind, type SightingKind } from "./model/sighting.js";
 import { TrustError, TrustService, type SightResult } from "./trust/trust-service.js";
@@ -343,6 +343,7 @@ export class CtiNode {
         scrubber: this.scrubber,
         groups: this.groupsValue,
         identityOwner: (id) => membership.orgOfIdentity(id),
+        taxonomies: bundledTaxonomies(),
         now,
       }),
       entitlements: () => this.entitlements,
@@ -737,6 +738,7 @@ export class CtiNode {
       scrubber: this.scrubber,
       groups: this.groupsValue,
       blindingKeyFor: (indicator) => this.blindingKeyFor(indicator),
+      taxonomies: bundledTaxonomies(),
       now,
     };
   }

@@ -23,6 +23,7 @@ import { schemaProblem } from "../../node/src/intel/stix-schema.js";
 import { checkObjects } from "../../node/src/intel/object-checks.js";
 import { prepareObject, type ObjectPreparationContext } from "../../node/src/privacy/object-preparation.js";
 import { Scrubber } from "../../node/src/privacy/scrubber.js";
+import { bundledTaxonomies } from "../../node/src/config/reference-data.js";
 import { readStixObjects } from "../../node/src/interop/stix-objects.js";
 import { mutated, validBatchBytes as validBatchBytesSigned } from "../helpers/fuzz-inputs.js";
 import { startSoloNode } from "../helpers/nodes.js";
@@ -187,6 +188,7 @@ describe(`fuzzing (${RUNS.toLocaleString("en-US")} inputs per target)`, function
       defaultTlp: "GREEN",
       audienceOf: (id) => (id.startsWith("malware--") ? { tlp: "AMBER", group: 3 } : undefined),
       identityOwner: () => undefined,
+      taxonomies: bundledTaxonomies(),
     };
     let prepared = 0;
     fc.assert(

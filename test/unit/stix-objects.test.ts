@@ -23,6 +23,7 @@ import { audienceCovers, prepareObject, type ObjectPreparationContext } from "..
 import { DEFAULT_SCRUB_POLICY, Scrubber } from "../../node/src/privacy/scrubber.js";
 import { canonicalJson, CanonicalJsonError, depthWithin, isCanonicalText, parseCanonicalObject } from "../../node/src/wire/canonical-json.js";
 import { SHARED_DATA } from "../helpers/shared-data.js";
+import { bundledTaxonomies } from "../../node/src/config/reference-data.js";
 import { malwareObject } from "../helpers/stix-fixtures.js";
 
 const NOW = Date.parse("2026-12-01T00:00:00Z");
@@ -325,6 +326,7 @@ describe("STIX objects: what publishing does to an object", function () {
     defaultTlp: "GREEN",
     audienceOf: () => undefined,
     identityOwner: (id) => (id === orgIdentityId("north-cert") ? "north-cert" : id === orgIdentityId("acme-bank") ? "acme-bank" : undefined),
+    taxonomies: bundledTaxonomies(),
     ...extra,
   });
 

@@ -161,7 +161,8 @@ describe("indicator batch validation pipeline", function () {
     [Code.NOT_SEALED, () => encodeBatch(objectsOf([canonicalJson(stixObject({ object_marking_refs: [TLP2_MARKINGS.AMBER] }))]))],
     [Code.FUTURE_BATCH, () => encodeBatch(objectsOf([canonicalJson(stixObject({ modified: "2027-01-01T00:00:00.000Z" }))]))],
     [Code.MALFORMED, () => encodeBatch(objectsOf([canonicalJson(stixObject())], { version: 2 }))],
-    [Code.MALFORMED, () => encodeBatch(batchOf([good()], { version: 3 }))],
+    // A machine tag keeps its case: a version 2 node would refuse it, so it travels in version 3 only.
+    [Code.NOT_NORMALIZED, () => encodeBatch(batchOf([good("evil.example", { labels: { tags: ["PAP:RED"] } })], { version: 2 }))],
     [Code.DUPLICATE_INDICATOR, () => encodeBatch(sightingsOf([sighting(), sighting({ count: 9 })]))],
     [Code.FUTURE_BATCH, () => encodeBatch(sightingsOf([sighting({ observedAt: now + 120_000 })]))],
     [Code.BAD_INDICATOR_COUNT, () => encodeBatch({ ...sightingsOf([sighting()]), sightings: [] })],

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WarningLists, type WarningAction, type WarningListSource } from "../privacy/warning-lists.js";
 import { ConfigError } from "./config.js";
+import { Taxonomies, type TaxonomySource } from "../intel/taxonomies.js";
 
 const DATA = fileURLToPath(new URL("../../../data/", import.meta.url));
 const WARNING_LISTS = join(DATA, "misp/warninglists/lists");
@@ -66,4 +67,23 @@ export function warningListsFor(settings: WarningListSettings): WarningLists {
     compiledLists.set(key, lists);
   }
   return lists;
+}
+
+let taxonomies: Taxonomies | undefined;
+
+/** The bundled MISP taxonomies (data/misp/taxonomies), read and built once per process. */
+export function bundledTaxonomies(): Taxonomies {
+  if (taxonomies) return taxonomies;
+  const sources: TaxonomySource[] = [];
+  if (existsSync(TAXONOMIES_DIR)) {
+    for (const entry of readdirSync(TAXONOMIES_DIR, { withFileTypes: true })) {
+      const file = join(TAXONOMIES_DIR, entry.name, "machinetag.json");
+      if (!entry.isDirectory() || !existsSync(file)) continue;
+      const raw = JSON.parse(readFileSync(file, "utf8")) as TaxonomySource;
+      if (typeof raw.namespace !== "string" || !Array.isArray(raw.predicates)) throw new ConfigError(`taxonomy ${file}: not a MISP taxonomy (namespace, predicates)`);
+      sources.push(raw);
+    }
+  }
+  taxonomies = new Taxonomies(sources);
+  return taxonomies;
 }

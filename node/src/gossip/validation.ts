@@ -1,7 +1,7 @@
 import { InvalidIndicatorError } from "../model/errors.js";
 import { idOf } from "../model/indicator-id.js";
 import { checkSighting } from "../model/sighting.js";
-import { checkIndicator, isCanonical } from "../model/validate.js";
+import { checkIndicator, hasOnlyVersion2Tags, isCanonical } from "../model/validate.js";
 import { isOrgId } from "../model/indicator.js";
 import { checkObjects, ObjectCheckError, type ObjectFacts, type ObjectRefusal } from "../intel/object-checks.js";
 import { orgIdentityId } from "../model/stix-object.js";
@@ -156,7 +156,6 @@ export function checkHeader(header: BatchHeaderView, limits: BatchLimits, deploy
   if (header.unknownFields.length > 0) fail(Code.NON_CANONICAL, `fields ${header.unknownFields.join(", ")} are not in version ${header.version}`);
   // Version 3 is the version of a batch with objects, and only of one: a version 2 node reads the rest.
   if (header.version === WIRE_VERSION && (header.objectCount > 0 || header.objectEntries > 0)) fail(Code.MALFORMED, `a version ${WIRE_VERSION} batch carries no STIX objects`);
-  if (header.version === OBJECTS_WIRE_VERSION && header.objectCount === 0) fail(Code.MALFORMED, `a version ${OBJECTS_WIRE_VERSION} batch is one that carries STIX objects`);
   if (header.deployment.length !== DEPLOYMENT_ID_LENGTH) fail(Code.MALFORMED, "deployment must be 32 bytes");
   if (!bytesEqual(header.deployment, deployment)) fail(Code.WRONG_DEPLOYMENT, "the batch was signed for another deployment (another chain or registry)");
   if (header.signingKey.length !== SIGNING_KEY_LENGTH) fail(Code.MALFORMED, "signing key must be 32 bytes");
@@ -242,7 +241,7 @@ export function checkReplay(batch: Pick<BatchHeaderView, "producer" | "sequence"
  * them). Messages name positions and fields, never a value: they reach logs, and a sealed
  * batch's values must not.
  */
-export function checkIndicators(batch: Pick<IndicatorBatch, "producer" | "group" | "sealed">, content: BatchContent): string[] {
+export function checkIndicators(batch: Pick<IndicatorBatch, "producer" | "group" | "sealed" | "version">, content: BatchContent): string[] {
   const seen = new Map<string, number>();
   const ids: string[] = [];
   if (batch.sealed && content.salts.some((salt) => salt.length !== SALT_LENGTH)) fail(Code.MALFORMED, "leaf salts must be 16 bytes");
@@ -259,6 +258,8 @@ export function checkIndicators(batch: Pick<IndicatorBatch, "producer" | "group"
       throw err;
     }
     if (!isCanonical(indicator)) fail(Code.NOT_NORMALIZED, `indicator ${index} is not in canonical form`);
+    // What a version 2 node would refuse travels in version 3 only (wire/batch.ts versionFor).
+    if (batch.version === WIRE_VERSION && !hasOnlyVersion2Tags(indicator)) fail(Code.NOT_NORMALIZED, `indicator ${index} has machine tags, which version ${WIRE_VERSION} does not carry`);
     const id = idOf(indicator);
     const first = seen.get(id);
     if (first !== undefined) fail(Code.DUPLICATE_INDICATOR, `indicator ${index} repeats indicator ${first}`);

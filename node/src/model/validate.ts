@@ -10,6 +10,7 @@ import {
   type Labels,
 } from "./indicator.js";
 import { isNormalized, normalizeValue } from "./normalize.js";
+import { formatMachineTag, parseMachineTag } from "./tags.js";
 
 /** What a person or a client program asks to publish; anything may be missing or wrong. */
 export interface IndicatorInput {
@@ -72,6 +73,12 @@ function normalizeLabelList(value: unknown, field: keyof Labels): string[] {
   const out = new Set<string>();
   for (const item of value) {
     if (typeof item !== "string") throw new InvalidIndicatorError("BAD_LABEL", `labels.${field} holds a non-string`, `labels.${field}`);
+    // A machine tag (`PAP:RED`, `admiralty-scale:source-reliability="b"`) keeps its case; a free word is lowercased.
+    const machine = field === "tags" ? parseMachineTag(item.trim().normalize("NFC")) : undefined;
+    if (machine) {
+      out.add(formatMachineTag(machine));
+      continue;
+    }
     const label = field === "attackTechniques" ? item.trim().toUpperCase() : item.trim().toLowerCase();
     if (label.length === 0 || label.length > LABEL_LIMITS.length) {
       throw new InvalidIndicatorError("BAD_LABEL", `labels.${field}: "${item}" must be 1-${LABEL_LIMITS.length} characters`, `labels.${field}`);
@@ -178,4 +185,13 @@ export function isCanonical(indicator: Indicator): boolean {
     }
   }
   return true;
+}
+
+/**
+ * Whether every tag of an indicator is one a node of wire version 2 takes as canonical (a lowercase
+ * free word of at most 64 characters): otherwise its batch must be version 3, which such a node
+ * ignores instead of refusing (and penalising whoever relayed it).
+ */
+export function hasOnlyVersion2Tags(indicator: Pick<Indicator, "labels">): boolean {
+  return indicator.labels.tags.every((tag) => tag.length <= LABEL_LIMITS.length && tag === tag.toLowerCase() && FREE_LABEL.test(tag));
 }

@@ -5,6 +5,7 @@ import { patternAtoms } from "../model/stix-pattern.js";
 import { forbiddenKeyIn, kindOfType, orgIdentityId, TLP2_MARKINGS, tlpOfObject, VALUE_OBSERVABLE_TYPES, type StixJson } from "../model/stix-object.js";
 import { CanonicalJsonError, canonicalJson } from "../wire/canonical-json.js";
 import { groupRefusal, type GroupRefusal, type PreparationContext, type Refusal } from "./publish-preparation.js";
+import type { TagRefusal } from "../intel/taxonomies.js";
 import type { ScrubChange, ScrubDropReason } from "./scrubber.js";
 
 /**
@@ -18,7 +19,7 @@ import type { ScrubChange, ScrubDropReason } from "./scrubber.js";
  * properties included.
  */
 
-export type ObjectPublishRefusal = ObjectRefusal | GroupRefusal | ScrubDropReason | "NOT_AN_OBJECT" | "GROUP_REQUIRED" | "OBJECT_AUTHOR_MISMATCH" | "REFERENCE_NOT_VISIBLE";
+export type ObjectPublishRefusal = ObjectRefusal | GroupRefusal | ScrubDropReason | TagRefusal | "NOT_AN_OBJECT" | "GROUP_REQUIRED" | "OBJECT_AUTHOR_MISMATCH" | "REFERENCE_NOT_VISIBLE";
 
 /** Who can read a statement: its TLP and sharing group (0: the whole consortium). */
 export interface StatementAudience {
@@ -29,7 +30,7 @@ export interface StatementAudience {
 export interface ObjectChange {
   /** The property path changed ("object_marking_refs", "description", "object_refs[2]"). */
   path: string;
-  what: "TLP_MARKING_ADDED" | "REFERENCE_CUT" | ScrubChange["rule"];
+  what: "TLP_MARKING_ADDED" | "REFERENCE_CUT" | "TAGS_WRITTEN_AS_TAXONOMY" | ScrubChange["rule"];
   count: number;
 }
 
@@ -124,6 +125,18 @@ export function prepareObject(input: unknown, options: { group?: number }, conte
   }
   const refusedGroup = groupRefusal(group, tlp, context);
   if (refusedGroup) return refusedGroup;
+
+  // Tags (STIX labels) against the taxonomies: written in their case, refused where one breaks them.
+  if (Array.isArray(object.labels)) {
+    const labels = object.labels.filter((l): l is string => typeof l === "string");
+    const checked = context.taxonomies.check(labels);
+    if (!checked.ok) return { reason: checked.reason, field: "labels", message: `${id}: ${checked.message}` };
+    const original = object.labels as unknown[];
+    if (checked.tags.length !== original.length || checked.tags.some((t, i) => t !== original[i])) {
+      object = { ...object, labels: checked.tags };
+      changes.push({ path: "labels", what: "TAGS_WRITTEN_AS_TAXONOMY", count: Math.max(1, checked.tags.filter((t, i) => t !== original[i]).length) });
+    }
+  }
 
   // Authorship: nobody publishes under another member's identity (receivers would refuse it).
   if (typeof object.created_by_ref === "string" && object.created_by_ref !== orgIdentityId(context.orgId)) {

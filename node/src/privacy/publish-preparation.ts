@@ -1,5 +1,7 @@
 import { InvalidIndicatorError } from "../model/errors.js";
 import type { Indicator, Tlp } from "../model/indicator.js";
+import { tlpOfTag } from "../model/tags.js";
+import type { TagRefusal, Taxonomies } from "../intel/taxonomies.js";
 import { buildIndicator, type IndicatorInput } from "../model/validate.js";
 import { blindIndicator } from "./blinding.js";
 import type { ScrubChange, ScrubDropReason, Scrubber } from "./scrubber.js";
@@ -21,7 +23,7 @@ export interface PublishInput extends IndicatorInput {
 export type GroupRefusal = "UNKNOWN_GROUP" | "NOT_IN_GROUP" | "NO_GROUPS_CONTRACT";
 
 /** Why a publish was refused before it reached the network. */
-export type PublishRefusal = InvalidIndicatorError["reason"] | ScrubDropReason | GroupRefusal;
+export type PublishRefusal = InvalidIndicatorError["reason"] | ScrubDropReason | GroupRefusal | TagRefusal | "TLP_CONFLICT";
 
 export interface PreparationContext {
   orgId: string;
@@ -32,6 +34,8 @@ export interface PreparationContext {
   groups: { get(id: number): unknown; isListed(group: number, org: string): boolean } | undefined;
   /** The key to blind an indicator with (its group's members as of now: privacy/blinding.ts). */
   blindingKeyFor(indicator: Indicator): Uint8Array;
+  /** The shared vocabulary tags are checked against (intel/taxonomies.ts). */
+  taxonomies: Taxonomies;
   now: number;
 }
 
@@ -58,15 +62,21 @@ export function groupRefusal(group: number, tlp: Tlp, context: Pick<PreparationC
 /** One indicator input through the rules, in order: build, default group, group check, scrub, blind. */
 export function prepareIndicator(input: PublishInput, context: PreparationContext): PreparedIndicator | Refusal<PublishRefusal> {
   const { defaultGroup } = context;
+  // A TLP tag (`tlp:amber`, as MISP writes TLP) is the indicator's TLP, never one of its tags.
+  const fromTags = tlpFromTags(input);
+  if ("reason" in fromTags) return fromTags;
   let indicator: Indicator;
   try {
     // A blinded input is keyed for a group: without one, it takes the default group too.
     const group = input.group ?? (input.blind === true ? defaultGroup : undefined);
-    indicator = buildIndicator({ ...input, group }, { producer: context.orgId, now: context.now, defaultGroup });
+    indicator = buildIndicator({ ...fromTags.input, group }, { producer: context.orgId, now: context.now, defaultGroup });
   } catch (err) {
     if (!(err instanceof InvalidIndicatorError)) throw err;
     return { reason: err.reason, field: err.field, message: err.message };
   }
+  const checked = context.taxonomies.check(indicator.labels.tags);
+  if (!checked.ok) return { reason: checked.reason, field: "labels.tags", message: checked.message };
+  indicator = { ...indicator, labels: { ...indicator.labels, tags: [...new Set(checked.tags)].sort() } };
   if (input.blind !== undefined && typeof input.blind !== "boolean") return { reason: "BAD_VALUE", field: "blind", message: "blind must be true or false" };
   if (input.blind === true && indicator.group === 0) {
     return { reason: "GROUP_REQUIRED", field: "group", message: "a blinded indicator is keyed for a sharing group: give a group" };
@@ -86,4 +96,27 @@ export function prepareIndicator(input: PublishInput, context: PreparationContex
   if (input.blind !== true) return { indicator, changes, warnings };
   const blindingKey = context.blindingKeyFor(indicator);
   return { indicator: blindIndicator(indicator, blindingKey), changes, warnings, blindingKey };
+}
+
+/**
+ * The input with its TLP tags taken out of its tags and made its TLP: the TLP field and the tags
+ * must agree when both are given, and so must the tags among themselves.
+ */
+export function tlpFromTags(input: PublishInput): { input: PublishInput } | Refusal<"TLP_CONFLICT"> {
+  const tags = input.labels?.tags;
+  if (!Array.isArray(tags)) return { input };
+  const levels = new Set<Tlp>();
+  const rest: unknown[] = [];
+  for (const tag of tags) {
+    const tlp = typeof tag === "string" ? tlpOfTag(tag.trim()) : undefined;
+    if (tlp) levels.add(tlp);
+    else rest.push(tag);
+  }
+  if (levels.size === 0) return { input };
+  const [fromTag] = levels;
+  const given = typeof input.tlp === "string" ? input.tlp.toUpperCase().replace(/^TLP:/, "") : input.tlp;
+  if (levels.size > 1 || (given !== undefined && given !== fromTag)) {
+    return { reason: "TLP_CONFLICT", field: "tlp", message: `the TLP tags (${[...levels].join(", ")}) and the TLP (${String(given ?? "none")}) disagree` };
+  }
+  return { input: { ...input, tlp: fromTag, labels: { ...input.labels, tags: rest } } };
 }

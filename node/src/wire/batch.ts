@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Indicator } from "../model/indicator.js";
+import { hasOnlyVersion2Tags } from "../model/validate.js";
 import type { Sighting } from "../model/sighting.js";
 import { bytesEqual, concatBytes } from "./bytes.js";
 import { encodeBatchSigningPayload, encodeIndicatorCanonical, encodeObjectCanonical, encodeSightingCanonical, type BatchHeader } from "./canonical.js";
@@ -11,15 +12,15 @@ import { ed25519PublicKey, signEd25519, verifyEd25519 } from "./signature.js";
 /** 2: batches name the deployment they belong to, in the signed payload. Version 1 is obsolete. */
 export const WIRE_VERSION = 2;
 /**
- * 3: a batch that carries STIX objects (and signs their number). A batch without objects is still
- * version 2, so that nodes not upgraded yet keep reading indicators and sightings; they refuse a
- * version 3 batch with FUTURE_VERSION (and do not penalise whoever sent it).
+ * 3: a batch that carries STIX objects (and signs their number), or machine tags (`PAP:RED`,
+ * which keep their case). A batch with neither is still version 2, so that nodes not upgraded yet
+ * keep reading it; they ignore a version 3 batch with FUTURE_VERSION (and penalise nobody).
  */
 export const OBJECTS_WIRE_VERSION = 3;
 
-/** The version of a batch with this many objects. */
-export function versionFor(objectCount: number): number {
-  return objectCount > 0 ? OBJECTS_WIRE_VERSION : WIRE_VERSION;
+/** The version of a batch with this content. */
+export function versionFor(objectCount: number, indicators: readonly Indicator[] = []): number {
+  return objectCount > 0 || !indicators.every(hasOnlyVersion2Tags) ? OBJECTS_WIRE_VERSION : WIRE_VERSION;
 }
 
 /**
@@ -140,7 +141,7 @@ export function signBatch(
     sealedDigest: sealed ? sealedDigest(sealed) : OPEN_BATCH_DIGEST,
   };
   const batch: IndicatorBatch = {
-    version: versionFor(objects.length),
+    version: versionFor(objects.length, unsigned.indicators),
     deployment: header.deployment,
     producer: header.producer,
     sequence: header.sequence,

@@ -1,0 +1,81 @@
+/**
+ * Tags: free words ("phishing", "wave-3") and machine tags, MISP's `namespace:predicate` and
+ * `namespace:predicate="value"` (TLP, PAP, the Admiralty scale, estimative language, RSIT, NIS2...).
+ * A machine tag keeps its case (a galaxy's "APT 29" is a name); a free tag is lowercased. Which
+ * namespaces, predicates and values exist is the taxonomies' business (intel/taxonomies.ts): here
+ * only the form, so that every node reads the same tag the same way, whatever taxonomies it has.
+ */
+import type { Tlp } from "./indicator.js";
+
+export interface MachineTag {
+  namespace: string;
+  predicate: string;
+  value?: string;
+}
+
+/** Longest machine tag taken (MISP's longest taxonomy tags are about 120 characters). */
+export const MAX_MACHINE_TAG_LENGTH = 256;
+
+const MACHINE_TAG = /^([A-Za-z0-9][A-Za-z0-9._-]{0,63}):([^\s="][^="\u0000-\u001f]{0,127}?)(?:="([^"\u0000-\u001f]{1,200})")?$/;
+
+/** The machine tag `text` is, or undefined for a free tag (or nothing readable). */
+export function parseMachineTag(text: string): MachineTag | undefined {
+  if (text.length > MAX_MACHINE_TAG_LENGTH) return undefined;
+  const m = MACHINE_TAG.exec(text);
+  if (!m) return undefined;
+  const predicate = m[2]!.trimEnd();
+  return m[3] === undefined ? { namespace: m[1]!, predicate } : { namespace: m[1]!, predicate, value: m[3] };
+}
+
+export function formatMachineTag(tag: MachineTag): string {
+  return tag.value === undefined ? `${tag.namespace}:${tag.predicate}` : `${tag.namespace}:${tag.predicate}="${tag.value}"`;
+}
+
+export function isMachineTag(text: string): boolean {
+  return parseMachineTag(text) !== undefined;
+}
+
+/** Permissible Actions Protocol levels, from least to most restrictive. */
+export const PAP_LEVELS = ["CLEAR", "GREEN", "AMBER", "RED"] as const;
+export type Pap = (typeof PAP_LEVELS)[number];
+
+/**
+ * The PAP level of a list of tags (`PAP:RED`, any case; PAP:WHITE reads as CLEAR): the most
+ * restrictive one, or undefined when none is a PAP tag.
+ */
+export function papOf(tags: readonly string[]): Pap | undefined {
+  let pap: Pap | undefined;
+  for (const tag of tags) {
+    const machine = parseMachineTag(tag);
+    if (!machine || machine.namespace.toUpperCase() !== "PAP" || machine.value !== undefined) continue;
+    const name = machine.predicate.toUpperCase();
+    const level = name === "WHITE" ? "CLEAR" : (PAP_LEVELS as readonly string[]).includes(name) ? (name as Pap) : undefined;
+    if (level && (!pap || PAP_LEVELS.indexOf(level) > PAP_LEVELS.indexOf(pap))) pap = level;
+  }
+  return pap;
+}
+
+const TLP_TAGS: ReadonlyMap<string, Tlp> = new Map([
+  ["clear", "CLEAR"],
+  ["white", "CLEAR"],
+  ["green", "GREEN"],
+  ["amber", "AMBER"],
+  ["amber+strict", "AMBER+STRICT"],
+  ["red", "RED"],
+]);
+
+/** The TLP level a tag names (`tlp:amber`, `TLP:AMBER+STRICT`), if it is a TLP tag. */
+export function tlpOfTag(tag: string): Tlp | undefined {
+  const machine = parseMachineTag(tag);
+  if (!machine || machine.namespace.toLowerCase() !== "tlp" || machine.value !== undefined) return undefined;
+  return TLP_TAGS.get(machine.predicate.toLowerCase());
+}
+
+/** The value of a tag of one namespace and predicate (`admiralty-scale:source-reliability="b"` gives "b"), case-insensitive on the names. */
+export function tagValue(tags: readonly string[], namespace: string, predicate: string): string | undefined {
+  for (const tag of tags) {
+    const m = parseMachineTag(tag);
+    if (m && m.value !== undefined && m.namespace.toLowerCase() === namespace && m.predicate.toLowerCase() === predicate) return m.value;
+  }
+  return undefined;
+}
