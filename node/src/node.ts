@@ -360,6 +360,7 @@ export class CtiNode {
         submitWhenLeft: config.trust.submitWhenLeft,
         maxTransactionGas: config.trust.maxTransactionGas,
         maxClockSkewMs: config.limits.maxClockSkewMs,
+        unmarkedPap: config.privacy.unmarkedPap,
       },
       {
         orgId: identity.orgId,

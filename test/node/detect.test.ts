@@ -38,7 +38,10 @@ describe("detectors fed by a real node", function () {
           { path: join(work, "dns.log"), format: "zeek" },
           { path: join(work, "eve.json"), format: "eve" },
         ],
-        exports: [{ format: "zeek", dir: join(work, "zeek"), refreshSeconds: 60 }],
+        exports: [
+          { format: "zeek", dir: join(work, "zeek"), refreshSeconds: 60 },
+          { format: "lists", dir: join(work, "lists"), refreshSeconds: 60 },
+        ],
         sightingIntervalMs: 200,
       },
     });
@@ -102,6 +105,55 @@ describe("detectors fed by a real node", function () {
         [],
         ["exact:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
       ]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("applies PAP: every statement reaches the Zeek file, only PAP:GREEN, CLEAR and unmarked ones the blocklists, each with its own score", async function () {
+    const soc = nodes["soc-team"]!;
+    await nodes["intel-co"]!.publish([
+      { type: "domain", value: "pap-red.example", confidence: 90, labels: { tags: ["PAP:RED"] } },
+      { type: "domain", value: "pap-amber.example", confidence: 90, labels: { tags: ["pap:amber"] } },
+      { type: "domain", value: "pap-green.example", confidence: 90, labels: { tags: ["PAP:GREEN"] } },
+      { type: "domain", value: "pap-clear.example", confidence: 90, labels: { tags: ["PAP:CLEAR"] } },
+      { type: "domain", value: "pap-none.example", confidence: 90 },
+      { type: "domain", value: "pap-both.example", confidence: 95, labels: { tags: ["PAP:RED", "insider"] } },
+    ]);
+    // soc-team's own, weaker statement of one intel-co marked PAP:RED: soc-team may block on its own word.
+    await soc.publish([{ type: "domain", value: "pap-both.example", confidence: 60, labels: { tags: ["PAP:GREEN"] } }]);
+    const zeek = join(work, "zeek", "cti-intel.dat");
+    const blocklist = join(work, "lists", "domain.txt");
+    await waitFor("the Zeek file to hold every PAP level", async () => (await readFile(zeek, "utf8").catch(() => "")).includes("pap-none.example"));
+    await waitFor("the blocklist to be written after them", async () => (await readFile(blocklist, "utf8").catch(() => "")).includes("pap-both.example"));
+    const zeekText = await readFile(zeek, "utf8");
+    for (const level of ["red", "amber", "green", "clear", "none", "both"]) expect(zeekText).to.include(`pap-${level}.example`);
+    const blocked = (await readFile(blocklist, "utf8")).split("\n").filter((v) => v.startsWith("pap-"));
+    expect(blocked.sort()).to.deep.equal(["pap-both.example", "pap-clear.example", "pap-green.example", "pap-none.example"]);
+
+    const block = (await soc.trust.feed({ kind: "internal" }, 0, 10_000, "block")).indicators.find((r) => r.value === "pap-both.example")!;
+    const detect = (await soc.trust.feed({ kind: "internal" }, 0, 10_000, "detect")).indicators.find((r) => r.value === "pap-both.example")!;
+    // The blocking view is made of soc-team's statement alone: not intel-co's confidence, not its tags.
+    expect(block.attestations.map((a) => a.producer)).to.deep.equal(["soc-team"]);
+    expect(block.labels.tags).to.deep.equal(["PAP:GREEN"]);
+    expect(detect.attestations.map((a) => a.producer)).to.deep.equal(["intel-co", "soc-team"]);
+    expect(block.score.base).to.be.below(detect.score.base);
+    // The query use (outside cross-checks) takes AMBER but not RED.
+    const query = (await soc.trust.feed({ kind: "internal" }, 0, 10_000, "query")).indicators.map((r) => r.value).filter((v) => v.startsWith("pap-"));
+    expect(query.sort()).to.deep.equal(["pap-amber.example", "pap-both.example", "pap-clear.example", "pap-green.example", "pap-none.example"]);
+
+    // The same through the HTTP API, and tags searchable.
+    const { app, url } = await startApiServer(soc, { host: "127.0.0.1", port: 0, bodyLimitBytes: 1 << 20 });
+    try {
+      const answer = await fetch(`${url}/feed?audience=internal&use=block&limit=10000`);
+      const feed = (await answer.json()) as { indicators: Array<{ value: string }> };
+      expect(answer.status, JSON.stringify(feed).slice(0, 300)).to.equal(200);
+      expect(feed.indicators.map((r) => r.value)).to.include("pap-green.example").and.not.include("pap-red.example").and.not.include("pap-amber.example");
+      expect((await fetch(`${url}/feed?audience=internal&use=everything`)).status).to.equal(400);
+      const tagged = (await (await fetch(`${url}/indicators?audience=internal&tag=${encodeURIComponent("pap:red")}`)).json()) as { indicators: Array<{ value: string }> };
+      expect(tagged.indicators.map((r) => r.value).sort()).to.deep.equal(["pap-both.example", "pap-red.example"]);
+      const prefixed = (await (await fetch(`${url}/indicators?audience=internal&tag=${encodeURIComponent("PAP:*")}`)).json()) as { indicators: Array<{ value: string }> };
+      expect(prefixed.indicators).to.have.length(5);
     } finally {
       await app.close();
     }

@@ -99,7 +99,7 @@ describe("hostile input at the boundaries", function () {
   describe("feeds read by other programs", function () {
     const record = (value: string, description: string): ScoredRecord => {
       const indicator = buildIndicator({ type: "email", value, description, labels: { tags: ["phish"] } }, { producer: "acme-bank", now });
-      return { ...mergeIndicator(undefined, indicator, { sequence: 1, index: 0 }, now), score: { score: 80, base: 80, quarantined: false, expired: false, confirmedBy: [], falsePositiveBy: [], expiredBy: [] } };
+      return { ...mergeIndicator(undefined, indicator, { sequence: 1, index: 0 }, now), score: { score: 80, base: 80, quarantined: false, expired: false, statements: [], confirmedBy: [], falsePositiveBy: [], expiredBy: [] } };
     };
 
     it("CSV: a cell a spreadsheet would run as a formula is written as text, and reads back as written", function () {

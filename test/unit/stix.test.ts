@@ -141,4 +141,33 @@ describe("STIX export", function () {
     expect(again.inputs.map((i) => [i.type, i.value, i.tlp, i.confidence])).to.deep.equal(first.inputs.map((i) => [i.type, i.value, "GREEN", 50]));
     expect(again.skipped.map((s) => s.type)).to.deep.equal(["identity"]);
   });
+
+  it("maps tags both ways: machine tags as labels, PAP as the OASIS PAP marking (with its definition in the bundle), TLP as the TLP marking only", async function () {
+    const { validate } = await stixValidator();
+    const tags = ["PAP:AMBER", 'admiralty-scale:source-reliability="b"', 'misp-galaxy:threat-actor="APT 29"', "phishing", "tlp:amber"];
+    const records = [record("acme-bank", { labels: { tags }, tlp: "AMBER", group: 2 })];
+    const bundle = stixBundle(records, new Map());
+    const objects = bundle.objects as Array<Record<string, unknown>>;
+    for (const object of [bundle, ...objects]) expect(validate(object), JSON.stringify(object)).to.deep.equal([]);
+    const indicator = objects.find((o) => o.type === "indicator")!;
+    expect(indicator.labels).to.deep.equal(["PAP:AMBER", 'admiralty-scale:source-reliability="b"', 'misp-galaxy:threat-actor="APT 29"', "phishing"]);
+    expect(indicator.object_marking_refs).to.deep.equal([TLP2_MARKINGS.AMBER, "marking-definition--60f8932b-e51e-4458-b265-a2e8be9a80ab"]);
+    const marking = objects.find((o) => o.type === "marking-definition")!;
+    expect(marking).to.deep.include({ id: "marking-definition--60f8932b-e51e-4458-b265-a2e8be9a80ab", name: "PAP:AMBER" });
+    // And back: the labels become the same tags, the PAP marking alone gives the PAP tag, TLP stays TLP.
+    const back = importStix(bundle, { defaultTlp: "GREEN", group: 2 });
+    // (with the indicator type every exported indicator states)
+    expect(back.inputs[0]!.labels!.tags).to.deep.equal(["PAP:AMBER", 'admiralty-scale:source-reliability="b"', "malicious-activity", 'misp-galaxy:threat-actor="APT 29"', "phishing"]);
+    expect(back.inputs[0]!.tlp).to.equal("AMBER");
+    const markedOnly = { ...indicator, labels: undefined, object_marking_refs: [TLP2_MARKINGS.GREEN, "marking-definition--740d36e5-7714-4c30-961a-3ae632ceee0e"] };
+    expect(importStix(markedOnly, { defaultTlp: "CLEAR" }).inputs[0]!.labels!.tags).to.deep.equal(["PAP:RED", "malicious-activity"]);
+    // A bundle's own PAP marking (named, or by the extension) reads the same.
+    const own = { type: "marking-definition", spec_version: "2.1", id: "marking-definition--11111111-2222-4333-8444-555555555555", created: "2026-01-01T00:00:00Z", name: "PAP:GREEN" };
+    const viaOwn = importStix({ type: "bundle", id: "bundle--11111111-2222-4333-8444-555555555556", objects: [own, { ...markedOnly, object_marking_refs: [own.id] }] }, { defaultTlp: "CLEAR" });
+    expect(viaOwn.inputs[0]!.labels!.tags).to.deep.equal(["PAP:GREEN", "malicious-activity"]);
+    // A label that is neither tag nor word is reported, not dropped silently.
+    const odd = importStix({ ...markedOnly, labels: ["<script>", "ok"] }, { defaultTlp: "CLEAR" });
+    expect(odd.inputs[0]!.labels!.tags).to.deep.equal(["PAP:RED", "malicious-activity", "ok"]);
+    expect(odd.warnings.join()).to.include("<script>");
+  });
 });

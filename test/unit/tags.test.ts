@@ -91,3 +91,24 @@ describe("tags: machine tags and the taxonomies", function () {
     });
   });
 });
+
+describe("tags: search and outside forms", function () {
+  it("finds a tag whatever its case, or any tag a prefix ending in * begins", async function () {
+    const { hasTag } = await import("../../node/src/model/tags.js");
+    const tags = ["PAP:RED", 'admiralty-scale:source-reliability="b"', "phishing"];
+    expect(hasTag(tags, "pap:red")).to.equal(true);
+    expect(hasTag(tags, "PAP:GREEN")).to.equal(false);
+    expect(hasTag(tags, "admiralty-scale:*")).to.equal(true);
+    expect(hasTag(tags, "admiralty-scale:source-reliability=\"b\"")).to.equal(true);
+    expect(hasTag(tags, "phish")).to.equal(false);
+    expect(hasTag(tags, "phish*")).to.equal(true);
+    expect(hasTag([], "*")).to.equal(false);
+  });
+
+  it("takes a tag from outside as the exchange keeps it: machine tags with their case, words lowercased, the rest refused", async function () {
+    const { canonicalTag } = await import("../../node/src/model/tags.js");
+    expect(canonicalTag(' misp-galaxy:threat-actor="APT 29" ')).to.equal('misp-galaxy:threat-actor="APT 29"');
+    expect(canonicalTag("Phishing")).to.equal("phishing");
+    for (const bad of ["<b>x</b>", "", "x".repeat(65), "a\u0000b"]) expect(canonicalTag(bad), bad).to.equal(undefined);
+  });
+});

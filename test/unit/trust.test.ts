@@ -106,6 +106,42 @@ describe("scoring", function () {
     expect(scoreRecord(one, undefined, rep({ "acme-bank": 0.2 }), DEFAULT_SCORING_POLICY, now).quarantined).to.equal(true);
   });
 
+  it("weighs each statement by its Admiralty scale and estimative language (docs/trust.md), the taxonomy's own values", function () {
+    const rep = () => 1;
+    const tagged = (...tags: string[]) => record(statement("acme-bank", { confidence: 80, labels: { tags } }));
+    const base = (...tags: string[]) => scoreRecord(tagged(...tags), undefined, rep, DEFAULT_SCORING_POLICY, now).base;
+    expect(base()).to.equal(80);
+    // Reliability weighs the item: B (75) of confidence 80 gives 60; C halves it; E and G count for nothing.
+    expect(base('admiralty-scale:source-reliability="b"')).to.equal(60);
+    expect(base('admiralty-scale:source-reliability="c"')).to.equal(40);
+    expect(base('admiralty-scale:source-reliability="e"')).to.equal(0);
+    expect(base('admiralty-scale:source-reliability="g"')).to.equal(0);
+    // "Cannot be judged" changes nothing.
+    expect(base('admiralty-scale:source-reliability="f"')).to.equal(80);
+    expect(base('admiralty-scale:information-credibility="6"')).to.equal(80);
+    // A credibility or likelihood replaces the confidence number; credibility wins over likelihood.
+    expect(base('admiralty-scale:information-credibility="1"')).to.equal(100);
+    expect(base('admiralty-scale:source-reliability="b"', 'admiralty-scale:information-credibility="2"')).to.equal(56.3);
+    expect(base('estimative-language:likelihood-probability="very-likely"')).to.equal(80);
+    expect(base('estimative-language:likelihood-probability="unlikely"')).to.equal(20);
+    expect(base('admiralty-scale:information-credibility="3"', 'estimative-language:likelihood-probability="almost-certain"')).to.equal(50);
+    const [assessed] = scoreRecord(tagged('admiralty-scale:source-reliability="b"', 'admiralty-scale:information-credibility="2"'), undefined, rep, DEFAULT_SCORING_POLICY, now).statements;
+    expect(assessed).to.deep.equal({ producer: "acme-bank", item: 75, itemFrom: "credibility", reliability: 75, admiralty: "B2", belief: 56.25 });
+  });
+
+  it("holds the Admiralty and estimative values equal to the bundled taxonomies' numerical values", async function () {
+    const { readFile } = await import("node:fs/promises");
+    const values = async (namespace: string, predicate: string) => {
+      const taxonomy = JSON.parse(await readFile(join(process.cwd(), "data/misp/taxonomies", namespace, "machinetag.json"), "utf8")) as { values: Array<{ predicate: string; entry: Array<{ value: string; numerical_value: number }> }> };
+      return Object.fromEntries(taxonomy.values.find((v) => v.predicate === predicate)!.entry.map((e) => [e.value, e.numerical_value]));
+    };
+    const { assessment } = DEFAULT_SCORING_POLICY;
+    // "Cannot be judged" (f, 6) is 50 in MISP and null here: it adjusts nothing.
+    expect({ ...assessment.reliability, f: 50 }).to.deep.equal(await values("admiralty-scale", "source-reliability"));
+    expect({ ...assessment.credibility, "6": 50 }).to.deep.equal(await values("admiralty-scale", "information-credibility"));
+    expect(assessment.likelihood).to.deep.equal(await values("estimative-language", "likelihood-probability"));
+  });
+
   it("restarts decay at the last sighting, and zeroes what expired or was withdrawn by its producer", function () {
     const old = record(statement("acme-bank", { validFrom: now - 20 * DAY, validUntil: now + 10 * DAY, type: "ipv4", value: "198.51.100.1" }));
     const rep = () => 1;

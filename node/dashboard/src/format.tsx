@@ -16,6 +16,25 @@ export function Tlp(props: { tlp: string }) {
   return <span class={`tlp tlp-${props.tlp.toLowerCase().replace("+", "-")}`}>TLP:{props.tlp}</span>;
 }
 
+/**
+ * Tags as chips: PAP tags in their colour (what a reader may do), the others as they were
+ * written. Text only: tags come from partners.
+ */
+export function Tags(props: { tags: readonly string[] }) {
+  return (
+    <span class="tags">
+      {props.tags.map((tag) => {
+        const pap = /^pap:(clear|white|green|amber|red)$/i.exec(tag)?.[1]?.toLowerCase();
+        return (
+          <span key={tag} class={pap ? `tag pap-${pap === "white" ? "clear" : pap}` : "tag"}>
+            {tag}
+          </span>
+        );
+      })}
+    </span>
+  );
+}
+
 export function ErrorNote(props: { error: Error | undefined }) {
   if (!props.error) return null;
   const code = props.error instanceof ApiError ? `${props.error.code}: ` : "";

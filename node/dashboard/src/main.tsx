@@ -74,8 +74,8 @@ function App() {
   const [auth, setAuth] = useState<"checking" | "ok" | "needed" | "refused">("checking");
   const [org, setOrg] = useState<string>("");
   const [bootError, setBootError] = useState<Error | undefined>(undefined);
-  const [filters, setFilters] = useState<FeedFilters>({ type: "", tlp: "", producer: "", minScore: "" });
-  const [objectFilters, setObjectFilters] = useState<ObjectFilters>({ type: "", text: "" });
+  const [filters, setFilters] = useState<FeedFilters>({ type: "", tlp: "", producer: "", minScore: "", tag: "" });
+  const [objectFilters, setObjectFilters] = useState<ObjectFilters>({ type: "", text: "", tag: "" });
 
   useEffect(() => {
     const onHash = () => setRoute(routeOf(location.hash));

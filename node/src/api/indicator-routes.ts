@@ -5,6 +5,8 @@ import { SIGHTING_KINDS } from "../model/sighting.js";
 import type { CtiNode } from "../node.js";
 import type { ScoredRecord } from "../trust/trust-service.js";
 import { checkConsistency } from "../store/consistency.js";
+import { FEED_USES } from "../privacy/pap.js";
+import { hasTag } from "../model/tags.js";
 import type { HeavyWork } from "./heavy-work.js";
 import { audienceField, formatField, idField, orgIdField, parse, sinceField, table } from "./http.js";
 
@@ -49,6 +51,8 @@ const IndicatorListQuery = z.object({
   tlp: z.enum(TLP_LEVELS).optional(),
   producer: orgIdField.optional(),
   minScore: z.coerce.number().min(0).max(100).default(0),
+  /** A tag the record carries (case-insensitive; a trailing * matches any tag it begins). */
+  tag: z.string().min(1).max(256).optional(),
   /** oldest first (default: what a reader following `next` needs) or newest first (a live view). */
   order: z.enum(["oldest", "newest"]).default("oldest"),
 });
@@ -98,6 +102,7 @@ export function indicatorRoutes(node: CtiNode, heavy: HeavyWork) {
           (query.type === undefined || r.type === query.type) &&
           (query.tlp === undefined || r.tlp === query.tlp) &&
           (query.producer === undefined || r.attestations.some((a) => a.producer === query.producer)) &&
+          (query.tag === undefined || hasTag(r.labels.tags, query.tag)) &&
           r.score.score >= query.minScore,
       );
       return { indicators, next: query.order === "oldest" ? records.at(-1)?.updatedAt : undefined };
@@ -185,8 +190,8 @@ export function indicatorRoutes(node: CtiNode, heavy: HeavyWork) {
     });
 
     app.get("/feed", async (request, reply) => {
-      const query = parse(z.object({ audience: audienceField, since: sinceField, limit: limitField(100_000, 10_000), format: formatField }), request.query);
-      const feed = await node.trust.feed(query.audience, query.since, query.limit);
+      const query = parse(z.object({ audience: audienceField, since: sinceField, limit: limitField(100_000, 10_000), format: formatField, use: z.enum(FEED_USES).default("detect") }), request.query);
+      const feed = await node.trust.feed(query.audience, query.since, query.limit, query.use);
       if (query.format === "csv") return table(reply, "csv", "indicators", feed.indicators.map(csvRow));
       return feed;
     });

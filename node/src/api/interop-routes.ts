@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { TLP_LEVELS } from "../model/indicator.js";
 import type { CtiNode } from "../node.js";
-import { EXPORT_FORMATS, renderExport } from "../interop/exports.js";
+import { EXPORT_FORMATS, exportUse, renderExport } from "../interop/exports.js";
 import { runImport, runStixImport } from "../interop/importer.js";
 import { readStixObjects } from "../interop/stix-objects.js";
 import { answer, progressField } from "./progress.js";
@@ -82,7 +82,7 @@ export function interopRoutes(node: CtiNode, heavy: HeavyWork, init: { importBod
       // Refused (503) before any answer begins when every whole-store slot is taken.
       return heavy.run(() =>
         answer(reply, progress, async (onProgress) => {
-          const records = await node.trust.feedAll(audience, 5000, onProgress);
+          const records = await node.trust.feedAll(audience, 5000, onProgress, exportUse(format));
           // The sightings this audience may know of only: a CLEAR record's export must not name who was hit in a group.
           const sightings = await node.trust.sightingsMapFor(records, audience);
           const objects: Array<Record<string, unknown>> = [];

@@ -21,6 +21,7 @@ const listQuery = z.object({
   audience: audienceField,
   type: z.string().regex(/^[a-z0-9-]{1,250}$/, "is a STIX type").optional(),
   q: z.string().max(200).optional(),
+  tag: z.string().min(1).max(256).optional(),
   after: stixIdField.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   revoked: booleanField(false),
@@ -46,7 +47,7 @@ export function objectRoutes(node: CtiNode, init: { importBodyLimitBytes: number
   return async (app: FastifyInstance) => {
     app.get("/objects", async (request) => {
       const query = parse(listQuery, request.query);
-      return node.intel.list({ type: query.type, text: query.q, after: query.after, limit: query.limit, includeRevoked: query.revoked }, query.audience);
+      return node.intel.list({ type: query.type, text: query.q, tag: query.tag, after: query.after, limit: query.limit, includeRevoked: query.revoked }, query.audience);
     });
 
     app.get("/objects/:id", async (request, reply) => {

@@ -27,7 +27,7 @@ export const OPERATIONS: Record<string, Operation> = {
   "GET /indicators": {
     summary: "Records updated since a time, oldest first; `next` continues. Filters apply to the page read.",
     tag: "indicators",
-    query: { since: "Unix ms or ISO 8601.", limit: "Most records read (1-10,000).", audience, type: "Only this indicator type.", tlp: "Only this TLP level.", producer: "Only records this org vouched for.", minScore: "Only records scoring at least this (0-100).", order: "oldest (default; `next` continues) or newest first." },
+    query: { since: "Unix ms or ISO 8601.", limit: "Most records read (1-10,000).", audience, type: "Only this indicator type.", tlp: "Only this TLP level.", producer: "Only records this org vouched for.", minScore: "Only records scoring at least this (0-100).", tag: "Only records with this tag (case-insensitive; a trailing * matches any tag it begins).", order: "oldest (default; `next` continues) or newest first." },
   },
   "GET /indicators/{id}": { summary: "One record by id.", tag: "indicators", query: { audience } },
   "GET /indicators/{id}/detail": { summary: "One record with its sightings, its decay curve and the provenance of each statement (batch, signature, on-chain anchor).", tag: "indicators", query: { audience } },
@@ -36,7 +36,7 @@ export const OPERATIONS: Record<string, Operation> = {
   "GET /objects": {
     summary: "STIX objects in id order, as the audience may see them (revoked ones left out unless asked); `next` continues. At most 5,000 are read per request.",
     tag: "objects",
-    query: { audience, type: "Only this STIX type.", q: "Only those whose name (or id) holds this text.", after: "The page after this id.", limit: "Most objects (1-1000).", revoked: "true: include revoked objects." },
+    query: { audience, type: "Only this STIX type.", q: "Only those whose name (or id) holds this text.", tag: "Only those with this tag (case-insensitive; a trailing * matches any tag it begins).", after: "The page after this id.", limit: "Most objects (1-1000).", revoked: "true: include revoked objects." },
   },
   "GET /objects/{id}": { summary: "One STIX object: the version the audience may see, the owner's versions, other orgs' statements of it, and the indicator records its pattern names.", tag: "objects", query: { audience } },
   "GET /objects/{id}/graph": {
@@ -51,7 +51,11 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   "POST /objects/{id}/revoke": { summary: "Revoke an object this org owns (a new version with revoked: true); its indicators made of the pattern are withdrawn.", tag: "objects" },
   "POST /sightings": { summary: "This org's detectors saw a value (or found it false, or expired).", tag: "indicators", body: SightingRequestSchema },
-  "GET /feed": { summary: "What detectors may use: unexpired, unquarantined records with their scores.", tag: "detectors", query: { since: "Unix ms or ISO 8601.", limit: "Most records.", audience, format: "json (default) or csv." } },
+  "GET /feed": {
+    summary: "What detectors may use: unexpired, unquarantined records with their scores, made of the statements the use may act on (PAP: docs/privacy.md).",
+    tag: "detectors",
+    query: { since: "Unix ms or ISO 8601.", limit: "Most records.", audience, use: "detect (default), query or block.", format: "json (default) or csv." },
+  },
   "POST /match": { summary: "Which indicators each value matches, and why.", tag: "detectors", body: MatchRequestSchema },
   "GET /alerts": { summary: "Matches the log matcher found in detector logs.", tag: "detectors", query: { since: "Unix ms or ISO 8601.", limit: "Most alerts." } },
   "GET /exports/stix/bundle": { summary: "The whole feed and every STIX object the audience may see, as one STIX 2.1 bundle, streamed as it is read (application/stix+json).", tag: "detectors", query: { audience } },

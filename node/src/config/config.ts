@@ -13,6 +13,8 @@ import { DEFAULT_SCORING_POLICY } from "../trust/scoring.js";
 import { DETECTOR_FORMATS } from "../detect/exporter.js";
 import { LOG_FORMATS } from "../detect/log-formats.js";
 import { EXPORT_AUDIENCES } from "../privacy/audience.js";
+import { DEFAULT_UNMARKED_PAP } from "../privacy/pap.js";
+import { PAP_LEVELS } from "../model/tags.js";
 
 /** Addresses only this machine can reach: an API bound to one of them needs no token. */
 export const DEFAULT_VALIDATION_WORKERS = availableParallelism() > 1 ? 1 : 0;
@@ -148,6 +150,11 @@ export const NodeConfigSchema = z.object({
       /** Group used for TLP:AMBER and AMBER+STRICT indicators published without one. */
       defaultGroup: z.number().int().positive().optional(),
       /**
+       * What a statement without a PAP tag allows (privacy/pap.ts): GREEN lets detectors and
+       * blocklists use it; a consortium that wants blocking to be opted into sets AMBER.
+       */
+      unmarkedPap: z.enum(PAP_LEVELS).default(DEFAULT_UNMARKED_PAP),
+      /**
        * Warning lists checked before anything is shared (privacy/warning-lists.ts): the bundled MISP
        * lists (all by default, or these by name, less `disabled`), what a hit on each does
        * (refuse or warn; the bundled policy otherwise), and the partner's own list.json files.
@@ -161,7 +168,7 @@ export const NodeConfigSchema = z.object({
         })
         .default({ bundled: true, disabled: [], actions: {}, files: [] }),
     })
-    .default({ scrub: DEFAULT_SCRUB_POLICY, warningLists: { bundled: true, disabled: [], actions: {}, files: [] } }),
+    .default({ scrub: DEFAULT_SCRUB_POLICY, unmarkedPap: DEFAULT_UNMARKED_PAP, warningLists: { bundled: true, disabled: [], actions: {}, files: [] } }),
   trust: z
     .object({
       /** Indicators scoring below this (0-100) are quarantined: kept, shown, never fed to detectors. */
@@ -285,7 +292,7 @@ export function scoringPolicyOf(config: NodeConfig) {
   for (const [type, model] of Object.entries(config.trust.decay)) {
     if (model) decay[type as keyof typeof decay] = { lifetimeMs: model.lifetimeDays * DAY_MS, speed: model.speed };
   }
-  return { quarantineBelow: config.trust.quarantineBelow, decay };
+  return { quarantineBelow: config.trust.quarantineBelow, decay, assessment: DEFAULT_SCORING_POLICY.assessment };
 }
 
 export type NodeConfigInput = z.input<typeof NodeConfigSchema>;

@@ -6,9 +6,16 @@ import { writeFilesAtomically } from "./export-writer.js";
 import { csvFeed, plainLists } from "./formats/lists.js";
 import { suricataFiles } from "./formats/suricata.js";
 import { zeekIntel } from "./formats/zeek.js";
+import type { FeedUse } from "../privacy/pap.js";
 
 export const DETECTOR_FORMATS = ["zeek", "suricata", "csv", "lists"] as const;
 export type DetectorFormat = (typeof DETECTOR_FORMATS)[number];
+
+/**
+ * What each format's reader does with it (privacy/pap.ts): Zeek's Intel framework and Suricata's
+ * alert rules only watch, a CSV goes to a SIEM that watches; the plain lists are blocklists.
+ */
+export const FORMAT_USE: Record<DetectorFormat, FeedUse> = { zeek: "detect", suricata: "detect", csv: "detect", lists: "block" };
 
 /** The files of one export format, by name, from the feed. Pure. */
 export function renderDetectorFiles(format: DetectorFormat, records: ScoredRecord[]): Record<string, string> {
@@ -142,7 +149,7 @@ export class ExportWatch {
     this.touched = new Map();
     if (!this.feed) {
       this.stats.fullReads++;
-      const records = await this.components.trust.feedAll(this.init.audience);
+      const records = await this.components.trust.feedAll(this.init.audience, 5000, undefined, FORMAT_USE[this.init.format]);
       this.feed = new Map(records.map((r) => [r.id, r]));
       return;
     }
@@ -150,7 +157,7 @@ export class ExportWatch {
     this.stats.incrementalUpdates++;
     this.stats.recordsRescored += touched.size;
     const live = [...touched.values()].filter((r): r is IndicatorRecord => r !== undefined);
-    const scored = new Map((await this.components.trust.scored(live, this.init.audience)).map((r) => [r.id, r]));
+    const scored = new Map((await this.components.trust.scored(live, this.init.audience, FORMAT_USE[this.init.format])).map((r) => [r.id, r]));
     for (const id of touched.keys()) {
       this.feed.delete(id);
       const record = scored.get(id);

@@ -7,6 +7,7 @@ import { prepareObject, type ObjectChange, type ObjectPreparationContext, type O
 import type { PublishInput } from "../privacy/publish-preparation.js";
 import type { IndicatorStore } from "../store/indicator-store.js";
 import { atomInputsOf } from "./object-atoms.js";
+import { hasTag } from "../model/tags.js";
 
 /**
  * The node's STIX objects as a service: publishing them (through the privacy rules of
@@ -77,6 +78,8 @@ export interface ObjectSummary {
   owner: string;
   /** Orgs that stated it (the owner first). */
   producers: string[];
+  /** Tags of the version shown (labels, PAP). */
+  tags: string[];
   /** When this node last stored something of it that the audience may see (µs). */
   revision: number;
 }
@@ -253,6 +256,7 @@ export class IntelService {
       revoked: current.revoked,
       owner: record.owner,
       producers: [record.owner, ...[...new Set(shown.map((s) => s.producer))].filter((p) => p !== record.owner).sort()],
+      tags: current.tags ?? [],
       revision: Math.max(...shown.map((s) => s.revision)),
     };
   }
@@ -303,10 +307,10 @@ export class IntelService {
 
   /**
    * Objects `audience` may see, in id order after `after`: of one type, whose name holds `text`
-   * (case-insensitive), revoked ones only when asked. At most MAX_LIST_READ records are read per
+   * (case-insensitive), with a tag (model/tags.ts hasTag), revoked ones only when asked. At most MAX_LIST_READ records are read per
    * request: `next` then says where to go on, even if the page is short.
    */
-  async list(query: { type?: string; text?: string; after?: string; limit: number; includeRevoked?: boolean }, audience: Audience): Promise<{ objects: ObjectSummary[]; next: string | undefined }> {
+  async list(query: { type?: string; text?: string; tag?: string; after?: string; limit: number; includeRevoked?: boolean }, audience: Audience): Promise<{ objects: ObjectSummary[]; next: string | undefined }> {
     const { store } = this.components;
     const visible = this.visibleTo(audience);
     const text = query.text?.toLowerCase();
@@ -325,6 +329,7 @@ export class IntelService {
         const summary = record && this.summaryOf(record, visible);
         if (!summary || (summary.revoked && !query.includeRevoked)) continue;
         if (text && !summary.name.toLowerCase().includes(text) && !summary.id.includes(text)) continue;
+        if (query.tag !== undefined && !hasTag(summary.tags, query.tag)) continue;
         out.push(summary);
         if (out.length >= query.limit) {
           exhausted = i === records.length - 1 && exhausted;

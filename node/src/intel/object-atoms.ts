@@ -1,4 +1,4 @@
-import { VALUE_OBSERVABLE_TYPES, type StixJson } from "../model/stix-object.js";
+import { tagsOfObject, VALUE_OBSERVABLE_TYPES, type StixJson } from "../model/stix-object.js";
 import type { PublishInput } from "../privacy/publish-preparation.js";
 import type { ObjectFacts } from "./object-checks.js";
 
@@ -7,18 +7,15 @@ import type { ObjectFacts } from "./object-checks.js";
  * for equality (its atoms: model/stix-pattern.ts patternAtoms), and the value of an address,
  * domain, URL or e-mail observable. Detectors match these on their own, while the pattern stays
  * with the object. They take the object's TLP and group, and from an indicator its confidence,
- * validity, name or description and types as tags.
+ * validity, name or description, and its labels, types and PAP marking as tags.
  */
 
-const FREE_LABEL = /^[\p{L}\p{N}][\p{L}\p{N} ._:/+-]{0,63}$/u;
-
 const text = (v: unknown) => (typeof v === "string" ? v : undefined);
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
 export function atomInputsOf(object: StixJson, facts: ObjectFacts, group: number): PublishInput[] {
   const common = { tlp: facts.tlp, ...(group > 0 ? { group } : {}) };
   if (facts.type === "indicator" && !facts.revoked) {
-    const tags = [...strings(object.indicator_types), ...strings(object.labels)].map((l) => l.trim().toLowerCase()).filter((l) => FREE_LABEL.test(l));
+    const { tags } = tagsOfObject(object);
     const description = (text(object.description) ?? text(object.name) ?? "").slice(0, 1024);
     return facts.atoms.map((atom) => ({
       ...common,
@@ -28,7 +25,7 @@ export function atomInputsOf(object: StixJson, facts: ObjectFacts, group: number
       validFrom: text(object.valid_from),
       validUntil: text(object.valid_until),
       description,
-      labels: { tags: [...new Set(tags)].slice(0, 32) },
+      labels: { tags: tags.slice(0, 32) },
     }));
   }
   const type = VALUE_OBSERVABLE_TYPES.get(facts.type);

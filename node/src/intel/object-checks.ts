@@ -3,6 +3,7 @@ import { MAX_TIME_MS, type Tlp } from "../model/indicator.js";
 import { patternAtoms, type PatternAtom } from "../model/stix-pattern.js";
 import {
   displayName,
+  tagsOfObject,
   edgesOf,
   forbiddenKeyIn,
   isRevoked,
@@ -63,6 +64,8 @@ export interface ObjectFacts {
   hash: string;
   /** A short name to list and search it by (text, never HTML). */
   name: string;
+  /** Its labels as the exchange's tags, with its PAP (model/stix-object.ts tagsOfObject). */
+  tags: string[];
   /** The edges it makes in the graph (model/stix-object.ts edgesOf): what the graph index holds of it. */
   edges: ObjectEdge[];
   /** For a relationship: its two ends and its type. */
@@ -122,6 +125,7 @@ export function checkObjectJson(json: string, horizon: number, label = "object")
     createdBy: typeof object.created_by_ref === "string" ? object.created_by_ref : undefined,
     hash: hash("sha256", json, "hex"),
     name: displayName(object),
+    tags: tagsOfObject(object).tags.slice(0, 64),
     edges: edgesOf(object),
     ends: relationshipEnds(object),
     atoms: pattern?.ok ? pattern.atoms : [],

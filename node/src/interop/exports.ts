@@ -1,4 +1,5 @@
-import { DETECTOR_FORMATS, renderDetectorFiles, type DetectorFormat } from "../detect/exporter.js";
+import { DETECTOR_FORMATS, FORMAT_USE, renderDetectorFiles, type DetectorFormat } from "../detect/exporter.js";
+import type { FeedUse } from "../privacy/pap.js";
 import type { SightingSummary } from "../model/sighting.js";
 import type { ScoredRecord } from "../trust/trust-service.js";
 import { mispFeed } from "./misp.js";
@@ -7,6 +8,14 @@ import { stixBundle } from "./stix.js";
 /** Every export format: detector feeds, a STIX 2.1 bundle, and a MISP feed directory. */
 export const EXPORT_FORMATS = [...DETECTOR_FORMATS, "stix", "misp-feed"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/**
+ * What an export's reader may do with it: a detector format's own use; a STIX bundle and a MISP
+ * feed go to tools that read the PAP tags they carry, so they hold what detection may use.
+ */
+export function exportUse(format: ExportFormat): FeedUse {
+  return format === "stix" || format === "misp-feed" ? "detect" : FORMAT_USE[format];
+}
 
 /** The files of an export, by name. Pure. */
 export function renderExport(

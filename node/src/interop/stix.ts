@@ -6,7 +6,8 @@ import type { IndicatorRecord } from "../model/record.js";
 import type { SightingSummary } from "../model/sighting.js";
 import type { PublishInput } from "../node.js";
 import { HASH_TYPES, parseStixPattern, stixPatternOf } from "../model/stix-pattern.js";
-import { orgIdentityId, TLP2_MARKINGS, TLP_OF_MARKING, VALUE_OBSERVABLE_TYPES } from "../model/stix-object.js";
+import { orgIdentityId, PAP_MARKING_EXTENSION, PAP_MARKINGS, PAP_OF_MARKING, tagsOfObject, TLP2_MARKINGS, TLP_OF_MARKING, VALUE_OBSERVABLE_TYPES } from "../model/stix-object.js";
+import { PAP_LEVELS, papOf, tlpOfTag, type Pap } from "../model/tags.js";
 import { tlpOfMarkingObject } from "./stix-objects.js";
 
 /**
@@ -56,7 +57,6 @@ const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 const isRecord = (v: unknown): v is StixObject => v !== null && typeof v === "object" && !Array.isArray(v);
 /** The strings of a JSON list; anything else yields none. */
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
-const FREE_LABEL = /^[\p{L}\p{N}][\p{L}\p{N} ._:/+-]{0,63}$/u;
 
 /** TLP of one marking id, from the well-known definitions or the bundle's own marking objects. */
 function tlpOfMarking(id: string, markings: Map<string, StixObject>): Tlp | undefined {
@@ -113,9 +113,8 @@ export function importStix(document: unknown, options: StixImportOptions): StixI
         skip(`pattern ${JSON.stringify(object.pattern)}: ${pattern.reason}`);
         continue;
       }
-      const labels = [...strings(object.labels), ...strings(object.indicator_types)];
-      const tags = labels.map((l) => l.trim().toLowerCase()).filter((l) => FREE_LABEL.test(l));
-      if (tags.length < labels.length) result.warnings.push(`${id}: labels that are not plain words were left out`);
+      const { tags, unreadable } = tagsOfStixObject(object, markings);
+      if (unreadable.length > 0) result.warnings.push(`${id}: labels that are neither tags nor words were left out: ${unreadable.map((l) => JSON.stringify(l.slice(0, 80))).join(", ")}`);
       const confidence = typeof object.confidence === "number" ? Math.round(object.confidence) : undefined;
       for (const c of pattern.comparisons) {
         result.inputs.push({
@@ -151,6 +150,47 @@ export function importStix(document: unknown, options: StixImportOptions): StixI
   return result;
 }
 
+/** tagsOfObject, and a PAP tag for a bundle's own PAP marking definition. */
+export function tagsOfStixObject(object: StixObject, markings: Map<string, StixObject> = new Map()): { tags: string[]; unreadable: string[] } {
+  const read = tagsOfObject(object);
+  const pap = papOfBundleMarkings(strings(object.object_marking_refs), markings);
+  if (pap && !papOf(read.tags)) return { tags: [...read.tags, `PAP:${pap}`].sort(), unreadable: read.unreadable };
+  return read;
+}
+
+/** A PAP level from a bundle's own marking definitions (named "PAP:…" or with the PAP extension). */
+function papOfBundleMarkings(refs: string[], markings: Map<string, StixObject>): Pap | undefined {
+  const levels = refs.flatMap((ref) => {
+    const marking = markings.get(ref);
+    if (!marking) return [];
+    const extension = isRecord(marking.extensions) && Object.hasOwn(marking.extensions, PAP_MARKING_EXTENSION) ? marking.extensions[PAP_MARKING_EXTENSION] : undefined;
+    const named = str(marking.name);
+    const name = (isRecord(extension) ? str(extension.pap) : undefined) ?? (named?.toLowerCase().startsWith("pap:") ? named.slice(4) : undefined);
+    return name ? [`PAP:${name.toUpperCase()}`] : [];
+  });
+  return papOf(levels);
+}
+
+/** The PAP marking definition of a level, as a bundle carries it for readers that do not know the extension's ids. */
+export function papMarkingObject(pap: Pap): StixObject {
+  return {
+    type: "marking-definition",
+    spec_version: "2.1",
+    id: PAP_MARKINGS[pap],
+    created: "2022-10-01T00:00:00.000Z",
+    name: `PAP:${pap}`,
+    extensions: { [PAP_MARKING_EXTENSION]: { extension_type: "property-extension", pap: pap.toLowerCase() } },
+  };
+}
+
+/** A statement's labels as STIX labels, and its PAP as a marking ref (TLP is its own marking). */
+function stixLabelsAndPap(labels: IndicatorRecord["labels"]): { labels?: string[]; pap?: Pap } {
+  const tags = labels.tags.filter((t) => !tlpOfTag(t));
+  const all = [...labels.malwareFamilies, ...labels.attackTechniques, ...tags];
+  const pap = papOf(tags);
+  return { ...(all.length > 0 ? { labels: all } : {}), ...(pap ? { pap } : {}) };
+}
+
 // ---------------------------------------------------------------- export
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -163,26 +203,27 @@ const sightingId = (recordId: string, org: string) => `sighting--${uuidv5(`sight
 /** The STIX indicator objects of a record: one per producer statement (blinded records have none). */
 export function stixIndicators(record: IndicatorRecord): StixObject[] {
   if (record.blinded) return [];
-  return record.attestations.map((a) => ({
-    type: "indicator",
-    spec_version: "2.1",
-    id: indicatorStixId(record.id, a.producer),
-    created_by_ref: identityId(a.producer),
-    created: iso(a.createdAt),
-    modified: iso(a.createdAt),
-    name: `${record.type} ${record.value}`,
-    ...(a.description ? { description: a.description } : {}),
-    indicator_types: ["malicious-activity"],
-    pattern: stixPatternOf(record.type, record.value),
-    pattern_type: "stix",
-    valid_from: iso(a.validFrom),
-    valid_until: iso(a.validUntil),
-    confidence: a.confidence,
-    ...(a.labels.tags.length + a.labels.malwareFamilies.length + a.labels.attackTechniques.length > 0
-      ? { labels: [...a.labels.malwareFamilies, ...a.labels.attackTechniques, ...a.labels.tags] }
-      : {}),
-    object_marking_refs: [TLP2_MARKINGS[a.tlp]],
-  }));
+  return record.attestations.map((a) => {
+    const { labels, pap } = stixLabelsAndPap(a.labels);
+    return {
+      type: "indicator",
+      spec_version: "2.1",
+      id: indicatorStixId(record.id, a.producer),
+      created_by_ref: identityId(a.producer),
+      created: iso(a.createdAt),
+      modified: iso(a.createdAt),
+      name: `${record.type} ${record.value}`,
+      ...(a.description ? { description: a.description } : {}),
+      indicator_types: ["malicious-activity"],
+      pattern: stixPatternOf(record.type, record.value),
+      pattern_type: "stix",
+      valid_from: iso(a.validFrom),
+      valid_until: iso(a.validUntil),
+      confidence: a.confidence,
+      ...(labels ? { labels } : {}),
+      object_marking_refs: pap ? [TLP2_MARKINGS[a.tlp], PAP_MARKINGS[pap]] : [TLP2_MARKINGS[a.tlp]],
+    };
+  });
 }
 
 export function stixIdentity(org: string, created: number): StixObject {
@@ -221,11 +262,13 @@ function recordObjects(record: IndicatorRecord, summary: SightingSummary | undef
 
 /**
  * Builds a bundle object by object: records' objects as they come, the identities of every org
- * they cited at the end (an identity's creation is the earliest time it was cited), and an id
+ * they cited at the end (an identity's creation is the earliest time it was cited) with the PAP
+ * marking definitions they referenced (readers that do not know the extension learn them), and an id
  * that follows from everything it holds, so the same export gives the same bundle.
  */
 class BundleBuilder {
   private readonly cited = new Map<string, number>();
+  private readonly paps = new Set<Pap>();
   private readonly names = createHash("sha256");
   private readonly cite = (org: string, at: number) => this.cited.set(org, Math.min(this.cited.get(org) ?? at, at));
 
@@ -233,8 +276,10 @@ class BundleBuilder {
     return this.name(recordObjects(record, summary, this.cite));
   }
 
-  identities(): StixObject[] {
-    return this.name([...this.cited].sort(([a], [b]) => a.localeCompare(b)).map(([org, at]) => stixIdentity(org, at)));
+  /** The objects that close the bundle: identities of the orgs cited and the PAP markings referenced. */
+  closing(): StixObject[] {
+    const paps = PAP_LEVELS.filter((pap) => this.paps.has(pap)).map(papMarkingObject);
+    return this.name([...this.cited].sort(([a], [b]) => a.localeCompare(b)).map(([org, at]) => stixIdentity(org, at))).concat(this.name(paps));
   }
 
   id(): string {
@@ -247,7 +292,10 @@ class BundleBuilder {
   }
 
   private name(objects: StixObject[]): StixObject[] {
-    for (const o of objects) this.names.update(`${String(o.id)}@${String(o.modified ?? "")}\n`);
+    for (const o of objects) {
+      this.names.update(`${String(o.id)}@${String(o.modified ?? "")}\n`);
+      if (o.type !== "marking-definition") for (const ref of strings(o.object_marking_refs)) if (PAP_OF_MARKING.has(ref)) this.paps.add(PAP_OF_MARKING.get(ref)!);
+    }
     return objects;
   }
 }
@@ -258,7 +306,7 @@ export function stixBundle(records: IndicatorRecord[], sightings: Map<string, Si
   const objects = records.flatMap((record) => builder.objectsOf(record, sightings.get(record.id)));
   objects.push(...builder.named(shared));
   const held = new Set(shared.map((o) => String(o.id)));
-  objects.push(...builder.identities().filter((identity) => !held.has(String(identity.id))));
+  objects.push(...builder.closing().filter((identity) => !held.has(String(identity.id))));
   return { type: "bundle", id: builder.id(), objects };
 }
 
@@ -295,7 +343,7 @@ export async function* stixBundleText(
     if (text !== "") yield text;
   }
   let tail = "";
-  for (const identity of builder.identities()) {
+  for (const identity of builder.closing()) {
     // A member's identity shared as an object already stands in the bundle.
     if (held.has(String(identity.id))) continue;
     tail += `${first ? "" : ",\n"}${JSON.stringify(identity)}`;
@@ -313,7 +361,8 @@ export function stixRecordIndicator(record: IndicatorRecord): StixObject | undef
   if (record.blinded) return undefined;
   const producers = [...new Set(record.attestations.map((a) => a.producer))].sort();
   const descriptions = record.attestations.map((a) => a.description).filter((d) => d !== "");
-  const labels = [...record.labels.malwareFamilies, ...record.labels.attackTechniques, ...record.labels.tags];
+  // The merged labels; the merged PAP is the most restrictive statement's, as the merged TLP is.
+  const { labels, pap } = stixLabelsAndPap(record.labels);
   return {
     type: "indicator",
     spec_version: "2.1",
@@ -329,7 +378,7 @@ export function stixRecordIndicator(record: IndicatorRecord): StixObject | undef
     valid_from: iso(record.validFrom),
     valid_until: iso(record.validUntil),
     confidence: record.confidence,
-    ...(labels.length > 0 ? { labels } : {}),
-    object_marking_refs: [TLP2_MARKINGS[record.tlp]],
+    ...(labels ? { labels } : {}),
+    object_marking_refs: pap ? [TLP2_MARKINGS[record.tlp], PAP_MARKINGS[pap]] : [TLP2_MARKINGS[record.tlp]],
   };
 }

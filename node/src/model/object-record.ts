@@ -29,6 +29,8 @@ export interface ObjectStatement {
   revoked: boolean;
   /** Its short name (model/stix-object.ts displayName), to list and search by. */
   name: string;
+  /** Its tags (labels, PAP), to search by; absent in statements stored before they were kept. */
+  tags?: string[];
   /** When the producer signed the batch (Unix ms); when stored, for a local object. */
   signedAt: number;
   /** Where it can be proven: the producer's batch and the object's leaf; 0 and 0 for a local object. */

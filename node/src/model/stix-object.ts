@@ -1,6 +1,7 @@
 import { v5 as uuidv5 } from "uuid";
 import { mostRestrictiveTlp, type IndicatorType, type Tlp } from "./indicator.js";
 import { RECORD_UUID_NAMESPACE } from "./indicator-id.js";
+import { canonicalTag, PAP_LEVELS, papOf, tlpOfTag, type Pap } from "./tags.js";
 
 /**
  * What a STIX 2.1 object is to the exchange: which types exist, the TLP its markings give it, its
@@ -78,7 +79,59 @@ export const TLP_OF_MARKING: ReadonlyMap<string, Tlp> = new Map<string, Tlp>([
   ["marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", "RED"],
 ]);
 
+/**
+ * PAP marking definitions (OASIS cti-stix-common-objects, extension
+ * extension-definition--f8d78575-edfd-406e-8e84-6162a8450f5b), by PAP level.
+ */
+export const PAP_MARKINGS: Readonly<Record<Pap, string>> = {
+  CLEAR: "marking-definition--ad15a0cd-55b6-4588-a14c-a66105329b92",
+  GREEN: "marking-definition--c43594d1-4b11-4c59-93ab-1c9b14d53ce9",
+  AMBER: "marking-definition--60f8932b-e51e-4458-b265-a2e8be9a80ab",
+  RED: "marking-definition--740d36e5-7714-4c30-961a-3ae632ceee0e",
+};
+export const PAP_MARKING_EXTENSION = "extension-definition--f8d78575-edfd-406e-8e84-6162a8450f5b";
+
+/** Every marking id that is a PAP level (PAP:WHITE, the older name, reads as CLEAR). */
+export const PAP_OF_MARKING: ReadonlyMap<string, Pap> = new Map<string, Pap>([
+  ...Object.entries(PAP_MARKINGS).map(([pap, id]) => [id, pap as Pap] as const),
+  ["marking-definition--a3bea94c-b469-41dc-9cfe-d6e7daba7730", "CLEAR"],
+]);
+
+/** The most restrictive PAP level among an object's markings, or undefined when none is PAP. */
+export function papOfObject(object: StixJson): Pap | undefined {
+  const refs = own(object, "object_marking_refs");
+  let pap: Pap | undefined;
+  if (Array.isArray(refs))
+    for (const ref of refs) {
+      const level = typeof ref === "string" ? PAP_OF_MARKING.get(ref) : undefined;
+      if (level && (!pap || PAP_LEVELS.indexOf(level) > PAP_LEVELS.indexOf(pap))) pap = level;
+    }
+  return pap;
+}
+
 const own = (object: StixJson, key: string): unknown => (Object.hasOwn(object, key) ? object[key] : undefined);
+
+/**
+ * The exchange's tags of a STIX object: its labels and indicator types (machine tags as written,
+ * words lowercased) and a PAP tag for a PAP marking. TLP tags are left out: TLP is a statement's
+ * own field, from its TLP markings. `unreadable` lists labels that are neither tag nor word.
+ */
+export function tagsOfObject(object: StixJson): { tags: string[]; unreadable: string[] } {
+  const tags = new Set<string>();
+  const unreadable: string[] = [];
+  for (const list of [own(object, "labels"), own(object, "indicator_types")]) {
+    if (!Array.isArray(list)) continue;
+    for (const label of list) {
+      if (typeof label !== "string") continue;
+      const tag = canonicalTag(label);
+      if (tag === undefined) unreadable.push(label);
+      else if (!tlpOfTag(tag)) tags.add(tag);
+    }
+  }
+  const pap = papOfObject(object);
+  if (pap && !papOf([...tags])) tags.add(`PAP:${pap}`);
+  return { tags: [...tags].sort(), unreadable };
+}
 const isRecord = (v: unknown): v is StixJson => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /**

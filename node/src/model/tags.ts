@@ -79,3 +79,34 @@ export function tagValue(tags: readonly string[], namespace: string, predicate: 
   }
   return undefined;
 }
+
+/** A free tag: a word or short phrase, lowercase, as every version of the wire has taken it. */
+export const FREE_TAG = /^[\p{L}\p{N}][\p{L}\p{N} ._:/+-]{0,63}$/u;
+export const MAX_FREE_TAG_LENGTH = 64;
+
+/**
+ * A tag from outside (a STIX label, a MISP tag) in the form the exchange keeps: a machine tag
+ * with its case, a free word lowercased; undefined when it is neither (too long, or characters
+ * a tag may not hold), for the importer to report.
+ */
+export function canonicalTag(text: string): string | undefined {
+  const trimmed = text.trim().normalize("NFC");
+  const machine = parseMachineTag(trimmed);
+  if (machine) return formatMachineTag(machine);
+  const free = trimmed.toLowerCase();
+  return free.length <= MAX_FREE_TAG_LENGTH && FREE_TAG.test(free) ? free : undefined;
+}
+
+/**
+ * Whether `tags` hold the tag a search names, case-insensitively: the tag itself
+ * (`PAP:RED`, `phishing`), or with a trailing `*` any tag it begins (`admiralty-scale:*`,
+ * `misp-galaxy:threat-actor=*`).
+ */
+export function hasTag(tags: readonly string[], wanted: string): boolean {
+  const query = wanted.trim().toLowerCase();
+  if (query.endsWith("*")) {
+    const prefix = query.slice(0, -1);
+    return tags.some((t) => t.toLowerCase().startsWith(prefix));
+  }
+  return tags.some((t) => t.toLowerCase() === query);
+}

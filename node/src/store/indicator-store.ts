@@ -698,6 +698,7 @@ function statementOf(
     authored: facts.createdBy === orgIdentityId(where.producer),
     revoked: facts.revoked,
     name: facts.name,
+    ...(facts.tags.length > 0 ? { tags: facts.tags } : {}),
   };
 }
 

@@ -9,6 +9,8 @@ import type { ReportReceipt, SightingReport } from "../gossip/batch-publisher.js
 import type { IndicatorRecord } from "../model/record.js";
 import { checkObservedAt, checkSighting, sightingTotals, type Sighting, type SightingKind, type SightingSummary } from "../model/sighting.js";
 import { sightingGroups, sightingsFor, viewFor, type Audience, type Entitlements } from "../privacy/audience.js";
+import { viewForUse, type FeedUse } from "../privacy/pap.js";
+import type { Pap } from "../model/tags.js";
 import type { IndicatorStore } from "../store/indicator-store.js";
 import type { EvidenceEntry } from "../store/evidence-repository.js";
 import { headerOf, inclusionProof, openBatch } from "../wire/batch.js";
@@ -53,6 +55,8 @@ export interface TrustInit {
   maxTransactionGas?: number;
   /** How far in the future a sighting may say it was observed (peers ignore a batch beyond it). */
   maxClockSkewMs?: number;
+  /** The PAP level of a statement without a PAP tag (privacy/pap.ts); GREEN unless given. */
+  unmarkedPap?: Pap;
 }
 
 export interface TrustComponents {
@@ -226,11 +230,13 @@ export class TrustService {
    * score counts only the sightings the audience may know of: a public feed's score must not
    * move because of a sighting sealed for a group.
    */
-  async scored(records: IndicatorRecord[], audience: Audience): Promise<ScoredRecord[]> {
+  async scored(records: IndicatorRecord[], audience: Audience, use: FeedUse = "detect"): Promise<ScoredRecord[]> {
     const stored = await this.components.store.sightings.getMany(records.map((r) => r.id));
     const entitlements = this.components.entitlements();
+    const unmarked = this.init.unmarkedPap;
     return records.flatMap((record, i) => {
-      const view = viewFor(record, audience, entitlements);
+      const seen = viewFor(record, audience, entitlements);
+      const view = seen && viewForUse(seen, use, unmarked);
       return view ? [{ ...view, score: this.scoreOf(view, sightingsFor(stored[i], audience, entitlements)) }] : [];
     });
   }
@@ -244,11 +250,12 @@ export class TrustService {
 
   /**
    * What detectors and exports may use: records updated since `since`, as `audience` may see
-   * them, neither expired nor quarantined. `next` resumes after the last record read.
+   * them and `use` may act on them (privacy/pap.ts), neither expired nor quarantined. `next`
+   * resumes after the last record read.
    */
-  async feed(audience: Audience, since: number, limit: number): Promise<{ indicators: ScoredRecord[]; next: number | undefined }> {
+  async feed(audience: Audience, since: number, limit: number, use: FeedUse = "detect"): Promise<{ indicators: ScoredRecord[]; next: number | undefined }> {
     const records = await this.components.store.listSince(since, limit);
-    const scored = await this.scored(records, audience);
+    const scored = await this.scored(records, audience, use);
     return { indicators: scored.filter((r) => !r.score.quarantined), next: records.at(-1)?.updatedAt };
   }
 
@@ -257,7 +264,7 @@ export class TrustService {
    * how far the read has got. A record written again during the read moves to the end of the
    * store's order and would come again: it is given once, in the version read first.
    */
-  async *feedPages(audience: Audience, pageSize = 5000): AsyncGenerator<{ records: ScoredRecord[]; read: number; total: number }> {
+  async *feedPages(audience: Audience, pageSize = 5000, use: FeedUse = "detect"): AsyncGenerator<{ records: ScoredRecord[]; read: number; total: number }> {
     const total = (await this.components.store.counts()).indicators;
     const given = new Set<string>();
     let read = 0;
@@ -267,7 +274,7 @@ export class TrustService {
       const fresh = page.records.filter((r) => !given.has(r.id));
       for (const r of fresh) given.add(r.id);
       read += page.records.length;
-      const records = (await this.scored(fresh, audience)).filter((r) => !r.score.quarantined);
+      const records = (await this.scored(fresh, audience, use)).filter((r) => !r.score.quarantined);
       // Never above 100%, however many records were written meanwhile.
       yield { records, read: Math.min(read, total), total: Math.max(total, read) };
       if (page.exhausted) return;
@@ -276,9 +283,9 @@ export class TrustService {
   }
 
   /** The whole feed for `audience`, each record once, saying how far it has read. */
-  async feedAll(audience: Audience, pageSize = 5000, onProgress?: (read: number, total: number) => void): Promise<ScoredRecord[]> {
+  async feedAll(audience: Audience, pageSize = 5000, onProgress?: (read: number, total: number) => void, use: FeedUse = "detect"): Promise<ScoredRecord[]> {
     const out: ScoredRecord[] = [];
-    for await (const page of this.feedPages(audience, pageSize)) {
+    for await (const page of this.feedPages(audience, pageSize, use)) {
       out.push(...page.records);
       onProgress?.(page.read, page.total);
     }

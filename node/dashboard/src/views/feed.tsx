@@ -1,6 +1,6 @@
 import { useRef, useState } from "preact/hooks";
 import { api, query } from "../api.js";
-import { Absent, ErrorNote, TableHead, Tlp, ago } from "../format.js";
+import { Absent, ErrorNote, TableHead, Tags, Tlp, ago } from "../format.js";
 import { useLoad } from "../hooks.js";
 import type { MemberRow, ScoredRecord } from "../types.js";
 
@@ -32,6 +32,7 @@ export interface FeedFilters {
   tlp: string;
   producer: string;
   minScore: string;
+  tag: string;
 }
 
 /**
@@ -47,10 +48,10 @@ export function FeedView(props: { filters: FeedFilters; setFilters: (f: FeedFilt
   const feed = useLoad(
     (signal) =>
       api<{ indicators: ScoredRecord[] }>(
-        `/indicators${query({ audience: "internal", order: "newest", limit: READ, type: filters.type, tlp: filters.tlp, producer: filters.producer, minScore: filters.minScore })}`,
+        `/indicators${query({ audience: "internal", order: "newest", limit: READ, type: filters.type, tlp: filters.tlp, producer: filters.producer, minScore: filters.minScore, tag: filters.tag })}`,
         { signal },
       ),
-    [filters.type, filters.tlp, filters.producer, filters.minScore],
+    [filters.type, filters.tlp, filters.producer, filters.minScore, filters.tag],
     paused ? undefined : 2000,
   );
   const rows = (feed.data?.indicators ?? []).slice(0, SHOWN);
@@ -68,6 +69,10 @@ export function FeedView(props: { filters: FeedFilters; setFilters: (f: FeedFilt
         <label>
           score ≥
           <input name="minScore" type="number" min="0" max="100" step="5" value={filters.minScore} onChange={set("minScore")} />
+        </label>
+        <label>
+          tag
+          <input name="tag" type="search" placeholder="PAP:RED, admiralty-scale:*" value={filters.tag} onChange={set("tag")} />
         </label>
         <button type="button" onClick={() => setPaused(!paused)}>
           {paused ? "resume" : "pause"}
@@ -94,7 +99,9 @@ export function FeedView(props: { filters: FeedFilters; setFilters: (f: FeedFilt
                   {r.score.quarantined && <span class="badge warn">quarantined</span>}
                 </td>
                 <td>{r.attestations.map((a) => a.producer).join(", ")}</td>
-                <td class="small">{[...r.labels.malwareFamilies, ...r.labels.attackTechniques, ...r.labels.tags].join(", ")}</td>
+                <td class="small">
+                  {[...r.labels.malwareFamilies, ...r.labels.attackTechniques].join(", ")} <Tags tags={r.labels.tags} />
+                </td>
                 <td class="small">{ago(r.updatedAt)}</td>
               </tr>
             ))}

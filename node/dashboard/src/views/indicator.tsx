@@ -1,7 +1,7 @@
 import { useMemo } from "preact/hooks";
 import { api } from "../api.js";
 import { LineChart } from "../chart.js";
-import { Absent, ErrorNote, Section, TableHead, Tlp, dateTime, short } from "../format.js";
+import { Absent, ErrorNote, Section, TableHead, Tags, Tlp, dateTime, short } from "../format.js";
 import { useLoad } from "../hooks.js";
 import type { ObjectSummary, Provenance, ScoredRecord, SightingTotals } from "../types.js";
 
@@ -45,9 +45,11 @@ export function IndicatorView(props: { id: string }) {
       </p>
       <Section title="Producers">
         <table data-testid="producers">
-          <TableHead columns={["producer", "TLP", "group", "confidence", "labels", "description", "stated"]} />
+          <TableHead columns={["producer", "TLP", "group", "confidence", "assessment", "labels", "description", "stated"]} />
           <tbody>
-            {r.attestations.map((a) => (
+            {r.attestations.map((a) => {
+              const assessed = r.score.statements.find((s) => s.producer === a.producer);
+              return (
               <tr key={a.producer}>
                 <td>{a.producer}</td>
                 <td>
@@ -55,11 +57,23 @@ export function IndicatorView(props: { id: string }) {
                 </td>
                 <td>{a.group === 0 ? "everyone" : `group ${a.group}`}</td>
                 <td class="num">{a.confidence}</td>
-                <td class="small">{[...a.labels.malwareFamilies, ...a.labels.attackTechniques, ...a.labels.tags].join(", ")}</td>
+                <td class="small" data-testid="assessment" title="how likely the item is (from its Admiralty credibility, its estimative likelihood, or its confidence) times how reliable its source is; the producer's reputation weighs it on top">
+                  {assessed ? (
+                    <>
+                      {assessed.admiralty && <span class="badge">Admiralty {assessed.admiralty}</span>} item {assessed.item} ({assessed.itemFrom}) × source {assessed.reliability}% = <strong>{assessed.belief.toFixed(0)}</strong>
+                    </>
+                  ) : (
+                    "—"
+                  )}
+                </td>
+                <td class="small">
+                  {[...a.labels.malwareFamilies, ...a.labels.attackTechniques].join(", ")} <Tags tags={a.labels.tags} />
+                </td>
                 <td class="small">{a.description}</td>
                 <td class="small">{dateTime(a.createdAt)}</td>
               </tr>
-            ))}
+              );
+            })}
           </tbody>
         </table>
       </Section>

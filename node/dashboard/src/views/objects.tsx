@@ -1,5 +1,5 @@
 import { api, query } from "../api.js";
-import { Absent, ErrorNote, TableHead, Tlp, dateTime } from "../format.js";
+import { Absent, ErrorNote, TableHead, Tags, Tlp, dateTime } from "../format.js";
 import { useLoad } from "../hooks.js";
 import type { ObjectSummary } from "../types.js";
 
@@ -9,14 +9,15 @@ const TYPES = ["report", "threat-actor", "intrusion-set", "campaign", "malware",
 export interface ObjectFilters {
   type: string;
   text: string;
+  tag: string;
 }
 
 /** Reports, actors, malware, techniques and every other STIX object this node holds: a search box and a type filter. */
 export function ObjectsView(props: { filters: ObjectFilters; setFilters: (f: ObjectFilters) => void; open: (id: string) => void }) {
   const { filters, setFilters } = props;
   const list = useLoad(
-    (signal) => api<{ objects: ObjectSummary[]; next?: string }>(`/objects${query({ audience: "internal", type: filters.type, q: filters.text, limit: 200 })}`, { signal }),
-    [filters.type, filters.text],
+    (signal) => api<{ objects: ObjectSummary[]; next?: string }>(`/objects${query({ audience: "internal", type: filters.type, q: filters.text, tag: filters.tag, limit: 200 })}`, { signal }),
+    [filters.type, filters.text, filters.tag],
   );
   const rows = list.data?.objects ?? [];
   return (
@@ -37,13 +38,17 @@ export function ObjectsView(props: { filters: ObjectFilters; setFilters: (f: Obj
             ))}
           </select>
         </label>
+        <label>
+          tag
+          <input name="tag" type="search" placeholder="PAP:RED, misp-galaxy:*" value={filters.tag} onChange={(e) => setFilters({ ...filters, tag: e.currentTarget.value })} />
+        </label>
         <span class="small">{list.loading ? "searching…" : `${rows.length}${list.data?.next ? "+" : ""} shown`}</span>
       </form>
       <ErrorNote error={list.error} />
       {list.data && rows.length === 0 && <Absent>No object matches. Partners' reports, actors and techniques appear here once shared (cti publish --stix).</Absent>}
       {rows.length > 0 && (
         <table data-testid="objects">
-          <TableHead columns={["name", "type", "TLP", "version", "owner", "stated by"]} />
+          <TableHead columns={["name", "type", "TLP", "tags", "version", "owner", "stated by"]} />
           <tbody>
             {rows.map((o) => (
               <tr key={o.id} class="clickable" onClick={() => props.open(o.id)}>
@@ -53,6 +58,9 @@ export function ObjectsView(props: { filters: ObjectFilters; setFilters: (f: Obj
                 <td>{o.type}</td>
                 <td>
                   <Tlp tlp={o.tlp} />
+                </td>
+                <td>
+                  <Tags tags={o.tags ?? []} />
                 </td>
                 <td class="small">{dateTime(Date.parse(o.version)) === "—" ? o.version || "—" : dateTime(Date.parse(o.version))}</td>
                 <td>{o.owner}</td>

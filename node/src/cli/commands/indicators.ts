@@ -97,13 +97,35 @@ export function registerIndicatorCommands(program: Command): void {
     );
 
   program
+    .command("list")
+    .description("indicators this node holds, with their scores, filtered by type, TLP, producer, tag or score")
+    .option("-t, --type <type>", "only this indicator type")
+    .option("--tlp <tlp>", "only this TLP level")
+    .option("--producer <org>", "only those this org vouched for")
+    .option("--tag <tag>", 'only those with this tag, e.g. PAP:RED or admiralty-scale:source-reliability="a"; a trailing * matches any tag it begins')
+    .option("--min-score <n>", "only those scoring at least this (0-100)")
+    .option("--newest", "newest first")
+    .option("-l, --limit <n>", "how many records to read", integer, 100)
+    .option("--audience <audience>", `what this audience may see (${EXPORT_AUDIENCES.join(", ")})`, "internal")
+    .option("--api <url>", "the node's HTTP API", DEFAULT_API)
+    .action(async (options) =>
+      print(
+        await api(
+          options.api,
+          `/indicators?${query({ audience: options.audience, type: options.type, tlp: options.tlp, producer: options.producer, tag: options.tag, minScore: options.minScore, order: options.newest ? "newest" : undefined, limit: options.limit })}`,
+        ),
+      ),
+    );
+
+  program
     .command("feed")
     .description("what your detectors may use: unexpired, unquarantined indicators with their scores")
     .option("--audience <audience>", `internal, clients, community or public`, "internal")
+    .option("--use <use>", "detect (default: watching your own logs), query (cross-checks with outside services) or block (blocklists, firewalls): PAP decides which statements each may act on")
     .option("--since <time>", "only what changed since (ISO 8601 or Unix ms)")
     .option("--csv", "CSV instead of JSON")
     .option("--api <url>", "the node's HTTP API", DEFAULT_API)
-    .action(async (options) => print(await api(options.api, `/feed?${query({ audience: options.audience, since: options.since, format: options.csv ? "csv" : undefined })}`)));
+    .action(async (options) => print(await api(options.api, `/feed?${query({ audience: options.audience, use: options.use, since: options.since, format: options.csv ? "csv" : undefined })}`)));
 
   program
     .command("match")

@@ -21,13 +21,14 @@ export function registerObjectCommands(program: Command): void {
     .description("STIX objects this node holds (reports, actors, malware, techniques, ...): list, filter by type, search by name")
     .option("--type <type>", "one STIX type, e.g. report, threat-actor, malware, attack-pattern")
     .option("-s, --search <text>", "only those whose name holds this text")
+    .option("--tag <tag>", 'only those with this tag, e.g. PAP:RED or misp-galaxy:threat-actor="APT 29"; a trailing * matches any tag it begins')
     .option("--revoked", "include revoked objects")
     .option("-l, --limit <n>", "how many", integer, 100)
     .option("--after <id>", "the page after this id (the `next` of the last page)", stixId)
     .option("--audience <audience>", `what this audience may see (${EXPORT_AUDIENCES.join(", ")})`, "internal")
     .option("--api <url>", "the node's HTTP API", DEFAULT_API)
     .action(async (options) =>
-      print(await api(options.api, `/objects?${query({ audience: options.audience, type: options.type, q: options.search, after: options.after, limit: options.limit, revoked: options.revoked ? "true" : undefined })}`)),
+      print(await api(options.api, `/objects?${query({ audience: options.audience, type: options.type, q: options.search, tag: options.tag, after: options.after, limit: options.limit, revoked: options.revoked ? "true" : undefined })}`)),
     );
 
   program
