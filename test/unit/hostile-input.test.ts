@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { csvFeed } from "../../node/src/detect/formats/lists.js";
 import { zeekField, zeekIntel } from "../../node/src/detect/formats/zeek.js";
 import { importCsv, readCell, spreadsheetSafe } from "../../node/src/interop/csv.js";
-import { importMisp } from "../../node/src/interop/misp.js";
+import { mispToStix } from "../../node/src/interop/misp-stix.js";
 import { importStix } from "../../node/src/interop/stix.js";
 import { MAX_PATTERN_LENGTH, parseStixPattern } from "../../node/src/model/stix-pattern.js";
 import { MAX_TIME_MS } from "../../node/src/model/indicator.js";
@@ -84,15 +84,17 @@ describe("hostile input at the boundaries", function () {
       expect(read.skipped).to.have.length(objects.length);
     });
 
-    it("MISP: attribute types, tags and sighting types named after prototype keys are left out, never taken", function () {
+    it("MISP: attribute types, tags and sighting types named after prototype keys are kept as text, never taken for a type", function () {
       const attributes = PROTOTYPE_KEYS.flatMap((key) => [
         { type: key, value: "x", uuid: `${key}-1` },
-        { type: "domain", value: `${key.replace(/_/g, "")}.example`, uuid: `${key}-2`, Tag: [{ name: key }], Sighting: [{ type: key, date_sighting: "1763726400" }] },
+        { type: "domain", value: `${key.replace(/_/g, "")}.example`, uuid: `${key}-2`, to_ids: true, Tag: [{ name: key }], Sighting: [{ type: key, date_sighting: "1763726400" }] },
       ]);
-      const read = importMisp({ Event: { uuid: "e", Attribute: attributes } }, { defaultTlp: "GREEN" });
-      expect(read.skipped.filter((s) => PROTOTYPE_KEYS.includes(s.type))).to.have.length(PROTOTYPE_KEYS.length);
+      const read = mispToStix({ Event: { uuid: "e", info: "e", Attribute: attributes } }, { defaultTlp: "GREEN", now });
+      const notes = read.objects.filter((o) => o.type === "note").map((o) => (o.x_misp_attribute as { type: string }).type);
+      expect(notes.sort()).to.deep.equal([...PROTOTYPE_KEYS].sort());
+      expect(read.objects.filter((o) => o.type === "indicator")).to.have.length(PROTOTYPE_KEYS.length);
       expect(read.sightings).to.deep.equal([]);
-      for (const input of read.inputs) expect(input.tlp).to.equal("GREEN");
+      for (const object of read.objects) expect(object.object_marking_refs).to.deep.equal(["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]);
     });
   });
 

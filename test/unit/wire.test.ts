@@ -72,6 +72,25 @@ describe("canonical encoding", function () {
     // Another deployment, another payload: a batch cannot be replayed into another consortium.
     expect(encodeBatchSigningPayload({ ...header, deployment: new Uint8Array(32).fill(2) })).to.not.deep.equal(payload);
     expect(() => encodeBatchSigningPayload({ ...header, deployment: new Uint8Array(31) })).to.throw(RangeError);
+    // The version is signed: version 3 without objects is not version 2's payload.
+    expect(encodeBatchSigningPayload({ ...header, version: 3 })).to.not.deep.equal(payload);
+    expect(encodeBatchSigningPayload({ ...header, version: 2 })).to.deep.equal(payload);
+  });
+
+  it("refuses a batch relabelled from one wire version to the other (found by fuzzing), and equivocation evidence of a version 3 batch verifies", async function () {
+    const { provesEquivocation, signedHeaderOf } = await import("../../node/src/trust/equivocation.js");
+    const secretKey = randomBytes(32);
+    const sign = (tags: string[], value = "evil.example") =>
+      signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence: 1, createdAt: now, group: 0, indicators: [buildIndicator({ type: "domain", value, labels: { tags } }, { producer: "acme-bank", now })], sightings: [] }, secretKey).batch;
+    const plain = sign(["x"]);
+    const tagged = sign(["PAP:RED"]);
+    expect([plain.version, tagged.version]).to.deep.equal([2, 3]);
+    expect(signatureValid(plain) && signatureValid(tagged)).to.equal(true);
+    expect(signatureValid({ ...plain, version: 3 })).to.equal(false);
+    expect(signatureValid({ ...tagged, version: 2 })).to.equal(false);
+    // Two version 3 batches of one sequence: the evidence carries what their signatures cover.
+    const other = sign(["PAP:RED"], "other.example");
+    expect(provesEquivocation({ first: signedHeaderOf(tagged), second: signedHeaderOf(other) }, ed25519.getPublicKey(secretKey))).to.equal(true);
   });
 });
 

@@ -5,10 +5,11 @@ import { z } from "zod";
 import { TLP_LEVELS } from "../model/indicator.js";
 import type { CtiNode } from "../node.js";
 import { EXPORT_FORMATS, exportUse, renderExport } from "../interop/exports.js";
-import { runImport, runStixImport } from "../interop/importer.js";
+import { runImport, runMispImport, runStixImport } from "../interop/importer.js";
 import { readStixObjects } from "../interop/stix-objects.js";
 import { answer, progressField } from "./progress.js";
-import { importMisp } from "../interop/misp.js";
+import { mispToStix } from "../interop/misp-stix.js";
+import { bundledTaxonomies } from "../config/reference-data.js";
 import { stixBundleText } from "../interop/stix.js";
 import { importCsv } from "../interop/csv.js";
 import { BadRequestError, audienceField, parse } from "./http.js";
@@ -22,6 +23,12 @@ const importQuery = z.object({
   group: z.coerce.number().int().positive().optional(),
   includeNonIds: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
 });
+
+/** Why the consortium's taxonomies refuse a tag on its own, if they do. */
+function taxonomyProblem(tag: string): string | undefined {
+  const checked = bundledTaxonomies().check([tag]);
+  return checked.ok ? undefined : checked.message;
+}
 
 /** Imports from STIX 2.1 and MISP, and every export format, as files. */
 export function interopRoutes(node: CtiNode, heavy: HeavyWork, init: { importBodyLimitBytes: number }) {
@@ -46,8 +53,13 @@ export function interopRoutes(node: CtiNode, heavy: HeavyWork, init: { importBod
 
     app.post("/import/misp", { bodyLimit: init.importBodyLimitBytes }, async (request, reply) => {
       const query = parse(importQuery, request.query);
+      const read = mispToStix(request.body, { defaultTlp: query.tlp, now: node.now(), includeNonIds: query.includeNonIds, checkTag: taxonomyProblem });
       return answer(reply, query.progress, (progress) =>
-        runImport(importMisp(request.body, { defaultTlp: query.tlp, group: query.group, includeNonIds: query.includeNonIds }), components, progress),
+        runMispImport(
+          read,
+          { orgId: node.identity.orgId, sightMany: components.sightMany, publishObjects: (objects, onProgress) => node.intel.publish(objects, { defaultTlp: query.tlp, group: query.group }, onProgress) },
+          progress,
+        ),
       );
     });
 
@@ -86,7 +98,7 @@ export function interopRoutes(node: CtiNode, heavy: HeavyWork, init: { importBod
           // The sightings this audience may know of only: a CLEAR record's export must not name who was hit in a group.
           const sightings = await node.trust.sightingsMapFor(records, audience);
           const objects: Array<Record<string, unknown>> = [];
-          if (format === "stix") for await (const page of node.intel.visibleObjects(audience)) objects.push(...page);
+          if (format === "stix" || format === "misp-feed") for await (const page of node.intel.visibleObjects(audience)) objects.push(...page);
           return { format, files: renderExport(format, records, sightings, node.now(), objects) };
         }),
       );

@@ -1,6 +1,7 @@
 import { tagsOfObject, VALUE_OBSERVABLE_TYPES, type StixJson } from "../model/stix-object.js";
 import type { PublishInput } from "../privacy/publish-preparation.js";
 import type { ObjectFacts } from "./object-checks.js";
+import { attackTechniqueOfTag, malwareFamilyOfTag } from "../model/tags.js";
 
 /**
  * The exchange's indicators an object stands for: each value an indicator's STIX pattern compares
@@ -16,6 +17,9 @@ export function atomInputsOf(object: StixJson, facts: ObjectFacts, group: number
   const common = { tlp: facts.tlp, ...(group > 0 ? { group } : {}) };
   if (facts.type === "indicator" && !facts.revoked) {
     const { tags } = tagsOfObject(object);
+    // Galaxy tags (a MISP event's) name families and techniques, which detectors' feeds carry as such.
+    const malwareFamilies = [...new Set(tags.map(malwareFamilyOfTag).filter((f): f is string => f !== undefined))].slice(0, 32);
+    const attackTechniques = [...new Set(tags.map(attackTechniqueOfTag).filter((t): t is string => t !== undefined))].slice(0, 32);
     const description = (text(object.description) ?? text(object.name) ?? "").slice(0, 1024);
     return facts.atoms.map((atom) => ({
       ...common,
@@ -25,7 +29,7 @@ export function atomInputsOf(object: StixJson, facts: ObjectFacts, group: number
       validFrom: text(object.valid_from),
       validUntil: text(object.valid_until),
       description,
-      labels: { tags: tags.slice(0, 32) },
+      labels: { malwareFamilies, attackTechniques, tags: tags.slice(0, 32) },
     }));
   }
   const type = VALUE_OBSERVABLE_TYPES.get(facts.type);

@@ -2,7 +2,7 @@ import { DETECTOR_FORMATS, FORMAT_USE, renderDetectorFiles, type DetectorFormat 
 import type { FeedUse } from "../privacy/pap.js";
 import type { SightingSummary } from "../model/sighting.js";
 import type { ScoredRecord } from "../trust/trust-service.js";
-import { mispFeed } from "./misp.js";
+import { mispFeed } from "./misp-feed.js";
 import { stixBundle } from "./stix.js";
 
 /** Every export format: detector feeds, a STIX 2.1 bundle, and a MISP feed directory. */
@@ -23,10 +23,10 @@ export function renderExport(
   records: ScoredRecord[],
   sightings: Map<string, SightingSummary | undefined>,
   now: number,
-  /** The STIX objects the audience may see (intel/), for the STIX bundle. */
+  /** The STIX objects the audience may see (intel/), for the STIX bundle and the MISP feed's events. */
   objects: Array<Record<string, unknown>> = [],
 ): Record<string, string> {
   if (format === "stix") return { "cti-stix-bundle.json": `${JSON.stringify(stixBundle(records, sightings, objects), null, 2)}\n` };
-  if (format === "misp-feed") return mispFeed(records, sightings, now);
+  if (format === "misp-feed") return mispFeed(records, sightings, now, objects);
   return renderDetectorFiles(format as DetectorFormat, records);
 }

@@ -2,6 +2,7 @@ import type { IndicatorType } from "../model/indicator.js";
 import type { PublishInput, PublishOutcome } from "../node.js";
 import type { ObjectPublishReport } from "../intel/intel-service.js";
 import type { StixRead } from "./stix-objects.js";
+import type { MispEventRead, MispStixRead } from "./misp-stix.js";
 import type { SightingKind } from "../model/sighting.js";
 
 /** What an import did: every input's fate, and every object the standard's reader left out. */
@@ -98,4 +99,38 @@ export async function runStixImport(read: StixRead, components: StixImportCompon
   }
   for (const refused of report.atoms.refused) result.indicators.reasons[refused.reason] = (result.indicators.reasons[refused.reason] ?? 0) + 1;
   return result;
+}
+
+/** What a MISP import did: per event, what each attribute became and what was left out; then the objects' fates. */
+export interface MispImportReport extends StixImportReport {
+  events: Array<MispEventRead & { refused: Array<{ source: string; type: string; reason: string; message: string }> }>;
+  warnings: string[];
+  sightings: number;
+}
+
+/**
+ * Publishes MISP events read as STIX (interop/misp-stix.ts) through the object path, then records
+ * the sightings they carried; the report gives each event its own account, objects the publish
+ * path refused included.
+ */
+export async function runMispImport(read: MispStixRead, components: StixImportComponents & Pick<ImportComponents, "sightMany">, onProgress?: (done: number, total: number) => void): Promise<MispImportReport> {
+  const stix = await runStixImport({ objects: read.objects, skipped: read.skipped, changes: [] }, components, onProgress);
+  const eventOf = new Map<string, number>();
+  read.events.forEach((event, i) => {
+    eventOf.set(event.reportId, i);
+    const report = read.objects.find((o) => o.id === event.reportId);
+    for (const ref of Array.isArray(report?.object_refs) ? report.object_refs : []) if (typeof ref === "string") eventOf.set(ref, i);
+  });
+  const events: MispImportReport["events"] = read.events.map((event) => ({ ...event, refused: [] }));
+  for (const refused of stix.refused) {
+    const i = eventOf.get(refused.source);
+    if (i !== undefined) events[i]!.refused.push(refused);
+  }
+  const report: MispImportReport = { ...stix, events, warnings: [...read.warnings], sightings: 0 };
+  for (let i = 0; i < read.sightings.length; i += 1000) {
+    const outcome = await components.sightMany(read.sightings.slice(i, i + 1000));
+    report.sightings += outcome.recorded;
+    for (const problem of outcome.problems) report.warnings.push(`sighting of ${problem.value} not recorded: ${problem.message}`);
+  }
+  return report;
 }

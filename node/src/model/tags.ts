@@ -80,8 +80,12 @@ export function tagValue(tags: readonly string[], namespace: string, predicate: 
   return undefined;
 }
 
-/** A free tag: a word or short phrase, lowercase, as every version of the wire has taken it. */
-export const FREE_TAG = /^[\p{L}\p{N}][\p{L}\p{N} ._:/+-]{0,63}$/u;
+/**
+ * A free tag: a word or short phrase, lowercase. Underscores are taken since wire version 3
+ * (MISP tags such as `for_intelmq_processing` have them); a version 2 node refuses them, so a
+ * batch carrying one is version 3 (model/validate.ts hasOnlyVersion2Tags).
+ */
+export const FREE_TAG = /^[\p{L}\p{N}][\p{L}\p{N} ._:/+_-]{0,63}$/u;
 export const MAX_FREE_TAG_LENGTH = 64;
 
 /**
@@ -109,4 +113,28 @@ export function hasTag(tags: readonly string[], wanted: string): boolean {
     return tags.some((t) => t.toLowerCase().startsWith(prefix));
   }
   return tags.some((t) => t.toLowerCase() === query);
+}
+
+/** MISP galaxies whose clusters are malware families (their value is the family's name). */
+export const MALWARE_GALAXIES: ReadonlySet<string> = new Set(["malpedia", "banker", "ransomware", "rat", "stealer", "botnet", "backdoor", "android", "exploit-kit", "mitre-malware", "mitre-enterprise-attack-malware"]);
+const GALAXY_TAG = /^misp-galaxy:([a-z0-9._-]+)="(.+)"$/;
+const ATTACK_ID_IN = /\b(T\d{4}(?:\.\d{3})?)\b/;
+
+/** The galaxy and cluster value of a `misp-galaxy:<galaxy>="<value>"` tag. */
+export function galaxyOfTag(tag: string): { galaxy: string; value: string } | undefined {
+  const m = GALAXY_TAG.exec(tag);
+  return m ? { galaxy: m[1]!, value: m[2]! } : undefined;
+}
+
+/** The malware family a galaxy tag names (lowercased), if its galaxy is one of malware. */
+export function malwareFamilyOfTag(tag: string): string | undefined {
+  const g = galaxyOfTag(tag);
+  const family = g && MALWARE_GALAXIES.has(g.galaxy) ? g.value.toLowerCase().trim() : undefined;
+  return family && family.length <= MAX_FREE_TAG_LENGTH && FREE_TAG.test(family) ? family : undefined;
+}
+
+/** The ATT&CK technique id an attack-pattern galaxy tag names (`...="Phishing - T1566"`). */
+export function attackTechniqueOfTag(tag: string): string | undefined {
+  const g = galaxyOfTag(tag);
+  return g && /attack-pattern$/.test(g.galaxy) ? ATTACK_ID_IN.exec(g.value)?.[1] : undefined;
 }

@@ -10,7 +10,7 @@ import {
   type Labels,
 } from "./indicator.js";
 import { isNormalized, normalizeValue } from "./normalize.js";
-import { formatMachineTag, parseMachineTag } from "./tags.js";
+import { formatMachineTag, FREE_TAG, parseMachineTag } from "./tags.js";
 
 /** What a person or a client program asks to publish; anything may be missing or wrong. */
 export interface IndicatorInput {
@@ -83,7 +83,7 @@ function normalizeLabelList(value: unknown, field: keyof Labels): string[] {
     if (label.length === 0 || label.length > LABEL_LIMITS.length) {
       throw new InvalidIndicatorError("BAD_LABEL", `labels.${field}: "${item}" must be 1-${LABEL_LIMITS.length} characters`, `labels.${field}`);
     }
-    const pattern = field === "attackTechniques" ? ATTACK_ID : FREE_LABEL;
+    const pattern = field === "attackTechniques" ? ATTACK_ID : field === "tags" ? FREE_TAG : FREE_LABEL;
     if (!pattern.test(label)) {
       throw new InvalidIndicatorError("BAD_LABEL", `labels.${field}: "${item}" is not allowed`, `labels.${field}`);
     }

@@ -20,6 +20,9 @@ export interface SignedHeaderJson {
   merkleRoot: string;
   group: number;
   sealedDigest: string;
+  /** Present for a version 3 batch (the signature covers them). */
+  objectCount?: number;
+  version?: number;
   signature: string;
 }
 
@@ -46,6 +49,7 @@ export function signedHeaderOf(batch: IndicatorBatch): SignedHeaderJson {
     merkleRoot: toHex(h.merkleRoot),
     group: h.group,
     sealedDigest: toHex(h.sealedDigest),
+    ...(h.version !== undefined && h.version >= 3 ? { objectCount: h.objectCount ?? 0, version: h.version } : {}),
     signature: toHex(batch.signature),
   };
 }

@@ -764,6 +764,9 @@ export const AuditProofSchema = z.object({
     merkleRoot: bytes32,
     group: time,
     sealedDigest: bytes32,
+    // A version 3 batch's header signs these too.
+    objectCount: count(MAX_PROOF_BATCH_STATEMENTS).optional(),
+    version: z.number().int().min(2).max(3).optional(),
     signature: z.string().regex(/^[0-9a-f]{128}$/, "is 64 bytes of lowercase hex"),
   }),
   indicatorProof: merkle,

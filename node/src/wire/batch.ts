@@ -136,12 +136,13 @@ export function signBatch(
     indicatorCount: unsigned.indicators.length,
     sightingCount: sightings.length,
     objectCount: objects.length,
+    version: versionFor(objects.length, unsigned.indicators),
     merkleRoot,
     group: unsigned.group,
     sealedDigest: sealed ? sealedDigest(sealed) : OPEN_BATCH_DIGEST,
   };
   const batch: IndicatorBatch = {
-    version: versionFor(objects.length, unsigned.indicators),
+    version: header.version!,
     deployment: header.deployment,
     producer: header.producer,
     sequence: header.sequence,
@@ -195,6 +196,7 @@ export function headerOf(batch: IndicatorBatch): BatchHeader {
     indicatorCount: batch.indicatorCount,
     sightingCount: batch.sightingCount,
     objectCount: batch.objectCount,
+    version: batch.version,
     merkleRoot: batch.merkleRoot,
     group: batch.group,
     sealedDigest: batch.sealed ? sealedDigest(batch.sealed) : OPEN_BATCH_DIGEST,

@@ -183,8 +183,14 @@ export interface BatchHeader {
   signingKey: Uint8Array;
   indicatorCount: number;
   sightingCount: number;
-  /** STIX objects (version 3); absent or 0 for a batch without, whose payload is then version 2's. */
+  /** STIX objects (version 3); absent or 0 for a batch without. */
   objectCount?: number;
+  /**
+   * The batch's wire version; absent reads as 2. Version 3 signs its own tag and its object
+   * count (0 or more): the version is covered, so no relay can relabel a batch of one version as
+   * the other (a fuzz case found a version 3 batch without objects signing version 2's bytes).
+   */
+  version?: number;
   merkleRoot: Uint8Array;
   /** Sharing group of a sealed batch; 0 for an open one. */
   group: number;
@@ -200,9 +206,10 @@ export interface BatchHeader {
 export function encodeBatchSigningPayload(header: BatchHeader): Uint8Array {
   if (header.deployment.length !== 32) throw new RangeError("a batch header names its deployment in 32 bytes");
   const objectCount = header.objectCount ?? 0;
-  // A batch without objects signs exactly what version 2 signed: nodes not upgraded verify it.
+  const version3 = objectCount > 0 || (header.version ?? 2) >= 3;
+  // A version 2 batch signs exactly what version 2 signed: nodes not upgraded verify it.
   const writer = new CanonicalWriter()
-    .tag(objectCount > 0 ? BATCH_TAG_WITH_OBJECTS : BATCH_TAG)
+    .tag(version3 ? BATCH_TAG_WITH_OBJECTS : BATCH_TAG)
     .bytes(header.deployment)
     .string(header.producer)
     .u64(header.sequence)
@@ -210,7 +217,7 @@ export function encodeBatchSigningPayload(header: BatchHeader): Uint8Array {
     .bytes(header.signingKey)
     .u32(header.indicatorCount)
     .u32(header.sightingCount);
-  if (objectCount > 0) writer.u32(objectCount);
+  if (version3) writer.u32(objectCount);
   return writer
     .bytes(header.merkleRoot)
     .u64(header.group)

@@ -5,7 +5,7 @@ import { ConfigError } from "../../config/config.js";
 import { EXPORT_FORMATS } from "../../interop/exports.js";
 import { DEFAULT_EXPORT_MODE, writeFilesAtomically, writeStreamAtomically } from "../../detect/export-writer.js";
 import { apiWithProgress, DEFAULT_API, integer, positive, print, query, readInput, readJsonInput, send } from "../shared.js";
-import type { StixImportReport } from "../../interop/importer.js";
+import type { MispImportReport, StixImportReport } from "../../interop/importer.js";
 
 export function registerInteropCommands(program: Command): void {
   program
@@ -59,7 +59,7 @@ export function registerInteropCommands(program: Command): void {
     .argument("<file>", "the file to import, or - for standard input")
     .option("--tlp <tlp>", "TLP for what carries no TLP marking", "GREEN")
     .option("-g, --group <id>", "sharing group for AMBER and AMBER+STRICT items", integer)
-    .option("--include-non-ids", "MISP: also import attributes whose to_ids is false")
+    .option("--include-non-ids", "MISP: read attributes whose to_ids is false as indicators too (by default they are kept as observed data, never fed to detectors)")
     .option("--api <url>", "the node's HTTP API", DEFAULT_API)
     .action(async (format: string, file: string, options) => {
       if (format !== "stix" && format !== "misp" && format !== "csv") throw new ConfigError(`unknown import format "${format}"; use stix, misp or csv`);
@@ -73,6 +73,15 @@ export function registerInteropCommands(program: Command): void {
       } else body = JSON.stringify(await readJsonInput(file, format === "stix" ? "a STIX 2.1 bundle" : "a MISP event"));
       const path = `/import/${format}?${query({ tlp: options.tlp, group: options.group, includeNonIds: options.includeNonIds ? "true" : undefined })}`;
       const init = { method: "POST", body, contentType: format === "csv" ? "text/csv" : "application/json" };
+      if (format === "misp") {
+        const report = await apiWithProgress<MispImportReport>(options.api, path, "import misp", init);
+        if (!report) return;
+        print(report);
+        const leftOut = report.events.reduce((n, e) => n + e.leftOut.length, 0);
+        process.stderr.write(`${report.events.length} events: published ${report.objects} objects and ${report.indicators.published} indicators, ${report.sightings} sightings; refused ${report.refused.length}, left out ${leftOut}\n`);
+        if (report.objects === 0 && report.refused.length > 0) process.exitCode = 1;
+        return;
+      }
       if (format === "stix") {
         const report = await apiWithProgress<StixImportReport>(options.api, path, "import stix", init);
         if (!report) return;
