@@ -2,6 +2,8 @@ import { expect } from "chai";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { collectionId, TAXII_MEDIA_TYPE } from "../../node/src/api/taxii-routes.js";
 import type { StixImportReport } from "../../node/src/interop/importer.js";
 import { TLP2_MARKINGS } from "../../node/src/model/stix-object.js";
@@ -196,5 +198,41 @@ describe("STIX objects through a real node's API, CLI and TAXII", function () {
     const again = await cti(["revoke", CAMPAIGN, "--api", url, "--json"]);
     expect(again.code).to.not.equal(0);
     expect(JSON.parse(again.stdout).error).to.equal("ALREADY_REVOKED");
+  });
+
+  it("shares detection rules as objects, finds them by tag, and writes them to checked rule files with the CLI: yara compiles and matches what is written, a broken rule is reported with its line", async function () {
+    const rule = (n: number, patternType: string, pattern: string) => ({
+      type: "indicator",
+      spec_version: "2.1",
+      id: `indicator--0e1d2c3b-4a59-4687-9a0b-${String(n).padStart(12, "0")}`,
+      created: "2026-12-01T00:00:00.000Z",
+      modified: "2026-12-01T00:00:00.000Z",
+      name: `grid rule ${n}`,
+      pattern,
+      pattern_type: patternType,
+      valid_from: "2026-12-01T00:00:00.000Z",
+      labels: ["grid-campaign", "PAP:GREEN"],
+      object_marking_refs: [TLP2_MARKINGS.GREEN],
+    });
+    const good = 'rule grid_stage2\n{\n  strings:\n    $a = "gridload-stage2"\n  condition:\n    $a\n}';
+    const bundle = {
+      type: "bundle",
+      id: "bundle--0e1d2c3b-4a59-4687-9a0b-000000000000",
+      objects: [rule(1, "yara", good), rule(2, "yara", good.replace("grid_stage2", "grid_broken").replace("    $a\n}", "    $b\n}")), rule(3, "suricata", 'alert dns any any -> any any (msg:"grid C2"; dns.query; content:"grid-c2.example"; sid:9800301; rev:1;)')],
+    };
+    const published = await fetch(`${url}/objects`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(bundle) });
+    expect(published.status).to.equal(200);
+    const tagged = await get<Listed>(`/objects?audience=internal&tag=grid-campaign`);
+    expect(tagged.body.objects.map((o) => o.name).sort()).to.deep.equal(["grid rule 1", "grid rule 2", "grid rule 3"]);
+    expect((await get<Listed>(`/objects?audience=internal&tag=${encodeURIComponent("pap:*")}`)).body.objects).to.have.length(3);
+
+    const out = join(dir, "rules");
+    const ran = await cti(["export", "rules", "--out", out, "--api", url]);
+    expect(ran.code, ran.stderr).to.equal(0);
+    expect(ran.stderr).to.include("left out yara rule indicator--0e1d2c3b-4a59-4687-9a0b-000000000002 (line 7): undefined string \"$b\"");
+    expect(await readFile(join(out, "cti-suricata.rules"), "utf8")).to.include("sid:9800301");
+    await writeFile(join(dir, "sample.bin"), "..gridload-stage2..");
+    const { stdout } = await promisify(execFile)("yara", [join(out, "cti-rules.yar"), join(dir, "sample.bin")]);
+    expect(stdout.trim()).to.equal(`grid_stage2 ${join(dir, "sample.bin")}`);
   });
 });

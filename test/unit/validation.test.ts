@@ -8,7 +8,8 @@ import type { Indicator } from "../../node/src/model/indicator.js";
 import type { Sighting } from "../../node/src/model/sighting.js";
 import { buildIndicator } from "../../node/src/model/validate.js";
 import { x25519 } from "@noble/curves/ed25519.js";
-import { signBatch, type IndicatorBatch } from "../../node/src/wire/batch.js";
+import { headerOf, signBatch, type IndicatorBatch } from "../../node/src/wire/batch.js";
+import { encodeBatchSigningPayload } from "../../node/src/wire/canonical.js";
 import { encodeBatch } from "../../node/src/wire/codec.js";
 import { deploymentId } from "../../node/src/wire/deployment.js";
 import { canonicalJson } from "../../node/src/wire/canonical-json.js";
@@ -46,6 +47,12 @@ const sighting = (extra: Partial<Sighting> = {}): Sighting => ({
 
 function sightingsOf(sightings: Sighting[], indicators: Indicator[] = []): IndicatorBatch {
   return signBatch({ deployment: TEST_DEPLOYMENT, producer: "acme-bank", sequence: 1, createdAt: now, group: 0, indicators, sightings }, secretKey).batch;
+}
+
+/** A batch relabelled with `header` and signed again, as a producer running other software would send it. */
+function resigned(batch: IndicatorBatch, header: Partial<IndicatorBatch>): IndicatorBatch {
+  const relabelled = { ...batch, ...header };
+  return { ...relabelled, signature: ed25519.sign(encodeBatchSigningPayload(headerOf(relabelled)), secretKey) };
 }
 
 const stixObject = malwareObject;
@@ -162,7 +169,7 @@ describe("indicator batch validation pipeline", function () {
     [Code.FUTURE_BATCH, () => encodeBatch(objectsOf([canonicalJson(stixObject({ modified: "2027-01-01T00:00:00.000Z" }))]))],
     [Code.MALFORMED, () => encodeBatch(objectsOf([canonicalJson(stixObject())], { version: 2 }))],
     // A machine tag keeps its case: a version 2 node would refuse it, so it travels in version 3 only.
-    [Code.NOT_NORMALIZED, () => encodeBatch(batchOf([good("evil.example", { labels: { tags: ["PAP:RED"] } })], { version: 2 }))],
+    [Code.NOT_NORMALIZED, () => encodeBatch(resigned(batchOf([good("evil.example", { labels: { tags: ["PAP:RED"] } })]), { version: 2 }))],
     [Code.DUPLICATE_INDICATOR, () => encodeBatch(sightingsOf([sighting(), sighting({ count: 9 })]))],
     [Code.FUTURE_BATCH, () => encodeBatch(sightingsOf([sighting({ observedAt: now + 120_000 })]))],
     [Code.BAD_INDICATOR_COUNT, () => encodeBatch({ ...sightingsOf([sighting()]), sightings: [] })],

@@ -9,6 +9,8 @@ import { runImport, runMispImport, runStixImport } from "../interop/importer.js"
 import { readStixObjects } from "../interop/stix-objects.js";
 import { answer, progressField } from "./progress.js";
 import { mispToStix } from "../interop/misp-stix.js";
+import { renderRuleFiles } from "../rules/rule-files.js";
+import { YaraCompiler } from "../rules/yara-compiler.js";
 import { bundledTaxonomies } from "../config/reference-data.js";
 import { stixBundleText } from "../interop/stix.js";
 import { importCsv } from "../interop/csv.js";
@@ -33,6 +35,7 @@ function taxonomyProblem(tag: string): string | undefined {
 /** Imports from STIX 2.1 and MISP, and every export format, as files. */
 export function interopRoutes(node: CtiNode, heavy: HeavyWork, init: { importBodyLimitBytes: number }) {
   return async (app: FastifyInstance) => {
+    const yara = new YaraCompiler();
     const components = {
       publish: (inputs: Parameters<CtiNode["publish"]>[0]) => node.publish(inputs),
       sightMany: (items: Parameters<CtiNode["sightMany"]>[0]) => node.sightMany(items),
@@ -92,6 +95,8 @@ export function interopRoutes(node: CtiNode, heavy: HeavyWork, init: { importBod
       const { format } = parse(z.object({ format: z.enum(EXPORT_FORMATS) }), request.params);
       const { audience, progress } = parse(z.object({ audience: audienceField, progress: progressField }), request.query);
       // Refused (503) before any answer begins when every whole-store slot is taken.
+      // Detection rules: checked one by one (YARA by the real yara) as their files are written.
+      if (format === "rules") return heavy.run(() => answer(reply, progress, async () => ({ format, ...(await renderRuleFiles(node.intel.visibleObjects(audience, 1000, "indicator"), yara)) })));
       return heavy.run(() =>
         answer(reply, progress, async (onProgress) => {
           const records = await node.trust.feedAll(audience, 5000, onProgress, exportUse(format));

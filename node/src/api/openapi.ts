@@ -59,7 +59,7 @@ export const OPERATIONS: Record<string, Operation> = {
   "POST /match": { summary: "Which indicators each value matches, and why.", tag: "detectors", body: MatchRequestSchema },
   "GET /alerts": { summary: "Matches the log matcher found in detector logs.", tag: "detectors", query: { since: "Unix ms or ISO 8601.", limit: "Most alerts." } },
   "GET /exports/stix/bundle": { summary: "The whole feed and every STIX object the audience may see, as one STIX 2.1 bundle, streamed as it is read (application/stix+json).", tag: "detectors", query: { audience } },
-  "GET /exports/{format}": { summary: "The files of a feed: zeek, suricata, csv, lists, stix, misp-feed.", tag: "detectors", query: { audience, progress: "true: NDJSON progress lines, then the result." } },
+  "GET /exports/{format}": { summary: "The files of a feed: zeek, suricata, csv, lists, stix, misp-feed; or rules: the partners' detection rules (YARA compiled by yara, Sigma against its schema, Snort and Suricata parsed) as .yar, Sigma .yml and .rules files, with a report of those left out and why.", tag: "detectors", query: { audience, progress: "true: NDJSON progress lines, then the result." } },
   "GET /groups": { summary: "Sharing groups on chain.", tag: "groups" },
   "POST /groups": { summary: "Create a sharing group owned by this org.", tag: "groups" },
   "POST /groups/{id}/members": { summary: "Add an org to a group this org owns.", tag: "groups" },

@@ -435,12 +435,13 @@ export class IntelService {
    * order they were stored: what a STIX export writes. A relationship whose ends it may not see
    * is left out.
    */
-  async *visibleObjects(audience: Audience, pageSize = 1000): AsyncGenerator<StixJson[]> {
+  async *visibleObjects(audience: Audience, pageSize = 1000, type?: string): AsyncGenerator<StixJson[]> {
     const { store } = this.components;
     const visible = this.visibleTo(audience);
     let after: string | undefined;
     for (;;) {
-      const ids = await store.objects.records.idsAfter(after, pageSize);
+      // One type is one key range of the records (its ids start with it).
+      const ids = type ? await store.objects.records.idsOfType(type, after, pageSize) : await store.objects.records.idsAfter(after, pageSize);
       if (ids.length === 0) return;
       after = ids.at(-1);
       const records = await store.objects.records.getMany(ids);

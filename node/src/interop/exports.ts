@@ -6,7 +6,7 @@ import { mispFeed } from "./misp-feed.js";
 import { stixBundle } from "./stix.js";
 
 /** Every export format: detector feeds, a STIX 2.1 bundle, and a MISP feed directory. */
-export const EXPORT_FORMATS = [...DETECTOR_FORMATS, "stix", "misp-feed"] as const;
+export const EXPORT_FORMATS = [...DETECTOR_FORMATS, "stix", "misp-feed", "rules"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /**
@@ -14,7 +14,7 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
  * feed go to tools that read the PAP tags they carry, so they hold what detection may use.
  */
 export function exportUse(format: ExportFormat): FeedUse {
-  return format === "stix" || format === "misp-feed" ? "detect" : FORMAT_USE[format];
+  return format === "stix" || format === "misp-feed" || format === "rules" ? "detect" : FORMAT_USE[format as DetectorFormat];
 }
 
 /** The files of an export, by name. Pure. */
@@ -28,5 +28,6 @@ export function renderExport(
 ): Record<string, string> {
   if (format === "stix") return { "cti-stix-bundle.json": `${JSON.stringify(stixBundle(records, sightings, objects), null, 2)}\n` };
   if (format === "misp-feed") return mispFeed(records, sightings, now, objects);
+  if (format === "rules") throw new RangeError("rule files are checked by yara as they are rendered: rules/rule-files.ts renderRuleFiles");
   return renderDetectorFiles(format as DetectorFormat, records);
 }

@@ -10,7 +10,7 @@ import type { MispImportReport, StixImportReport } from "../../interop/importer.
 export function registerInteropCommands(program: Command): void {
   program
     .command("export")
-    .description("write a feed (zeek, suricata, csv, lists, stix, misp-feed) to a directory, atomically; --watch keeps it current")
+    .description("write a feed (zeek, suricata, csv, lists, stix, misp-feed) or the partners' detection rules (rules: .yar, Sigma .yml, .rules, each checked first) to a directory, atomically; --watch keeps it current")
     .argument("<format>", EXPORT_FORMATS.join(", "))
     .requiredOption("-o, --out <dir>", "directory to write the files to")
     .option("--audience <audience>", "internal (your detectors), clients, community or public", "internal")
@@ -33,8 +33,13 @@ export function registerInteropCommands(program: Command): void {
           const changed = await writeStreamAtomically(options.out, "cti-stix-bundle.json", response.body as unknown as AsyncIterable<Uint8Array>, { mode: options.mode });
           written = changed ? ["cti-stix-bundle.json"] : [];
         } else {
-          const answer = await apiWithProgress<{ files: Record<string, string> }>(options.api, `/exports/${format}?${query({ audience: options.audience })}`, `export ${format}`);
+          const answer = await apiWithProgress<{ files: Record<string, string>; report?: { written: Record<string, number>; refused: Array<{ id: string; patternType: string; line?: number; message: string }> } }>(
+            options.api,
+            `/exports/${format}?${query({ audience: options.audience })}`,
+            `export ${format}`,
+          );
           if (!answer) return;
+          for (const r of answer.report?.refused ?? []) process.stderr.write(`left out ${r.patternType} rule ${r.id}${r.line !== undefined ? ` (line ${r.line})` : ""}: ${r.message}\n`);
           written = await writeFilesAtomically(options.out, answer.files, { mode: options.mode });
         }
         if (written.length > 0) process.stderr.write(`${new Date().toISOString()} wrote ${written.join(", ")} to ${options.out}\n`);
