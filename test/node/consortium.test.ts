@@ -100,7 +100,9 @@ describe("consortium of real nodes on a real chain", function () {
     nodes.intruder = intruder;
     // The refusal itself, not an absence after a wait: acme-bank's gater turned the intruder away.
     await waitFor("acme-bank's gater to refuse the intruder", () => nodes["acme-bank"]!.gater.stats.notMember > refusedBefore, 10_000);
-    expect(intruder.libp2p.getPeers()).to.have.length(0);
+    // A member closes a connection once the handshake proves who dials: on a loaded machine the
+    // intruder may still list one for a moment, never for long.
+    await waitFor("the intruder to hold no connection", () => intruder.libp2p.getPeers().length === 0, 5_000);
     const acmePeer = nodes["acme-bank"]!.libp2p.peerId;
     // Dial it explicitly: the member closes the connection once the handshake proves who dials.
     await intruder.libp2p.dial(nodes["acme-bank"]!.libp2p.getMultiaddrs()[0]!).catch(() => undefined);

@@ -159,6 +159,52 @@ describe("detectors fed by a real node", function () {
     }
   });
 
+  it("carries the newer observables to the other partner's Zeek and Suricata files, and matches them in its eve.json by the field they came from", async function () {
+    const ja3 = "e7d705a3286e19ea42f587b344ee6865";
+    const agent = "Mozilla/4.0 (compatible; MSIE 6.0; CTI-test-agent)";
+    const cert = "4A:A3:66:9D:F1:7C:1E:A6:3B:2E:BB:7C:DC:22:C5:1E:06:77:7B:3A";
+    const outcome = await nodes["intel-co"]!.publish([
+      { type: "ja3", value: ja3.toUpperCase(), confidence: 80 },
+      { type: "user-agent", value: agent, confidence: 80 },
+      { type: "filename", value: "invoice_2026.pdf.exe", confidence: 80 },
+      { type: "x509-sha1", value: cert, confidence: 80 },
+      { type: "mutex", value: "Global\\cti-test-mutex", confidence: 80 },
+    ]);
+    expect(outcome.filter((o) => !o.ok)).to.deep.equal([]);
+    const soc = nodes["soc-team"]!;
+    await waitFor("the five to arrive", async () => (await soc.lookup("Global\\cti-test-mutex", "mutex")).length === 1 && (await soc.lookup(cert, "x509-sha1")).length === 1);
+    const feed = await soc.trust.feedAll({ kind: "internal" });
+    const zeek = renderDetectorFiles("zeek", feed)["cti-intel.dat"]!;
+    expect(zeek).to.include(`${agent}\tIntel::SOFTWARE`).and.include("invoice_2026.pdf.exe\tIntel::FILE_NAME").and.include("4aa3669df17c1ea63b2ebb7cdc22c51e06777b3a\tIntel::CERT_HASH");
+    // Zeek has no Intel type for a JA3 or a mutex: they are not written as something else.
+    expect(zeek).to.not.include(ja3).and.not.include("cti-test-mutex");
+    const suricata = renderDetectorFiles("suricata", feed);
+    expect(suricata["cti-ja3.lst"]).to.equal(`${ja3}\n`);
+    expect(Buffer.from(suricata["cti-certs.lst"]!.trim(), "base64").toString()).to.equal(cert.toLowerCase());
+    expect(suricata["cti.rules"]).to.include("ja3.hash; dataset:isset,cti-ja3,type md5,load cti-ja3.lst;");
+
+    const lines = [
+      { event_type: "tls", src_ip: "192.0.2.10", dest_ip: "192.0.2.20", tls: { sni: "benign.example.org", ja3: { hash: ja3 }, fingerprint: cert.toLowerCase() } },
+      { event_type: "http", src_ip: "192.0.2.10", dest_ip: "192.0.2.21", http: { hostname: "benign.example.org", url: "/", http_user_agent: agent } },
+      { event_type: "fileinfo", src_ip: "192.0.2.10", dest_ip: "192.0.2.22", fileinfo: { filename: "invoice_2026.pdf.exe" } },
+      // The same text in a field that says nothing of what it is matches nothing.
+      { event_type: "dns", src_ip: "192.0.2.10", dest_ip: "192.0.2.23", dns: { rrname: "invoice_2026.pdf.exe" } },
+    ];
+    await appendFile(join(work, "eve.json"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+    await waitFor("the alerts of the new types", async () => {
+      await soc.logMatcher.drain();
+      return (await soc.store.alerts.since(0, 1000)).some((a) => a.field === "fileinfo.filename");
+    });
+    const seen = (await soc.store.alerts.since(0, 1000)).map((a) => `${a.field}:${a.indicatorType}:${a.indicatorValue}`);
+    expect(seen).to.include.members([
+      `tls.ja3.hash:ja3:${ja3}`,
+      "tls.fingerprint:x509-sha1:4aa3669df17c1ea63b2ebb7cdc22c51e06777b3a",
+      `http.http_user_agent:user-agent:${agent}`,
+      "fileinfo.filename:filename:invoice_2026.pdf.exe",
+    ]);
+    expect(seen.filter((s) => s.startsWith("dns.rrname:filename"))).to.deep.equal([]);
+  });
+
   it("turns matches in Zeek and eve.json logs, through a rotation, into alerts and sightings at the producer", async function () {
     const soc = nodes["soc-team"]!;
     await appendFile(join(work, "dns.log"), await readFile(join(FIXTURES, "dns.log"), "utf8"));

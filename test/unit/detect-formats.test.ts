@@ -1,3 +1,4 @@
+import { INDICATOR_TYPES, VERSION2_TYPES } from "../../node/src/model/indicator.js";
 import { expect } from "chai";
 import { createHash } from "node:crypto";
 import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
@@ -147,6 +148,7 @@ describe("CSV and lists, against expectations written by hand", function () {
       "md5.txt": "",
       "sha1.txt": "",
       "sha256.txt": `${"ab".repeat(32)}\n`,
+      ...Object.fromEntries(INDICATOR_TYPES.filter((type) => !VERSION2_TYPES.has(type)).map((type) => [`${type}.txt`, ""])),
     });
   });
 });

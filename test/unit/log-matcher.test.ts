@@ -29,11 +29,12 @@ describe("detector log formats", function () {
     ]);
   });
 
-  it("reads Zeek http.log (the URL rebuilt from host and uri) and files.log (the hashes)", async function () {
+  it("reads Zeek http.log (the URL rebuilt from host and uri, the user agent) and files.log (the hashes)", async function () {
     expect(values(await parseFile("http.log", new ZeekParser()))).to.deep.equal([
       "id.orig_h=10.0.0.7",
       "id.resp_h=198.51.100.23",
       "host=cdn.bad.example",
+      "user_agent=Mozilla/5.0",
       "host+uri=http://cdn.bad.example/payload.exe",
     ]);
     const files = values(await parseFile("files.log", new ZeekParser()));

@@ -66,7 +66,7 @@ describe("validation: exact reasons and limits", function () {
     const cases: Array<[Uint8Array, string, Partial<BatchValidationContext>?]> = [
       [encodeBatch(open([good()], { version: 0 })), E(Code.UNSUPPORTED_VERSION, "version 0 does not exist")],
       [encodeBatch(open([good()], { version: 1 })), E(Code.OBSOLETE_VERSION, "version 1 is older than 2 (it names no deployment)", GossipAction.IGNORE)],
-      [encodeBatch(open([good()], { version: 4 })), E(Code.FUTURE_VERSION, "version 4 is newer than 3", GossipAction.IGNORE)],
+      [encodeBatch(open([good()], { version: 5 })), E(Code.FUTURE_VERSION, "version 5 is newer than 4", GossipAction.IGNORE)],
       [Uint8Array.from([...encodeBatch(open([good()])), 0x98, 0x06, 0x01]), E(Code.NON_CANONICAL, "fields 99 are not in version 2")],
       [encodeBatch(open([good()], { deployment: new Uint8Array(16) })), E(Code.MALFORMED, "deployment must be 32 bytes")],
       [encodeBatch(open([good()], { signingKey: new Uint8Array(31) })), E(Code.MALFORMED, "signing key must be 32 bytes")],

@@ -102,7 +102,7 @@ describe("indicator batch validation pipeline", function () {
     [Code.DECODE_FAILED, () => Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x0f)],
     [Code.UNSUPPORTED_VERSION, () => encodeBatch(batchOf([good()], { version: 0 }))],
     [Code.OBSOLETE_VERSION, () => encodeBatch(batchOf([good()], { version: 1 }))],
-    [Code.FUTURE_VERSION, () => encodeBatch(batchOf([good()], { version: 4 }))],
+    [Code.FUTURE_VERSION, () => encodeBatch(batchOf([good()], { version: 5 }))],
     // A trailing field this version does not know: padding a relay added.
     [Code.NON_CANONICAL, () => Uint8Array.from([...encodeBatch(batchOf([good()])), 0x98, 0x06, 0x01])],
     // The same fields, one of them written twice (protobuf keeps the last): other bytes for one signature.
@@ -170,6 +170,8 @@ describe("indicator batch validation pipeline", function () {
     [Code.MALFORMED, () => encodeBatch(objectsOf([canonicalJson(stixObject())], { version: 2 }))],
     // A machine tag keeps its case: a version 2 node would refuse it, so it travels in version 3 only.
     [Code.NOT_NORMALIZED, () => encodeBatch(resigned(batchOf([good("evil.example", { labels: { tags: ["PAP:RED"] } })]), { version: 2 }))],
+    // A JA3 fingerprint is a version 4 type: a version 3 node would not know its type code.
+    [Code.NOT_NORMALIZED, () => encodeBatch(resigned(batchOf([buildIndicator({ type: "ja3", value: "e7d705a3286e19ea42f587b344ee6865" }, { producer: "acme-bank", now })]), { version: 3 }))],
     [Code.DUPLICATE_INDICATOR, () => encodeBatch(sightingsOf([sighting(), sighting({ count: 9 })]))],
     [Code.FUTURE_BATCH, () => encodeBatch(sightingsOf([sighting({ observedAt: now + 120_000 })]))],
     [Code.BAD_INDICATOR_COUNT, () => encodeBatch({ ...sightingsOf([sighting()]), sightings: [] })],

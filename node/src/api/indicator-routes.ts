@@ -41,7 +41,9 @@ export const SightingRequestSchema = z.object({
   count: z.number().int().min(1).max(1_000_000).optional(),
 });
 
-export const MatchRequestSchema = z.object({ values: z.array(z.string().max(4096)).min(1).max(100_000), includeQuarantined: z.boolean().default(false) });
+/** A value alone is classified by its shape; `{ value, type }` says what it is (a user agent, a file name, a mutex have no shape of their own). */
+const MatchValue = z.union([z.string().max(4096), z.object({ value: z.string().max(4096), type: z.enum(INDICATOR_TYPES) }).strict()]);
+export const MatchRequestSchema = z.object({ values: z.array(MatchValue).min(1).max(100_000), includeQuarantined: z.boolean().default(false) });
 
 const IndicatorListQuery = z.object({
   audience: audienceField,
@@ -164,7 +166,8 @@ export function indicatorRoutes(node: CtiNode, heavy: HeavyWork) {
 
     app.post("/match", async (request) => {
       const body = parse(MatchRequestSchema, request.body);
-      const results = await node.matcher.match(body.values, { includeQuarantined: body.includeQuarantined });
+      const values = body.values.map((v) => (typeof v === "string" ? v : { value: v.value, types: [v.type] }));
+      const results = await node.matcher.match(values, { includeQuarantined: body.includeQuarantined });
       return { matched: results.filter((r) => r.matches.length > 0).length, results };
     });
 

@@ -4,14 +4,37 @@
  * the same field names), a Suricata `eve.json` event, or a plain list (one value per line).
  */
 
+import type { IndicatorType } from "../model/indicator.js";
+
 export const LOG_FORMATS = ["zeek", "eve", "plain"] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
-/** A value seen in a log line, and the field it came from. */
+/** A value seen in a log line, the field it came from, and what the field says it is (when it does). */
 export interface Observation {
   value: string;
   field: string;
+  types?: readonly IndicatorType[];
 }
+
+/**
+ * Fields whose values have no shape of their own, or one shared with other types: matched as
+ * what the field says only. Zeek's http.log user_agent, files.log filename, ssl.log ja3, ja3s
+ * and ja4 (the JA3 and JA4 packages), x509.log fingerprint; Suricata's eve equivalents.
+ */
+const FIELD_TYPES: Readonly<Record<string, readonly IndicatorType[]>> = {
+  user_agent: ["user-agent"],
+  filename: ["filename"],
+  ja3: ["ja3"],
+  ja3s: ["ja3s"],
+  ja4: ["ja4"],
+  fingerprint: ["x509-sha256", "x509-sha1", "x509-md5"],
+  "http.http_user_agent": ["user-agent"],
+  "fileinfo.filename": ["filename"],
+  "tls.ja3.hash": ["ja3"],
+  "tls.ja3s.hash": ["ja3s"],
+  "tls.ja4": ["ja4"],
+  "tls.fingerprint": ["x509-sha1"],
+};
 
 export interface LineParser {
   /** Values worth matching in one line (none for headers, comments and malformed lines). */
@@ -35,6 +58,7 @@ const ZEEK_VALUE_FIELDS = new Set([
   "to",
   "tx_hosts",
   "rx_hosts",
+  ...Object.keys(FIELD_TYPES).filter((field) => !field.includes(".")),
 ]);
 
 /** Zeek's TSV logs: a `#separator` and `#fields` header, `-` unset, `(empty)` empty, sets comma-separated. */
@@ -58,7 +82,10 @@ export class ZeekParser implements LineParser {
     this.fields.forEach((field, i) => {
       const value = values[i];
       if (!ZEEK_VALUE_FIELDS.has(field) || value === undefined || value === "-" || value === "(empty)") return;
-      for (const item of value.split(this.setSeparator)) if (item !== "") out.push({ value: item.replace(/^<|>$/g, ""), field });
+      const types = FIELD_TYPES[field];
+      // A user agent or a file name may hold the set separator: it is one value.
+      const items = types ? [value] : value.split(this.setSeparator);
+      for (const item of items) if (item !== "") out.push({ value: item.replace(/^<|>$/g, ""), field, ...(types ? { types } : {}) });
     });
     // http.log: the URL the client asked for, rebuilt from host and uri.
     const host = get("host");
@@ -96,7 +123,8 @@ export class EveParser implements LineParser {
     const out: Observation[] = [];
     const add = (value: unknown, field: string) => {
       const v = str(value);
-      if (v) out.push({ value: v, field });
+      const types = FIELD_TYPES[field];
+      if (v) out.push({ value: v, field, ...(types ? { types } : {}) });
     };
     add(event.src_ip, "src_ip");
     add(event.dest_ip, "dest_ip");
@@ -115,10 +143,21 @@ export class EveParser implements LineParser {
       const host = str(http.hostname);
       const url = str(http.url);
       if (host && url?.startsWith("/")) add(`http://${host}${url}`, "http.hostname+url");
+      add(http.http_user_agent, "http.http_user_agent");
     }
-    add((event.tls as Json | undefined)?.sni, "tls.sni");
+    const tls = event.tls as Json | undefined;
+    if (tls) {
+      add(tls.sni, "tls.sni");
+      add(tls.fingerprint, "tls.fingerprint");
+      add((tls.ja3 as Json | undefined)?.hash, "tls.ja3.hash");
+      add((tls.ja3s as Json | undefined)?.hash, "tls.ja3s.hash");
+      add(tls.ja4, "tls.ja4");
+    }
     const file = event.fileinfo as Json | undefined;
-    if (file) for (const hash of ["md5", "sha1", "sha256"]) add(file[hash], `fileinfo.${hash}`);
+    if (file) {
+      for (const hash of ["md5", "sha1", "sha256"]) add(file[hash], `fileinfo.${hash}`);
+      add(file.filename, "fileinfo.filename");
+    }
     return out;
   }
 }

@@ -3,7 +3,7 @@ import type { AlertRecord } from "../store/alert-repository.js";
 import type { IndicatorStore } from "../store/indicator-store.js";
 import type { TrustService } from "../trust/trust-service.js";
 import { FileFollower } from "./file-follower.js";
-import { parserFor, type LogFormat } from "./log-formats.js";
+import { parserFor, type LogFormat, type Observation } from "./log-formats.js";
 import type { Matcher } from "./matcher.js";
 
 const MAX_OPEN_ALERTS = 100_000;
@@ -92,10 +92,10 @@ export class LogMatcher {
     await this.flush();
   }
 
-  private async handle(source: LogSource, observations: Array<{ value: string; field: string }>, lineCount: number): Promise<void> {
+  private async handle(source: LogSource, observations: Observation[], lineCount: number): Promise<void> {
     this.stats.lines += lineCount;
     if (observations.length === 0) return;
-    const results = await this.components.matcher.match(observations.map((o) => o.value));
+    const results = await this.components.matcher.match(observations.map((o) => (o.types ? { value: o.value, types: o.types } : o.value)));
     const at = this.components.now();
     const window = this.init.alertWindowMs ?? 60_000;
     for (const [k, entry] of this.open) if (at - entry.alert.at >= window) this.open.delete(k);

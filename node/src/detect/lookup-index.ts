@@ -30,15 +30,25 @@ interface Candidate {
   reason: MatchReason;
 }
 
-const HASH_TYPES: Record<number, IndicatorType> = { 32: "md5", 40: "sha1", 64: "sha256" };
+/** What a run of hex digits of each length can be: a hash of a file, a TLS fingerprint, a certificate's hash. */
+const HEX_TYPES: Readonly<Record<number, readonly IndicatorType[]>> = {
+  32: ["md5", "ja3", "ja3s", "x509-md5"],
+  40: ["sha1", "x509-sha1"],
+  64: ["sha256", "x509-sha256"],
+  128: ["sha512"],
+};
+/** Certificate fingerprints written as colon-separated pairs, by their number of bytes. */
+const COLON_HEX_TYPES: Readonly<Record<number, IndicatorType>> = { 16: "x509-md5", 20: "x509-sha1", 32: "x509-sha256" };
 const TYPE_CODE = Object.fromEntries(INDICATOR_TYPES.map((type, i) => [type, i])) as Record<IndicatorType, number>;
 
 /**
  * What an observed value could be an instance of, normalized: an address (and the CIDRs that
- * may hold it), a domain and its parents, a URL and its host, an e-mail and its domain, a hash.
- * Classifies by shape first, so that a line-rate matcher normalizes each value once.
+ * may hold it), a domain and its parents, a URL and its host, an e-mail and its domain, a hash,
+ * a fingerprint, an AS number, a CVE, a registry key. Classifies by shape first, so that a
+ * line-rate matcher normalizes each value once. A value whose field says what it is (`types`, a
+ * user agent, a file name) is tried as those types only: a file name has no shape of its own.
  */
-export function candidatesOf(raw: string): { candidates: Candidate[]; address: AddressBits | undefined } {
+export function candidatesOf(raw: string, types?: readonly IndicatorType[]): { candidates: Candidate[]; address: AddressBits | undefined } {
   const value = raw.trim();
   const out: Candidate[] = [];
   const tryType = (type: IndicatorType, text: string, reason: MatchReason): string | undefined => {
@@ -57,9 +67,28 @@ export function candidatesOf(raw: string): { candidates: Candidate[]; address: A
     for (let i = 1; i <= labels.length - 2; i++) out.push({ type: "domain", value: labels.slice(i).join("."), reason: "domain-suffix" });
   };
   let address: AddressBits | undefined;
-  const hex = /^[0-9a-fA-F]+$/.test(value) ? HASH_TYPES[value.length] : undefined;
+  if (types !== undefined) {
+    for (const type of types) tryType(type, value, "exact");
+    return { candidates: out, address };
+  }
+  const hex = /^[0-9a-fA-F]+$/.test(value) ? HEX_TYPES[value.length] : undefined;
+  const colonHex = hex === undefined && /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){15,31}$/.test(value) ? COLON_HEX_TYPES[(value.length + 1) / 3] : undefined;
   if (hex) {
-    tryType(hex, value, "exact");
+    for (const type of hex) tryType(type, value, "exact");
+  } else if (colonHex) {
+    tryType(colonHex, value, "exact");
+  } else if (/^(T1)?[0-9A-Fa-f]{70}$/.test(value)) {
+    tryType("tlsh", value, "exact");
+  } else if (/^\d{1,10}:[A-Za-z0-9/+]+:[A-Za-z0-9/+]+$/.test(value)) {
+    tryType("ssdeep", value, "exact");
+  } else if (/^[tqd][0-9a-z]{2}[di]\d{4}[0-9a-z]{2}_[0-9a-f]{12}_[0-9a-f]{12}$/i.test(value)) {
+    tryType("ja4", value, "exact");
+  } else if (/^CVE-\d{4}-\d+$/i.test(value)) {
+    tryType("cve", value, "exact");
+  } else if (/^AS\s?\d+$/i.test(value)) {
+    tryType("asn", value, "exact");
+  } else if (/^HK(EY_[A-Z_]+|LM|CU|CR|U|CC|PD)\\/i.test(value)) {
+    tryType("registry-key", value, "exact");
   } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^hxxps?:/i.test(value)) {
     const url = tryType("url", value, "exact");
     if (url) {
@@ -161,9 +190,9 @@ export class LookupIndex {
     return this.exact.has(TYPE_CODE[type], normalizedValue);
   }
 
-  /** Every indicator an observed value matches, and why; blinded ones under the keys given. */
-  match(raw: string, keyRing: readonly BlindingKeyEntry[] = []): IndexMatch[] {
-    const { candidates, address } = candidatesOf(raw);
+  /** Every indicator an observed value matches, and why; blinded ones under the keys given; as `types` only when its field says what it is. */
+  match(raw: string, keyRing: readonly BlindingKeyEntry[] = [], types?: readonly IndicatorType[]): IndexMatch[] {
+    const { candidates, address } = candidatesOf(raw, types);
     const found: IndexMatch[] = [];
     const seen = new Set<string>();
     const push = (held: boolean, match: Omit<IndexMatch, "id">, blinded = false) => {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import type { IndicatorRecord } from "../model/record.js";
+import type { IndicatorType } from "../model/indicator.js";
 import type { IndicatorStore } from "../store/indicator-store.js";
 import type { ScoredRecord, TrustService } from "../trust/trust-service.js";
 import { writeFilesAtomically } from "./export-writer.js";
@@ -17,6 +18,12 @@ export interface MatcherComponents {
   store: IndicatorStore;
   trust: Pick<TrustService, "scored">;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** A value whose source says what it can be (the user agent of an HTTP log line, a file's name). */
+export interface TypedValue {
+  value: string;
+  types: readonly IndicatorType[];
 }
 
 export interface ValueMatch {
@@ -98,12 +105,17 @@ export class Matcher {
     }
   }
 
-  /** For each value, the indicators it matches and why. */
-  async match(values: string[], options: { includeQuarantined?: boolean } = {}): Promise<ValueMatch[]> {
+  /**
+   * For each value, the indicators it matches and why. A value given with its types (a user agent,
+   * a file name: what the field it came from says it is) is matched as those types only.
+   */
+  async match(values: ReadonlyArray<string | TypedValue>, options: { includeQuarantined?: boolean } = {}): Promise<ValueMatch[]> {
     const { store, trust } = this.components;
     this.stats.values += values.length;
     const ring = store.blindingKeyRing();
-    const hits = values.map((value) => ({ value, found: this.index.match(value, ring) }));
+    const hits = values.map((given) =>
+      typeof given === "string" ? { value: given, found: this.index.match(given, ring) } : { value: given.value, found: this.index.match(given.value, ring, given.types) },
+    );
     const ids = [...new Set(hits.flatMap((h) => h.found.map((f) => f.id)))];
     const records = (await store.indicators.getMany(ids)).filter((r): r is IndicatorRecord => r !== undefined);
     const scored = new Map((await trust.scored(records, { kind: "internal" })).map((r) => [r.id, r]));

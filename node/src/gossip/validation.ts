@@ -2,11 +2,12 @@ import { InvalidIndicatorError } from "../model/errors.js";
 import { idOf } from "../model/indicator-id.js";
 import { checkSighting } from "../model/sighting.js";
 import { checkIndicator, hasOnlyVersion2Tags, isCanonical } from "../model/validate.js";
-import { isOrgId } from "../model/indicator.js";
+import { isOrgId, VERSION2_TYPES } from "../model/indicator.js";
 import { checkObjects, ObjectCheckError, type ObjectFacts, type ObjectRefusal } from "../intel/object-checks.js";
 import { orgIdentityId } from "../model/stix-object.js";
 import {
-  OBJECTS_WIRE_VERSION,
+  LATEST_WIRE_VERSION,
+  OBSERVABLES_WIRE_VERSION,
   WIRE_VERSION,
   openBatch,
   openContent,
@@ -147,7 +148,7 @@ export function decode(bytes: Uint8Array): IndicatorBatch {
 export function checkVersion(version: number): void {
   if (version === 0) fail(Code.UNSUPPORTED_VERSION, "version 0 does not exist");
   if (version < WIRE_VERSION) fail(Code.OBSOLETE_VERSION, `version ${version} is older than ${WIRE_VERSION} (it names no deployment)`);
-  if (version > OBJECTS_WIRE_VERSION) fail(Code.FUTURE_VERSION, `version ${version} is newer than ${OBJECTS_WIRE_VERSION}`);
+  if (version > LATEST_WIRE_VERSION) fail(Code.FUTURE_VERSION, `version ${version} is newer than ${LATEST_WIRE_VERSION}`);
 }
 
 /** Everything about a batch that its header alone shows, without its content. */
@@ -260,6 +261,7 @@ export function checkIndicators(batch: Pick<IndicatorBatch, "producer" | "group"
     if (!isCanonical(indicator)) fail(Code.NOT_NORMALIZED, `indicator ${index} is not in canonical form`);
     // What a version 2 node would refuse travels in version 3 only (wire/batch.ts versionFor).
     if (batch.version === WIRE_VERSION && !hasOnlyVersion2Tags(indicator)) fail(Code.NOT_NORMALIZED, `indicator ${index} has machine tags, which version ${WIRE_VERSION} does not carry`);
+    if (batch.version < OBSERVABLES_WIRE_VERSION && !VERSION2_TYPES.has(indicator.type)) fail(Code.NOT_NORMALIZED, `indicator ${index} is of type ${indicator.type}, which version ${batch.version} does not carry`);
     const id = idOf(indicator);
     const first = seen.get(id);
     if (first !== undefined) fail(Code.DUPLICATE_INDICATOR, `indicator ${index} repeats indicator ${first}`);

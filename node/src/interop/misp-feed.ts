@@ -36,6 +36,21 @@ const MISP_EXPORT_TYPES: Record<IndicatorType, { type: string; category: string 
   md5: { type: "md5", category: "Payload delivery" },
   sha1: { type: "sha1", category: "Payload delivery" },
   sha256: { type: "sha256", category: "Payload delivery" },
+  sha512: { type: "sha512", category: "Payload delivery" },
+  ssdeep: { type: "ssdeep", category: "Payload delivery" },
+  tlsh: { type: "tlsh", category: "Payload delivery" },
+  ja3: { type: "ja3-fingerprint-md5", category: "Network activity" },
+  ja3s: { type: "ja3s-fingerprint-md5", category: "Network activity" },
+  ja4: { type: "ja4-fingerprint", category: "Network activity" },
+  asn: { type: "AS", category: "Network activity" },
+  "user-agent": { type: "user-agent", category: "Network activity" },
+  filename: { type: "filename", category: "Payload delivery" },
+  mutex: { type: "mutex", category: "Artifacts dropped" },
+  "registry-key": { type: "regkey", category: "Persistence mechanism" },
+  cve: { type: "vulnerability", category: "External analysis" },
+  "x509-md5": { type: "x509-fingerprint-md5", category: "Network activity" },
+  "x509-sha1": { type: "x509-fingerprint-sha1", category: "Network activity" },
+  "x509-sha256": { type: "x509-fingerprint-sha256", category: "Network activity" },
 };
 
 const TAG_OF_TLP: Record<Tlp, string> = { CLEAR: "tlp:clear", GREEN: "tlp:green", AMBER: "tlp:amber", "AMBER+STRICT": "tlp:amber+strict", RED: "tlp:red" };

@@ -110,7 +110,8 @@ const HASH_FORMATS: Readonly<Record<string, RegExp>> = {
 };
 /** A hash comparison, or nothing when the value is not of its algorithm's form. */
 const hashOf = (object: string, name: string, raw: string): Comparison[] => {
-  const value = name === "SSDEEP" || name === "TLSH" ? raw.trim() : raw.trim().toLowerCase().replace(object === "x509-certificate" ? /:/g : /^$/, "");
+  // STIX writes a TLSH without the version prefix ("T1") that MISP and the reference tool print.
+  const value = name === "SSDEEP" ? raw.trim() : name === "TLSH" ? raw.trim().replace(/^T1(?=[0-9A-Fa-f]{70}$)/i, "") : raw.trim().toLowerCase().replace(object === "x509-certificate" ? /:/g : /^$/, "");
   const format = HASH_FORMATS[name];
   if (format ? !format.test(value) : !/^[\x21-\x7e]{1,1024}$/.test(value)) return [];
   return [{ object, path: `hashes.'${name}'`, value }];

@@ -200,12 +200,33 @@ const identityId = orgIdentityId;
 export const indicatorStixId = (recordId: string, producer: string) => `indicator--${uuidv5(`indicator:${recordId}:${producer}`, NAMESPACE)}`;
 const sightingId = (recordId: string, org: string) => `sighting--${uuidv5(`sighting:${recordId}:${org}`, NAMESPACE)}`;
 
+/**
+ * A CVE is no observable and has no pattern: a statement about one (its exploitation seen as
+ * malicious activity) is written as the STIX vulnerability it names, with the statement's
+ * producer, confidence, labels and markings.
+ */
+function asVulnerability(indicator: StixObject, cve: string): StixObject {
+  const { pattern: _pattern, pattern_type: _type, valid_from: _from, valid_until: _until, indicator_types: _types, id, ...rest } = indicator;
+  return {
+    ...rest,
+    type: "vulnerability",
+    id: `vulnerability--${String(id).slice("indicator--".length)}`,
+    name: cve,
+    external_references: [{ source_name: "cve", external_id: cve }],
+  };
+}
+
+/** The pattern of a record's value, or for a CVE the vulnerability object its statement becomes. */
+function withPattern(record: IndicatorRecord, indicator: StixObject): StixObject {
+  return record.type === "cve" ? asVulnerability(indicator, record.value) : { ...indicator, pattern: stixPatternOf(record.type, record.value) };
+}
+
 /** The STIX indicator objects of a record: one per producer statement (blinded records have none). */
 export function stixIndicators(record: IndicatorRecord): StixObject[] {
   if (record.blinded) return [];
   return record.attestations.map((a) => {
     const { labels, pap } = stixLabelsAndPap(a.labels);
-    return {
+    return withPattern(record, {
       type: "indicator",
       spec_version: "2.1",
       id: indicatorStixId(record.id, a.producer),
@@ -215,14 +236,13 @@ export function stixIndicators(record: IndicatorRecord): StixObject[] {
       name: `${record.type} ${record.value}`,
       ...(a.description ? { description: a.description } : {}),
       indicator_types: ["malicious-activity"],
-      pattern: stixPatternOf(record.type, record.value),
       pattern_type: "stix",
       valid_from: iso(a.validFrom),
       valid_until: iso(a.validUntil),
       confidence: a.confidence,
       ...(labels ? { labels } : {}),
       object_marking_refs: pap ? [TLP2_MARKINGS[a.tlp], PAP_MARKINGS[pap]] : [TLP2_MARKINGS[a.tlp]],
-    };
+    });
   });
 }
 
@@ -363,7 +383,7 @@ export function stixRecordIndicator(record: IndicatorRecord): StixObject | undef
   const descriptions = record.attestations.map((a) => a.description).filter((d) => d !== "");
   // The merged labels; the merged PAP is the most restrictive statement's, as the merged TLP is.
   const { labels, pap } = stixLabelsAndPap(record.labels);
-  return {
+  return withPattern(record, {
     type: "indicator",
     spec_version: "2.1",
     id: `indicator--${recordUuid(record.id)}`,
@@ -373,12 +393,11 @@ export function stixRecordIndicator(record: IndicatorRecord): StixObject | undef
     name: `${record.type} ${record.value}`,
     description: [`Stated by ${producers.join(", ")}.`, ...descriptions].join(" "),
     indicator_types: ["malicious-activity"],
-    pattern: stixPatternOf(record.type, record.value),
     pattern_type: "stix",
     valid_from: iso(record.validFrom),
     valid_until: iso(record.validUntil),
     confidence: record.confidence,
     ...(labels ? { labels } : {}),
     object_marking_refs: pap ? [TLP2_MARKINGS[record.tlp], PAP_MARKINGS[pap]] : [TLP2_MARKINGS[record.tlp]],
-  };
+  });
 }

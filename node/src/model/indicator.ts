@@ -3,8 +3,51 @@
  * value canonical. It knows nothing of network, disk, ledger or screen.
  */
 
-export const INDICATOR_TYPES = ["ipv4", "ipv6", "cidr", "domain", "url", "email", "md5", "sha1", "sha256"] as const;
+/**
+ * The observable types the exchange states indicators of. The order is part of stored state
+ * (detect/lookup-index.ts codes types by position): new types go at the end.
+ */
+export const INDICATOR_TYPES = [
+  "ipv4",
+  "ipv6",
+  "cidr",
+  "domain",
+  "url",
+  "email",
+  "md5",
+  "sha1",
+  "sha256",
+  // Wire version 3 and later: a version 2 node cannot read these (wire/batch.ts versionFor).
+  "sha512",
+  "ssdeep",
+  "tlsh",
+  "ja3",
+  "ja3s",
+  "ja4",
+  "asn",
+  "user-agent",
+  "filename",
+  "mutex",
+  "registry-key",
+  "cve",
+  "x509-md5",
+  "x509-sha1",
+  "x509-sha256",
+] as const;
 export type IndicatorType = (typeof INDICATOR_TYPES)[number];
+
+/** The types wire version 2 carries: a batch holding any other is version 3. */
+export const VERSION2_TYPES: ReadonlySet<IndicatorType> = new Set(["ipv4", "ipv6", "cidr", "domain", "url", "email", "md5", "sha1", "sha256"]);
+
+/** File hashes: what a file scanner, an EDR or YARA's hash module tests. */
+export const FILE_HASH_TYPES: ReadonlySet<IndicatorType> = new Set(["md5", "sha1", "sha256", "sha512", "ssdeep", "tlsh"]);
+
+/**
+ * Types whose values have no shape of their own (any short text can be a file name, a mutex or
+ * a user agent): a detector's value is matched against them only when the field it came from
+ * says what it is (detect/log-formats.ts).
+ */
+export const CONTEXTUAL_TYPES: ReadonlySet<IndicatorType> = new Set(["user-agent", "filename", "mutex"]);
 
 /** TLP 2.0 (FIRST), from least to most restrictive. */
 export const TLP_LEVELS = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"] as const;
@@ -99,6 +142,23 @@ export const DEFAULT_LIFETIME_MS: Record<IndicatorType, number> = {
   md5: 365 * DAY_MS,
   sha1: 365 * DAY_MS,
   sha256: 365 * DAY_MS,
+  sha512: 365 * DAY_MS,
+  ssdeep: 365 * DAY_MS,
+  tlsh: 365 * DAY_MS,
+  // A TLS client fingerprint belongs to a tool build, which changes with its next release.
+  ja3: 90 * DAY_MS,
+  ja3s: 90 * DAY_MS,
+  ja4: 90 * DAY_MS,
+  asn: 90 * DAY_MS,
+  "user-agent": 90 * DAY_MS,
+  filename: 90 * DAY_MS,
+  mutex: 365 * DAY_MS,
+  "registry-key": 365 * DAY_MS,
+  // Exploitation of a vulnerability goes on as long as unpatched systems do.
+  cve: 365 * DAY_MS,
+  "x509-md5": 90 * DAY_MS,
+  "x509-sha1": 90 * DAY_MS,
+  "x509-sha256": 90 * DAY_MS,
 };
 
 /** Org ids are stored on chain as bytes32 strings, hence at most 31 bytes. */

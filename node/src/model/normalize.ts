@@ -32,6 +32,36 @@ export function normalizeValue(type: IndicatorType, raw: string): string {
       return normalizeHash(type, trimmed, 40);
     case "sha256":
       return normalizeHash(type, trimmed, 64);
+    case "sha512":
+      return normalizeHash(type, trimmed, 128);
+    case "ja3":
+    case "ja3s":
+      // JA3 and JA3S are the MD5 of the handshake's fields.
+      return normalizeHash(type, trimmed, 32);
+    case "x509-md5":
+      return normalizeHash(type, withoutColons(trimmed), 32);
+    case "x509-sha1":
+      return normalizeHash(type, withoutColons(trimmed), 40);
+    case "x509-sha256":
+      return normalizeHash(type, withoutColons(trimmed), 64);
+    case "ssdeep":
+      return normalizeSsdeep(trimmed);
+    case "tlsh":
+      return normalizeTlsh(trimmed);
+    case "ja4":
+      return normalizeJa4(trimmed);
+    case "asn":
+      return normalizeAsn(trimmed);
+    case "cve":
+      return normalizeCve(trimmed);
+    case "registry-key":
+      return normalizeRegistryKey(trimmed);
+    case "user-agent":
+      return normalizeText(type, trimmed, 1024);
+    case "mutex":
+      return normalizeText(type, trimmed, 260);
+    case "filename":
+      return normalizeFilename(trimmed);
   }
 }
 
@@ -252,6 +282,101 @@ function normalizeHash(type: IndicatorType, value: string, hexLength: number): s
     throw bad(type, `expected ${hexLength} hexadecimal characters`);
   }
   return hex;
+}
+
+/** Certificate fingerprints are often written as colon-separated bytes ("AB:CD:..."). */
+const withoutColons = (value: string) => (/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2})+$/.test(value) ? value.replace(/:/g, "") : value);
+
+/**
+ * ssdeep's `blocksize:hash:hash`: the block size is 3 times a power of two, each hash at most
+ * 64 base64 characters. Case is part of the hash. A trailing `,"file name"` (ssdeep's own
+ * output) is not part of it and is refused rather than guessed away.
+ */
+function normalizeSsdeep(value: string): string {
+  const match = /^(\d{1,10}):([A-Za-z0-9/+]{1,64}):([A-Za-z0-9/+]{1,64})$/.exec(value);
+  if (!match) throw bad("ssdeep", "expected blocksize:hash:hash");
+  const blockSize = Number(match[1]);
+  const ratio = blockSize / 3;
+  if (!Number.isInteger(ratio) || ratio < 1 || (ratio & (ratio - 1)) !== 0) throw bad("ssdeep", `block size ${match[1]} is not 3 times a power of two`);
+  return `${blockSize}:${match[2]}:${match[3]}`;
+}
+
+/** TLSH: 70 hex digits after a version prefix ("T1"); upper case, as the reference tool prints it. Without a prefix, T1 is meant. */
+function normalizeTlsh(value: string): string {
+  const upper = value.toUpperCase();
+  const body = upper.startsWith("T1") && upper.length === 72 ? upper.slice(2) : upper;
+  if (!/^[0-9A-F]{70}$/.test(body)) throw bad("tlsh", "expected T1 and 70 hexadecimal characters");
+  return `T1${body}`;
+}
+
+/**
+ * JA4 (FoxIO): `a_b_c`, a the protocol (t, q, d), TLS version, SNI (d, i), cipher and extension
+ * counts and ALPN's first and last characters; b and c truncated SHA-256s (12 hex). Lower case.
+ */
+function normalizeJa4(value: string): string {
+  const lower = value.toLowerCase();
+  if (!/^[tqd][0-9a-z]{2}[di]\d{4}[0-9a-z]{2}_[0-9a-f]{12}_[0-9a-f]{12}$/.test(lower)) {
+    throw bad("ja4", "expected a JA4 fingerprint such as t13d1516h2_8daaf6152771_02713d6af862");
+  }
+  return lower;
+}
+
+/** An autonomous system number: "AS64496", "as 64496", "64496" or asdot "1.10", written AS<number>. */
+function normalizeAsn(value: string): string {
+  const match = /^(?:AS\s?)?(\d{1,10})(?:\.(\d{1,5}))?$/i.exec(value);
+  if (!match) throw bad("asn", "expected AS and a number");
+  const number = match[2] === undefined ? Number(match[1]) : Number(match[1]) * 65536 + Number(match[2]);
+  if (match[2] !== undefined && (Number(match[1]) > 65535 || Number(match[2]) > 65535)) throw bad("asn", `"${value}" is not an asdot number`);
+  // AS 0 and AS 4294967295 are reserved (RFC 7607, RFC 7300): no traffic comes from them.
+  if (!Number.isSafeInteger(number) || number < 1 || number >= 4294967295) throw bad("asn", `${number} is not an assignable AS number`);
+  return `AS${number}`;
+}
+
+function normalizeCve(value: string): string {
+  const upper = value.toUpperCase();
+  const match = /^CVE-(\d{4})-(\d{4,7})$/.exec(upper);
+  if (!match || Number(match[1]) < 1999) throw bad("cve", "expected CVE-YYYY-NNNN");
+  return upper;
+}
+
+const HIVES: Readonly<Record<string, string>> = {
+  HKLM: "HKEY_LOCAL_MACHINE",
+  HKCU: "HKEY_CURRENT_USER",
+  HKCR: "HKEY_CLASSES_ROOT",
+  HKU: "HKEY_USERS",
+  HKCC: "HKEY_CURRENT_CONFIG",
+  HKPD: "HKEY_PERFORMANCE_DATA",
+};
+const FULL_HIVES = new Set(Object.values(HIVES));
+
+/**
+ * A Windows registry key with its hive written out (STIX asks for HKEY_LOCAL_MACHINE, not HKLM),
+ * single backslashes and no trailing one. Windows compares keys without case, so the path after
+ * the hive is folded to lower case: one record per key, whoever writes it.
+ */
+function normalizeRegistryKey(value: string): string {
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw bad("registry-key", "control characters");
+  const parts = value.split(/\\+/).filter((part, i, all) => part !== "" || (i > 0 && i < all.length - 1));
+  const head = (parts[0] ?? "").toUpperCase();
+  const hive = HIVES[head] ?? (FULL_HIVES.has(head) ? head : undefined);
+  if (!hive) throw bad("registry-key", `"${parts[0] ?? ""}" is not a registry hive (HKEY_LOCAL_MACHINE, HKLM, ...)`);
+  if (parts.length < 2) throw bad("registry-key", "a hive alone is not a key");
+  return [hive, ...parts.slice(1).map((p) => p.toLowerCase())].join("\\");
+}
+
+/** Free text of a type without a grammar (a user agent, a mutex name): one line, kept as written. */
+function normalizeText(type: IndicatorType, value: string, maxLength: number): string {
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw bad(type, "control characters or line breaks");
+  if (value.length > maxLength) throw bad(type, `longer than ${maxLength} characters`);
+  return value.normalize("NFC");
+}
+
+/** A file's name without its directory: no separators, not "." or "..", at most 255 characters (NFC). */
+function normalizeFilename(value: string): string {
+  const name = normalizeText("filename", value, 255);
+  if (/[\\/]/.test(name)) throw bad("filename", "a file name holds no / or \\ (give the name without its directory)");
+  if (name === "." || name === "..") throw bad("filename", `"${name}" is not a file name`);
+  return name;
 }
 
 /** True when `value` is already in canonical form for `type` (what a receiver checks). */

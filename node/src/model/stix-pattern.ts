@@ -113,26 +113,58 @@ export const HASH_TYPES: ReadonlyMap<string, IndicatorType> = new Map([
   ["MD5", "md5"],
   ["SHA-1", "sha1"],
   ["SHA1", "sha1"],
+  ["SHA-512", "sha512"],
+  ["SHA512", "sha512"],
+  ["SSDEEP", "ssdeep"],
+  ["TLSH", "tlsh"],
+]);
+
+/** Object paths that stand for one indicator type whatever the value. */
+const PATH_TYPES: ReadonlyMap<string, IndicatorType> = new Map<string, IndicatorType>([
+  ["domain-name:value", "domain"],
+  ["url:value", "url"],
+  ["email-addr:value", "email"],
+  ["file:name", "filename"],
+  ["mutex:name", "mutex"],
+  ["windows-registry-key:key", "registry-key"],
+  ["autonomous-system:number", "asn"],
+  ["network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'", "user-agent"],
+  // JA3, JA3S and JA4 have no property in STIX 2.1; these custom ones are what MISP's mapping
+  // and ours write (interop/misp-stix.ts).
+  ["network-traffic:x_ja3", "ja3"],
+  ["network-traffic:x_ja3s", "ja3s"],
+  ["network-traffic:x_ja4", "ja4"],
+]);
+
+const X509_HASH_TYPES: ReadonlyMap<string, IndicatorType> = new Map([
+  ["MD5", "x509-md5"],
+  ["SHA-1", "x509-sha1"],
+  ["SHA1", "x509-sha1"],
+  ["SHA-256", "x509-sha256"],
+  ["SHA256", "x509-sha256"],
 ]);
 
 /** The indicator type a supported object path stands for, or why it is not supported. */
 export function typeOfPath(path: string, value: string): { type: IndicatorType } | { reason: string } {
-  const simple = new Map<string, IndicatorType>([
-    ["ipv4-addr:value", value.includes("/") ? "cidr" : "ipv4"],
-    ["ipv6-addr:value", value.includes("/") ? "cidr" : "ipv6"],
-    ["domain-name:value", "domain"],
-    ["url:value", "url"],
-    ["email-addr:value", "email"],
-  ]);
-  const direct = simple.get(path);
+  if (path === "ipv4-addr:value") return { type: value.includes("/") ? "cidr" : "ipv4" };
+  if (path === "ipv6-addr:value") return { type: value.includes("/") ? "cidr" : "ipv6" };
+  const direct = PATH_TYPES.get(path);
   if (direct) return { type: direct };
-  const hash = /^file:hashes\.(?:'([^']+)'|([A-Za-z0-9-]+))$/.exec(path);
+  const hash = /^(file|x509-certificate):hashes\.(?:'([^']+)'|([A-Za-z0-9-]+))$/.exec(path);
   if (hash) {
-    const name = (hash[1] ?? hash[2])!.toUpperCase();
-    const type = HASH_TYPES.get(name);
-    return type ? { type } : { reason: `file hash ${name} is not supported (MD5, SHA-1, SHA-256 are)` };
+    const name = (hash[2] ?? hash[3])!.toUpperCase();
+    const type = hash[1] === "file" ? HASH_TYPES.get(name) : X509_HASH_TYPES.get(name);
+    const supported = hash[1] === "file" ? "MD5, SHA-1, SHA-256, SHA-512, SSDEEP, TLSH" : "MD5, SHA-1, SHA-256";
+    return type ? { type } : { reason: `${hash[1]} hash ${name} is not supported (${supported} are)` };
   }
   return { reason: `the object path ${path} is not supported` };
+}
+
+/** A literal a comparison may hold: a string, or a whole number (an AS number is one). */
+function literalText(token: Token | undefined): string | undefined {
+  if (token?.kind === "string") return token.text;
+  if (token?.kind === "word" && /^\d{1,10}$/.test(token.text)) return token.text;
+  return undefined;
 }
 
 /** Parses a STIX 2.1 pattern of the supported subset. Pure, and linear in the pattern's length. */
@@ -161,12 +193,15 @@ export function parseStixPattern(pattern: string): PatternResult {
       if (op?.kind !== "op") return "a comparison needs an operator";
       if (op.text !== "=") return `the ${op.text} operator is not supported (only =)`;
       i++;
-      const literal = peek();
-      if (literal?.kind !== "string") return "only string values are supported";
+      const token = peek();
+      const literal = literalText(token);
+      if (literal === undefined) return "only string and whole number values are supported";
       i++;
-      const typed = typeOfPath(path.text, literal.text);
+      const typed = typeOfPath(path.text, literal);
       if ("reason" in typed) return typed.reason;
-      comparisons.push({ path: path.text, type: typed.type, value: literal.text });
+      // A number is a value only where the property is one (autonomous-system:number).
+      if ((token?.kind === "word") !== (typed.type === "asn")) return typed.type === "asn" ? "an AS number is compared with a number" : "only string values are supported here";
+      comparisons.push({ path: path.text, type: typed.type, value: literal });
       const next = peek();
       if (next?.kind === "close") {
         i++;
@@ -203,21 +238,40 @@ export function parseStixPattern(pattern: string): PatternResult {
 }
 
 /** The STIX pattern of one indicator of the exchange: the inverse of parseStixPattern. */
-export function stixPatternOf(type: IndicatorType, value: string): string {
+export function stixPatternOf(type: Exclude<IndicatorType, "cve">, value: string): string {
+  if (type === "asn") return `[autonomous-system:number = ${value.replace(/^AS/, "")}]`;
+  // STIX's hashes hold a TLSH as 70 characters, without the version prefix the exchange keeps.
+  if (type === "tlsh") return `[file:hashes.TLSH = '${value.replace(/^T1/, "")}']`;
   const escaped = value.replace(/\\/g, "\\\\").replace(/'/g, "\\'");
-  const path: Record<IndicatorType, string> = {
-    ipv4: "ipv4-addr:value",
-    ipv6: "ipv6-addr:value",
-    cidr: value.includes(":") ? "ipv6-addr:value" : "ipv4-addr:value",
-    domain: "domain-name:value",
-    url: "url:value",
-    email: "email-addr:value",
-    md5: "file:hashes.MD5",
-    sha1: "file:hashes.'SHA-1'",
-    sha256: "file:hashes.'SHA-256'",
-  };
-  return `[${path[type]} = '${escaped}']`;
+  return `[${STIX_PATH_OF[type](value)} = '${escaped}']`;
 }
+
+/** The STIX object path of each type. A CVE is no observable: interop/stix.ts writes it as a vulnerability object. */
+const STIX_PATH_OF: Record<Exclude<IndicatorType, "cve">, (value: string) => string> = {
+  ipv4: () => "ipv4-addr:value",
+  ipv6: () => "ipv6-addr:value",
+  cidr: (value) => (value.includes(":") ? "ipv6-addr:value" : "ipv4-addr:value"),
+  domain: () => "domain-name:value",
+  url: () => "url:value",
+  email: () => "email-addr:value",
+  md5: () => "file:hashes.MD5",
+  sha1: () => "file:hashes.'SHA-1'",
+  sha256: () => "file:hashes.'SHA-256'",
+  sha512: () => "file:hashes.'SHA-512'",
+  ssdeep: () => "file:hashes.SSDEEP",
+  tlsh: () => "file:hashes.TLSH",
+  ja3: () => "network-traffic:x_ja3",
+  ja3s: () => "network-traffic:x_ja3s",
+  ja4: () => "network-traffic:x_ja4",
+  asn: () => "autonomous-system:number",
+  "user-agent": () => "network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'",
+  filename: () => "file:name",
+  mutex: () => "mutex:name",
+  "registry-key": () => "windows-registry-key:key",
+  "x509-md5": () => "x509-certificate:hashes.MD5",
+  "x509-sha1": () => "x509-certificate:hashes.'SHA-1'",
+  "x509-sha256": () => "x509-certificate:hashes.'SHA-256'",
+};
 
 /** One value a pattern compares an observable with, which detectors can look for on its own. */
 export interface PatternAtom {
@@ -262,14 +316,15 @@ export function patternAtoms(pattern: string): AtomsResult {
     const path = tokens[i]!;
     if (path.kind !== "word" || !path.text.includes(":")) continue;
     const op = tokens[i + 1];
-    if (op?.kind === "op" && op.text === "=" && tokens[i + 2]?.kind === "string") {
-      take(path.text, (tokens[i + 2] as { text: string }).text);
+    const literal = literalText(tokens[i + 2]);
+    if (op?.kind === "op" && op.text === "=" && literal !== undefined) {
+      take(path.text, literal);
       i += 2;
     } else if (op?.kind === "word" && op.text.toUpperCase() === "IN" && tokens[i + 2]?.kind === "lparen") {
       let j = i + 3;
       for (; j < tokens.length && tokens[j]!.kind !== "rparen"; j++) {
-        const t = tokens[j]!;
-        if (t.kind === "string") take(path.text, t.text);
+        const literal = literalText(tokens[j]);
+        if (literal !== undefined) take(path.text, literal);
       }
       i = j;
     } else if (op?.kind === "word" && op.text.toUpperCase() === "NOT") {

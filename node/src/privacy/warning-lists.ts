@@ -72,6 +72,21 @@ export const MISP_TYPES_OF: Readonly<Record<IndicatorType, readonly string[]>> =
   md5: ["md5", "filename|md5"],
   sha1: ["sha1", "filename|sha1"],
   sha256: ["sha256", "filename|sha256"],
+  sha512: ["sha512", "filename|sha512"],
+  ssdeep: ["ssdeep", "filename|ssdeep"],
+  tlsh: ["tlsh", "filename|tlsh"],
+  ja3: ["ja3-fingerprint-md5"],
+  ja3s: ["ja3s-fingerprint-md5"],
+  ja4: ["ja4-fingerprint"],
+  asn: ["AS"],
+  "user-agent": ["user-agent"],
+  filename: ["filename", "email-attachment"],
+  mutex: ["mutex"],
+  "registry-key": ["regkey", "regkey|value"],
+  cve: ["vulnerability"],
+  "x509-md5": ["x509-fingerprint-md5"],
+  "x509-sha1": ["x509-fingerprint-sha1"],
+  "x509-sha256": ["x509-fingerprint-sha256"],
 };
 
 export class WarningListError extends Error {

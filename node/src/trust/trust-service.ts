@@ -13,7 +13,7 @@ import { viewForUse, type FeedUse } from "../privacy/pap.js";
 import type { Pap } from "../model/tags.js";
 import type { IndicatorStore } from "../store/indicator-store.js";
 import type { EvidenceEntry } from "../store/evidence-repository.js";
-import { headerOf, inclusionProof, openBatch } from "../wire/batch.js";
+import { headerOf, inclusionProof, LATEST_WIRE_VERSION, openBatch } from "../wire/batch.js";
 import type { BatchHeader } from "../wire/canonical.js";
 import type { SealReader } from "../wire/sealed.js";
 import {
@@ -766,7 +766,7 @@ export const AuditProofSchema = z.object({
     sealedDigest: bytes32,
     // A version 3 batch's header signs these too.
     objectCount: count(MAX_PROOF_BATCH_STATEMENTS).optional(),
-    version: z.number().int().min(2).max(3).optional(),
+    version: z.number().int().min(2).max(LATEST_WIRE_VERSION).optional(),
     signature: z.string().regex(/^[0-9a-f]{128}$/, "is 64 bytes of lowercase hex"),
   }),
   indicatorProof: merkle,

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Indicator } from "../model/indicator.js";
+import { VERSION2_TYPES, type Indicator } from "../model/indicator.js";
 import { hasOnlyVersion2Tags } from "../model/validate.js";
 import type { Sighting } from "../model/sighting.js";
 import { bytesEqual, concatBytes } from "./bytes.js";
@@ -17,9 +17,18 @@ export const WIRE_VERSION = 2;
  * keep reading it; they ignore a version 3 batch with FUTURE_VERSION (and penalise nobody).
  */
 export const OBJECTS_WIRE_VERSION = 3;
+/**
+ * 4: a batch with indicators of the types added after version 3 (sha512, ssdeep, tlsh, ja3, ja3s,
+ * ja4, asn, user-agent, filename, mutex, registry-key, cve, x509 fingerprints). A version 3 node
+ * would not know their type codes; it ignores a version 4 batch with FUTURE_VERSION instead.
+ */
+export const OBSERVABLES_WIRE_VERSION = 4;
+/** The newest version this node reads and writes. */
+export const LATEST_WIRE_VERSION = OBSERVABLES_WIRE_VERSION;
 
-/** The version of a batch with this content. */
+/** The version of a batch with this content: the oldest that can carry it. */
 export function versionFor(objectCount: number, indicators: readonly Indicator[] = []): number {
+  if (indicators.some((indicator) => !VERSION2_TYPES.has(indicator.type))) return OBSERVABLES_WIRE_VERSION;
   return objectCount > 0 || !indicators.every(hasOnlyVersion2Tags) ? OBJECTS_WIRE_VERSION : WIRE_VERSION;
 }
 

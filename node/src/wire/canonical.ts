@@ -20,6 +20,21 @@ export const TYPE_CODES: Record<IndicatorType, number> = {
   md5: 7,
   sha1: 8,
   sha256: 9,
+  sha512: 10,
+  ssdeep: 11,
+  tlsh: 12,
+  ja3: 13,
+  ja3s: 14,
+  ja4: 15,
+  asn: 16,
+  "user-agent": 17,
+  filename: 18,
+  mutex: 19,
+  "registry-key": 20,
+  cve: 21,
+  "x509-md5": 22,
+  "x509-sha1": 23,
+  "x509-sha256": 24,
 };
 
 export const TLP_CODES: Record<Tlp, number> = {

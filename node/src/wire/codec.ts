@@ -27,6 +27,21 @@ export const TYPE_TO_WIRE: Record<IndicatorType, string> = {
   md5: "MD5",
   sha1: "SHA1",
   sha256: "SHA256",
+  sha512: "SHA512",
+  ssdeep: "SSDEEP",
+  tlsh: "TLSH",
+  ja3: "JA3",
+  ja3s: "JA3S",
+  ja4: "JA4",
+  asn: "ASN",
+  "user-agent": "USER_AGENT",
+  filename: "FILENAME",
+  mutex: "MUTEX",
+  "registry-key": "REGISTRY_KEY",
+  cve: "CVE",
+  "x509-md5": "X509_MD5",
+  "x509-sha1": "X509_SHA1",
+  "x509-sha256": "X509_SHA256",
 };
 const WIRE_TO_TYPE = new Map(Object.entries(TYPE_TO_WIRE).map(([k, v]) => [v, k as IndicatorType]));
 const KIND_TO_WIRE: Record<SightingKind, string> = { sighting: "SIGHTING", "false-positive": "FALSE_POSITIVE", expired: "EXPIRED" };

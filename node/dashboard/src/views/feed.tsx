@@ -4,7 +4,11 @@ import { Absent, ErrorNote, TableHead, Tags, Tlp, ago } from "../format.js";
 import { useLoad } from "../hooks.js";
 import type { MemberRow, ScoredRecord } from "../types.js";
 
-const TYPES = ["ipv4", "ipv6", "cidr", "domain", "url", "email", "md5", "sha1", "sha256"];
+// The node's INDICATOR_TYPES (node/src/model/indicator.ts); the dashboard bundle imports nothing from the node.
+const TYPES = [
+  "ipv4", "ipv6", "cidr", "domain", "url", "email", "md5", "sha1", "sha256", "sha512", "ssdeep", "tlsh",
+  "ja3", "ja3s", "ja4", "asn", "user-agent", "filename", "mutex", "registry-key", "cve", "x509-md5", "x509-sha1", "x509-sha256",
+];
 const TLPS = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"];
 /** Records read per refresh (the API filters what it reads), and rows shown. */
 const READ = 2000;

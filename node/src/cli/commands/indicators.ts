@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { ConfigError, readJsonFile } from "../../config/config.js";
 import { EXPORT_AUDIENCES } from "../../privacy/audience.js";
-import { INDICATOR_TYPES, TLP_LEVELS } from "../../model/indicator.js";
+import { CONTEXTUAL_TYPES, INDICATOR_TYPES, isIndicatorType, TLP_LEVELS } from "../../model/indicator.js";
 import { api, apiWithProgress, collect, DEFAULT_API, integer, print, query, readInput, readJsonInput } from "../shared.js";
 import type { StixImportReport } from "../../interop/importer.js";
 
@@ -130,15 +130,18 @@ export function registerIndicatorCommands(program: Command): void {
   program
     .command("match")
     .description("match values (arguments, or a file of one per line) against every indicator: which matched and why")
-    .argument("[values...]", "values seen: addresses, domains, URLs, e-mail addresses, hashes")
+    .argument("[values...]", "values seen: addresses, domains, URLs, e-mail addresses, hashes, fingerprints, AS numbers, CVEs, registry keys")
     .option("-f, --file <path>", "a file of values, one per line")
+    .option("-t, --type <type>", `match every value as this type only (needed for ${[...CONTEXTUAL_TYPES].join(", ")}, which have no shape of their own)`)
     .option("--include-quarantined", "also report matches of quarantined or expired indicators")
     .option("--api <url>", "the node's HTTP API", DEFAULT_API)
     .action(async (values: string[], options) => {
       const fromFile = options.file ? (await readFile(options.file, "utf8")).split("\n").map((l) => l.trim()).filter((l) => l !== "") : [];
       const all = [...values, ...fromFile];
       if (all.length === 0) throw new ConfigError("give values to match, or --file");
-      print(await api(options.api, "/match", { method: "POST", body: JSON.stringify({ values: all, includeQuarantined: Boolean(options.includeQuarantined) }) }));
+      if (options.type !== undefined && !isIndicatorType(options.type)) throw new ConfigError(`--type must be one of ${INDICATOR_TYPES.join(", ")}`);
+      const typed = options.type ? all.map((value) => ({ value, type: options.type })) : all;
+      print(await api(options.api, "/match", { method: "POST", body: JSON.stringify({ values: typed, includeQuarantined: Boolean(options.includeQuarantined) }) }));
     });
 
   program

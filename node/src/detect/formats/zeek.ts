@@ -7,7 +7,14 @@ import type { ScoredRecord } from "../../trust/trust-service.js";
  * framework matches them (Intel::URL). Blinded indicators have no place here: Zeek cannot test
  * an HMAC.
  */
-const ZEEK_TYPES: Record<IndicatorType, string> = {
+/**
+ * Zeek's Intel types, where Zeek sees the value: a SHA-512 only where a site has Zeek compute it,
+ * user agents as Intel::SOFTWARE (Zeek's seen scripts report the User-Agent header so), file
+ * names as Intel::FILE_NAME, certificates by their SHA-1 (Intel::CERT_HASH). Zeek has no Intel
+ * type for the others (fuzzy hashes, TLS fingerprints, AS numbers, host artefacts, CVEs): they
+ * are left out of this file; the CSV and JSON feeds carry them.
+ */
+export const ZEEK_TYPES: Partial<Record<IndicatorType, string>> = {
   ipv4: "Intel::ADDR",
   ipv6: "Intel::ADDR",
   cidr: "Intel::SUBNET",
@@ -17,6 +24,10 @@ const ZEEK_TYPES: Record<IndicatorType, string> = {
   md5: "Intel::FILE_HASH",
   sha1: "Intel::FILE_HASH",
   sha256: "Intel::FILE_HASH",
+  sha512: "Intel::FILE_HASH",
+  "user-agent": "Intel::SOFTWARE",
+  filename: "Intel::FILE_NAME",
+  "x509-sha1": "Intel::CERT_HASH",
 };
 
 const HEADER = ["indicator", "indicator_type", "meta.source", "meta.desc", "meta.url"];
@@ -52,12 +63,13 @@ export interface ZeekOptions {
 export function zeekIntel(records: ScoredRecord[], options: ZeekOptions = {}): string {
   const lines = [`#fields\t${HEADER.join("\t")}`];
   for (const record of records) {
-    if (record.blinded) continue;
+    const zeekType = ZEEK_TYPES[record.type];
+    if (record.blinded || zeekType === undefined) continue;
     const indicator = record.type === "url" ? record.value.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "") : record.value;
     lines.push(
       [
         zeekField(indicator),
-        ZEEK_TYPES[record.type],
+        zeekType,
         zeekField(`cti-exchange:${[...new Set(record.attestations.map((a) => a.producer))].join(",")}`),
         zeekField(describe(record)),
         zeekField(options.urlBase ? `${options.urlBase}${record.id}` : ""),
