@@ -54,6 +54,7 @@ import { Matcher } from "./detect/matcher.js";
 import { SyncService } from "./sync/sync-service.js";
 import { ExportWatch } from "./detect/exporter.js";
 import { LogMatcher } from "./detect/log-matcher.js";
+import { FeedService } from "./feeds/feed-service.js";
 import { exportAudience } from "./privacy/audience.js";
 import type { SealRecipient } from "./wire/sealed.js";
 import { deploymentId } from "./wire/deployment.js";
@@ -130,6 +131,7 @@ export class CtiNode {
   private metricsValue: NodeMetrics | undefined;
   private exportWatches: ExportWatch[] = [];
   private logMatcherValue: LogMatcher | undefined;
+  private feedsValue: FeedService | undefined;
   private follower: ChainFollower | undefined;
   /** Peers banned for misbehaving, until when (ms). */
   private readonly banned = new Map<string, number>();
@@ -403,6 +405,23 @@ export class CtiNode {
       { store, matcher: this.matcherValue, trust: this.trustValue, now: this.now, log: detectLog },
     );
     this.logMatcherValue.start();
+    this.feedsValue = new FeedService(
+      { feeds: config.feeds },
+      {
+        state: store.feeds,
+        publish: (inputs) => this.publish(inputs),
+        publishObjects: (objects, options, onProgress) => this.intel.publish(objects, options, onProgress),
+        sightMany: (items) => this.sightMany(items),
+        checkTag: (tag) => {
+          const checked = bundledTaxonomies().check([tag]);
+          return checked.ok ? undefined : checked.message;
+        },
+        orgId: identity.orgId,
+        now: this.now,
+        log: logFn(log.child({ part: "feeds" }), "info"),
+      },
+    );
+    this.feedsValue.start();
 
     this.metricsValue = createMetrics({
       gossip: () => this.gossip.stats,
@@ -423,7 +442,8 @@ export class CtiNode {
   }
 
   private async stopParts(): Promise<void> {
-    // Detectors' parts first: their last sightings still go out through the publisher.
+    // Feeds and detectors' parts first: what they publish still goes out through the publisher.
+    await this.feedsValue?.stop();
     await this.logMatcherValue?.stop();
     for (const watch of this.exportWatches) await watch.stop();
     this.exportWatches = [];
@@ -439,7 +459,7 @@ export class CtiNode {
     // Last before the store closes: the index saved must include every write.
     await this.matcherValue?.stop();
     await this.storeValue?.close();
-    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = this.intelValue = undefined;
+    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = this.intelValue = this.feedsValue = undefined;
     this.reputationValue = this.metricsValue = undefined;
     this.follower = this.adminDeskValue = this.validationPool = this.membershipValue = this.groupsValue = this.provider = this.signer = this.storeValue = undefined;
     this.deploymentValue = this.gaterValue = undefined;
@@ -633,6 +653,11 @@ export class CtiNode {
 
   get matcher(): Matcher {
     return this.require(this.matcherValue);
+  }
+
+  /** The external feeds this node ingests on a schedule. */
+  get feeds(): FeedService {
+    return this.require(this.feedsValue);
   }
 
   get logMatcher(): LogMatcher {

@@ -8,7 +8,8 @@ import { z } from "zod";
 import { DEFAULT_BATCH_LIMITS } from "../gossip/validation.js";
 import { DEFAULT_MAX_PENDING } from "../gossip/batch-publisher.js";
 import { DEFAULT_SCRUB_POLICY } from "../privacy/scrubber.js";
-import { INDICATOR_TYPES } from "../model/indicator.js";
+import { INDICATOR_TYPES, TLP_LEVELS } from "../model/indicator.js";
+import { FEED_KINDS } from "../feeds/feed-kinds.js";
 import { DEFAULT_SCORING_POLICY } from "../trust/scoring.js";
 import { DETECTOR_FORMATS } from "../detect/exporter.js";
 import { LOG_FORMATS } from "../detect/log-formats.js";
@@ -46,6 +47,37 @@ const ScrubPolicySchema = z.object({
     )
     .default(DEFAULT_SCRUB_POLICY.internalHostPatterns),
 });
+
+/** One external feed: where it is, what it is, how often to read it, and how to label what it holds. */
+export const FeedConfigSchema = z
+  .object({
+    /** Names the feed in reports, the CLI and the API. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "a lowercase name of letters, digits, dots, dashes and underscores"),
+    /** misp: a MISP feed (manifest.json, hashes.csv, <uuid>.json); text: one value per line; csv: a header and one indicator per line. */
+    kind: z.enum(FEED_KINDS),
+    /** An http(s) URL, a file:// URL or a path: the feed's directory for MISP, the file itself otherwise. */
+    url: z.string().min(1),
+    intervalMinutes: z.number().min(1).max(7 * 24 * 60).default(60),
+    /** TLP of what the feed does not mark itself (a text feed marks nothing). */
+    tlp: z.enum(TLP_LEVELS).default("GREEN"),
+    /** Sharing group for AMBER and AMBER+STRICT. */
+    group: z.number().int().positive().optional(),
+    /** Text feeds: the type of every value (needed for file names, user agents, mutexes); guessed per line without. */
+    type: z.enum(INDICATOR_TYPES).optional(),
+    /** Confidence of values from a text or CSV feed that states none. */
+    confidence: z.number().int().min(0).max(100).default(50),
+    /** Tags added to every value of a text feed (e.g. the feed's name as a source tag). */
+    tags: z.array(z.string().min(1).max(128)).max(16).default([]),
+    /** MISP feeds: read attributes not marked for detection (to_ids false) as indicators too. */
+    includeNonIds: z.boolean().default(false),
+    /** Request headers (an Authorization key for a MISP instance's feed); never shown by the API. */
+    headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string()).default({}),
+    /** Largest file read, in bytes. */
+    maxBytes: z.number().int().min(1024).max(1 << 30).default(64 * 1024 * 1024),
+    enabled: z.boolean().default(true),
+  })
+  .refine((feed) => !(feed.tlp === "AMBER" || feed.tlp === "AMBER+STRICT") || feed.group !== undefined, { message: "a feed read as TLP:AMBER needs the sharing group to share it with", path: ["group"] });
+export type FeedConfig = z.output<typeof FeedConfigSchema>;
 
 const multiaddrString = z.string().regex(/^\/(ip4|ip6|dns|dns4|dns6)\//, "must be a multiaddr such as /ip4/127.0.0.1/tcp/4001");
 
@@ -191,6 +223,14 @@ export const NodeConfigSchema = z.object({
       maxTransactionGas: z.number().int().min(500_000).default(12_000_000),
     })
     .default({ quarantineBelow: DEFAULT_SCORING_POLICY.quarantineBelow, decay: {}, retentionDays: 30, pruneIntervalMs: 3_600_000, tickMs: 10_000, submitWhenLeft: 0.1, maxTransactionGas: 12_000_000 }),
+  /**
+   * External feeds the node ingests on a schedule (feeds/): MISP feeds, plain-text lists and CSV.
+   * Only what changed since the last run is read and published, as this org's statements.
+   */
+  feeds: z
+    .array(FeedConfigSchema)
+    .default([])
+    .refine((feeds) => new Set(feeds.map((f) => f.name)).size === feeds.length, "feed names must be unique"),
   /** Detector feeds the node keeps current, and detector logs it follows. */
   detect: z
     .object({

@@ -1,3 +1,4 @@
+import { FeedStateRepository } from "./feed-state-repository.js";
 import { EventEmitter } from "node:events";
 import type { Indicator, IndicatorType } from "../model/indicator.js";
 import { mergeIndicator, type IndicatorRecord } from "../model/record.js";
@@ -108,6 +109,8 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   readonly evidence: EvidenceRepository;
   readonly alerts: AlertRepository;
   readonly syncProgress: SyncProgressRepository;
+  /** What the node remembers of the external feeds it ingests (feeds/). */
+  readonly feeds: FeedStateRepository;
   readonly equivocations: EquivocationRepository;
   /** record UUID -> id. */
   readonly byUuid: RecordUuidIndex;
@@ -146,6 +149,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     this.evidence = new EvidenceRepository(db);
     this.alerts = new AlertRepository(db);
     this.syncProgress = new SyncProgressRepository(db);
+    this.feeds = new FeedStateRepository(db);
     this.equivocations = new EquivocationRepository(db);
     this.byUuid = new RecordUuidIndex(db);
     this.objects = new ObjectStore(db);
