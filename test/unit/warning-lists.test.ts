@@ -8,6 +8,8 @@ import type { IndicatorType } from "../../node/src/model/indicator.js";
 import { buildIndicator } from "../../node/src/model/validate.js";
 import { DEFAULT_SCRUB_POLICY, Scrubber } from "../../node/src/privacy/scrubber.js";
 import { WarningLists, type WarningListSource } from "../../node/src/privacy/warning-lists.js";
+import { SubstringAutomaton } from "../../node/src/privacy/substring-automaton.js";
+import fc from "fast-check";
 
 const ALL = { bundled: true, disabled: [], actions: {}, files: [] };
 
@@ -135,5 +137,42 @@ describe("warning lists", function () {
         await rm(dir, { recursive: true, force: true });
       }
     });
+  });
+});
+
+describe("hostname lists, whatever their entries' depth", function () {
+  it("finds a name and its subdomains for entries of three labels, and of one", function () {
+    const deep = new WarningLists([{ id: "deep", name: "Deep", type: "hostname", list: ["cdn.provider.example"], matching_attributes: ["domain"] }]);
+    const found = (lists: WarningLists, value: string) => lists.check("domain", value).map((h) => `${h.action}:${h.entry}`);
+    expect(found(deep, "cdn.provider.example")).to.deep.equal(["refuse:cdn.provider.example"]);
+    expect(found(deep, "a.b.cdn.provider.example")).to.deep.equal(["warn:cdn.provider.example"]);
+    expect(found(deep, "provider.example")).to.deep.equal([]);
+    expect(found(deep, "other.example")).to.deep.equal([]);
+    // An entry of one label (a partner's own list: "corp") has no last two labels to sort names by.
+    const single = new WarningLists([{ id: "single", name: "Single", type: "hostname", list: ["corp", "x.example"], matching_attributes: ["domain"] }]);
+    expect(found(single, "intranet.corp")).to.deep.equal(["warn:corp"]);
+    expect(found(single, "y.x.example")).to.deep.equal(["warn:x.example"]);
+  });
+});
+
+describe("the substring automaton", function () {
+  it("finds, in any text, exactly the patterns it holds, whatever they share (against String.includes)", function () {
+    // A small alphabet makes patterns overlap, nest and share prefixes and suffixes: the cases failure links exist for.
+    const word = fc.string({ unit: fc.constantFrom("a", "b", "c", ".", "é"), minLength: 0, maxLength: 12 });
+    fc.assert(
+      fc.property(fc.array(word, { maxLength: 30 }), fc.array(word, { maxLength: 20 }), (patterns, texts) => {
+        const automaton = new SubstringAutomaton(patterns.map((pattern, id) => ({ id, pattern })));
+        for (const text of texts) {
+          const found = new Set<number>();
+          automaton.scan(text, (id, pattern) => {
+            expect(patterns[id]).to.equal(pattern);
+            found.add(id);
+          });
+          const expected = patterns.flatMap((p, id) => (p !== "" && text.includes(p) ? [id] : []));
+          expect([...found].sort((a, b) => a - b)).to.deep.equal(expected);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

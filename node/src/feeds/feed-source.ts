@@ -113,13 +113,17 @@ async function fetchHttp(url: URL, options: FetchOptions): Promise<Fetched> {
   // Counted as it arrives: a server may send more than it declared, or declare nothing.
   const chunks: Uint8Array[] = [];
   let length = 0;
+  const reader = response.body?.getReader();
   try {
-    for await (const chunk of response.body ?? []) {
-      length += chunk.length;
+    for (;;) {
+      const { done, value } = reader ? await reader.read() : { done: true, value: undefined };
+      if (done || value === undefined) break;
+      length += value.length;
       if (length > options.maxBytes) throw new FeedFetchError(`${url.href} is over ${options.maxBytes} bytes; at most that is read`);
-      chunks.push(chunk);
+      chunks.push(value);
     }
   } catch (err) {
+    await reader?.cancel().catch(() => undefined);
     if (err instanceof FeedFetchError) throw err;
     throw new FeedFetchError(`reading ${url.href} failed: ${(err as Error).message}`);
   }
