@@ -141,6 +141,34 @@ describe("dashboard in a real browser", function () {
     await page.getByTestId("anchor").filter({ hasText: "not anchored yet" }).waitFor();
   });
 
+  it("filters the feed by tag, and shows a statement's Admiralty grading and what it makes of the score", async function () {
+    await nodes.beta!.publish([
+      {
+        type: "domain",
+        value: "graded-dashboard.example.org",
+        confidence: 50,
+        labels: { tags: ['admiralty-scale:source-reliability="b"', 'admiralty-scale:information-credibility="2"', "PAP:GREEN"] },
+      },
+    ]);
+    await waitFor("alpha to hold the graded indicator", async () => (await nodes.alpha!.lookup("graded-dashboard.example.org")).length === 1);
+    await page.goto(`${url}/dashboard/#/feed`);
+    await rowsOf("feed").first().waitFor();
+    await page.locator('input[name="tag"]').fill("admiralty-scale:*");
+    await page.locator('input[name="tag"]').dispatchEvent("change");
+    await waitFor("the graded row alone", async () => (await rowsOf("feed").count()) === 1 && (await rowsOf("feed").first().innerText()).includes("graded-dashboard.example.org"));
+    await page.locator('input[name="tag"]').fill("PAP:RED");
+    await page.locator('input[name="tag"]').dispatchEvent("change");
+    await page.locator("text=No indicator matches these filters").waitFor();
+
+    await page.locator('input[name="tag"]').fill("");
+    await page.locator('input[name="tag"]').dispatchEvent("change");
+    await page.locator('[data-testid="feed"] tr', { hasText: "graded-dashboard.example.org" }).click();
+    const assessment = page.getByTestId("assessment").first();
+    await assessment.filter({ hasText: "Admiralty B2" }).waitFor();
+    // Credibility 2 ("probably true") and reliability B ("usually reliable"): the taxonomies' own values.
+    expect(await assessment.innerText()).to.match(/item \d+ \(credibility\) × source \d+% = \d+/);
+  });
+
   it("finds intelligence by search, opens an object with its graph, follows a link in it, and shows what others wrote as text", async function () {
     const bundle = JSON.parse(await readFile(join(SHARED_DATA, "stix2/examples/indicators-for-C2-with-COA.json"), "utf8")) as { objects: Array<Record<string, unknown>> };
     // A name written to break a page that renders it as HTML.
