@@ -4,17 +4,10 @@
 # when it is missing and we may (root with apt-get); otherwise it says what to do and the tests
 # that need yara fail naming it. CTI_YARAC=<path> points the node and the tests at another yarac.
 set -euo pipefail
+source "$(dirname "$0")/lib/apt-ensure.sh"
 yarac="${CTI_YARAC:-$(command -v yarac || true)}"
 if [ -n "$yarac" ] && [ -x "$yarac" ]; then exit 0; fi
 if [ -n "${CTI_YARAC:-}" ]; then echo "ensure-yara: CTI_YARAC=$CTI_YARAC is not an executable" >&2; exit 1; fi
-if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-  echo "ensure-yara: installing Debian's yara for the rule-file tests..."
-  export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get install -y -q --no-install-recommends yara >/tmp/ensure-yara.log 2>&1; then
-    apt-get update -q >>/tmp/ensure-yara.log 2>&1
-    apt-get install -y -q --no-install-recommends yara >>/tmp/ensure-yara.log 2>&1 || { tail -20 /tmp/ensure-yara.log >&2; exit 1; }
-  fi
+if apt_ensure yara "the YARA tests" "no yarac on the PATH; install Debian's yara (apt-get install yara) or set CTI_YARAC"; then
   echo "ensure-yara: $(yara --version 2>/dev/null || echo installed)"
-else
-  echo "ensure-yara: no yarac on the PATH; install Debian's yara (apt-get install yara) or set CTI_YARAC; the YARA tests will fail until then" >&2
 fi
