@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { copyFile, readFile, writeFile, mkdir } from "node:fs/promises";
+import { chmod, copyFile, readFile, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { FeedRunReport } from "../../node/src/feeds/feed-service.js";
 import { SHARED_DATA } from "../helpers/shared-data.js";
@@ -206,5 +206,16 @@ describe("external feeds ingested by a real node", function () {
     const ran = await cti(["feeds", "run", "iocs", "--api", solo.url, "--json"]);
     expect(ran.code, ran.stderr).to.equal(0);
     expect((JSON.parse(ran.stdout) as FeedRunReport).outcome).to.equal("unchanged");
+  });
+
+  it("refuses to start a node whose config holds a feed's key and other users can read", async function () {
+    const dir = join(work, "readable");
+    await mkdir(dir, { recursive: true });
+    const config = join(dir, "config.json");
+    await writeFile(config, JSON.stringify({ feeds: [{ name: "x", kind: "misp", url: "https://misp.example/feed", headers: { Authorization: "key" } }] }));
+    await chmod(config, 0o644);
+    const ran = await cti(["start", "--data-dir", dir]);
+    expect(ran.code).to.not.equal(0);
+    expect(ran.stderr).to.include("a feed's headers").and.include("chmod 600");
   });
 });

@@ -125,10 +125,11 @@ export function registerNodeCommands(program: Command): void {
     });
 }
 
-/** A config that holds secrets (API tokens, TAXII credentials) must not be readable by other users. */
+/** A config that holds secrets (API tokens, TAXII credentials, a feed's headers) must not be readable by other users. */
 async function refuseReadableSecrets(path: string, raw: NodeConfigInput): Promise<void> {
   const api = raw.api === false ? undefined : raw.api;
-  const secrets = (api?.tokens?.length ?? 0) > 0 || (raw.taxii?.credentials?.length ?? 0) > 0;
+  const feedHeaders = (raw.feeds ?? []).some((feed) => Object.keys(feed.headers ?? {}).length > 0);
+  const secrets = (api?.tokens?.length ?? 0) > 0 || (raw.taxii?.credentials?.length ?? 0) > 0 || feedHeaders;
   const mode = (await stat(path)).mode & 0o777;
-  if (secrets && (mode & 0o077) !== 0) throw new ConfigError(`${path} holds API tokens or TAXII credentials and is readable by other users (mode ${mode.toString(8)}); run chmod 600 on it`);
+  if (secrets && (mode & 0o077) !== 0) throw new ConfigError(`${path} holds API tokens, TAXII credentials or a feed's headers and is readable by other users (mode ${mode.toString(8)}); run chmod 600 on it`);
 }
