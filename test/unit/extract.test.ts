@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { warningListsFor } from "../../node/src/config/reference-data.js";
+import { bundledAttackNames, warningListsFor } from "../../node/src/config/reference-data.js";
 import { extractObservables, sentencesOf } from "../../node/src/extract/observable-extractor.js";
 import { normalizeValue } from "../../node/src/model/normalize.js";
 import type { IndicatorType } from "../../node/src/model/indicator.js";
@@ -112,5 +112,53 @@ describe("observables extracted from prose", function () {
     expect(reports).to.equal(151);
     expect(total).to.be.greaterThan(500);
     expect([...types]).to.include.members(["domain", "ipv4", "sha256", "md5", "url", "cve"]);
+  });
+});
+
+describe("ATT&CK names recognised in prose", function () {
+  const recogniser = bundledAttackNames();
+  const names = (text: string) => recogniser.recognise(text).entities.map((e) => `${e.type} ${e.name} (${e.matched})`);
+
+  it("finds groups, software and campaigns by name and alias, as words, each once with its first sentence", function () {
+    const text = "Cozy Bear deployed Cobalt Strike beacons. Later APT29 ran Mimikatz and net.exe to list users. The Emotet loader, not an emotetX variant, came first.";
+    const found = recogniser.recognise(text).entities;
+    expect(found.map((e) => `${e.type} ${e.name} (${e.matched})`)).to.have.members([
+      "intrusion-set APT29 (Cozy Bear)",
+      "malware Cobalt Strike (Cobalt Strike)",
+      "tool Mimikatz (Mimikatz)",
+      "tool Net (net.exe)",
+      "malware Emotet (Emotet)",
+    ]);
+    expect(found.find((e) => e.name === "APT29")!.sentence).to.equal("Cozy Bear deployed Cobalt Strike beacons.");
+    expect(found.find((e) => e.name === "APT29")!.attackId).to.equal("G0016");
+  });
+
+  it("does not take everyday words and commands for tools", function () {
+    expect(names("The attackers met at noon; the net effect was a ping to every route on the Net.")).to.deep.equal([]);
+    expect(names("emotet in lower case inside a word: xEmotetx.")).to.deep.equal([]);
+  });
+
+  it("cites techniques by ATT&CK id with their names and tactics, and ignores ids ATT&CK does not have", function () {
+    const { techniques } = recogniser.recognise("Initial access was spearphishing (T1566.001); T9999 is no technique.");
+    expect(techniques.map((t) => `${t.attackId} ${t.name}`)).to.deep.equal(["T1566.001 Spearphishing Attachment"]);
+    expect(techniques[0]!.tactics).to.deep.equal(["initial-access"]);
+  });
+
+  it("recognises what the TRAM reports name", async function () {
+    this.timeout(60_000);
+    const dir = join(SHARED_DATA, "tram/reports");
+    const signal = (JSON.parse(await readFile(join(dir, "aa21076a-trickbot-malware.mjson"), "utf8")) as { signal: string }).signal;
+    expect(names(signal)).to.include("malware TrickBot (TrickBot)");
+    let reportsNaming = 0;
+    for (const name of (await readdir(dir)).filter((n) => n.endsWith(".mjson"))) {
+      let text: string;
+      try {
+        text = (JSON.parse(await readFile(join(dir, name), "utf8")) as { signal: string }).signal;
+      } catch {
+        continue;
+      }
+      if (recogniser.recognise(text).entities.length > 0) reportsNaming++;
+    }
+    expect(reportsNaming).to.be.greaterThan(115);
   });
 });

@@ -9,10 +9,12 @@ import { fileURLToPath } from "node:url";
 import { WarningLists, type WarningAction, type WarningListSource } from "../privacy/warning-lists.js";
 import { ConfigError } from "./config.js";
 import { Taxonomies, type TaxonomySource } from "../intel/taxonomies.js";
+import { AttackNameRecogniser, AttackNamesSchema } from "../extract/attack-names.js";
 
 const DATA = fileURLToPath(new URL("../../../data/", import.meta.url));
 const WARNING_LISTS = join(DATA, "misp/warninglists/lists");
 export const TAXONOMIES_DIR = join(DATA, "misp/taxonomies");
+export const ATTACK_NAMES_FILE = join(DATA, "attack/attack-names.json");
 
 const LIST_TYPES = new Set(["cidr", "string", "hostname", "substring", "regex"]);
 
@@ -86,4 +88,15 @@ export function bundledTaxonomies(): Taxonomies {
   }
   taxonomies = new Taxonomies(sources);
   return taxonomies;
+}
+
+let attackNames: AttackNameRecogniser | undefined;
+
+/** The ATT&CK names and aliases the node recognises in reports (data/attack/attack-names.json), read once per process. */
+export function bundledAttackNames(): AttackNameRecogniser {
+  if (attackNames) return attackNames;
+  const parsed = AttackNamesSchema.safeParse(JSON.parse(readFileSync(ATTACK_NAMES_FILE, "utf8")));
+  if (!parsed.success) throw new ConfigError(`${ATTACK_NAMES_FILE} is not what refresh:data writes: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+  attackNames = new AttackNameRecogniser(parsed.data);
+  return attackNames;
 }

@@ -115,8 +115,8 @@ export class SubstringAutomaton<Id = number> {
     }
   }
 
-  /** Calls `found` for every pattern `text` holds, at the place each first ends (a pattern may come more than once). */
-  scan(text: string, found: (id: Id, pattern: string) => void): void {
+  /** Calls `found` for every place a pattern ends in `text` (`end`: the index after its last character). */
+  scan(text: string, found: (id: Id, pattern: string, end: number) => void): void {
     // Fields in locals and the step written out: this loop runs once per character of every value
     // a node publishes (node/bench/match.bench.ts).
     const { asciiSymbol, row, table, symbols, onlySymbol, onlyChild, fail, outputFrom, outputTo } = this;
@@ -138,7 +138,7 @@ export class SubstringAutomaton<Id = number> {
       }
       const from = outputFrom[state]!;
       const to = outputTo[state]!;
-      for (let k = from; k < to; k++) found(this.outputs[k]!.id, this.outputs[k]!.pattern);
+      for (let k = from; k < to; k++) found(this.outputs[k]!.id, this.outputs[k]!.pattern, i + 1);
     }
   }
 }
