@@ -46,7 +46,7 @@ import { blindValue, deriveBlindingKey } from "./privacy/blinding.js";
 import { sealRecipients } from "./privacy/recipients.js";
 import { Scrubber, type ScrubChange } from "./privacy/scrubber.js";
 import type { WarningHit } from "./privacy/warning-lists.js";
-import { bundledTaxonomies, warningListsFor } from "./config/reference-data.js";
+import { bundledAttackNames, bundledTaxonomies, warningListsFor } from "./config/reference-data.js";
 import { IndicatorStore } from "./store/indicator-store.js";
 import { checkObservedAt, isSightingKind, type SightingKind } from "./model/sighting.js";
 import { TrustError, TrustService, type SightResult } from "./trust/trust-service.js";
@@ -55,6 +55,7 @@ import { SyncService } from "./sync/sync-service.js";
 import { ExportWatch } from "./detect/exporter.js";
 import { LogMatcher } from "./detect/log-matcher.js";
 import { FeedService } from "./feeds/feed-service.js";
+import { DraftService } from "./extract/draft-service.js";
 import { exportAudience } from "./privacy/audience.js";
 import type { SealRecipient } from "./wire/sealed.js";
 import { deploymentId } from "./wire/deployment.js";
@@ -132,6 +133,7 @@ export class CtiNode {
   private exportWatches: ExportWatch[] = [];
   private logMatcherValue: LogMatcher | undefined;
   private feedsValue: FeedService | undefined;
+  private draftsValue: DraftService | undefined;
   private follower: ChainFollower | undefined;
   /** Peers banned for misbehaving, until when (ms). */
   private readonly banned = new Map<string, number>();
@@ -422,6 +424,14 @@ export class CtiNode {
       },
     );
     this.feedsValue.start();
+    this.draftsValue = new DraftService({
+      drafts: store.drafts,
+      publishObjects: (objects, options) => this.intel.publish(objects, options),
+      orgId: identity.orgId,
+      now: this.now,
+      warningLists: warningListsFor(config.privacy.warningLists),
+      names: bundledAttackNames(),
+    });
 
     this.metricsValue = createMetrics({
       gossip: () => this.gossip.stats,
@@ -459,7 +469,7 @@ export class CtiNode {
     // Last before the store closes: the index saved must include every write.
     await this.matcherValue?.stop();
     await this.storeValue?.close();
-    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = this.intelValue = this.feedsValue = undefined;
+    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = this.intelValue = this.feedsValue = this.draftsValue = undefined;
     this.reputationValue = this.metricsValue = undefined;
     this.follower = this.adminDeskValue = this.validationPool = this.membershipValue = this.groupsValue = this.provider = this.signer = this.storeValue = undefined;
     this.deploymentValue = this.gaterValue = undefined;
@@ -653,6 +663,11 @@ export class CtiNode {
 
   get matcher(): Matcher {
     return this.require(this.matcherValue);
+  }
+
+  /** Drafts of reports read from prose, waiting for an analyst. */
+  get drafts(): DraftService {
+    return this.require(this.draftsValue);
   }
 
   /** The external feeds this node ingests on a schedule. */

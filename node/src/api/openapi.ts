@@ -9,7 +9,7 @@ import { MatchRequestSchema, PublishRequestSchema, SightingRequestSchema } from 
  */
 interface Operation {
   summary: string;
-  tag: "node" | "indicators" | "objects" | "detectors" | "groups" | "network" | "trust" | "standards" | "taxii" | "dashboard";
+  tag: "node" | "indicators" | "objects" | "detectors" | "groups" | "network" | "trust" | "standards" | "intelligence" | "taxii" | "dashboard";
   body?: z.ZodType;
   /** Query parameters, by name: what each means. */
   query?: Record<string, string>;
@@ -83,6 +83,12 @@ export const OPERATIONS: Record<string, Operation> = {
   "GET /feeds": { summary: "The external feeds this node ingests (MISP feeds, text lists, CSV): settings without their headers, next run, last run's report.", tag: "standards" },
   "GET /feeds/{name}": { summary: "One feed, with the reports of its last runs (newest first).", tag: "standards" },
   "POST /feeds/{name}/run": { summary: "Run a feed now (a run under way is joined): reads what changed since the last run, publishes it, answers the run's report.", tag: "standards", query: { progress: "true: NDJSON progress lines, then the report." } },
+  "POST /drafts": { summary: "Read a report into a draft (never published on its own): a file as the body (PDF, HTML, Markdown, text), or JSON {text, title, format} or {url, title}; answers the draft: every observable, ATT&CK name and technique id found, each with its sentence, and what was passed over and why.", tag: "intelligence", query: { name: "The file's name (its format is read from it).", title: "The draft's title.", format: "text, markdown, html or pdf, when the name does not say." } },
+  "GET /drafts": { summary: "Every draft, newest first, with counts of items, accepted items and values passed over.", tag: "intelligence" },
+  "GET /drafts/{id}": { summary: "One draft with its items and their decisions.", tag: "intelligence" },
+  "PATCH /drafts/{id}": { summary: "An analyst's decisions: {decisions: {itemKey: accepted|rejected|pending}, title}.", tag: "intelligence" },
+  "POST /drafts/{id}/publish": { summary: "Publish the accepted items as a STIX report of this org's, through the object path.", tag: "intelligence", query: { tlp: "TLP of the report and its objects (GREEN by default).", group: "Sharing group for AMBER." } },
+  "DELETE /drafts/{id}": { summary: "Discard a draft.", tag: "intelligence" },
   "GET /": { summary: "Redirects to the dashboard.", tag: "dashboard" },
   "GET /dashboard/*": { summary: "The dashboard's page and assets (HTML, JavaScript, CSS); no token needed, they hold no data.", tag: "dashboard" },
   "GET /taxii2/": { summary: "TAXII 2.1 discovery (when credentials are configured).", tag: "taxii" },

@@ -30,6 +30,8 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Media types a route reads; everything else is refused (a form's or text/plain body is the cross-site kind). */
 const BODY_TYPES: Array<{ route: RegExp; types: string[] }> = [
   { route: /^\/import\/csv(\?|$)/, types: ["text/csv"] },
+  // A report as a file: none of these is a type a form or a simple cross-site request may send.
+  { route: /^\/drafts(\?|$)/, types: ["application/json", "application/pdf", "text/html", "text/markdown", "application/octet-stream"] },
   // TAXII clients send envelopes as TAXII's JSON media type (a non-simple type: browsers ask first).
   { route: /^\/taxii2\//, types: ["application/taxii+json", "application/json"] },
   { route: /./, types: ["application/json"] },

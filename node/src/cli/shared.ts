@@ -30,7 +30,7 @@ export function collect(value: string, previous: string[] = []): string[] {
 }
 
 /** One request to the node's API, with the operator's token; a node that does not answer is named. */
-export async function send(base: string, path: string, init: { method?: string; body?: string; contentType?: string } = {}): Promise<Response> {
+export async function send(base: string, path: string, init: { method?: string; body?: string | Uint8Array; contentType?: string } = {}): Promise<Response> {
   const token = process.env.CTI_API_TOKEN;
   try {
     return await fetch(new URL(path, base), {

@@ -1,4 +1,5 @@
 import { FeedStateRepository } from "./feed-state-repository.js";
+import { DraftRepository } from "./draft-repository.js";
 import { EventEmitter } from "node:events";
 import type { Indicator, IndicatorType } from "../model/indicator.js";
 import { mergeIndicator, type IndicatorRecord } from "../model/record.js";
@@ -111,6 +112,8 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   readonly syncProgress: SyncProgressRepository;
   /** What the node remembers of the external feeds it ingests (feeds/). */
   readonly feeds: FeedStateRepository;
+  /** Drafts of reports waiting for an analyst (extract/). */
+  readonly drafts: DraftRepository;
   readonly equivocations: EquivocationRepository;
   /** record UUID -> id. */
   readonly byUuid: RecordUuidIndex;
@@ -150,6 +153,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     this.alerts = new AlertRepository(db);
     this.syncProgress = new SyncProgressRepository(db);
     this.feeds = new FeedStateRepository(db);
+    this.drafts = new DraftRepository(db);
     this.equivocations = new EquivocationRepository(db);
     this.byUuid = new RecordUuidIndex(db);
     this.objects = new ObjectStore(db);

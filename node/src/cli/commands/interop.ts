@@ -1,5 +1,7 @@
 /** Commands that speak the standards: export (detector feeds, STIX, MISP) and import (STIX, MISP, CSV). */
 import { setTimeout as sleep } from "node:timers/promises";
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { ConfigError } from "../../config/config.js";
 import { EXPORT_FORMATS } from "../../interop/exports.js";
@@ -60,14 +62,16 @@ export function registerInteropCommands(program: Command): void {
   program
     .command("import")
     .description("import a STIX 2.1 bundle (every object, .json or .json.gz), MISP event JSON or CSV (header with at least type and value); everything left out is listed with the reason")
-    .argument("<format>", "stix, misp or csv")
+    .argument("<format>", "stix, misp, csv, or report (a threat report in prose: PDF, HTML, Markdown or text, a file or an http(s) URL, read into a draft that is never published on its own)")
     .argument("<file>", "the file to import, or - for standard input")
+    .option("--title <title>", "report: the draft's title (default: the document's own, or the file's name)")
     .option("--tlp <tlp>", "TLP for what carries no TLP marking", "GREEN")
     .option("-g, --group <id>", "sharing group for AMBER and AMBER+STRICT items", integer)
     .option("--include-non-ids", "MISP: read attributes whose to_ids is false as indicators too (by default they are kept as observed data, never fed to detectors)")
     .option("--api <url>", "the node's HTTP API", DEFAULT_API)
     .action(async (format: string, file: string, options) => {
-      if (format !== "stix" && format !== "misp" && format !== "csv") throw new ConfigError(`unknown import format "${format}"; use stix, misp or csv`);
+      if (format === "report") return importReport(file, options);
+      if (format !== "stix" && format !== "misp" && format !== "csv") throw new ConfigError(`unknown import format "${format}"; use stix, misp, csv or report`);
       let body: string;
       if (format === "csv") {
         try {
@@ -108,4 +112,35 @@ function fileMode(value: string): number {
   const mode = parseInt(value, 8);
   if ((mode & 0o007) !== 0) throw new InvalidArgumentError("must not let every user of the machine read the feed (TLP:RED for the internal audience)");
   return mode;
+}
+
+const REPORT_TYPES: ReadonlyArray<[RegExp, string]> = [
+  [/\.pdf$/i, "application/pdf"],
+  [/\.x?html?$/i, "text/html"],
+  [/\.(md|markdown)$/i, "text/markdown"],
+];
+
+/** `cti import report FILE|URL`: a draft of the report, summarised; the analyst reviews it with `cti drafts`. */
+async function importReport(file: string, options: { api: string; title?: string }): Promise<void> {
+  let response: Response;
+  if (/^https?:\/\//i.test(file)) {
+    response = await send(options.api, "/drafts", { method: "POST", body: JSON.stringify({ url: file, ...(options.title ? { title: options.title } : {}) }) });
+  } else {
+    let bytes: Uint8Array;
+    try {
+      bytes = file === "-" ? Buffer.from(await readInput("-"), "utf8") : await readFile(file);
+    } catch (err) {
+      throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
+    }
+    const contentType = REPORT_TYPES.find(([pattern]) => pattern.test(file))?.[1] ?? "application/octet-stream";
+    response = await send(options.api, `/drafts?${query({ name: basename(file), title: options.title })}`, { method: "POST", body: bytes, contentType });
+  }
+  const answer = (await response.json().catch(() => ({ error: `HTTP ${response.status}` }))) as { id?: string; items?: Array<{ kind: string }>; passedOver?: unknown[] };
+  print(answer);
+  if (!response.ok || !answer.id) {
+    process.exitCode = 1;
+    return;
+  }
+  const count = (kind: string) => (answer.items ?? []).filter((i) => i.kind === kind).length;
+  process.stderr.write(`draft ${answer.id}: ${count("observable")} observables, ${count("entity")} ATT&CK names, ${count("technique")} techniques; ${answer.passedOver?.length ?? 0} values passed over. Review it: cti drafts show ${answer.id}\n`);
 }
