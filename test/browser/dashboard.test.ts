@@ -222,6 +222,33 @@ describe("dashboard in a real browser", function () {
     await shot("reputation");
   });
 
+  it("reviews a draft of a report item by item, shows what it says as text, and publishes what was accepted", async function () {
+    const draft = await nodes.alpha!.drafts.fromFile({
+      bytes: Buffer.from("The <b>dropper</b> beacons to review-c2[.]com. It also reached review-decoy[.]net. Mimikatz ran (T1003.001).", "utf8"),
+      name: "review.txt",
+      title: "Review <i>me</i>",
+    });
+    await page.goto(`${url}/dashboard/#/drafts`);
+    await page.locator('[data-testid="drafts"] tr', { hasText: "Review <i>me</i>" }).click();
+    await page.getByTestId("draft-title").filter({ hasText: "Review <i>me</i>" }).waitFor();
+    // Someone else's words: markup is shown, never rendered.
+    expect(await page.locator("i", { hasText: "me" }).count()).to.equal(0);
+    expect(await page.getByTestId("draft-items").innerText()).to.contain("The <b>dropper</b> beacons to review-c2[.]com.");
+    expect(await page.getByTestId("publish").isDisabled()).to.equal(true);
+
+    const key = (text: string) => draft.items.find((i) => (i.kind === "observable" ? i.value : i.name) === text)!.key;
+    await page.locator(`tr[data-key="${key("review-c2.com")}"] button`, { hasText: "accept" }).click();
+    await page.locator(`tr[data-key="${key("review-decoy.net")}"] button`, { hasText: "reject" }).click();
+    await page.locator(`tr[data-key="${key("review-decoy.net")}"] [data-testid="decision"]`, { hasText: "rejected" }).waitFor();
+    await page.locator(`tr[data-key="${key("review-c2.com")}"] [data-testid="decision"]`, { hasText: "accepted" }).waitFor();
+    await page.getByTestId("publish").click();
+    await page.getByTestId("draft-status").filter({ hasText: "published" }).waitFor();
+    await page.getByTestId("draft-report").waitFor();
+    expect(await nodes.alpha!.lookup("review-c2.com")).to.have.length(1);
+    expect(await nodes.alpha!.lookup("review-decoy.net")).to.have.length(0);
+    await shot("draft");
+  });
+
   it("lets the admin whose key the node holds approve and execute a proposal; the ledger admits the org", async function () {
     const { dataDir, identity } = await newIdentity("gamma");
     dirs.push(dataDir);

@@ -1,6 +1,6 @@
 /**
  * The node's dashboard: network, live indicator feed, indicator detail, intelligence (STIX
- * objects with their graph), reputation and governance, over the node's own HTTP API. Routes live in the URL's hash (#/feed,
+ * objects with their graph), drafts of reports to review, reputation and governance, over the node's own HTTP API. Routes live in the URL's hash (#/feed,
  * #/indicator/<id>...), so a view can be bookmarked and the node serves one page.
  */
 import { render } from "preact";
@@ -14,6 +14,7 @@ import { NetworkView } from "./views/network.js";
 import { ReputationView } from "./views/reputation.js";
 import { ObjectsView, type ObjectFilters } from "./views/objects.js";
 import { ObjectView } from "./views/object.js";
+import { DraftsView, DraftView } from "./views/drafts.js";
 import "./style.css";
 
 type Route =
@@ -22,6 +23,8 @@ type Route =
   | { view: "indicator"; id: string }
   | { view: "objects" }
   | { view: "object"; id: string }
+  | { view: "drafts" }
+  | { view: "draft"; id: string }
   | { view: "reputation" }
   | { view: "governance" };
 
@@ -31,7 +34,8 @@ function routeOf(hash: string): Route {
   const [, view, arg] = hash.replace(/^#/, "").split("/");
   if (view === "indicator" && arg && /^[0-9a-f]{64}$/.test(arg)) return { view: "indicator", id: arg };
   if (view === "object" && arg && STIX_ID.test(arg)) return { view: "object", id: arg };
-  if (view === "feed" || view === "objects" || view === "reputation" || view === "governance") return { view };
+  if (view === "draft" && arg && /^draft-[0-9a-f]{16}$/.test(arg)) return { view: "draft", id: arg };
+  if (view === "feed" || view === "objects" || view === "drafts" || view === "reputation" || view === "governance") return { view };
   return { view: "network" };
 }
 
@@ -39,6 +43,7 @@ const NAV: Array<[Route["view"], string]> = [
   ["network", "Network"],
   ["feed", "Indicators"],
   ["objects", "Intelligence"],
+  ["drafts", "Drafts"],
   ["reputation", "Reputation"],
   ["governance", "Governance"],
 ];
@@ -104,7 +109,7 @@ function App() {
   if (auth === "checking") return <p class="boot">Connecting to the node…</p>;
   if (auth !== "ok") return <Login refused={auth === "refused"} onToken={check} />;
 
-  const active = route.view === "indicator" ? "feed" : route.view === "object" ? "objects" : route.view;
+  const active = route.view === "indicator" ? "feed" : route.view === "object" ? "objects" : route.view === "draft" ? "drafts" : route.view;
   return (
     <>
       <nav>
@@ -134,6 +139,8 @@ function App() {
         {route.view === "indicator" && <IndicatorView id={route.id} />}
         {route.view === "objects" && <ObjectsView filters={objectFilters} setFilters={setObjectFilters} open={(id) => (location.hash = `#/object/${id}`)} />}
         {route.view === "object" && <ObjectView id={route.id} open={(id) => (location.hash = `#/object/${id}`)} />}
+        {route.view === "drafts" && <DraftsView open={(id) => (location.hash = `#/draft/${id}`)} />}
+        {route.view === "draft" && <DraftView id={route.id} openObject={(id) => (location.hash = `#/object/${id}`)} />}
         {route.view === "reputation" && <ReputationView />}
         {route.view === "governance" && <GovernanceView />}
       </main>

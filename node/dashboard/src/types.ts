@@ -33,3 +33,18 @@ export interface SightingTotals {
 }
 
 export type { ObjectSummary, ObjectDetail, Graph, GraphNode, GraphEdge } from "../../src/intel/intel-service.js";
+export type { Draft, DraftItem, DraftDecision } from "../../src/model/draft.js";
+
+/** A draft as GET /drafts lists it: counts instead of its items. */
+export interface DraftSummary {
+  id: string;
+  title: string;
+  source: string;
+  format: string;
+  createdAt: number;
+  status: string;
+  items: number;
+  accepted: number;
+  passedOver: number;
+  reportId?: string;
+}
