@@ -404,7 +404,7 @@ export class CtiNode {
         alertWindowMs: config.detect.alertWindowSeconds * 1000,
         alertRetentionMs: config.detect.alertRetentionDays * 24 * 3_600_000,
       },
-      { store, matcher: this.matcherValue, trust: this.trustValue, now: this.now, log: detectLog },
+      { store, matcher: this.matcherValue, trust: this.trustValue, now: this.now, tacticsOf: (technique) => bundledAttackNames().tacticsOf(technique), log: detectLog },
     );
     this.logMatcherValue.start();
     this.feedsValue = new FeedService(

@@ -164,7 +164,7 @@ describe("detectors fed by a real node", function () {
     const agent = "Mozilla/4.0 (compatible; MSIE 6.0; CTI-test-agent)";
     const cert = "4A:A3:66:9D:F1:7C:1E:A6:3B:2E:BB:7C:DC:22:C5:1E:06:77:7B:3A";
     const outcome = await nodes["intel-co"]!.publish([
-      { type: "ja3", value: ja3.toUpperCase(), confidence: 80 },
+      { type: "ja3", value: ja3.toUpperCase(), confidence: 80, labels: { attackTechniques: ["T1071.001"] } },
       { type: "user-agent", value: agent, confidence: 80 },
       { type: "filename", value: "invoice_2026.pdf.exe", confidence: 80 },
       { type: "x509-sha1", value: cert, confidence: 80 },
@@ -203,6 +203,10 @@ describe("detectors fed by a real node", function () {
       "fileinfo.filename:filename:invoice_2026.pdf.exe",
     ]);
     expect(seen.filter((s) => s.startsWith("dns.rrname:filename"))).to.deep.equal([]);
+    // Each alert carries its incident class: the JA3's technique (web C2) makes it a C2 server's.
+    const alerts = await soc.store.alerts.since(0, 1000);
+    expect(alerts.find((a) => a.field === "tls.ja3.hash")!.rsit).to.equal("malicious-code:c2-server");
+    expect(alerts.find((a) => a.field === "fileinfo.filename")!.rsit).to.equal("other:undetermined");
   });
 
   it("turns matches in Zeek and eve.json logs, through a rotation, into alerts and sightings at the producer", async function () {

@@ -173,7 +173,11 @@ export function indicatorRoutes(node: CtiNode, heavy: HeavyWork) {
 
     app.get("/alerts", async (request) => {
       const query = parse(z.object({ since: sinceField, limit: limitField(10_000, 1000) }), request.query);
-      return { alerts: await node.store.alerts.since(query.since, query.limit), stats: node.logMatcher.stats };
+      const alerts = await node.store.alerts.since(query.since, query.limit);
+      // The page's alerts by incident class (RSIT), matches folded into an alert counted.
+      const byRsit: Record<string, number> = {};
+      for (const alert of alerts) byRsit[alert.rsit ?? "other:undetermined"] = (byRsit[alert.rsit ?? "other:undetermined"] ?? 0) + (alert.count ?? 1);
+      return { alerts, byRsit, stats: node.logMatcher.stats };
     });
 
     // Reads every record, batch and index entry: once per 30 s at most, for every caller meanwhile.

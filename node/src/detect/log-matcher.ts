@@ -1,3 +1,4 @@
+import { rsitClassOf } from "../model/rsit.js";
 import type { IndicatorRecord } from "../model/record.js";
 import type { AlertRecord } from "../store/alert-repository.js";
 import type { IndicatorStore } from "../store/indicator-store.js";
@@ -35,6 +36,8 @@ export interface LogMatcherComponents {
   matcher: Matcher;
   trust: TrustService;
   now(): number;
+  /** The ATT&CK tactics of a technique, for the alert's incident class (model/rsit.ts). */
+  tacticsOf?: (technique: string) => readonly string[];
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -121,6 +124,7 @@ export class LogMatcher {
             indicatorValue: indicator.value,
             reason,
             score: indicator.score.score,
+            rsit: rsitClassOf(indicator.labels, this.components.tacticsOf).rsit,
             count: 1,
             lastAt: at,
           };

@@ -71,6 +71,11 @@ export class AttackNameRecogniser {
     this.automaton = new SubstringAutomaton(patterns);
   }
 
+  /** The tactics of a technique by its ATT&CK id (none for an id ATT&CK does not have). */
+  tacticsOf(attackId: string): readonly string[] {
+    return this.techniqueById.get(attackId)?.tactics ?? [];
+  }
+
   /** The entities a text names (once each, at their first sentence) and the techniques it cites by id. */
   recognise(text: string): { entities: RecognisedEntity[]; techniques: CitedTechnique[] } {
     const entities: RecognisedEntity[] = [];

@@ -16,6 +16,8 @@ export interface AlertRecord {
   indicatorValue: string;
   reason: MatchReason;
   score: number;
+  /** The incident's class in RSIT (model/rsit.ts), e.g. `fraud:phishing`; absent on alerts of earlier versions. */
+  rsit?: string;
   /** Lines alike (same file, field, value and indicator) folded into this alert; 1 when absent (older alerts). */
   count?: number;
   /** When the last of them was matched; `at` when absent. */
