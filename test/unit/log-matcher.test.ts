@@ -175,7 +175,7 @@ describe("alerts from detector logs (real LevelDB)", function () {
 
   /** A log matcher over one plain list file, whose matcher finds `bad.example` and nothing else. */
   function matcherOver(path: string) {
-    const indicator = { id: "ab".repeat(32), type: "domain", value: "bad.example", score: { score: 80 } };
+    const indicator = { id: "ab".repeat(32), type: "domain", value: "bad.example", score: { score: 80 }, labels: { malwareFamilies: [], attackTechniques: ["T1566.002"], tags: [] } };
     const matcher = { match: async (values: string[]) => values.map((value) => ({ value, matches: value === "bad.example" ? [{ reason: "exact", indicator }] : [] })) };
     const trust = { sight: async (_records: unknown[], _kind: string, _at: number, count: number) => void sightings.push(count) };
     return new LogMatcher(
@@ -190,7 +190,7 @@ describe("alerts from detector logs (real LevelDB)", function () {
     const logs = matcherOver(path);
     await logs.drain();
     let alerts = await store.alerts.since(0, 100);
-    expect(alerts.map((a) => [a.observed, a.count])).to.deep.equal([["bad.example", 3]]);
+    expect(alerts.map((a) => [a.observed, a.count, a.rsit])).to.deep.equal([["bad.example", 3, "fraud:phishing"]]);
     // Later lines within the window fold into the same alert, rewritten under its key.
     now += 30_000;
     await appendFile(path, "bad.example\n");
