@@ -1,11 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { TLP_LEVELS } from "../model/indicator.js";
-import { REPORT_FORMATS } from "../model/draft.js";
+import { DRAFT_ID, REPORT_FORMATS } from "../model/draft.js";
 import type { CtiNode } from "../node.js";
 import { parse } from "./http.js";
 
-const draftId = z.object({ id: z.string().regex(/^draft-[0-9a-f]{16}$/, "a draft id (draft- and 16 hex digits)") });
+const draftId = z.object({ id: z.string().regex(DRAFT_ID, "a draft id (draft- and 16 hex digits)") });
 
 /** Reports read from prose into drafts (extract/), the analyst's decisions, publishing and discarding. */
 export function draftRoutes(node: CtiNode, init: { importBodyLimitBytes: number }) {

@@ -1,10 +1,11 @@
+import { FEED_NAME } from "../feeds/feed-kinds.js";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { CtiNode } from "../node.js";
 import { answer, progressField } from "./progress.js";
 import { parse } from "./http.js";
 
-const feedName = z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "a feed name") });
+const feedName = z.object({ name: z.string().regex(FEED_NAME, "a feed name") });
 
 /** The external feeds the node ingests (feeds/): what they are, their last runs, and a run now. */
 export function feedRoutes(node: CtiNode) {

@@ -9,7 +9,7 @@ import { DEFAULT_BATCH_LIMITS } from "../gossip/validation.js";
 import { DEFAULT_MAX_PENDING } from "../gossip/batch-publisher.js";
 import { DEFAULT_SCRUB_POLICY } from "../privacy/scrubber.js";
 import { INDICATOR_TYPES, TLP_LEVELS } from "../model/indicator.js";
-import { FEED_KINDS } from "../feeds/feed-kinds.js";
+import { FEED_KINDS, FEED_NAME } from "../feeds/feed-kinds.js";
 import { DEFAULT_SCORING_POLICY } from "../trust/scoring.js";
 import { DETECTOR_FORMATS } from "../detect/exporter.js";
 import { LOG_FORMATS } from "../detect/log-formats.js";
@@ -52,7 +52,7 @@ const ScrubPolicySchema = z.object({
 export const FeedConfigSchema = z
   .object({
     /** Names the feed in reports, the CLI and the API. */
-    name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "a lowercase name of letters, digits, dots, dashes and underscores"),
+    name: z.string().regex(FEED_NAME, "a lowercase name of letters, digits, dots, dashes and underscores"),
     /** misp: a MISP feed (manifest.json, hashes.csv, <uuid>.json); text: one value per line; csv: a header and one indicator per line. */
     kind: z.enum(FEED_KINDS),
     /** An http(s) URL, a file:// URL or a path: the feed's directory for MISP, the file itself otherwise. */

@@ -1,10 +1,11 @@
 /** Commands about drafts of reports read from prose (`cti import report`): list, show, decide, publish, discard. */
+import { DRAFT_ID } from "../../model/draft.js";
 import { InvalidArgumentError, type Command } from "commander";
 import { TLP_LEVELS } from "../../model/indicator.js";
 import { api, collect, DEFAULT_API, integer, print, query } from "../shared.js";
 
 function draftId(value: string): string {
-  if (!/^draft-[0-9a-f]{16}$/.test(value)) throw new InvalidArgumentError("a draft id (draft- and 16 hex digits), as `cti drafts list` shows");
+  if (!DRAFT_ID.test(value)) throw new InvalidArgumentError("a draft id (draft- and 16 hex digits), as `cti drafts list` shows");
   return value;
 }
 

@@ -1,9 +1,10 @@
 /** Commands about the external feeds a running node ingests: list them, show one's last runs, run one now. */
+import { FEED_NAME } from "../../feeds/feed-kinds.js";
 import { InvalidArgumentError, type Command } from "commander";
 import { api, apiWithProgress, DEFAULT_API, print } from "../shared.js";
 
 function feedName(value: string): string {
-  if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(value)) throw new InvalidArgumentError("a feed's name, as in the node's configuration");
+  if (!FEED_NAME.test(value)) throw new InvalidArgumentError("a feed's name, as in the node's configuration");
   return value;
 }
 
