@@ -46,7 +46,7 @@ import { blindValue, deriveBlindingKey } from "./privacy/blinding.js";
 import { sealRecipients } from "./privacy/recipients.js";
 import { Scrubber, type ScrubChange } from "./privacy/scrubber.js";
 import type { WarningHit } from "./privacy/warning-lists.js";
-import { bundledAttackNames, bundledTaxonomies, warningListsFor } from "./config/reference-data.js";
+import { bundledAttackNames, loadCategoriser, bundledTaxonomies, warningListsFor } from "./config/reference-data.js";
 import { IndicatorStore } from "./store/indicator-store.js";
 import { checkObservedAt, isSightingKind, type SightingKind } from "./model/sighting.js";
 import { TrustError, TrustService, type SightResult } from "./trust/trust-service.js";
@@ -56,6 +56,7 @@ import { ExportWatch } from "./detect/exporter.js";
 import { LogMatcher } from "./detect/log-matcher.js";
 import { FeedService } from "./feeds/feed-service.js";
 import { DraftService } from "./extract/draft-service.js";
+import { CategoriserService } from "./categorise/categoriser-service.js";
 import { exportAudience } from "./privacy/audience.js";
 import type { SealRecipient } from "./wire/sealed.js";
 import { deploymentId } from "./wire/deployment.js";
@@ -134,6 +135,7 @@ export class CtiNode {
   private logMatcherValue: LogMatcher | undefined;
   private feedsValue: FeedService | undefined;
   private draftsValue: DraftService | undefined;
+  private categoriserValue: CategoriserService | undefined;
   private follower: ChainFollower | undefined;
   /** Peers banned for misbehaving, until when (ms). */
   private readonly banned = new Map<string, number>();
@@ -424,6 +426,10 @@ export class CtiNode {
       },
     );
     this.feedsValue.start();
+    const categoriserModel = config.categoriser.enabled ? loadCategoriser(config.categoriser.model) : undefined;
+    this.categoriserValue = categoriserModel
+      ? new CategoriserService({ model: categoriserModel, names: bundledAttackNames(), objectJson: async (id) => (await this.intel.get(id, { kind: "internal" }))?.object as Record<string, unknown> | undefined })
+      : undefined;
     this.draftsValue = new DraftService({
       drafts: store.drafts,
       publishObjects: (objects, options) => this.intel.publish(objects, options),
@@ -431,6 +437,7 @@ export class CtiNode {
       now: this.now,
       warningLists: warningListsFor(config.privacy.warningLists),
       names: bundledAttackNames(),
+      ...(categoriserModel ? { categoriser: { model: categoriserModel, threshold: config.categoriser.threshold } } : {}),
     });
 
     this.metricsValue = createMetrics({
@@ -666,6 +673,11 @@ export class CtiNode {
   }
 
   /** Drafts of reports read from prose, waiting for an analyst. */
+  /** The ATT&CK categoriser, unless the config turned it off. */
+  get categoriser(): CategoriserService | undefined {
+    return this.categoriserValue;
+  }
+
   get drafts(): DraftService {
     return this.require(this.draftsValue);
   }

@@ -63,7 +63,7 @@ describe("reports read into drafts by a real node", function () {
     );
     const ran = await cti(["import", "report", file, "--api", solo.url, "--json"]);
     expect(ran.code, ran.stderr).to.equal(0);
-    expect(ran.stderr).to.match(/draft draft-[0-9a-f]{16}: 3 observables, 1 ATT&CK names, 1 techniques; 1 values passed over/);
+    expect(ran.stderr).to.match(/draft draft-[0-9a-f]{16}: 3 observables, 1 ATT&CK names, 1 techniques cited and 1 categorised; 1 values passed over/);
     const draft = JSON.parse(ran.stdout) as Draft;
     expect(draft.title).to.equal("Advisory: Emotet returns");
     expect(draft.items.map((i) => (i.kind === "observable" ? `${i.type} ${i.value}` : `${i.kind} ${i.name}`))).to.have.members([
@@ -72,7 +72,11 @@ describe("reports read into drafts by a real node", function () {
       "domain decoy-site.org",
       "entity Emotet",
       "technique Spearphishing Attachment",
+      // Not cited: the categoriser read it in "fetches the payload".
+      "technique Ingress Tool Transfer",
     ]);
+    expect(item(draft, "Ingress Tool Transfer")).to.include({ found: "categorised", attackId: "T1105" });
+    expect(item(draft, "Spearphishing Attachment")).to.include({ found: "cited" });
     // Scripts are no part of the text; a public resolver is passed over with its list.
     expect(JSON.stringify(draft)).to.not.include("script-host.com");
     expect(draft.passedOver[0]).to.include({ value: "8.8.8.8" });
@@ -89,12 +93,12 @@ describe("reports read into drafts by a real node", function () {
     expect(published.code, published.stderr).to.equal(0);
     const outcome = JSON.parse(published.stdout) as { reportId: string; published: number; refused: unknown[]; draft: Draft };
     expect(outcome.refused).to.deep.equal([]);
-    expect(outcome.published).to.equal(5);
+    expect(outcome.published).to.equal(6);
     expect(outcome.draft.status).to.equal("published");
 
     const report = (await (await fetch(`${solo.url}/objects/${outcome.reportId}?audience=internal`)).json()) as { object: { name: string; object_refs: string[] } };
     expect(report.object.name).to.equal("Advisory: Emotet returns");
-    expect(report.object.object_refs).to.have.length(4);
+    expect(report.object.object_refs).to.have.length(5);
     expect(await solo.node.lookup("loader-c2.com")).to.have.length(1);
     expect(await solo.node.lookup("decoy-site.org")).to.have.length(0);
     // A published draft takes no more decisions.
@@ -127,6 +131,26 @@ describe("reports read into drafts by a real node", function () {
     expect(((await fake.json()) as { error: string; message: string }).message).to.match(/not a PDF/);
     expect((await fetch(`${solo.url}/drafts`, { method: "POST", headers: { "content-type": "text/plain" }, body: "x" })).status).to.equal(415);
     expect((await fetch(`${solo.url}/drafts/draft-0000000000000000`)).status).to.equal(404);
+
+    // Categorising free text and a published object's prose on request, and refusing what is not text.
+    const text = join(work, "notes.txt");
+    await writeFile(text, "The weather was fine that day.\nThe actor created a scheduled task with schtasks to run the loader at every logon.");
+    const categorised = await cti(["categorise", text, "--api", solo.url, "--json"]);
+    expect(categorised.code, categorised.stderr).to.equal(0);
+    const answer = JSON.parse(categorised.stdout) as { sentences: number; categorised: Array<{ sentence: string; techniques: Array<{ attackId: string; name: string; probability: number }> }> };
+    expect(answer.sentences).to.equal(2);
+    expect(answer.categorised.map((c) => c.techniques[0]!.attackId)).to.include("T1053.005");
+    const malware = await fetch(`${solo.url}/objects`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "bundle", id: "bundle--6b2b1f9c-1d0a-4a43-9b7e-0c0c1d0e0f10", objects: [{ type: "malware", spec_version: "2.1", id: "malware--0d9a3b7e-3c55-4b8a-9a57-2f4f3b1a9e01", created: "2026-01-01T00:00:00.000Z", modified: "2026-01-01T00:00:00.000Z", name: "LedgerLoader", is_family: true, description: "LedgerLoader dumps credentials from LSASS process memory with Mimikatz." }] }) });
+    expect(malware.status, await malware.clone().text()).to.be.below(300);
+    const ofObject = await fetch(`${solo.url}/categorise`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ objectId: "malware--0d9a3b7e-3c55-4b8a-9a57-2f4f3b1a9e01" }) });
+    expect(ofObject.status).to.equal(200);
+    expect(((await ofObject.json()) as typeof answer).categorised.flatMap((c) => c.techniques.map((t) => t.attackId))).to.include("T1003.001");
+    const unknown = await fetch(`${solo.url}/categorise`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ objectId: "malware--0d9a3b7e-3c55-4b8a-9a57-2f4f3b1a9e02" }) });
+    expect(unknown.status).to.equal(404);
+    const empty = await fetch(`${solo.url}/categorise`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "   " }) });
+    expect(((await empty.json()) as { error: string }).error).to.equal("NO_TEXT");
+    const model = await cti(["categorise", "--model", "--api", solo.url, "--json"]);
+    expect(JSON.parse(model.stdout)).to.have.nested.property("evaluation.split.tramTestReports");
 
     const discarded = await cti(["drafts", "discard", draft.id, "--api", solo.url]);
     expect(discarded.code).to.equal(0);

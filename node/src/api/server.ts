@@ -8,6 +8,8 @@
  */
 import { draftRoutes } from "./draft-routes.js";
 import { DraftError } from "../extract/draft-service.js";
+import { CategoriserError } from "../categorise/categoriser-service.js";
+import { categoriseRoutes } from "./categorise-routes.js";
 import { ReportTextError } from "../extract/report-text.js";
 import { feedRoutes } from "./feed-routes.js";
 import { UnknownFeedError } from "../feeds/feed-service.js";
@@ -142,6 +144,7 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
     if (error instanceof CsvFormatError) return reply.code(400).send({ error: "BAD_CSV", message: error.message });
     if (error instanceof UnknownFeedError) return reply.code(404).send({ error: "UNKNOWN_FEED", message: error.message });
     if (error instanceof DraftError) return reply.code(error.code === "UNKNOWN_DRAFT" ? 404 : error.code === "DRAFT_CLOSED" ? 409 : 400).send({ error: error.code, message: error.message });
+    if (error instanceof CategoriserError) return reply.code(error.code === "UNKNOWN_OBJECT" ? 404 : 400).send({ error: error.code, message: error.message });
     if (error instanceof ReportTextError) return reply.code(400).send({ error: "BAD_REPORT", message: error.message });
     if (error instanceof NoAdminKeyError) return reply.code(409).send({ error: "NO_ADMIN_KEY", message: error.message });
     if (error instanceof NoGroupsContractError) return reply.code(409).send({ error: "NO_GROUPS_CONTRACT", message: error.message });
@@ -170,6 +173,7 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
   await app.register(networkRoutes(node));
   await app.register(feedRoutes(node));
   await app.register(draftRoutes(node, { importBodyLimitBytes }));
+  await app.register(categoriseRoutes(node));
   await app.register(dashboardRoutes());
   if (node.config.taxii.credentials.length > 0) await app.register(taxiiRoutes(node, node.config.taxii.credentials));
   return app;

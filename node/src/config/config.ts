@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { CATEGORISER_SETTINGS } from "../categorise/categoriser-settings.js";
 import { DEFAULT_BATCH_LIMITS } from "../gossip/validation.js";
 import { DEFAULT_MAX_PENDING } from "../gossip/batch-publisher.js";
 import { DEFAULT_SCRUB_POLICY } from "../privacy/scrubber.js";
@@ -270,6 +271,16 @@ export const NodeConfigSchema = z.object({
       alertRetentionDays: z.number().min(1).default(30),
     })
     .default({ exports: [], logs: [], sightingIntervalMs: 10_000, alertWindowSeconds: 60, alertRetentionDays: 30 }),
+  /** The ATT&CK categoriser (node/src/categorise/), applied to report drafts. */
+  categoriser: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** A draft proposes a technique for a sentence from this probability. */
+      threshold: z.number().gt(0).lt(1).default(CATEGORISER_SETTINGS.draftThreshold),
+      /** A retrained model (`npm run train:attack` writes the bundled one). */
+      model: z.string().min(1).optional(),
+    })
+    .default({ enabled: true, threshold: CATEGORISER_SETTINGS.draftThreshold }),
   gossip: z
     .object({
       /**

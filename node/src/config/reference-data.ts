@@ -4,6 +4,8 @@
  * pure modules that take them (privacy/warning-lists.ts, model/tags.ts).
  */
 import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import { TechniqueModel } from "../categorise/technique-model.js";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WarningLists, type WarningAction, type WarningListSource } from "../privacy/warning-lists.js";
@@ -15,6 +17,7 @@ const DATA = fileURLToPath(new URL("../../../data/", import.meta.url));
 const WARNING_LISTS = join(DATA, "misp/warninglists/lists");
 export const TAXONOMIES_DIR = join(DATA, "misp/taxonomies");
 export const ATTACK_NAMES_FILE = join(DATA, "attack/attack-names.json");
+export const ATTACK_CATEGORISER_FILE = join(DATA, "attack/attack-categoriser.json.gz");
 
 const LIST_TYPES = new Set(["cidr", "string", "hostname", "substring", "regex"]);
 
@@ -99,4 +102,23 @@ export function bundledAttackNames(): AttackNameRecogniser {
   if (!parsed.success) throw new ConfigError(`${ATTACK_NAMES_FILE} is not what refresh:data writes: ${parsed.error.issues[0]?.message ?? "invalid"}`);
   attackNames = new AttackNameRecogniser(parsed.data);
   return attackNames;
+}
+
+let categoriser: TechniqueModel | undefined;
+
+/**
+ * The ATT&CK categoriser's model (data/attack/attack-categoriser.json.gz, written by
+ * `npm run train:attack`), or one at `path`; read once per process and path.
+ */
+export function loadCategoriser(path = ATTACK_CATEGORISER_FILE): TechniqueModel {
+  if (path === ATTACK_CATEGORISER_FILE && categoriser) return categoriser;
+  let data: unknown;
+  try {
+    data = JSON.parse(gunzipSync(readFileSync(path)).toString("utf8"));
+  } catch (err) {
+    throw new ConfigError(`${path}: not a gzipped categoriser model (${(err as Error).message}); run npm run train:attack`);
+  }
+  const model = TechniqueModel.fromFile(data);
+  if (path === ATTACK_CATEGORISER_FILE) categoriser = model;
+  return model;
 }

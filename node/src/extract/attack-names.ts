@@ -71,6 +71,11 @@ export class AttackNameRecogniser {
     this.automaton = new SubstringAutomaton(patterns);
   }
 
+  /** A technique by its ATT&CK id (undefined for an id ATT&CK does not have). */
+  technique(attackId: string): AttackNames["techniques"][number] | undefined {
+    return this.techniqueById.get(attackId);
+  }
+
   /** The tactics of a technique by its ATT&CK id (none for an id ATT&CK does not have). */
   tacticsOf(attackId: string): readonly string[] {
     return this.techniqueById.get(attackId)?.tactics ?? [];

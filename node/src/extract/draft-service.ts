@@ -5,6 +5,7 @@ import { DRAFT_ID, type Draft, type DraftDecision, type ReportFormat } from "../
 import type { WarningLists } from "../privacy/warning-lists.js";
 import type { DraftRepository } from "../store/draft-repository.js";
 import type { AttackNameRecogniser } from "./attack-names.js";
+import type { TechniqueModel } from "../categorise/technique-model.js";
 import { buildDraft } from "./draft-builder.js";
 import { draftObjects } from "./draft-publication.js";
 import { formatOf, MAX_REPORT_BYTES, reportText, ReportTextError } from "./report-text.js";
@@ -32,6 +33,8 @@ export interface DraftServiceComponents {
   now(): number;
   warningLists?: WarningLists;
   names: AttackNameRecogniser;
+  /** The ATT&CK categoriser and the probability from which a draft proposes what it reads. */
+  categoriser?: { model: TechniqueModel; threshold: number };
 }
 
 export interface DraftPublication {
@@ -53,7 +56,7 @@ export class DraftService {
     const draft = buildDraft(
       text,
       { id: `draft-${randomBytes(8).toString("hex")}`, title: (input.title ?? title ?? input.name).slice(0, 300), source: input.name, format, now },
-      { warningLists: this.components.warningLists, names: this.components.names },
+      { warningLists: this.components.warningLists, names: this.components.names, ...(this.components.categoriser ? { categoriser: this.components.categoriser } : {}) },
     );
     await this.components.drafts.put(draft);
     return draft;

@@ -22,7 +22,15 @@ interface ItemCommon {
 export type DraftItem =
   | (ItemCommon & { kind: "observable"; type: IndicatorType; value: string; defanged: boolean; warnings: string[] })
   | (ItemCommon & { kind: "entity"; type: "intrusion-set" | "malware" | "tool" | "campaign"; name: string; attackId?: string; matched: string })
-  | (ItemCommon & { kind: "technique"; attackId: string; name: string; tactics: string[] });
+  | (ItemCommon & {
+      kind: "technique";
+      attackId: string;
+      name: string;
+      tactics: string[];
+      /** "cited": the report gives the id (T1566.001); "categorised": the ATT&CK categoriser read it in the sentence, with this probability. */
+      found?: "cited" | "categorised";
+      probability?: number;
+    });
 
 export interface Draft {
   id: string;

@@ -45,7 +45,7 @@ export function DraftsView(props: { open: (id: string) => void }) {
 function what(item: DraftItem): string {
   if (item.kind === "observable") return `${item.type} ${item.value}`;
   if (item.kind === "entity") return `${item.type} ${item.name}${item.attackId ? ` (${item.attackId})` : ""}`;
-  return `technique ${item.attackId} ${item.name}`;
+  return `technique ${item.attackId} ${item.name}${item.found === "categorised" && item.probability !== undefined ? ` (categoriser, p ${item.probability.toFixed(2)})` : ""}`;
 }
 
 export function DraftView(props: { id: string; openObject: (id: string) => void }) {

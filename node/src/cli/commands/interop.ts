@@ -135,12 +135,14 @@ async function importReport(file: string, options: { api: string; title?: string
     const contentType = REPORT_TYPES.find(([pattern]) => pattern.test(file))?.[1] ?? "application/octet-stream";
     response = await send(options.api, `/drafts?${query({ name: basename(file), title: options.title })}`, { method: "POST", body: bytes, contentType });
   }
-  const answer = (await response.json().catch(() => ({ error: `HTTP ${response.status}` }))) as { id?: string; items?: Array<{ kind: string }>; passedOver?: unknown[] };
+  const answer = (await response.json().catch(() => ({ error: `HTTP ${response.status}` }))) as { id?: string; items?: Array<{ kind: string; found?: string }>; passedOver?: unknown[] };
   print(answer);
   if (!response.ok || !answer.id) {
     process.exitCode = 1;
     return;
   }
-  const count = (kind: string) => (answer.items ?? []).filter((i) => i.kind === kind).length;
-  process.stderr.write(`draft ${answer.id}: ${count("observable")} observables, ${count("entity")} ATT&CK names, ${count("technique")} techniques; ${answer.passedOver?.length ?? 0} values passed over. Review it: cti drafts show ${answer.id}\n`);
+  const count = (kind: string, found?: string) => (answer.items ?? []).filter((i) => i.kind === kind && (found === undefined || i.found === found)).length;
+  process.stderr.write(
+    `draft ${answer.id}: ${count("observable")} observables, ${count("entity")} ATT&CK names, ${count("technique", "cited")} techniques cited and ${count("technique", "categorised")} categorised; ${answer.passedOver?.length ?? 0} values passed over. Review it: cti drafts show ${answer.id}\n`,
+  );
 }
