@@ -124,13 +124,21 @@ export class TechniqueModel {
    */
   classify(sentence: string, options: { limit?: number; minProbability?: number; among?: ReadonlySet<string> } = {}): TechniqueGuess[] {
     const p = this.probabilities(sentence);
-    const guesses: TechniqueGuess[] = [];
+    const limit = options.limit ?? 1;
+    const floor = options.minProbability ?? 0;
+    // The best `limit` by insertion into a short sorted list: no object per class, no full sort
+    // (which, for 692 classes a sentence, cost more than the scoring itself).
+    const best: TechniqueGuess[] = [];
     for (let c = 0; c < this.classes.length; c++) {
+      const probability = p[c]!;
+      if (probability < floor || (best.length === limit && probability <= best[limit - 1]!.probability)) continue;
       if (options.among && !options.among.has(this.classes[c]!)) continue;
-      if (p[c]! >= (options.minProbability ?? 0)) guesses.push({ attackId: this.classes[c]!, probability: p[c]! });
+      let at = best.length;
+      while (at > 0 && best[at - 1]!.probability < probability) at--;
+      best.splice(at, 0, { attackId: this.classes[c]!, probability });
+      if (best.length > limit) best.pop();
     }
-    guesses.sort((a, b) => b.probability - a.probability);
-    return guesses.slice(0, options.limit ?? 1);
+    return best;
   }
 
   knows(attackId: string): boolean {
