@@ -57,6 +57,7 @@ import { LogMatcher } from "./detect/log-matcher.js";
 import { FeedService } from "./feeds/feed-service.js";
 import { DraftService } from "./extract/draft-service.js";
 import { CategoriserService } from "./categorise/categoriser-service.js";
+import type { IncidentStatisticsComponents } from "./trust/incident-statistics.js";
 import { exportAudience } from "./privacy/audience.js";
 import type { SealRecipient } from "./wire/sealed.js";
 import { deploymentId } from "./wire/deployment.js";
@@ -581,6 +582,19 @@ export class CtiNode {
   /** The deployment id this node signs and checks batches for (wire/deployment.ts). */
   get deployment(): Uint8Array {
     return this.require(this.deploymentValue);
+  }
+
+  /** What the incident-class statistics read (trust/incident-statistics.ts). */
+  get incidentSources(): IncidentStatisticsComponents {
+    const store = this.store;
+    return {
+      sightings: () => store.sightings.all(),
+      records: (ids) => store.indicators.getMany(ids),
+      entitlements: () => this.entitlements,
+      tacticsOf: (technique) => bundledAttackNames().tacticsOf(technique),
+      alertsSince: (since, limit) => store.alerts.since(since, limit),
+      now: this.now,
+    };
   }
 
   get store(): IndicatorStore {

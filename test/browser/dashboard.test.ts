@@ -79,6 +79,10 @@ describe("dashboard in a real browser", function () {
     expect(await page.locator('tr[data-org="alpha"] [data-testid="link"]').innerText()).to.equal("this node");
     expect(await page.getByTestId("chain-health").innerText()).to.match(/^following/);
     expect(await page.getByTestId("card-store").innerText()).to.contain("4");
+    // alpha's sighting of beta's qakbot address, by its incident class (a malware family: an infected system).
+    const infected = page.locator('[data-testid="incidents"] tr[data-rsit="malicious-code:infected-system"]');
+    await infected.waitFor();
+    expect((await infected.locator("td").allInnerTexts()).slice(0, 4)).to.deep.equal(["malicious-code:infected-system", "1", "1", "1"]);
     await shot("network");
   });
 

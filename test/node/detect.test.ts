@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { incidentStatistics } from "../../node/src/trust/incident-statistics.js";
 import { appendFile, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { renderDetectorFiles } from "../../node/src/detect/exporter.js";
 import { join } from "node:path";
@@ -207,6 +208,26 @@ describe("detectors fed by a real node", function () {
     const alerts = await soc.store.alerts.since(0, 1000);
     expect(alerts.find((a) => a.field === "tls.ja3.hash")!.rsit).to.equal("malicious-code:c2-server");
     expect(alerts.find((a) => a.field === "fileinfo.filename")!.rsit).to.equal("other:undetermined");
+
+    // Sightings are counted by the same class, beside the alerts, in the incident statistics.
+    await soc.sight(ja3, "sighting", { type: "ja3", count: 3 });
+    const incidents = await incidentStatistics(soc.incidentSources, { kind: "internal" });
+    const c2 = incidents.find((r) => r.rsit === "malicious-code:c2-server")!;
+    expect(c2.alerts).to.be.at.least(1);
+    expect(c2.sightings).to.be.at.least(3);
+    expect(c2.reporters).to.be.at.least(1);
+    expect(incidents.find((r) => r.rsit === "other:undetermined")!.alerts).to.be.at.least(3);
+    const { app, url } = await startApiServer(soc, { host: "127.0.0.1", port: 0, bodyLimitBytes: 1 << 20 });
+    try {
+      const csv = await (await fetch(`${url}/stats/incidents?format=csv&days=1&audience=internal`)).text();
+      expect(csv.split("\n")[0]).to.equal("rsit,sightings,indicators,reporters,alerts,lastSeen");
+      expect(csv).to.match(/^malicious-code:c2-server,\d+,/m);
+      const record = (await soc.lookup(ja3, "ja3"))[0]!;
+      const ofJa3 = (await (await fetch(`${url}/indicators/${record.id}/sightings?audience=internal`)).json()) as { rsit: string; sightings: number };
+      expect(ofJa3.rsit).to.equal("malicious-code:c2-server");
+    } finally {
+      await app.close();
+    }
   });
 
   it("turns matches in Zeek and eve.json logs, through a rotation, into alerts and sightings at the producer", async function () {

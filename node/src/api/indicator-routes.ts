@@ -1,5 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { rsitClassOf } from "../model/rsit.js";
+import { bundledAttackNames } from "../config/reference-data.js";
 import { INDICATOR_TYPES, TLP_LEVELS } from "../model/indicator.js";
 import { SIGHTING_KINDS } from "../model/sighting.js";
 import type { CtiNode } from "../node.js";
@@ -144,7 +146,9 @@ export function indicatorRoutes(node: CtiNode, heavy: HeavyWork) {
       const { audience } = parse(z.object({ audience: audienceField }), request.query);
       const stored = await node.store.indicators.get(id);
       if (!stored || (await node.trust.scored([stored], audience)).length === 0) return reply.code(404).send({ error: "NOT_FOUND" });
-      return node.trust.sightingsOf(id, audience);
+      // The incident class a sighting of it is (model/rsit.ts), as alerts carry it.
+      const { rsit } = rsitClassOf(stored.labels, (technique) => bundledAttackNames().tacticsOf(technique));
+      return { ...(await node.trust.sightingsOf(id, audience)), rsit };
     });
 
     app.post("/indicators", async (request, reply) => {

@@ -4,6 +4,7 @@ import { INDICATOR_TYPES } from "../model/indicator.js";
 import type { CtiNode } from "../node.js";
 import { TrustError } from "../trust/trust-service.js";
 import { provesEquivocation } from "../trust/equivocation.js";
+import { incidentStatistics } from "../trust/incident-statistics.js";
 import { audienceField, formatField, orgIdField, parse, table } from "./http.js";
 import type { HeavyWork } from "./heavy-work.js";
 
@@ -34,6 +35,16 @@ export function trustRoutes(node: CtiNode, heavy: HeavyWork) {
       const { value, computedAt } = await heavy.cached("producers", STATISTICS_TTL_MS, () => node.trust.producerStatistics());
       void reply.header("x-computed-at", new Date(computedAt).toISOString());
       return table(reply, format, "producers", value as unknown as Array<Record<string, unknown>>);
+    });
+
+    // Sightings and this node's alerts per incident class (RSIT), over the last `days` (all, if not given).
+    app.get("/stats/incidents", async (request, reply) => {
+      const query = parse(z.object({ format: formatField, audience: audienceField, days: z.coerce.number().min(1).max(3650).optional() }), request.query);
+      const sinceMs = query.days === undefined ? 0 : node.now() - query.days * 86_400_000;
+      const key = `incidents:${JSON.stringify(query.audience)}:${query.days ?? "all"}`;
+      const { value, computedAt } = await heavy.cached(key, STATISTICS_TTL_MS, () => incidentStatistics(node.incidentSources, query.audience, { sinceMs }));
+      void reply.header("x-computed-at", new Date(computedAt).toISOString());
+      return table(reply, query.format, "incidents", value as unknown as Array<Record<string, unknown>>);
     });
 
     app.get("/stats/top-confirmed", async (request, reply) => {

@@ -3,12 +3,22 @@ import { Absent, ErrorNote, Section, TableHead, ago, dateTime, short } from "../
 import { useLoad } from "../hooks.js";
 import type { MemberRow, NodeStatus } from "../types.js";
 
+interface IncidentRow {
+  rsit: string;
+  sightings: number;
+  indicators: number;
+  reporters: number;
+  alerts: number;
+  lastSeen: number;
+}
+
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((n, c) => n + c, 0);
 
 /** This node, its peers, the consortium's members and the ledger's health, refreshed every 3 s. */
 export function NetworkView() {
   const status = useLoad((signal) => api<NodeStatus>("/status", { signal }), [], 3000);
   const members = useLoad((signal) => api<{ members: MemberRow[] }>("/members", { signal }), [], 3000);
+  const incidents = useLoad((signal) => api<{ incidents: IncidentRow[] }>("/stats/incidents?audience=internal&days=30", { signal }), [], 60_000);
   const s = status.data;
   return (
     <div class="view">
@@ -104,6 +114,28 @@ export function NetworkView() {
           )}
         </Section>
       )}
+      <Section title="Incidents by class (RSIT), last 30 days">
+        <ErrorNote error={incidents.error} />
+        {incidents.data && incidents.data.incidents.length === 0 ? (
+          <Absent>No sighting or alert in the last 30 days.</Absent>
+        ) : (
+          <table data-testid="incidents">
+            <TableHead columns={["class", "sightings", "indicators", "reporters", "alerts here", "last seen"]} />
+            <tbody>
+              {(incidents.data?.incidents ?? []).map((r) => (
+                <tr key={r.rsit} data-rsit={r.rsit}>
+                  <td>{r.rsit}</td>
+                  <td class="num">{r.sightings}</td>
+                  <td class="num">{r.indicators}</td>
+                  <td class="num">{r.reporters}</td>
+                  <td class="num">{r.alerts}</td>
+                  <td class="small">{r.lastSeen > 0 ? ago(r.lastSeen) : ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Section>
     </div>
   );
 }
