@@ -58,6 +58,7 @@ import { FeedService } from "./feeds/feed-service.js";
 import { DraftService } from "./extract/draft-service.js";
 import { CategoriserService } from "./categorise/categoriser-service.js";
 import type { IncidentStatisticsComponents } from "./trust/incident-statistics.js";
+import { CorrelationService } from "./correlate/correlation-service.js";
 import { exportAudience } from "./privacy/audience.js";
 import type { SealRecipient } from "./wire/sealed.js";
 import { deploymentId } from "./wire/deployment.js";
@@ -137,6 +138,7 @@ export class CtiNode {
   private feedsValue: FeedService | undefined;
   private draftsValue: DraftService | undefined;
   private categoriserValue: CategoriserService | undefined;
+  private correlationValue: CorrelationService | undefined;
   private follower: ChainFollower | undefined;
   /** Peers banned for misbehaving, until when (ms). */
   private readonly banned = new Map<string, number>();
@@ -196,7 +198,7 @@ export class CtiNode {
     await mkdir(config.dataDir, { recursive: true });
     const identity = (this.identityValue = await NodeIdentity.load(config.dataDir));
     const log = this.logger.child({ org: identity.orgId });
-    const store = (this.storeValue = await IndicatorStore.open(join(config.dataDir, "db"), { durable: config.store.durableWrites }));
+    const store = (this.storeValue = await IndicatorStore.open(join(config.dataDir, "db"), { durable: config.store.durableWrites, correlationFanOut: config.correlation.fanOut }));
     // The lookup index first, before anything can write: it starts from the snapshot saved at the
     // last clean stop only if the store is exactly as it was then.
     this.matcherValue = new Matcher(
@@ -441,6 +443,9 @@ export class CtiNode {
       ...(categoriserModel ? { categoriser: { model: categoriserModel, threshold: config.categoriser.threshold } } : {}),
     });
 
+    this.correlationValue = config.correlation.enabled ? new CorrelationService({}, { store, now: this.now, log: logFn(log.child({ part: "correlation" }), "info") }) : undefined;
+    this.correlationValue?.start();
+
     this.metricsValue = createMetrics({
       gossip: () => this.gossip.stats,
       published: () => this.require(this.publisher).stats,
@@ -462,6 +467,7 @@ export class CtiNode {
   private async stopParts(): Promise<void> {
     // Feeds and detectors' parts first: what they publish still goes out through the publisher.
     await this.feedsValue?.stop();
+    await this.correlationValue?.stop();
     await this.logMatcherValue?.stop();
     for (const watch of this.exportWatches) await watch.stop();
     this.exportWatches = [];
@@ -477,7 +483,7 @@ export class CtiNode {
     // Last before the store closes: the index saved must include every write.
     await this.matcherValue?.stop();
     await this.storeValue?.close();
-    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = this.intelValue = this.feedsValue = this.draftsValue = undefined;
+    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = this.intelValue = this.feedsValue = this.draftsValue = this.correlationValue = undefined;
     this.reputationValue = this.metricsValue = undefined;
     this.follower = this.adminDeskValue = this.validationPool = this.membershipValue = this.groupsValue = this.provider = this.signer = this.storeValue = undefined;
     this.deploymentValue = this.gaterValue = undefined;
@@ -686,12 +692,17 @@ export class CtiNode {
     return this.require(this.matcherValue);
   }
 
-  /** Drafts of reports read from prose, waiting for an analyst. */
   /** The ATT&CK categoriser, unless the config turned it off. */
   get categoriser(): CategoriserService | undefined {
     return this.categoriserValue;
   }
 
+  /** Links between indicators, objects and sightings, unless the config turned it off. */
+  get correlation(): CorrelationService | undefined {
+    return this.correlationValue;
+  }
+
+  /** Drafts of reports read from prose, waiting for an analyst. */
   get drafts(): DraftService {
     return this.require(this.draftsValue);
   }

@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { CATEGORISER_SETTINGS } from "../categorise/categoriser-settings.js";
+import { DEFAULT_FAN_OUT } from "../store/correlation-repository.js";
 import { DEFAULT_BATCH_LIMITS } from "../gossip/validation.js";
 import { DEFAULT_MAX_PENDING } from "../gossip/batch-publisher.js";
 import { DEFAULT_SCRUB_POLICY } from "../privacy/scrubber.js";
@@ -271,6 +272,14 @@ export const NodeConfigSchema = z.object({
       alertRetentionDays: z.number().min(1).default(30),
     })
     .default({ exports: [], logs: [], sightingIntervalMs: 10_000, alertWindowSeconds: 60, alertRetentionDays: 30 }),
+  /** Correlation of indicators, objects and sightings into clusters (node/src/correlate/). */
+  correlation: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** Members one piece of evidence may link before it is taken as common and links nothing. */
+      fanOut: z.number().int().min(2).max(10_000).default(DEFAULT_FAN_OUT),
+    })
+    .default({ enabled: true, fanOut: DEFAULT_FAN_OUT }),
   /** The ATT&CK categoriser (node/src/categorise/), applied to report drafts. */
   categoriser: z
     .object({

@@ -1,3 +1,4 @@
+import { CorrelationRepository, DEFAULT_FAN_OUT } from "./correlation-repository.js";
 import { FeedStateRepository } from "./feed-state-repository.js";
 import { DraftRepository } from "./draft-repository.js";
 import { EventEmitter } from "node:events";
@@ -94,6 +95,8 @@ export interface IndicatorStoreEvents {
   pruned: [records: IndicatorRecord[]];
   /** STIX object records just changed (a new statement of theirs), after the write is durable. */
   objects: [records: ObjectRecord[]];
+  /** Indicators whose sightings just changed, after the write is durable. */
+  sightings: [indicatorIds: string[]];
 }
 
 export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
@@ -119,6 +122,8 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   readonly byUuid: RecordUuidIndex;
   /** STIX objects: their statements, versions, graph and links (store/object-store.ts). */
   readonly objects: ObjectStore;
+  /** The correlation index (correlate/), derived from the records and objects: rebuilt if lost. */
+  readonly correlation: CorrelationRepository;
   private keyRing: BlindingKeyEntry[] = [];
   private writeTail: Promise<unknown> = Promise.resolve();
   private pendingIngests: PendingIngest[] = [];
@@ -139,8 +144,12 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   private indicatorCount = 0;
   private readonly meta: Sublevel;
 
-  private constructor(private readonly db: Database) {
+  private constructor(
+    private readonly db: Database,
+    correlationFanOut: number,
+  ) {
     super();
+    this.correlation = new CorrelationRepository(db, correlationFanOut);
     this.indicators = new IndicatorRepository(db);
     this.byTime = new OrderedIdIndex(db, "by-time");
     this.batches = new BatchRepository(db);
@@ -166,8 +175,8 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
    * survives a power loss too, not only a crash of the process. Group commit makes that one flush
    * per group of batches.
    */
-  static async open(path: string, options: { durable?: boolean } = {}): Promise<IndicatorStore> {
-    const store = new IndicatorStore(await openDatabase(path));
+  static async open(path: string, options: { durable?: boolean; correlationFanOut?: number } = {}): Promise<IndicatorStore> {
+    const store = new IndicatorStore(await openDatabase(path), options.correlationFanOut ?? DEFAULT_FAN_OUT);
     store.durable = options.durable ?? false;
     await store.blindingKeys.upgrade();
     await store.objects.open();
@@ -460,6 +469,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     objects.commit();
     this.changed(merged.records);
     if (objects.changed.length > 0) this.emit("objects", objects.changed);
+    if (sightings.length > 0) this.emit("sightings", [...new Set(sightings.map((s) => s.sighting.indicatorId))]);
   }
 
   /** Stores STIX objects that must never leave this node (TLP:RED): no batch, no signature. */
@@ -574,6 +584,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   addLocalSightings(sightings: Sighting[]): Promise<void> {
     return this.exclusive(async () => {
       await this.write(await this.sightingOps(sightings.map((sighting) => ({ sighting, scope: LOCAL_SCOPE }))));
+      if (sightings.length > 0) this.emit("sightings", [...new Set(sightings.map((s) => s.indicatorId))]);
     });
   }
 
