@@ -211,6 +211,12 @@ describe("dashboard in a real browser", function () {
     await waitFor("the tool's page", async () => (await page.getByTestId("object-name").innerText()) === hostile);
     expect(await page.locator('[data-testid="object"] img').count()).to.equal(0);
     expect(await page.evaluate("document.body.dataset.pwned")).to.equal(undefined);
+    // Correlation: the two relationships that use the tool are linked to it, each saying why.
+    await rowsOf("related").nth(1).waitFor();
+    const reasons = await page.locator('[data-testid="related"] [data-testid="reasons"]').allInnerTexts();
+    expect(reasons).to.have.length(2);
+    for (const r of reasons) expect(r).to.equal(`same-object: ${tool.id}`);
+    await shot("object-related");
   });
 
   it("ranks producers by reputation and charts its history once an epoch closes", async function () {

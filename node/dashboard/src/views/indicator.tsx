@@ -4,6 +4,7 @@ import { LineChart } from "../chart.js";
 import { Absent, ErrorNote, Section, TableHead, Tags, Tlp, dateTime, short } from "../format.js";
 import { useLoad } from "../hooks.js";
 import type { ObjectSummary, Provenance, ScoredRecord, SightingTotals } from "../types.js";
+import { RelatedPanel } from "./related.js";
 
 interface Detail {
   indicator: ScoredRecord;
@@ -134,6 +135,7 @@ export function IndicatorView(props: { id: string }) {
           </tbody>
         </table>
       </Section>
+      <RelatedPanel query={`id=${props.id}`} open={(l) => (location.hash = l.kind === "object" ? `#/object/${l.id}` : `#/indicator/${l.id}`)} />
     </div>
   );
 }

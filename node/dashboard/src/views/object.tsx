@@ -4,6 +4,7 @@ import { Absent, ErrorNote, Section, TableHead, Tlp, dateTime, short } from "../
 import { GraphDrawing } from "../graph.js";
 import { useLoad } from "../hooks.js";
 import type { Graph, ObjectDetail } from "../types.js";
+import { RelatedPanel } from "./related.js";
 
 /** Properties shown as the object's text (what others wrote is shown as text, never as HTML). */
 const TEXT = ["description", "abstract", "content", "explanation", "objective", "pattern"];
@@ -131,6 +132,7 @@ export function ObjectView(props: { id: string; open: (id: string) => void }) {
           </ul>
         </Section>
       )}
+      <RelatedPanel query={`object=${encodeURIComponent(props.id)}`} open={(l) => (l.kind === "object" ? props.open(l.id) : (location.hash = `#/indicator/${l.id}`))} />
     </div>
   );
 }
