@@ -15,13 +15,13 @@ import { currentStatement, type ObjectRecord } from "../model/object-record.js";
 import type { IndicatorRecord } from "../model/record.js";
 import { sightingTotals } from "../model/sighting.js";
 import { sightingsFor } from "../privacy/audience.js";
-import type { CorrelationCursors } from "../store/correlation-repository.js";
+import { SHORT_ID_HEX, type CorrelationCursors, type MemberRef } from "../store/correlation-repository.js";
 import type { IndicatorStore } from "../store/indicator-store.js";
-import { CorrelationGraph } from "./correlation-graph.js";
-import { indicatorKeys, objectKeys, type ObjectEvidence } from "./evidence-keys.js";
+import { CorrelationGraph, type MemberResolver } from "./correlation-graph.js";
+import { indicatorKeys, objectKeys, postedKeys, type ObjectEvidence } from "./evidence-keys.js";
 
 /** Bumped when the keys or rules change: an index of another version is rebuilt. */
-export const CORRELATION_RULES_VERSION = 1;
+export const CORRELATION_RULES_VERSION = 2;
 
 export interface CorrelationServiceInit {
   /** Records or objects read and re-keyed per write. */
@@ -53,7 +53,7 @@ export class CorrelationService {
   private worker: Promise<void> | undefined;
   private wanted = false;
   private readonly pendingSightings = new Set<string>();
-  private readonly pendingRemovals = new Set<string>();
+  private readonly pendingRemovals = new Map<string, IndicatorRecord>();
   private rebuildWanted = false;
   private updates = 0;
   private built = false;
@@ -67,7 +67,7 @@ export class CorrelationService {
     this.schedule();
   };
   private readonly onPruned = (records: IndicatorRecord[]) => {
-    for (const r of records) this.pendingRemovals.add(r.id);
+    for (const r of records) this.pendingRemovals.set(r.id, r);
     this.schedule();
   };
 
@@ -77,8 +77,31 @@ export class CorrelationService {
   ) {
     this.chunk = init.chunk ?? 500;
     this.maxPending = init.maxPending ?? 100_000;
-    this.graph = new CorrelationGraph(components.store.correlation);
+    this.graph = new CorrelationGraph(components.store.correlation, this.resolver);
   }
+
+  /** Members' keys as their records give them now, and what a listed reference stands for. */
+  readonly resolver: MemberResolver = {
+    keysOf: async (members) => {
+      const out = new Map<MemberId, string[] | undefined>();
+      const indicators = members.filter((m) => m.startsWith("i:"));
+      const records = await this.components.store.indicators.getMany(indicators.map((m) => m.slice(2)));
+      const held = records.filter((r): r is IndicatorRecord => r !== undefined);
+      for (const { member, keys } of await this.indicatorKeysOf(held)) out.set(member, keys);
+      const objects = members.filter((m) => m.startsWith("o:"));
+      const objectRecords = (await this.components.store.objects.records.getMany(objects.map((m) => m.slice(2)))).filter((r): r is ObjectRecord => r !== undefined);
+      for (const { member, keys } of await this.objectKeysOf(objectRecords)) out.set(member, keys);
+      return members.map((m) => out.get(m));
+    },
+    expand: async (refs: MemberRef[]) => {
+      const out: MemberId[][] = [];
+      for (const ref of refs) {
+        if (!ref.startsWith("i:") || ref.length !== 2 + SHORT_ID_HEX) out.push([ref]);
+        else out.push((await this.components.store.indicators.idsWithPrefix(ref.slice(2))).map(indicatorMember));
+      }
+      return out;
+    },
+  };
 
   get stats(): CorrelationStats {
     return { updates: this.updates, built: this.built, pending: this.pendingSightings.size };
@@ -146,7 +169,7 @@ export class CorrelationService {
       const page = await this.components.store.listAfter(cursors.records, this.chunk);
       if (page.records.length > 0 || page.cursor !== cursors.records) {
         cursors = { ...cursors, ...(page.cursor ? { records: page.cursor } : {}) };
-        await repository.update(await this.indicatorChanges(page.records), cursors);
+        await this.list(await this.indicatorKeysOf(page.records), cursors);
         this.updates += page.records.length;
         read += page.records.length;
       }
@@ -159,7 +182,7 @@ export class CorrelationService {
       if (entries.length === 0) break;
       const records = await this.components.store.objects.records.getMany(entries.map((e) => e.id));
       cursors = { ...cursors, objects: entries.at(-1)! };
-      await repository.update(await this.objectChanges(records.filter((r): r is ObjectRecord => r !== undefined)), cursors);
+      await this.list(await this.objectKeysOf(records.filter((r): r is ObjectRecord => r !== undefined)), cursors);
       this.updates += entries.length;
       if (entries.length < this.chunk) break;
     }
@@ -173,17 +196,29 @@ export class CorrelationService {
       const ids = [...this.pendingSightings].slice(0, this.chunk);
       for (const id of ids) this.pendingSightings.delete(id);
       const records = (await this.components.store.indicators.getMany(ids)).filter((r): r is IndicatorRecord => r !== undefined);
-      await repository.update(await this.indicatorChanges(records));
+      await this.list(await this.indicatorKeysOf(records));
       this.updates += records.length;
     }
     if (this.pendingRemovals.size > 0) {
-      const ids = [...this.pendingRemovals];
+      const records = [...this.pendingRemovals.values()];
       this.pendingRemovals.clear();
-      await repository.update(ids.map((id) => ({ member: indicatorMember(id), keys: [] })));
+      const remove = records.flatMap((r) => postedKeys(indicatorMember(r.id), indicatorKeys(r, undefined, false)).map((key) => ({ key, member: indicatorMember(r.id) })));
+      await this.graph.unlist(remove);
     }
   }
 
-  private async indicatorChanges(records: IndicatorRecord[]): Promise<Array<{ member: MemberId; keys: string[] }>> {
+  /**
+   * Lists members under the keys they post; a member no longer standing (retracted, revoked) is
+   * taken off the keys it would post, so its entries do not count against the fan-out bound.
+   */
+  private async list(changes: Array<{ member: MemberId; keys: string[]; formerKeys?: string[] }>, cursors?: CorrelationCursors): Promise<void> {
+    const add = changes.flatMap((c) => postedKeys(c.member, c.keys).map((key) => ({ key, member: c.member })));
+    const remove = changes.flatMap((c) => (c.keys.length === 0 && c.formerKeys ? postedKeys(c.member, c.formerKeys).map((key) => ({ key, member: c.member })) : []));
+    await this.components.store.correlation.change(add, [], cursors);
+    await this.graph.unlist(remove);
+  }
+
+  private async indicatorKeysOf(records: IndicatorRecord[]): Promise<Array<{ member: MemberId; keys: string[]; formerKeys?: string[] }>> {
     const stored = await this.components.store.sightings.getMany(records.map((r) => r.id));
     const now = this.components.now();
     return records.map((record, i) => {
@@ -191,12 +226,13 @@ export class CorrelationService {
       const producers = new Set(record.attestations.map((a) => a.producer));
       const expiredBy = sightingTotals(summary).expiredBy;
       const retracted = record.validUntil <= now || [...producers].every((p) => expiredBy.includes(p));
-      return { member: indicatorMember(record.id), keys: indicatorKeys(record, summary, retracted) };
+      const member = indicatorMember(record.id);
+      return retracted ? { member, keys: [], formerKeys: indicatorKeys(record, summary, false) } : { member, keys: indicatorKeys(record, summary, false) };
     });
   }
 
-  private async objectChanges(records: ObjectRecord[]): Promise<Array<{ member: MemberId; keys: string[] }>> {
-    const changes: Array<{ member: MemberId; keys: string[] }> = [];
+  private async objectKeysOf(records: ObjectRecord[]): Promise<Array<{ member: MemberId; keys: string[]; formerKeys?: string[] }>> {
+    const changes: Array<{ member: MemberId; keys: string[]; formerKeys?: string[] }> = [];
     for (const record of records) {
       const current = currentStatement(record);
       const json = current ? await this.components.store.objects.jsonOf(record.id, current) : undefined;
@@ -223,7 +259,8 @@ export class CorrelationService {
         techniques,
         labels: strings(object.labels),
       };
-      changes.push({ member: objectMember(record.id), keys: objectKeys(evidence) });
+      const keys = objectKeys(evidence);
+      changes.push(evidence.revoked ? { member: objectMember(record.id), keys, formerKeys: objectKeys({ ...evidence, revoked: false }) } : { member: objectMember(record.id), keys });
     }
     return changes;
   }

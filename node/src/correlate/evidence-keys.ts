@@ -1,4 +1,7 @@
 import { createHash } from "node:crypto";
+import { indicatorMember, objectMember, type MemberId } from "../model/correlation.js";
+import { indicatorId } from "../model/indicator-id.js";
+import { normalizeValue } from "../model/normalize.js";
 import type { IndicatorRecord } from "../model/record.js";
 import type { SightingSummary } from "../model/sighting.js";
 
@@ -164,4 +167,65 @@ export function objectKeys(object: ObjectEvidence): string[] {
   if (object.type === "intrusion-set" || object.type === "threat-actor" || object.type === "campaign") keys.push(...names.map((n) => `act:${n}`));
   keys.push(...labelKeys({ malwareFamilies: [], attackTechniques: object.techniques ?? [], tags: object.labels ?? [] }));
   return [...new Set(keys)].sort();
+}
+
+/** Prefix lengths an address looks its CIDRs up at: those a CIDR has /24 (/48) keys for. */
+const CIDR_LENGTHS = { v4: [20, 32], v6: [44, 128] } as const;
+
+/** The CIDR records that could hold an address: one id per prefix length, normalized as the store keeps CIDRs. */
+function cidrCandidates(ip: string): MemberId[] {
+  const [from, to] = ipv4Parts(ip) ? CIDR_LENGTHS.v4 : ipv6Groups(ip) ? CIDR_LENGTHS.v6 : [1, 0];
+  const out: MemberId[] = [];
+  for (let len = from; len <= to; len++) {
+    try {
+      out.push(indicatorMember(indicatorId("cidr", normalizeValue("cidr", `${ip}/${len}`))));
+    } catch {
+      // Not an address the normalizer takes: no CIDR holds it.
+    }
+  }
+  return out;
+}
+
+/** The one member a key names by itself, if any: the record of `rec:`, the object of `obj:`, the domain of `host:`, the address of `ip:`, the CIDR of `cidr:`. */
+export function namedMember(key: string): MemberId | undefined {
+  const colon = key.indexOf(":");
+  const kind = key.slice(0, colon);
+  const value = key.slice(colon + 1);
+  switch (kind) {
+    case "rec":
+      return indicatorMember(value);
+    case "obj":
+      return objectMember(value);
+    case "host":
+      return indicatorMember(indicatorId("domain", value));
+    case "ip":
+      return indicatorMember(indicatorId(value.includes(":") ? "ipv6" : "ipv4", value));
+    case "cidr":
+      return indicatorMember(indicatorId("cidr", value));
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The members a key implies, found by their ids without any list: the member it names, and for
+ * an address the CIDR records that could hold it.
+ */
+export function implicitMembers(key: string): MemberId[] {
+  const named = namedMember(key);
+  if (!named) return [];
+  return key.startsWith("ip:") ? [named, ...cidrCandidates(key.slice(3))] : [named];
+}
+
+const NAMING = /^(rec|obj|host|ip|cidr):/;
+
+/**
+ * The keys a member is listed under: all of its keys but those that name it (others find it by
+ * its id), and, for a CIDR, not its /24 (/48) keys, which it only reads to find the addresses in
+ * it (an address finds the CIDR by its id). Most records are listed under one or two keys.
+ */
+export function postedKeys(member: MemberId, keys: readonly string[]): string[] {
+  const named = keys.filter((k) => NAMING.test(k) && namedMember(k) === member);
+  const isCidr = named.some((k) => k.startsWith("cidr:"));
+  return keys.filter((k) => !named.includes(k) && !(isCidr && (k.startsWith("n4:") || k.startsWith("n6:"))));
 }

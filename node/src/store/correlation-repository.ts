@@ -3,51 +3,51 @@ import { bucket, decodeJson, encodeJson, type Database, type Sublevel } from "./
 import type { OrderedEntry } from "./ordered-index.js";
 
 /**
- * The correlation index (correlate/): each member's evidence keys, and each key's members, in the
- * `corr-members` and `corr-keys` buckets, changed together in one atomic write. A key holds at
- * most `fanOut` members: the member after that saturates it, its list is dropped and it links
- * nothing from then on (a value everybody has, a resolver, a sinkhole, says nothing; MISP's
- * exact-value table, which has no such bound, grew to 291 GB for 10 million attributes, its
- * issue #8275). A saturated key keeps only its count.
+ * The correlation index (correlate/): for each piece of evidence (a key such as `mal:emotet` or
+ * `host:evil.example`), the members that hold it, in the `corr-keys` bucket. Nothing else: a
+ * member's own keys are recomputed from its record when it is read, so a key it no longer holds
+ * is found stale then and dropped (prune), and an entry can never make a link by itself.
  *
- * A member's own key (`rec:<its id>`, `obj:<its id>`) is implied by its id: not written in its
- * list, nor itself in that key's members; readers add it back (selfKey, implicitMember).
+ * A key lists at most `fanOut` members: the one after that saturates it, its list is dropped and
+ * it links nothing from then on (a value everybody has, a resolver, a sinkhole, says nothing;
+ * MISP's exact-value table, which has no such bound, grew to 291 GB for 10 million attributes,
+ * its issue #8275). A saturated key keeps only its count.
  *
- * Encoding: values are UTF-8, lists joined by newlines (no key or id holds one); a saturated key
- * is `*` and its count.
+ * Encoding, for size (issue 17's goal: the index at most a tenth of the records' own bytes): an
+ * indicator is listed by the first 8 bytes of its id (`i` and 8 bytes; correlate/ expands them
+ * with a prefix read, and a collision only adds a candidate its keys then turn away), an object by
+ * its STIX id (`o`, a length byte, the id). A saturated key is `*` and its count in ASCII.
  */
 
-const SEPARATOR = "\n";
 /** Members a key may link before it saturates. */
 export const DEFAULT_FAN_OUT = 64;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+
+const INDICATOR_TAG = 0x69;
+const OBJECT_TAG = 0x6f;
+const SATURATED_TAG = 0x2a;
+/** Hex characters of an indicator id kept in a list: 8 bytes. */
+export const SHORT_ID_HEX = 16;
 
 export interface CorrelationCursors {
   records?: OrderedEntry;
   objects?: OrderedEntry;
   /** Set once the index holds every record and object that was in the store when it was built. */
   built: boolean;
-  /** The rules' version it was built with: a newer one rebuilds it. */
+  /** The rules' version it was built with: another version is rebuilt. */
   version: number;
 }
 
-/** The key a member implies by its id. */
-export function selfKey(member: MemberId): string {
-  return member.startsWith("i:") ? `rec:${member.slice(2)}` : `obj:${member.slice(2)}`;
-}
+/**
+ * A member as a key's list names it: an object by its id, an indicator by `i:` and the first 16
+ * hex characters of its id (short). `expand` in correlate/ turns the short form back into ids.
+ */
+export type MemberRef = string;
 
-/** The member a key implies: the record of `rec:`, the object of `obj:`. */
-export function implicitMember(key: string): MemberId | undefined {
-  if (key.startsWith("rec:")) return `i:${key.slice(4)}`;
-  if (key.startsWith("obj:")) return `o:${key.slice(4)}`;
-  return undefined;
-}
+export const refOf = (member: MemberId): MemberRef => (member.startsWith("i:") ? member.slice(0, 2 + SHORT_ID_HEX) : member);
 
-export type Posting = { saturated: false; members: MemberId[] } | { saturated: true; count: number };
+export type Posting = { saturated: false; members: MemberRef[] } | { saturated: true; count: number };
 
 export class CorrelationRepository {
-  private readonly members: Sublevel;
   private readonly keys: Sublevel;
   private readonly meta: Sublevel;
 
@@ -55,7 +55,6 @@ export class CorrelationRepository {
     private readonly db: Database,
     readonly fanOut: number,
   ) {
-    this.members = bucket(db, "corr-members");
     this.keys = bucket(db, "corr-keys");
     this.meta = bucket(db, "corr-meta");
   }
@@ -65,15 +64,8 @@ export class CorrelationRepository {
     return bytes ? decodeJson<CorrelationCursors>(bytes) : { built: false, version: 0 };
   }
 
-  /** A member's keys, its own included; undefined when it is not indexed. */
-  async keysOf(member: MemberId): Promise<string[] | undefined> {
-    return (await this.keysOfMany([member]))[0];
-  }
-
-  async keysOfMany(members: MemberId[]): Promise<Array<string[] | undefined>> {
-    if (members.length === 0) return [];
-    const values = await this.members.getMany(members);
-    return values.map((bytes, i) => (bytes === undefined ? undefined : withSelf(decodeList(bytes), members[i]!)));
+  async setCursors(cursors: CorrelationCursors): Promise<void> {
+    await this.meta.put("cursors", encodeJson(cursors));
   }
 
   async postings(keys: string[]): Promise<Posting[]> {
@@ -82,102 +74,108 @@ export class CorrelationRepository {
   }
 
   /**
-   * Sets members' keys (an empty list removes the member), and the cursors if given, in one
-   * write. Keys given here include the member's own; they are left out as stored.
+   * Lists members under keys (each pair once; a member listed already stays as it is), and
+   * removes the pairs in `remove`, in one write with the cursors if given.
    */
-  async update(changes: Array<{ member: MemberId; keys: string[] }>, cursors?: CorrelationCursors): Promise<void> {
-    const latest = new Map(changes.map((c) => [c.member, c.keys]));
-    const members = [...latest.keys()];
-    const before = await this.keysOfMany(members);
+  async change(add: Array<{ key: string; member: MemberId }>, remove: Array<{ key: string; member: MemberId }> = [], cursors?: CorrelationCursors): Promise<void> {
+    const keys = [...new Set([...add, ...remove].map((e) => e.key))];
+    const read = await this.postings(keys);
     const touched = new Map<string, Posting>();
-    const added: Array<[string, MemberId]> = [];
-    const removed: Array<[string, MemberId]> = [];
-    members.forEach((member, i) => {
-      const self = selfKey(member);
-      const old = new Set((before[i] ?? []).filter((k) => k !== self));
-      const now = new Set(latest.get(member)!.filter((k) => k !== self));
-      for (const k of now) if (!old.has(k)) added.push([k, member]);
-      for (const k of old) if (!now.has(k)) removed.push([k, member]);
-    });
-    const keys = [...new Set([...added, ...removed].map(([k]) => k))];
-    const postings = await this.postings(keys);
-    keys.forEach((k, i) => touched.set(k, postings[i]!));
-    for (const [key, member] of removed) {
+    keys.forEach((k, i) => touched.set(k, read[i]!));
+    const changed = new Set<string>();
+    for (const { key, member } of remove) {
       const p = touched.get(key)!;
-      touched.set(key, p.saturated ? { saturated: true, count: Math.max(0, p.count - 1) } : { saturated: false, members: p.members.filter((m) => m !== member) });
+      const ref = refOf(member);
+      if (p.saturated) touched.set(key, { saturated: true, count: Math.max(0, p.count - 1) });
+      else if (p.members.includes(ref)) touched.set(key, { saturated: false, members: p.members.filter((m) => m !== ref) });
+      else continue;
+      changed.add(key);
     }
-    for (const [key, member] of added) {
+    for (const { key, member } of add) {
       const p = touched.get(key)!;
-      if (p.saturated) touched.set(key, { saturated: true, count: p.count + 1 });
-      else if (p.members.includes(member)) continue;
-      else if (p.members.length >= this.fanOut) touched.set(key, { saturated: true, count: p.members.length + 1 });
-      else touched.set(key, { saturated: false, members: [...p.members, member] });
+      const ref = refOf(member);
+      // A STIX id longer than a length byte says (a type name of 200 characters) is not listed.
+      if (Buffer.byteLength(ref) > 257) continue;
+      if (p.saturated) continue;
+      if (p.members.includes(ref)) continue;
+      touched.set(key, p.members.length >= this.fanOut ? { saturated: true, count: p.members.length + 1 } : { saturated: false, members: [...p.members, ref] });
+      changed.add(key);
     }
+    if (changed.size === 0 && !cursors) return;
     const batch = this.db.batch();
-    for (const member of members) {
-      const keysNow = latest.get(member)!.filter((k) => k !== selfKey(member));
-      if (latest.get(member)!.length === 0) batch.del(member, { sublevel: this.members } as never);
-      else batch.put(member, encoder.encode(keysNow.join(SEPARATOR)), { sublevel: this.members } as never);
-    }
-    for (const [key, p] of touched) {
+    for (const key of changed) {
+      const p = touched.get(key)!;
       // A key nobody holds any more is forgotten, a saturated one too: it may link again.
       if (p.saturated ? p.count === 0 : p.members.length === 0) batch.del(key, { sublevel: this.keys } as never);
-      else batch.put(key, encoder.encode(p.saturated ? `*${p.count}` : p.members.join(SEPARATOR)), { sublevel: this.keys } as never);
+      else batch.put(key, encodePosting(p), { sublevel: this.keys } as never);
     }
     if (cursors) batch.put("cursors", encodeJson(cursors), { sublevel: this.meta } as never);
     await batch.write();
   }
 
-  async setCursors(cursors: CorrelationCursors): Promise<void> {
-    await this.meta.put("cursors", encodeJson(cursors));
-  }
-
   /** Forgets the whole index (before a rebuild). */
   async clear(): Promise<void> {
-    await this.members.clear();
     await this.keys.clear();
     await this.meta.clear();
   }
 
-  /** Every key with its posting (for the cluster statistics), in key order. */
+  /** Every key with its posting, in key order (for the cluster statistics). */
   async *allPostings(): AsyncGenerator<[string, Posting]> {
     for await (const [key, bytes] of this.keys.iterator()) yield [key, decodePosting(bytes)];
   }
 
-  /** Every member with its keys (own included). */
-  async *allMembers(): AsyncGenerator<[MemberId, string[]]> {
-    for await (const [member, bytes] of this.members.iterator()) yield [member, withSelf(decodeList(bytes), member)];
-  }
-
-  /** Bytes the index holds (keys and values of its buckets): its cost beside the records'. */
-  async size(): Promise<{ members: number; keys: number; bytes: number }> {
-    let members = 0;
+  /** Keys and bytes the index holds (its keys and values): its cost beside the records'. */
+  async size(): Promise<{ keys: number; entries: number; bytes: number }> {
     let keys = 0;
+    let entries = 0;
     let bytes = 0;
-    for await (const [k, v] of this.members.iterator()) {
-      members++;
-      bytes += k.length + v.length;
-    }
     for await (const [k, v] of this.keys.iterator()) {
       keys++;
-      bytes += k.length + v.length;
+      bytes += Buffer.byteLength(k) + v.length;
+      const p = decodePosting(v);
+      entries += p.saturated ? 0 : p.members.length;
     }
-    return { members, keys, bytes };
+    return { keys, entries, bytes };
   }
 }
 
-function decodeList(bytes: Uint8Array): string[] {
-  const text = decoder.decode(bytes);
-  return text === "" ? [] : text.split(SEPARATOR);
-}
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
-function withSelf(keys: string[], member: MemberId): string[] {
-  return [...keys, selfKey(member)].sort();
+function encodePosting(p: Posting): Uint8Array {
+  if (p.saturated) return encoder.encode(`*${p.count}`);
+  const parts: Uint8Array[] = [];
+  for (const ref of p.members) {
+    if (ref.startsWith("i:")) {
+      const bytes = new Uint8Array(9);
+      bytes[0] = INDICATOR_TAG;
+      bytes.set(Buffer.from(ref.slice(2, 2 + SHORT_ID_HEX), "hex"), 1);
+      parts.push(bytes);
+    } else {
+      const id = encoder.encode(ref.slice(2));
+      const bytes = new Uint8Array(2 + id.length);
+      bytes[0] = OBJECT_TAG;
+      bytes[1] = id.length;
+      bytes.set(id, 2);
+      parts.push(bytes);
+    }
+  }
+  return Buffer.concat(parts);
 }
 
 function decodePosting(bytes: Uint8Array | undefined): Posting {
-  if (bytes === undefined) return { saturated: false, members: [] };
-  const text = decoder.decode(bytes);
-  if (text.startsWith("*")) return { saturated: true, count: Number(text.slice(1)) };
-  return { saturated: false, members: text === "" ? [] : text.split(SEPARATOR) };
+  if (bytes === undefined || bytes.length === 0) return { saturated: false, members: [] };
+  if (bytes[0] === SATURATED_TAG) return { saturated: true, count: Number(decoder.decode(bytes.subarray(1))) };
+  const members: MemberRef[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    if (bytes[at] === INDICATOR_TAG) {
+      members.push(`i:${Buffer.from(bytes.subarray(at + 1, at + 9)).toString("hex")}`);
+      at += 9;
+    } else if (bytes[at] === OBJECT_TAG) {
+      const length = bytes[at + 1]!;
+      members.push(`o:${decoder.decode(bytes.subarray(at + 2, at + 2 + length))}`);
+      at += 2 + length;
+    } else break; // Damaged: what was read stands; the rest is dropped at the next change.
+  }
+  return { saturated: false, members };
 }

@@ -21,6 +21,13 @@ export class IndicatorRepository {
     return values.map((bytes, i) => (bytes ? decodeRecord(ids[i]!, bytes) : undefined));
   }
 
+  /** Ids beginning with `prefix` (hex), at most `limit`: what a short reference stands for. */
+  async idsWithPrefix(prefix: string, limit = 4): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const id of this.sublevel.keys({ gte: prefix, lt: `${prefix}g`, limit })) ids.push(id);
+    return ids;
+  }
+
   putOp(record: IndicatorRecord): WriteOp {
     return { type: "put", sublevel: this.sublevel, key: record.id, value: encodeRecord(record) };
   }
