@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { rate } from "./lib/rate.js";
 import { featuresOf } from "../src/categorise/sentence-features.js";
 import { loadCategoriser } from "../src/config/reference-data.js";
 import { sentencesOf } from "../src/extract/observable-extractor.js";
@@ -25,23 +26,12 @@ const loadStart = performance.now();
 const model = loadCategoriser();
 const loadMs = performance.now() - loadStart;
 
-function rate(work: () => void): { median: number; min: number } {
-  work();
-  const rates: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    const start = performance.now();
-    work();
-    rates.push(sentences.length / ((performance.now() - start) / 1000));
-  }
-  rates.sort((a, b) => a - b);
-  return { median: rates[Math.floor(rates.length / 2)]!, min: rates[0]! };
-}
 
 let sink = 0;
-const categorised = rate(() => {
+const categorised = rate(sentences.length, RUNS, () => {
   for (const s of sentences) sink += model.classify(s, { limit: 3 }).length;
 });
-const featuresOnly = rate(() => {
+const featuresOnly = rate(sentences.length, RUNS, () => {
   for (const s of sentences) sink += featuresOf(s).length;
 });
 const fmt = (n: number) => Math.round(n).toLocaleString("en");

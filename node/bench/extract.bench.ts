@@ -8,6 +8,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { rate } from "./lib/rate.js";
 import { extractIOC } from "ioc-extractor";
 import { warningListsFor } from "../src/config/reference-data.js";
 import { extractObservables } from "../src/extract/observable-extractor.js";
@@ -25,23 +26,12 @@ for (const name of readdirSync(dir).filter((n) => n.endsWith(".mjson"))) {
 const bytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
 const warningLists = warningListsFor({ bundled: true, disabled: [], actions: {}, files: [] });
 
-function rate(work: () => void): { median: number; min: number } {
-  work();
-  const rates: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    const start = performance.now();
-    work();
-    rates.push(bytes / 1e6 / ((performance.now() - start) / 1000));
-  }
-  rates.sort((a, b) => a - b);
-  return { median: rates[Math.floor(rates.length / 2)]!, min: rates[0]! };
-}
 
 let found = 0;
-const ours = rate(() => {
+const ours = rate(bytes / 1e6, RUNS, () => {
   for (const text of texts) found += extractObservables(text, { warningLists }).observables.length;
 });
-const library = rate(() => {
+const library = rate(bytes / 1e6, RUNS, () => {
   for (const text of texts) found += extractIOC(text, { refang: true, sort: false, strict: true }).domains.length;
 });
 const fmt = (n: number) => n.toFixed(2);

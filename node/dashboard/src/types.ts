@@ -34,6 +34,7 @@ export interface SightingTotals {
 
 export type { ObjectSummary, ObjectDetail, Graph, GraphNode, GraphEdge } from "../../src/intel/intel-service.js";
 export type { Draft, DraftItem, DraftDecision } from "../../src/model/draft.js";
+export type { IncidentClassRow } from "../../src/trust/incident-statistics.js";
 
 /** A draft as GET /drafts lists it: counts instead of its items. */
 export interface DraftSummary {

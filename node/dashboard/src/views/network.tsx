@@ -1,16 +1,7 @@
 import { api } from "../api.js";
 import { Absent, ErrorNote, Section, TableHead, ago, dateTime, short } from "../format.js";
 import { useLoad } from "../hooks.js";
-import type { MemberRow, NodeStatus } from "../types.js";
-
-interface IncidentRow {
-  rsit: string;
-  sightings: number;
-  indicators: number;
-  reporters: number;
-  alerts: number;
-  lastSeen: number;
-}
+import type { IncidentClassRow, MemberRow, NodeStatus } from "../types.js";
 
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((n, c) => n + c, 0);
 
@@ -18,7 +9,7 @@ const sum = (counts: Record<string, number>) => Object.values(counts).reduce((n,
 export function NetworkView() {
   const status = useLoad((signal) => api<NodeStatus>("/status", { signal }), [], 3000);
   const members = useLoad((signal) => api<{ members: MemberRow[] }>("/members", { signal }), [], 3000);
-  const incidents = useLoad((signal) => api<{ incidents: IncidentRow[] }>("/stats/incidents?audience=internal&days=30", { signal }), [], 60_000);
+  const incidents = useLoad((signal) => api<{ incidents: IncidentClassRow[] }>("/stats/incidents?audience=internal&days=30", { signal }), [], 60_000);
   const s = status.data;
   return (
     <div class="view">
