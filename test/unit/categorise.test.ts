@@ -9,6 +9,7 @@ import { TechniqueModel, TechniqueModelError } from "../../node/src/categorise/t
 import { loadTrainingCorpus, TrainingCorpusError, type TrainingCorpus } from "../../node/src/categorise/training-corpus.js";
 import { ATTACK_CATEGORISER_FILE, bundledAttackNames, loadCategoriser } from "../../node/src/config/reference-data.js";
 import { buildDraft } from "../../node/src/extract/draft-builder.js";
+import { near } from "../helpers/near.js";
 import { SHARED_DATA } from "../helpers/shared-data.js";
 
 /**
@@ -25,9 +26,9 @@ describe("ATT&CK categoriser", function () {
       // tp 2 (A, B), fp 2 (B for A, A for X), fn 3 (A, C, X).
       expect(all.precision).to.equal(0.5);
       expect(all.recall).to.equal(0.4);
-      expect(all.microF1).to.be.closeTo((2 * 2) / (2 * 2 + 2 + 3), 1e-12);
+      near(all.microF1, (2 * 2) / (2 * 2 + 2 + 3), 1e-12);
       // Per class F1: A 2/4, B 2/3, C 0, X 0.
-      expect(all.macroF1).to.be.closeTo((0.5 + 2 / 3) / 4, 1e-12);
+      near(all.macroF1, (0.5 + 2 / 3) / 4, 1e-12);
       const some = score(gold, predicted, new Set(["A", "B"]));
       expect(some.sentences).to.equal(3);
       expect(some.classes).to.equal(2);
@@ -83,7 +84,7 @@ describe("ATT&CK categoriser", function () {
       const sentence = "PowerShell scripts downloaded further tools from the C2 server.";
       const a = model.probabilities(sentence);
       const b = again.probabilities(sentence);
-      for (let c = 0; c < a.length; c += 37) expect(b[c]).to.be.closeTo(a[c]!, 1e-6);
+      for (let c = 0; c < a.length; c += 37) near(b[c], a[c]!, 1e-6);
       const file = model.toFile("now");
       expect(() => TechniqueModel.fromFile({ ...file, bias: file.bias.slice(1) })).to.throw(TechniqueModelError, /bias and classes/);
       expect(() => TechniqueModel.fromFile({ ...file, rows: [[99999, 1], ...file.rows.slice(1)] })).to.throw(TechniqueModelError, /class it does not have/);

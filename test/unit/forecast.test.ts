@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { near } from "../helpers/near.js";
 import { backtestEarlyWarning, formatEarlyWarningBacktest, type EarlyWarningBacktest } from "../../node/src/forecast/backtest.js";
 import { simulateConsortium } from "../../node/src/forecast/consortium-simulator.js";
 import { EarlyWarningEngine, replay } from "../../node/src/forecast/early-warning.js";
@@ -19,7 +20,7 @@ describe("forecasting", function () {
       expect(rocAuc([0.1, 0.4, 0.35, 0.8], [false, false, true, true])).to.equal(0.75);
       expect(rocAuc([0.5, 0.5, 0.5], [true, false, false])).to.equal(0.5);
       expect(Number.isNaN(rocAuc([0.2, 0.3], [false, false]))).to.equal(true);
-      expect(brier([1, 0, 0.5], [true, false, true])).to.be.closeTo(0.25 / 3, 1e-12);
+      near(brier([1, 0, 0.5], [true, false, true]), 0.25 / 3, 1e-12);
       const bins = reliability([0.05, 0.07, 0.95], [false, true, true]);
       expect(bins).to.have.length(2);
       expect(bins[0]).to.include({ count: 2, observed: 0.5 });

@@ -1,5 +1,6 @@
 import { TEST_DEPLOYMENT } from "../helpers/deployment.js";
 import { expect } from "chai";
+import { near } from "../helpers/near.js";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -26,8 +27,6 @@ const sighting = (reporter: string, kind: Sighting["kind"], observedAt = now, co
 describe("scoring", function () {
   const model = { lifetimeMs: 30 * DAY, speed: 2 };
 
-  // Not chai's closeTo: the hardhat chai matchers, loaded by the contract tests, take it over for bigints.
-  const near = (actual: number, expected: number) => expect(Math.abs(actual - expected), `${actual} vs ${expected}`).to.be.below(1e-9);
 
   it("decays by MISP's polynomial: base * (1 - (t / lifetime)^(1 / speed))", function () {
     expect(decayed(80, 0, model)).to.equal(80);
