@@ -59,6 +59,7 @@ import { DraftService } from "./extract/draft-service.js";
 import { CategoriserService } from "./categorise/categoriser-service.js";
 import type { IncidentStatisticsComponents } from "./trust/incident-statistics.js";
 import { CorrelationService } from "./correlate/correlation-service.js";
+import { DEFAULT_FORECAST, ForecastService } from "./forecast/forecast-service.js";
 import { exportAudience } from "./privacy/audience.js";
 import type { SealRecipient } from "./wire/sealed.js";
 import { deploymentId } from "./wire/deployment.js";
@@ -139,6 +140,7 @@ export class CtiNode {
   private draftsValue: DraftService | undefined;
   private categoriserValue: CategoriserService | undefined;
   private correlationValue: CorrelationService | undefined;
+  private forecastValue: ForecastService | undefined;
   private follower: ChainFollower | undefined;
   /** Peers banned for misbehaving, until when (ms). */
   private readonly banned = new Map<string, number>();
@@ -445,6 +447,20 @@ export class CtiNode {
 
     this.correlationValue = config.correlation.enabled ? new CorrelationService({}, { store, now: this.now, log: logFn(log.child({ part: "correlation" }), "info") }) : undefined;
     this.correlationValue?.start();
+    this.forecastValue = config.forecast.enabled
+      ? new ForecastService(
+          { ...DEFAULT_FORECAST, stepHours: config.forecast.stepHours, minExamples: config.forecast.minExamples },
+          {
+            store,
+            orgId: identity.orgId,
+            partners: () => this.membership.all().map((m) => ({ org: m.orgId, sector: m.sector, country: m.country, reputation: this.reputationValue?.of(m.orgId) ?? 0.5 })),
+            now: this.now,
+            tacticsOf: (technique) => bundledAttackNames().tacticsOf(technique),
+            log: logFn(log.child({ part: "forecast" }), "info"),
+          },
+        )
+      : undefined;
+    this.forecastValue?.start();
 
     this.metricsValue = createMetrics({
       gossip: () => this.gossip.stats,
@@ -468,6 +484,7 @@ export class CtiNode {
     // Feeds and detectors' parts first: what they publish still goes out through the publisher.
     await this.feedsValue?.stop();
     await this.correlationValue?.stop();
+    await this.forecastValue?.stop();
     await this.logMatcherValue?.stop();
     for (const watch of this.exportWatches) await watch.stop();
     this.exportWatches = [];
@@ -483,7 +500,7 @@ export class CtiNode {
     // Last before the store closes: the index saved must include every write.
     await this.matcherValue?.stop();
     await this.storeValue?.close();
-    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = this.intelValue = this.feedsValue = this.draftsValue = this.correlationValue = undefined;
+    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = this.intelValue = this.feedsValue = this.draftsValue = this.correlationValue = this.forecastValue = undefined;
     this.reputationValue = this.metricsValue = undefined;
     this.follower = this.adminDeskValue = this.validationPool = this.membershipValue = this.groupsValue = this.provider = this.signer = this.storeValue = undefined;
     this.deploymentValue = this.gaterValue = undefined;
@@ -700,6 +717,11 @@ export class CtiNode {
   /** Links between indicators, objects and sightings, unless the config turned it off. */
   get correlation(): CorrelationService | undefined {
     return this.correlationValue;
+  }
+
+  /** Early warning and volume forecasts, unless the config turned them off. */
+  get forecast(): ForecastService | undefined {
+    return this.forecastValue;
   }
 
   /** Drafts of reports read from prose, waiting for an analyst. */

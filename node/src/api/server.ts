@@ -11,6 +11,7 @@ import { DraftError } from "../extract/draft-service.js";
 import { CategoriserError } from "../categorise/categoriser-service.js";
 import { categoriseRoutes } from "./categorise-routes.js";
 import { correlationRoutes } from "./correlation-routes.js";
+import { forecastRoutes } from "./forecast-routes.js";
 import { ReportTextError } from "../extract/report-text.js";
 import { feedRoutes } from "./feed-routes.js";
 import { UnknownFeedError } from "../feeds/feed-service.js";
@@ -170,6 +171,7 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
   await app.register(groupRoutes(node));
   await app.register(trustRoutes(node, heavy));
   await app.register(correlationRoutes(node, heavy));
+  await app.register(forecastRoutes(node, heavy));
   await app.register(interopRoutes(node, heavy, { importBodyLimitBytes }));
   await app.register(objectRoutes(node, { importBodyLimitBytes }));
   await app.register(networkRoutes(node));

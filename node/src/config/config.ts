@@ -280,6 +280,16 @@ export const NodeConfigSchema = z.object({
       fanOut: z.number().int().min(2).max(10_000).default(DEFAULT_FAN_OUT),
     })
     .default({ enabled: true, fanOut: DEFAULT_FAN_OUT }),
+  /** Early warning and volume forecasts from the consortium's sightings (node/src/forecast/). */
+  forecast: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** Hours between two origins: candidates scored and outcomes learnt this often. */
+      stepHours: z.number().min(1).max(24).default(6),
+      /** Outcomes learnt before a watch list is shown: fewer, and the node says it cannot forecast yet. */
+      minExamples: z.number().int().min(10).default(500),
+    })
+    .default({ enabled: true, stepHours: 6, minExamples: 500 }),
   /** The ATT&CK categoriser (node/src/categorise/), applied to report drafts. */
   categoriser: z
     .object({

@@ -117,6 +117,12 @@ export class EarlyWarningEngine {
     };
   }
 
+  /** Subjects and partners learnt since the engine was made (new indicators, members, sectors). */
+  learnSubjects(subjects: readonly ForecastSubject[], partners: readonly ForecastPartner[]): void {
+    for (const s of subjects) this.subjects.set(s.id, s);
+    for (const p of partners) this.partners.set(p.org, p);
+  }
+
   toState(): EngineState {
     return { version: 1, models: { "24h": this.models["24h"].toState(), "7d": this.models["7d"].toState() } };
   }
