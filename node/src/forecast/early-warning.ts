@@ -60,6 +60,8 @@ interface SubjectState {
   byOrg: Map<string, OrgTally>;
   /** Recent sightings (at most MEMORY_MS old), in the order they were reported. */
   events: Array<{ org: string; at: number }>;
+  /** The same, per org: what an outcome looks up. */
+  times: Map<string, number[]>;
   last: number;
 }
 
@@ -105,7 +107,10 @@ export class EarlyWarningEngine {
   private readonly partners: Map<string, ForecastPartner>;
   private readonly state = new Map<string, SubjectState>();
   readonly models: Record<ForecastHorizon, OnlineLogistic>;
-  private pending: PendingExample[] = [];
+  /** Per horizon, in the order made: origins only grow, so the oldest resolve first. */
+  private readonly pending: Record<ForecastHorizon, PendingExample[]> = { "24h": [], "7d": [] };
+  private readonly pendingHead: Record<ForecastHorizon, number> = { "24h": 0, "7d": 0 };
+  private madeAt: Record<ForecastHorizon, { origin: number; from: number }> = { "24h": { origin: -1, from: 0 }, "7d": { origin: -1, from: 0 } };
   private now = 0;
 
   constructor(input: { partners: ForecastPartner[]; subjects: ForecastSubject[]; state?: EngineState }) {
@@ -137,7 +142,7 @@ export class EarlyWarningEngine {
     this.now = Math.max(this.now, sighting.reportedAt);
     for (const [key, kind] of keysOf(this.subjects.get(sighting.subject), sighting.subject)) {
       let s = this.state.get(key);
-      if (!s) this.state.set(key, (s = { key, kind, subject: kind === "indicator" ? this.subjects.get(sighting.subject) : undefined, byOrg: new Map(), events: [], last: 0 }));
+      if (!s) this.state.set(key, (s = { key, kind, subject: kind === "indicator" ? this.subjects.get(sighting.subject) : undefined, byOrg: new Map(), events: [], times: new Map(), last: 0 }));
       const tally = s.byOrg.get(sighting.org) ?? { first: sighting.at, last: sighting.at, count: 0, falsePositives: 0 };
       tally.first = Math.min(tally.first, sighting.at);
       tally.last = Math.max(tally.last, sighting.at);
@@ -145,6 +150,9 @@ export class EarlyWarningEngine {
       if (sighting.falsePositive) tally.falsePositives++;
       s.byOrg.set(sighting.org, tally);
       s.events.push({ org: sighting.org, at: sighting.at });
+      const times = s.times.get(sighting.org);
+      if (times) times.push(sighting.at);
+      else s.times.set(sighting.org, [sighting.at]);
       s.last = Math.max(s.last, sighting.at);
     }
   }
@@ -156,17 +164,24 @@ export class EarlyWarningEngine {
         this.state.delete(key);
         continue;
       }
-      if (s.events.length > 0 && s.events[0]!.at < t - MEMORY_MS) s.events = s.events.filter((e) => e.at >= t - MEMORY_MS);
+      if (s.events.length > 0 && s.events[0]!.at < t - MEMORY_MS) {
+        s.events = s.events.filter((e) => e.at >= t - MEMORY_MS);
+        for (const [org, times] of s.times) {
+          const kept = times.filter((at) => at >= t - MEMORY_MS);
+          if (kept.length === 0) s.times.delete(org);
+          else s.times.set(org, kept);
+        }
+      }
     }
   }
 
   /** Whether `org` sighted `key` in (from, to], as far as is known now. */
   private sightedIn(key: string, org: string, from: number, to: number): boolean {
     const s = this.state.get(key);
-    return !!s && s.events.some((e) => e.org === org && e.at > from && e.at <= to);
+    return !!s && (s.times.get(org)?.some((at) => at > from && at <= to) ?? false);
   }
 
-  private features(s: SubjectState, target: ForecastPartner, t: number): Float64Array {
+  private features(s: SubjectState, target: ForecastPartner, t: number, familyCache: Map<string, [number, number, number]>): Float64Array {
     const x = new Float64Array(FEATURES.length);
     let partners = 0;
     let first = Infinity;
@@ -200,20 +215,23 @@ export class EarlyWarningEngine {
     x[7] = count > 0 ? falsePositives / count : 0;
     const family = s.kind === "indicator" && s.subject?.family ? this.state.get(`malware:${s.subject.family}`) : s.kind === "malware" ? s : undefined;
     if (family) {
-      const orgs = new Set<string>();
-      let familySector = 0;
-      let here = 0;
-      for (const e of family.events) {
-        if (e.at < t - 7 * DAY || e.at > t) continue;
-        if (e.org === target.org) here = 1;
-        else if (!orgs.has(e.org)) {
-          orgs.add(e.org);
-          if (this.partners.get(e.org)?.sector === target.sector) familySector++;
+      // The same for every indicator of the family at this origin: computed once per target.
+      let cached = familyCache.get(family.key);
+      if (!cached) {
+        const orgs = new Set<string>();
+        let familySector = 0;
+        let here = 0;
+        for (const e of family.events) {
+          if (e.at < t - 7 * DAY || e.at > t) continue;
+          if (e.org === target.org) here = 1;
+          else if (!orgs.has(e.org)) {
+            orgs.add(e.org);
+            if (this.partners.get(e.org)?.sector === target.sector) familySector++;
+          }
         }
+        familyCache.set(family.key, (cached = [Math.log1p(orgs.size), Math.log1p(familySector), here]));
       }
-      x[8] = Math.log1p(orgs.size);
-      x[9] = Math.log1p(familySector);
-      x[10] = here;
+      [x[8], x[9], x[10]] = cached;
     }
     x[11] = s.kind === "indicator" ? 1 : 0;
     x[12] = s.kind === "malware" ? 1 : 0;
@@ -249,23 +267,33 @@ export class EarlyWarningEngine {
   step(t: number, targets: readonly string[]): Array<PendingExample & { outcome: boolean }> {
     this.forget(t);
     const resolved: Array<PendingExample & { outcome: boolean }> = [];
-    const still: PendingExample[] = [];
-    for (const p of this.pending) {
-      if (p.origin + HORIZON_MS[p.horizon] + RESOLVE_GRACE_MS > t) {
-        still.push(p);
-        continue;
+    for (const horizon of FORECAST_HORIZONS) {
+      const queue = this.pending[horizon];
+      let head = this.pendingHead[horizon];
+      while (head < queue.length && queue[head]!.origin + HORIZON_MS[horizon] + RESOLVE_GRACE_MS <= t) {
+        const p = queue[head++]!;
+        const outcome = this.sightedIn(p.key, p.org, p.origin, p.origin + HORIZON_MS[horizon]);
+        this.models[horizon].update(p.x, outcome);
+        // The example itself, its outcome set: a copy of each of millions was a fifth of the time, in the collector.
+        const learnt = p as PendingExample & { outcome: boolean };
+        learnt.outcome = outcome;
+        resolved.push(learnt);
       }
-      const outcome = this.sightedIn(p.key, p.org, p.origin, p.origin + HORIZON_MS[p.horizon]);
-      this.models[p.horizon].update(p.x, outcome);
-      resolved.push({ ...p, outcome });
+      // Drop what was learnt once it is most of the queue (amortised: no copy at every step).
+      if (head > 4096 && head * 2 > queue.length) {
+        this.pending[horizon] = queue.slice(head);
+        head = 0;
+      }
+      this.pendingHead[horizon] = head;
+      this.madeAt[horizon] = { origin: t, from: this.pending[horizon].length };
     }
-    this.pending = still;
     for (const org of targets) {
       const target = this.partners.get(org);
       if (!target) continue;
+      const familyCache = new Map<string, [number, number, number]>();
       for (const s of this.candidates(target, t)) {
-        const x = this.features(s, target, t);
-        for (const horizon of FORECAST_HORIZONS) this.pending.push({ key: s.key, org, origin: t, horizon, x, predicted: this.models[horizon].predict(x) });
+        const x = this.features(s, target, t, familyCache);
+        for (const horizon of FORECAST_HORIZONS) this.pending[horizon].push({ key: s.key, org, origin: t, horizon, x, predicted: this.models[horizon].predict(x) });
       }
     }
     return resolved;
@@ -273,7 +301,7 @@ export class EarlyWarningEngine {
 
   /** What is pending (for a backtest to attach its predictions to). */
   pendingAt(t: number): PendingExample[] {
-    return this.pending.filter((p) => p.origin === t);
+    return FORECAST_HORIZONS.flatMap((h) => (this.madeAt[h].origin === t ? this.pending[h].slice(this.madeAt[h].from) : []));
   }
 
   /** The ranked watch list of `org` at t, without learning anything. */
@@ -281,8 +309,9 @@ export class EarlyWarningEngine {
     const target = this.partners.get(org);
     if (!target) return [];
     const items: WatchItem[] = [];
+    const familyCache = new Map<string, [number, number, number]>();
     for (const s of this.candidates(target, t)) {
-      const x = this.features(s, target, t);
+      const x = this.features(s, target, t, familyCache);
       const probability = { "24h": this.models["24h"].predict(x), "7d": this.models["7d"].predict(x) };
       const contributions = this.models["7d"].contributions(x);
       const reasons = [...contributions.entries()]
