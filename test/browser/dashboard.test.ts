@@ -219,6 +219,16 @@ describe("dashboard in a real browser", function () {
     await shot("object-related");
   });
 
+  it("says on the forecast page that a young consortium has too little history to forecast from", async function () {
+    await page.goto(`${url}/dashboard/#/forecast`);
+    await page.getByTestId("watch-insufficient").waitFor();
+    expect(await page.getByTestId("watch-insufficient").innerText()).to.match(/needs at least \d+ outcomes learnt/);
+    await page.getByTestId("backtest-insufficient").waitFor();
+    expect(await page.getByTestId("backtest-insufficient").innerText()).to.match(/needs 28 days of sightings/);
+    expect(await page.getByTestId("volume-chart").count()).to.equal(0);
+    await shot("forecast");
+  });
+
   it("ranks producers by reputation and charts its history once an epoch closes", async function () {
     await nodes.alpha!.trust.submitReports();
     const endsAt = nodes.alpha!.reputation!.epochEndsAt;

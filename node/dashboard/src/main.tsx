@@ -14,6 +14,7 @@ import { NetworkView } from "./views/network.js";
 import { ReputationView } from "./views/reputation.js";
 import { ObjectsView, type ObjectFilters } from "./views/objects.js";
 import { ObjectView } from "./views/object.js";
+import { ForecastView } from "./views/forecast.js";
 import { DraftsView, DraftView } from "./views/drafts.js";
 import "./style.css";
 
@@ -25,6 +26,7 @@ type Route =
   | { view: "object"; id: string }
   | { view: "drafts" }
   | { view: "draft"; id: string }
+  | { view: "forecast" }
   | { view: "reputation" }
   | { view: "governance" };
 
@@ -35,7 +37,7 @@ function routeOf(hash: string): Route {
   if (view === "indicator" && arg && /^[0-9a-f]{64}$/.test(arg)) return { view: "indicator", id: arg };
   if (view === "object" && arg && STIX_ID.test(arg)) return { view: "object", id: arg };
   if (view === "draft" && arg && /^draft-[0-9a-f]{16}$/.test(arg)) return { view: "draft", id: arg };
-  if (view === "feed" || view === "objects" || view === "drafts" || view === "reputation" || view === "governance") return { view };
+  if (view === "feed" || view === "objects" || view === "drafts" || view === "forecast" || view === "reputation" || view === "governance") return { view };
   return { view: "network" };
 }
 
@@ -44,6 +46,7 @@ const NAV: Array<[Route["view"], string]> = [
   ["feed", "Indicators"],
   ["objects", "Intelligence"],
   ["drafts", "Drafts"],
+  ["forecast", "Forecast"],
   ["reputation", "Reputation"],
   ["governance", "Governance"],
 ];
@@ -141,6 +144,7 @@ function App() {
         {route.view === "object" && <ObjectView id={route.id} open={(id) => (location.hash = `#/object/${id}`)} />}
         {route.view === "drafts" && <DraftsView open={(id) => (location.hash = `#/draft/${id}`)} />}
         {route.view === "draft" && <DraftView id={route.id} openObject={(id) => (location.hash = `#/object/${id}`)} />}
+        {route.view === "forecast" && <ForecastView openIndicator={(id) => (location.hash = `#/indicator/${id}`)} />}
         {route.view === "reputation" && <ReputationView />}
         {route.view === "governance" && <GovernanceView />}
       </main>
