@@ -449,7 +449,7 @@ export class CtiNode {
     this.correlationValue?.start();
     this.forecastValue = config.forecast.enabled
       ? new ForecastService(
-          { ...DEFAULT_FORECAST, stepHours: config.forecast.stepHours, minExamples: config.forecast.minExamples },
+          { ...DEFAULT_FORECAST, stepHours: config.forecast.stepHours, minExamples: config.forecast.minExamples, ...(config.forecast.alertAt !== undefined ? { alertAt: config.forecast.alertAt } : {}) },
           {
             store,
             orgId: identity.orgId,

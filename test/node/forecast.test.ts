@@ -30,6 +30,13 @@ describe("forecasts from a node's store", function () {
       const backtest = (await (await fetch(`${solo.url}/forecast/backtest`)).json()) as { status: string };
       expect(backtest.status).to.equal("insufficient-history");
       expect((await fetch(`${solo.url}/forecast/volume?by=weather`)).status).to.equal(400);
+      // A feed ordered by forecast, with nothing to forecast from, is the feed in its own order.
+      await solo.node.publish([{ type: "domain", value: "first.example", confidence: 80 }, { type: "domain", value: "second.example", confidence: 80 }]);
+      const byTime = (await (await fetch(`${solo.url}/feed?audience=internal`)).json()) as { indicators: Array<{ value: string }> };
+      const byForecast = (await (await fetch(`${solo.url}/feed?audience=internal&order=forecast`)).json()) as { indicators: Array<{ value: string }> };
+      expect(byForecast.indicators.map((r) => r.value)).to.deep.equal(byTime.indicators.map((r) => r.value));
+      expect((await fetch(`${solo.url}/feed?audience=internal&order=random`)).status).to.equal(400);
+      expect(((await (await fetch(`${solo.url}/forecast/warnings`)).json()) as { warnings: unknown[] }).warnings).to.deep.equal([]);
     } finally {
       await solo.stop();
     }
@@ -52,7 +59,7 @@ describe("forecasts from a node's store", function () {
       let clock = history.start + 30 * DAY;
       await write(clock);
       const me = history.partners[0]!;
-      const service = new ForecastService({ ...DEFAULT_FORECAST, minExamples: 200 }, { store, orgId: me.org, partners: () => history.partners, now: () => clock, tacticsOf: () => [] });
+      const service = new ForecastService({ ...DEFAULT_FORECAST, minExamples: 200, alertAt: 0.02 }, { store, orgId: me.org, partners: () => history.partners, now: () => clock, tacticsOf: () => [] });
       const first = await service.watch(20);
       expect(first.status, JSON.stringify(first).slice(0, 300)).to.equal("ok");
       if (first.status !== "ok") return;
@@ -65,6 +72,18 @@ describe("forecasts from a node's store", function () {
       expect(later.status).to.equal("ok");
       if (later.status !== "ok") return;
       expect(later.learnt["24h"]).to.be.above(first.learnt["24h"]);
+      // Early-warning alerts at the threshold, once a day at most per subject.
+      const warnings = service.warnings();
+      expect(warnings.length).to.be.above(0);
+      for (const w of warnings) expect(w.probability["24h"]).to.be.at.least(0.02);
+      const lastOf = new Map<string, number>();
+      for (const w of [...warnings].reverse()) {
+        if (lastOf.has(w.key)) expect(w.at - lastOf.get(w.key)!, `${w.key} alerted twice in a day`).to.be.at.least(DAY);
+        lastOf.set(w.key, w.at);
+      }
+      // The watch list's indicators order a feed: their probabilities are the engine's.
+      const probabilities = await service.indicatorProbabilities();
+      expect(probabilities.size).to.be.above(0);
       const volume = await service.volume("sector", 7);
       expect(volume.status).to.equal("ok");
       if (volume.status !== "ok") return;

@@ -25,6 +25,12 @@ export function forecastRoutes(node: CtiNode, heavy: HeavyWork) {
       return { ...answer, items: answer.items.filter((i) => i.kind === query.kind).slice(0, query.limit) };
     });
 
+    app.get("/forecast/warnings", async (_request, reply) => {
+      const forecast = node.forecast;
+      if (!forecast) return off(reply);
+      return { warnings: forecast.warnings() };
+    });
+
     app.get("/forecast/volume", async (request, reply) => {
       const forecast = node.forecast;
       if (!forecast) return off(reply);

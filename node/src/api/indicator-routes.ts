@@ -201,8 +201,17 @@ export function indicatorRoutes(node: CtiNode, heavy: HeavyWork) {
     });
 
     app.get("/feed", async (request, reply) => {
-      const query = parse(z.object({ audience: audienceField, since: sinceField, limit: limitField(100_000, 10_000), format: formatField, use: z.enum(FEED_USES).default("detect") }), request.query);
+      const query = parse(
+        z.object({ audience: audienceField, since: sinceField, limit: limitField(100_000, 10_000), format: formatField, use: z.enum(FEED_USES).default("detect"), order: z.enum(["time", "forecast"]).default("time") }),
+        request.query,
+      );
       const feed = await node.trust.feed(query.audience, query.since, query.limit, query.use);
+      if (query.order === "forecast" && node.forecast) {
+        // What is likeliest to reach this org first (forecast/): those on no watch list keep their order, after.
+        const probability = await node.forecast.indicatorProbabilities();
+        const p = (id: string) => probability.get(id)?.["24h"] ?? -1;
+        feed.indicators = feed.indicators.map((r, i) => ({ r, i })).sort((a, b) => p(b.r.id) - p(a.r.id) || a.i - b.i).map(({ r }) => r);
+      }
       if (query.format === "csv") return table(reply, "csv", "indicators", feed.indicators.map(csvRow));
       return feed;
     });

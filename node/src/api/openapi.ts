@@ -54,7 +54,7 @@ export const OPERATIONS: Record<string, Operation> = {
   "GET /feed": {
     summary: "What detectors may use: unexpired, unquarantined records with their scores, made of the statements the use may act on (PAP: docs/privacy.md).",
     tag: "detectors",
-    query: { since: "Unix ms or ISO 8601.", limit: "Most records.", audience, use: "detect (default), query or block.", format: "json (default) or csv." },
+    query: { since: "Unix ms or ISO 8601.", limit: "Most records.", audience, use: "detect (default), query or block.", format: "json (default) or csv.", order: "time (default), or forecast: likeliest to reach this org first (early warning), the rest after." },
   },
   "POST /match": { summary: "Which indicators each value matches, and why.", tag: "detectors", body: MatchRequestSchema },
   "GET /alerts": { summary: "Matches the log matcher found in detector logs.", tag: "detectors", query: { since: "Unix ms or ISO 8601.", limit: "Most alerts." } },
@@ -94,6 +94,7 @@ export const OPERATIONS: Record<string, Operation> = {
   "GET /correlation/cluster": { summary: "The members reachable from one through links, breadth first.", tag: "intelligence", query: { member: "i:<record id> or o:<STIX id>.", limit: "Most members (200)." } },
   "GET /correlation/clusters": { summary: "Every cluster of two or more, largest first: members, indicators, objects, links by reason, names (recomputed at most every 60 s).", tag: "intelligence", query: { limit: "Most clusters (20)." } },
   "GET /forecast/watch": { summary: "This org's early-warning watch list: indicators, malware families and techniques partners sighted, ranked by the probability of a sighting here within 24 hours (and 7 days), each with its reasons; or insufficient-history.", tag: "intelligence", query: { limit: "Most items (50).", kind: "Only indicator, malware or technique." } },
+  "GET /forecast/warnings": { summary: "Early-warning alerts raised when a subject's 24-hour probability reached forecast.alertAt, newest first.", tag: "intelligence" },
   "GET /forecast/volume": { summary: "Sightings a day per category, history and forecast with an 80% interval (Holt-Winters with a weekly season, or seasonal Poisson for sparse series); or insufficient-history.", tag: "intelligence", query: { by: "malware (default), technique, rsit or sector.", days: "Days ahead (14).", top: "Busiest categories (8)." } },
   "GET /forecast/backtest": { summary: "Rolling-origin backtests on the node's own history: early warning (ROC AUC, Brier, reliability) against the base rate and the seen-by-more-partners heuristic; volume (MAE, MASE, 80% coverage) against seasonal-naive (recomputed at most every 10 min).", tag: "intelligence" },
   "POST /categorise": { summary: "ATT&CK techniques each sentence describes, by the node's categoriser: {text} or {objectId} (a published object's name, description and other prose), with limit (techniques per sentence, 3) and minProbability (0.2).", tag: "intelligence" },

@@ -288,6 +288,8 @@ export const NodeConfigSchema = z.object({
       stepHours: z.number().min(1).max(24).default(6),
       /** Outcomes learnt before a watch list is shown: fewer, and the node says it cannot forecast yet. */
       minExamples: z.number().int().min(10).default(500),
+      /** An early-warning alert when a subject's 24-hour probability reaches this (none if not set). */
+      alertAt: z.number().gt(0).max(1).optional(),
     })
     .default({ enabled: true, stepHours: 6, minExamples: 500 }),
   /** The ATT&CK categoriser (node/src/categorise/), applied to report drafts. */

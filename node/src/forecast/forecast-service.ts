@@ -28,6 +28,8 @@ export interface ForecastServiceInit {
   minExamples: number;
   /** Days of history volume forecasts need. */
   minVolumeDays: number;
+  /** A subject whose 24-hour probability reaches this raises an early-warning alert (none if not set). */
+  alertAt?: number;
 }
 
 export const DEFAULT_FORECAST: ForecastServiceInit = { stepHours: 6, minExamples: 500, minVolumeDays: 28 };
@@ -58,7 +60,22 @@ export interface VolumeAnswer {
   series: Array<{ category: string; history: number[]; forecast: VolumeForecast }>;
 }
 
+export interface EarlyWarningAlert {
+  at: number;
+  key: string;
+  kind: string;
+  value?: string;
+  probability: { "24h": number; "7d": number };
+  reasons: string[];
+}
+
+/** Early-warning alerts kept (the newest): they are raised again, if still due, after a restart. */
+const ALERTS_KEPT = 1000;
+
 export class ForecastService {
+  private readonly alerts: EarlyWarningAlert[] = [];
+  private readonly alerted = new Map<string, number>();
+
   private engine: EarlyWarningEngine | undefined;
   private cursor = 0;
   private readonly known = new Map<string, number>();
@@ -138,6 +155,7 @@ export class ForecastService {
         }
         // What arrived since the last origin is known now, for the watch list.
         while (next < history.sightings.length && history.sightings[next]!.reportedAt <= now) this.engine.add(history.sightings[next++]!);
+        if (this.init.alertAt !== undefined && this.ready()) await this.raiseAlerts(now, this.init.alertAt);
       } catch (err) {
         this.components.log?.("forecast: refresh failed", { error: (err as Error).message });
       } finally {
@@ -147,12 +165,44 @@ export class ForecastService {
     return this.running;
   }
 
+  /** Whether the engine has learnt enough to forecast. */
+  private ready(): boolean {
+    return !!this.engine && this.engine.examples["24h"] >= this.init.minExamples && this.engine.models["24h"].baseRate > 0;
+  }
+
+  /** An alert per subject reaching the threshold, once a day at most per subject. */
+  private async raiseAlerts(now: number, threshold: number): Promise<void> {
+    const due = this.engine!.watch(this.components.orgId, now, 1000).filter((item) => item.probability["24h"] >= threshold && (this.alerted.get(item.key) ?? -Infinity) < now - DAY);
+    if (due.length === 0) return;
+    const records = await this.components.store.indicators.getMany(due.filter((i) => i.kind === "indicator").map((i) => i.key.slice("indicator:".length)));
+    const valueOf = new Map(records.filter((r) => r !== undefined).map((r) => [`indicator:${r!.id}`, r!.blinded ? undefined : r!.value]));
+    for (const item of due) {
+      this.alerted.set(item.key, now);
+      const value = valueOf.get(item.key);
+      this.alerts.push({ at: now, key: item.key, kind: item.kind, ...(value ? { value } : {}), probability: item.probability, reasons: item.reasons });
+      this.components.log?.("forecast: early warning", { key: item.key, value, probability24h: Math.round(item.probability["24h"] * 1000) / 1000, reasons: item.reasons });
+    }
+    if (this.alerts.length > ALERTS_KEPT) this.alerts.splice(0, this.alerts.length - ALERTS_KEPT);
+  }
+
+  /** Early-warning alerts raised (the threshold `forecast.alertAt`), newest first. */
+  warnings(): EarlyWarningAlert[] {
+    return [...this.alerts].reverse();
+  }
+
+  /** Each indicator's early-warning probabilities for this org, for ordering a detector feed (empty until the engine is ready). */
+  async indicatorProbabilities(): Promise<Map<string, { "24h": number; "7d": number }>> {
+    await this.refresh();
+    if (!this.ready()) return new Map();
+    return new Map(this.engine!.watch(this.components.orgId, this.components.now(), 100_000).filter((i) => i.kind === "indicator").map((i) => [i.key.slice("indicator:".length), i.probability]));
+  }
+
   /** This org's watch list, ranked by the chance of a sighting here within 24 hours. */
   async watch(limit: number): Promise<WatchList | Insufficient> {
     await this.refresh();
     const engine = this.engine;
     const learnt = engine?.examples ?? { "24h": 0, "7d": 0 };
-    if (!engine || learnt["24h"] < this.init.minExamples || engine.models["24h"].baseRate === 0) {
+    if (!engine || !this.ready()) {
       return { status: "insufficient-history", message: `early warning needs at least ${this.init.minExamples} outcomes learnt, some of them sightings here; it has ${learnt["24h"]} (${Math.round((engine?.models["24h"].baseRate ?? 0) * learnt["24h"])} positive): not enough of the consortium's history to forecast from yet` };
     }
     const items = engine.watch(this.components.orgId, this.components.now(), limit);

@@ -124,8 +124,9 @@ export function registerIndicatorCommands(program: Command): void {
     .option("--use <use>", "detect (default: watching your own logs), query (cross-checks with outside services) or block (blocklists, firewalls): PAP decides which statements each may act on")
     .option("--since <time>", "only what changed since (ISO 8601 or Unix ms)")
     .option("--csv", "CSV instead of JSON")
+    .option("--order <order>", "time (default), or forecast: what is likeliest to reach your org first (early warning)")
     .option("--api <url>", "the node's HTTP API", DEFAULT_API)
-    .action(async (options) => print(await api(options.api, `/feed?${query({ audience: options.audience, use: options.use, since: options.since, format: options.csv ? "csv" : undefined })}`)));
+    .action(async (options) => print(await api(options.api, `/feed?${query({ audience: options.audience, use: options.use, since: options.since, order: options.order, format: options.csv ? "csv" : undefined })}`)));
 
   program
     .command("match")
