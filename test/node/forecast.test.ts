@@ -4,8 +4,12 @@ import { join } from "node:path";
 import { simulateConsortium } from "../../node/src/forecast/consortium-simulator.js";
 import { ForecastService, DEFAULT_FORECAST } from "../../node/src/forecast/forecast-service.js";
 import { IndicatorStore } from "../../node/src/store/indicator-store.js";
+import { startDevnet } from "../../scripts/lib/devnet.js";
+import { startApiServer } from "../../node/src/api/server.js";
+import { driveConsortium } from "../../node/src/forecast/simulation-driver.js";
+import type { CtiNode } from "../../node/src/node.js";
 import { cti } from "../helpers/cli.js";
-import { removeDir, startSoloNode, tempDir } from "../helpers/nodes.js";
+import { newIdentity, removeDir, startNode, startSoloNode, tempDir, waitFor } from "../helpers/nodes.js";
 
 /**
  * Forecasts from a node's own store: a node without history says so (API and CLI); a store
@@ -95,6 +99,64 @@ describe("forecasts from a node's store", function () {
     } finally {
       await store.close();
       await removeDir(dir);
+    }
+  });
+
+  it("is driven through the public API of real nodes by the simulator, and forecasts from what they then hold", async function () {
+    this.timeout(300_000);
+    const devnet = await startDevnet();
+    const orgs = [
+      { org: "sim-bank-a", sector: "finance", country: "LU" },
+      { org: "sim-bank-b", sector: "finance", country: "BE" },
+      { org: "sim-grid-c", sector: "energy", country: "LU" },
+    ];
+    const nodes: CtiNode[] = [];
+    const servers: Array<{ app: { close(): Promise<unknown> }; url: string }> = [];
+    const dirs: string[] = [];
+    try {
+      for (const o of orgs) {
+        const { dataDir, identity } = await newIdentity(o.org);
+        dirs.push(dataDir);
+        await devnet.admit(identity.public(), { displayName: o.org, country: o.country, sector: o.sector });
+      }
+      for (const [i, o] of orgs.entries()) {
+        const node = await startNode(dirs[i]!, devnet.deployment, { forecast: { minExamples: 50 } });
+        nodes.push(node);
+        servers.push(await startApiServer(node, { host: "127.0.0.1", port: 0, bodyLimitBytes: 32 << 20 }));
+        expect(node.identity.orgId).to.equal(o.org);
+      }
+      await waitFor("a full mesh", () => nodes.every((n) => n.gossip.topicPeers() === nodes.length - 1), 30_000);
+      const history = simulateConsortium({ seed: 9, days: 35, campaigns: 10, campaignIndicators: 8, noisePerDay: 12, partnerList: orgs.map((o) => ({ ...o, reputation: 0.5 })) });
+      const total = new Set(history.sightings.map((s) => s.subject)).size;
+      const driven = await driveConsortium(
+        history,
+        orgs.map((o, i) => ({ org: o.org, url: servers[i]!.url })),
+        { now: Date.now(), waitForIndicators: () => waitFor("every node to hold every indicator", async () => (await Promise.all(nodes.map((n) => n.store.counts()))).every((c) => c.indicators >= total), 60_000) },
+      );
+      expect(driven.problems).to.deep.equal([]);
+      expect(driven.indicators).to.equal(total);
+      expect(driven.sightings).to.equal(history.sightings.length);
+      // The first node holds the other two's sightings once their batches arrive.
+      await waitFor("bank-a to hold every partner's sightings", async () => {
+        let seen = 0;
+        for await (const stored of nodes[0]!.store.sightings.all()) for (const scope of Object.values(stored.byScope)) for (const t of Object.values(scope)) seen += t.sighting > 0 ? 1 : 0;
+        return seen >= new Set(history.sightings.filter((s) => !s.falsePositive).map((s) => `${s.org} ${s.subject}`)).size;
+      }, 60_000);
+      const url = servers[0]!.url;
+      const backtest = (await (await fetch(`${url}/forecast/backtest`)).json()) as { status: string; earlyWarning?: Array<{ horizon: string; examples: number; models: Array<{ auc: number }> }> };
+      expect(backtest.status, JSON.stringify(backtest).slice(0, 300)).to.equal("ok");
+      expect(backtest.earlyWarning![0]!.examples).to.be.above(0);
+      const volume = (await (await fetch(`${url}/forecast/volume?by=malware&days=7`)).json()) as { status: string; series?: unknown[] };
+      expect(volume.status, JSON.stringify(volume).slice(0, 300)).to.equal("ok");
+      expect(volume.series!.length).to.be.above(0);
+      const watch = await cti(["forecast", "watch", "--api", url, "--json"]);
+      expect(watch.code, watch.stderr).to.equal(0);
+      expect(JSON.parse(watch.stdout), watch.stdout.slice(0, 300)).to.include({ status: "ok" });
+    } finally {
+      for (const s of servers) await s.app.close();
+      for (const n of nodes) await n.stop();
+      await devnet.close();
+      for (const d of dirs) await removeDir(d);
     }
   });
 });

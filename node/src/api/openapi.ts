@@ -50,7 +50,7 @@ export const OPERATIONS: Record<string, Operation> = {
     query: { tlp: "TLP for objects without a TLP marking (GREEN).", group: "Sharing group for AMBER objects.", atoms: "false: do not also publish the values of patterns and observables as indicators.", progress: "true: NDJSON progress lines, then the result." },
   },
   "POST /objects/{id}/revoke": { summary: "Revoke an object this org owns (a new version with revoked: true); its indicators made of the pattern are withdrawn.", tag: "objects" },
-  "POST /sightings": { summary: "This org's detectors saw a value (or found it false, or expired).", tag: "indicators", body: SightingRequestSchema },
+  "POST /sightings": { summary: "This org's detectors saw a value (or found it false, or expired); or many at once: {sightings: [...]}, each that matches nothing named while the rest go.", tag: "indicators", body: SightingRequestSchema },
   "GET /feed": {
     summary: "What detectors may use: unexpired, unquarantined records with their scores, made of the statements the use may act on (PAP: docs/privacy.md).",
     tag: "detectors",

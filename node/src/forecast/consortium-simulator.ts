@@ -25,6 +25,8 @@ export interface SimulationOptions {
   /** Most hours between a sighting and its report. */
   maxDelayHours: number;
   start: number;
+  /** Real partners to simulate (a running consortium's members), instead of made-up ones. */
+  partnerList?: ForecastPartner[];
 }
 
 export const DEFAULT_SIMULATION: SimulationOptions = {
@@ -70,7 +72,7 @@ export function simulateConsortium(options: Partial<SimulationOptions> = {}): Si
   const o = { ...DEFAULT_SIMULATION, ...options };
   const random = seededRandom(o.seed);
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
-  const partners: ForecastPartner[] = Array.from({ length: o.partners }, (_, i) => ({
+  const partners: ForecastPartner[] = o.partnerList ?? Array.from({ length: o.partners }, (_, i) => ({
     org: `org-${String(i).padStart(2, "0")}`,
     sector: SECTORS[i % SECTORS.length]!,
     country: COUNTRIES[Math.floor(i / SECTORS.length) % COUNTRIES.length]!,

@@ -101,8 +101,12 @@ export class ForecastService {
     await this.running;
   }
 
-  /** The store's sightings as a history (this org's own view), each with when it was first read. */
-  async history(): Promise<ForecastHistory> {
+  /**
+   * The store's sightings as a history (this org's own view). `live`: each counts as learnt when
+   * this service first read it (what the running engine may know); otherwise when it was seen
+   * (the history as a backtest or a fresh engine replays it: the partner's delay is not known).
+   */
+  async history(live = false): Promise<ForecastHistory> {
     const { store } = this.components;
     const now = this.components.now();
     const sightings: ForecastSighting[] = [];
@@ -115,8 +119,8 @@ export class ForecastService {
         for (const at of tally.lastSeen > tally.firstSeen + HOUR ? [tally.firstSeen, tally.lastSeen] : [tally.firstSeen]) {
           const key = `${org} ${stored.indicatorId} ${at}`;
           let learnt = this.known.get(key);
-          if (learnt === undefined) this.known.set(key, (learnt = this.engine ? Math.max(at, now) : at));
-          sightings.push({ org, subject: stored.indicatorId, at, reportedAt: learnt, falsePositive: tally.falsePositive > 0 });
+          if (learnt === undefined) this.known.set(key, (learnt = live ? Math.max(at, now) : at));
+          sightings.push({ org, subject: stored.indicatorId, at, reportedAt: live ? learnt : at, falsePositive: tally.falsePositive > 0 });
         }
       }
     }
@@ -137,7 +141,13 @@ export class ForecastService {
   refresh(): Promise<void> {
     this.running ??= (async () => {
       try {
-        const history = await this.history();
+        // An engine that has not learnt enough to forecast is made again from the whole history, as
+        // it was seen: sightings imported or caught up in bulk are history, not news.
+        if (this.engine && !this.ready()) {
+          this.engine = undefined;
+          this.known.clear();
+        }
+        const history = await this.history(this.engine !== undefined);
         this.lastHistory = history;
         const step = this.init.stepHours * HOUR;
         const now = this.components.now();
@@ -221,6 +231,7 @@ export class ForecastService {
 
   /** Sightings a day per category, the last `historyDays` and the next `days`, for the `top` busiest categories. */
   async volume(by: VolumeCategory, days: number, options: { historyDays?: number; top?: number } = {}): Promise<VolumeAnswer | Insufficient> {
+    await this.refresh();
     const history = this.lastHistory ?? (await this.history());
     const historyDays = options.historyDays ?? 91;
     const now = this.components.now();
