@@ -35,6 +35,9 @@ export interface SightingTotals {
 export type { ObjectSummary, ObjectDetail, Graph, GraphNode, GraphEdge } from "../../src/intel/intel-service.js";
 export type { Draft, DraftItem, DraftDecision } from "../../src/model/draft.js";
 export type { IncidentClassRow } from "../../src/trust/incident-statistics.js";
+export type { Insufficient, VolumeAnswer, WatchList } from "../../src/forecast/forecast-service.js";
+export type { EarlyWarningBacktest } from "../../src/forecast/backtest.js";
+export type { VolumeBacktest } from "../../src/forecast/volume.js";
 
 /** A draft as GET /drafts lists it: counts instead of its items. */
 export interface DraftSummary {

@@ -3,34 +3,14 @@ import { api } from "../api.js";
 import { LineChart } from "../chart.js";
 import { Absent, ErrorNote, Section, TableHead, percent } from "../format.js";
 import { useLoad } from "../hooks.js";
+import type { EarlyWarningBacktest, Insufficient, VolumeAnswer, VolumeBacktest, WatchList } from "../types.js";
 
-interface Insufficient {
-  status: "insufficient-history";
-  message: string;
-}
-interface WatchItem {
-  key: string;
-  kind: string;
-  type?: string;
-  value?: string;
-  probability: { "24h": number; "7d": number };
-  reasons: string[];
-}
-interface Watch {
-  status: "ok";
-  asOf: number;
-  learnt: { "24h": number; "7d": number };
-  items: WatchItem[];
-}
-interface Volume {
-  status: "ok";
-  from: number;
-  series: Array<{ category: string; history: number[]; forecast: { method: string; mean: number[]; lower: number[]; upper: number[] } }>;
-}
+type Watch = WatchList;
+type Volume = VolumeAnswer;
 interface Backtest {
   status: "ok";
-  earlyWarning: Array<{ horizon: string; examples: number; positives: number; models: Array<{ model: string; auc: number; brier: number }> }>;
-  volume: Array<{ category: string; series: number; origins: number; forecast: { mae: number; mase: number; coverage80: number }; seasonalNaive: { mae: number; mase: number } }>;
+  earlyWarning: EarlyWarningBacktest[];
+  volume: VolumeBacktest[];
 }
 
 const CATEGORIES = ["malware", "technique", "rsit", "sector"] as const;
