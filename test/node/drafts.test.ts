@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import { writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Draft } from "../../node/src/model/draft.js";
 import { cti } from "../helpers/cli.js";
@@ -155,5 +157,45 @@ describe("reports read into drafts by a real node", function () {
     const discarded = await cti(["drafts", "discard", draft.id, "--api", solo.url]);
     expect(discarded.code).to.equal(0);
     expect((await fetch(`${solo.url}/drafts/${draft.id}`)).status).to.equal(404);
+  });
+
+  it("reads a report from a URL within bounds, and names what it refuses", async function () {
+    const server = createServer((request, response) => {
+      if (request.url === "/advisory.html") {
+        response.writeHead(200, { "content-type": "text/html" });
+        response.end("<html><head><title>Remote advisory</title></head><body><p>Beacons to remote-c2[.]net were seen.</p></body></html>");
+      } else if (request.url === "/huge.txt") {
+        // Declares nothing and sends more than a report may be.
+        response.writeHead(200, { "content-type": "text/plain" });
+        const chunk = Buffer.alloc(1 << 20, 97);
+        let sent = 0;
+        const more = () => {
+          while (sent < 40 && response.write(chunk)) sent++;
+          if (sent < 40) response.once("drain", more);
+          else response.end();
+        };
+        more();
+      } else {
+        response.writeHead(404);
+        response.end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const created = await fetch(`${solo.url}/drafts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ url: `${base}/advisory.html` }) });
+      expect(created.status, await created.clone().text()).to.equal(201);
+      const draft = (await created.json()) as Draft;
+      expect(draft.title).to.equal("Remote advisory");
+      expect(draft.items.map((i) => i.kind === "observable" && i.value)).to.include("remote-c2.net");
+      const huge = await fetch(`${solo.url}/drafts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ url: `${base}/huge.txt` }) });
+      expect(huge.status).to.equal(400);
+      expect(((await huge.json()) as { message: string }).message).to.match(/at most \d+ (are|is) read|over \d+ bytes/);
+      const missing = await fetch(`${solo.url}/drafts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ url: `${base}/gone.html` }) });
+      expect(missing.status).to.equal(400);
+      expect(((await missing.json()) as { message: string }).message).to.match(/no such report/);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -9,6 +9,7 @@ import type { TechniqueModel } from "../categorise/technique-model.js";
 import { buildDraft } from "./draft-builder.js";
 import { draftObjects } from "./draft-publication.js";
 import { formatOf, MAX_REPORT_BYTES, reportText, ReportTextError } from "./report-text.js";
+import { fetchBounded } from "../feeds/feed-source.js";
 
 /**
  * Reports in, drafts out, and a reviewed draft published: the analyst's side of extract/. A draft
@@ -62,19 +63,17 @@ export class DraftService {
     return draft;
   }
 
-  /** A draft of the report at an http(s) URL. */
+  /** A draft of the report at an http(s) URL, read within the size and time a report may take. */
   async fromUrl(url: string, title?: string): Promise<Draft> {
     if (!/^https?:\/\//i.test(url)) throw new ReportTextError("a report is fetched over http or https");
-    let response: Response;
+    let fetched;
     try {
-      response = await fetch(url, { signal: AbortSignal.timeout(60_000), redirect: "follow" });
+      fetched = await fetchBounded(new URL(url), { maxBytes: MAX_REPORT_BYTES, timeoutMs: 60_000, accept: "text/html, application/pdf, text/markdown, text/plain;q=0.9, */*;q=0.1" });
     } catch (err) {
-      throw new ReportTextError(`cannot fetch ${url}: ${((err as { cause?: Error }).cause ?? (err as Error)).message}`);
+      throw new ReportTextError((err as Error).message);
     }
-    if (!response.ok) throw new ReportTextError(`${url} answered ${response.status} ${response.statusText}`);
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.length > MAX_REPORT_BYTES) throw new ReportTextError(`${url} is ${bytes.length} bytes; at most ${MAX_REPORT_BYTES} are read`);
-    return this.fromFile({ bytes, name: url, contentType: response.headers.get("content-type") ?? undefined, ...(title ? { title } : {}) });
+    if (fetched.status !== "ok") throw new ReportTextError(`${url} answered ${fetched.status === "missing" ? "that it has no such report (404)" : "nothing new"}`);
+    return this.fromFile({ bytes: fetched.bytes, name: url, ...(fetched.contentType ? { contentType: fetched.contentType } : {}), ...(title ? { title } : {}) });
   }
 
   list(): Promise<Draft[]> {

@@ -81,9 +81,17 @@ async function readLocalFile(path: string, options: FetchOptions): Promise<Fetch
   }
 }
 
-async function fetchHttp(url: URL, options: FetchOptions): Promise<Fetched> {
+/**
+ * An http(s) GET read within `maxBytes` (counted as it arrives, whatever the server declared) and
+ * `timeoutMs`, redirects followed, every failure a FeedFetchError naming the URL. What report
+ * intake (extract/draft-service.ts) fetches a URL with too.
+ */
+export async function fetchBounded(
+  url: URL,
+  options: Omit<FetchOptions, "etag" | "lastModified"> & { accept?: string; etag?: string; lastModified?: string },
+): Promise<{ status: "ok"; bytes: Buffer; contentType?: string; etag?: string; lastModified?: string } | { status: "unchanged" } | { status: "missing" }> {
   const signals = [AbortSignal.timeout(options.timeoutMs), ...(options.signal ? [options.signal] : [])];
-  const headers: Record<string, string> = { accept: "application/json, text/csv, text/plain;q=0.9, */*;q=0.1", ...options.headers };
+  const headers: Record<string, string> = { accept: options.accept ?? "*/*", ...options.headers };
   if (options.etag) headers["if-none-match"] = options.etag;
   if (options.lastModified) headers["if-modified-since"] = options.lastModified;
   let response: Response;
@@ -127,12 +135,25 @@ async function fetchHttp(url: URL, options: FetchOptions): Promise<Fetched> {
     if (err instanceof FeedFetchError) throw err;
     throw new FeedFetchError(`reading ${url.href} failed: ${(err as Error).message}`);
   }
-  const text = Buffer.concat(chunks).toString("utf8");
+  const header = (name: string) => response.headers.get(name) ?? undefined;
+  return {
+    status: "ok",
+    bytes: Buffer.concat(chunks),
+    ...(header("content-type") ? { contentType: header("content-type")! } : {}),
+    ...(header("etag") ? { etag: header("etag")! } : {}),
+    ...(header("last-modified") ? { lastModified: header("last-modified")! } : {}),
+  };
+}
+
+async function fetchHttp(url: URL, options: FetchOptions): Promise<Fetched> {
+  const fetched = await fetchBounded(url, { ...options, accept: "application/json, text/csv, text/plain;q=0.9, */*;q=0.1" });
+  if (fetched.status !== "ok") return fetched;
+  const text = fetched.bytes.toString("utf8");
   return {
     status: "ok",
     text,
     digest: digestOf(text),
-    ...(response.headers.get("etag") ? { etag: response.headers.get("etag")! } : {}),
-    ...(response.headers.get("last-modified") ? { lastModified: response.headers.get("last-modified")! } : {}),
+    ...(fetched.etag ? { etag: fetched.etag } : {}),
+    ...(fetched.lastModified ? { lastModified: fetched.lastModified } : {}),
   };
 }
