@@ -18,7 +18,7 @@
  */
 import { extractIOC, type IOC } from "ioc-extractor";
 import type { IndicatorType } from "../model/indicator.js";
-import { normalizeValue } from "../model/normalize.js";
+import { normalizeValue, refangText } from "../model/normalize.js";
 import type { WarningLists } from "../privacy/warning-lists.js";
 
 export interface ExtractedObservable {
@@ -80,16 +80,6 @@ const FILE_EXTENSIONS = new Set([
 /** Words after which a dotted number is a version, not an address. */
 const VERSION_BEFORE = /(?:\bv|\bver\.?|\bversion|\bbuild|\brelease|\bfirmware|\bupdate|\bpatch|\bkb)\s*:?\s*$/i;
 
-/** Defanging forms beyond ioc-extractor's own, undone before it reads. */
-function refangMore(text: string): string {
-  return text
-    .replace(/\bh(?:xx|\*\*|tt)p(s?)(?:\[:\]|\(:\)|:)\/\//gi, "http$1://")
-    .replace(/\bfxp:\/\//gi, "ftp://")
-    .replace(/\s?(?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\{dot\})\s?/gi, ".")
-    .replace(/\s?(?:\[@\]|\(@\)|\{@\}|\[at\]|\(at\)|\{at\})\s?/gi, "@")
-    .replace(/\[:\]/g, ":")
-    .replace(/\[\/\]/g, "/");
-}
 
 /** Values a line break split after a dot, a slash or a defang bracket: the next line goes on the same token. */
 function joinSplitValues(text: string): string {
@@ -111,7 +101,7 @@ export function extractObservables(text: string, options: ExtractOptions = {}): 
   const passedOver: PassedOver[] = [];
   const seen = new Set<string>();
   for (const sentence of sentencesOf(joinSplitValues(text))) {
-    const refanged = refangMore(sentence);
+    const refanged = refangText(sentence);
     // Most sentences of a report name nothing: without a digit, an @, a scheme or a dot inside a
     // word (the dot that ends the sentence is not one), no type the extractor knows can be there.
     if (!/\d|@|:\/\/|\.[A-Za-z]/.test(refanged)) continue;

@@ -72,13 +72,23 @@ function bad(type: IndicatorType, message: string): InvalidIndicatorError {
 }
 
 /** Undo the usual defanging: hxxp, [.], (.), {.}, [:], [@], [at], [dot]. */
-export function refang(value: string): string {
-  return value
-    .replace(/^hxxp(s?):\/\//i, "http$1://")
-    .replace(/^fxp:\/\//i, "ftp://")
-    .replace(/\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)/gi, ".")
+/** Defanged dots, ats, colons and slashes, between spaces or not: one list for a value and for prose. */
+function refangMarks(text: string): string {
+  return text
+    .replace(/\s?(?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\{dot\})\s?/gi, ".")
+    .replace(/\s?(?:\[@\]|\(@\)|\{@\}|\[at\]|\(at\)|\{at\})\s?/gi, "@")
     .replace(/\[:\]/g, ":")
-    .replace(/\[@\]|\[at\]|\(at\)/gi, "@");
+    .replace(/\[\/\]/g, "/");
+}
+
+/** A defanged value made whole: a defanged scheme at its start only (`http://a.example/hxxp://b` keeps its path). */
+export function refang(value: string): string {
+  return refangMarks(value.replace(/^h(?:xx|\*\*)p(s?)(?:\[:\]|\(:\))?:?\/\//i, "http$1://").replace(/^fxp:\/\//i, "ftp://"));
+}
+
+/** Prose with its defanged values made whole, schemes anywhere (extract/observable-extractor.ts). */
+export function refangText(text: string): string {
+  return refangMarks(text.replace(/\bh(?:xx|\*\*|tt)p(s?)(?:\[:\]|\(:\)|:)\/\//gi, "http$1://").replace(/\bfxp:\/\//gi, "ftp://"));
 }
 
 // ------------------------------------------------------------------ IP addresses
