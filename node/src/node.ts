@@ -46,7 +46,7 @@ import { blindValue, deriveBlindingKey } from "./privacy/blinding.js";
 import { sealRecipients } from "./privacy/recipients.js";
 import { Scrubber, type ScrubChange } from "./privacy/scrubber.js";
 import type { WarningHit } from "./privacy/warning-lists.js";
-import { bundledAttackNames, loadCategoriser, bundledTaxonomies, warningListsFor } from "./config/reference-data.js";
+import { bundledAttackNames, bundledTaxonomies, warningListsFor } from "./config/reference-data.js";
 import { IndicatorStore } from "./store/indicator-store.js";
 import { checkObservedAt, isSightingKind, type SightingKind } from "./model/sighting.js";
 import { TrustError, TrustService, type SightResult } from "./trust/trust-service.js";
@@ -55,11 +55,12 @@ import { SyncService } from "./sync/sync-service.js";
 import { ExportWatch } from "./detect/exporter.js";
 import { LogMatcher } from "./detect/log-matcher.js";
 import { FeedService } from "./feeds/feed-service.js";
-import { DraftService } from "./extract/draft-service.js";
-import { CategoriserService } from "./categorise/categoriser-service.js";
+import type { DraftService } from "./extract/draft-service.js";
+import type { CategoriserService } from "./categorise/categoriser-service.js";
+import { createAnalysisParts, type AnalysisParts } from "./analysis.js";
 import type { IncidentStatisticsComponents } from "./trust/incident-statistics.js";
-import { CorrelationService } from "./correlate/correlation-service.js";
-import { DEFAULT_FORECAST, ForecastService } from "./forecast/forecast-service.js";
+import type { CorrelationService } from "./correlate/correlation-service.js";
+import type { ForecastService } from "./forecast/forecast-service.js";
 import { exportAudience } from "./privacy/audience.js";
 import type { SealRecipient } from "./wire/sealed.js";
 import { deploymentId } from "./wire/deployment.js";
@@ -137,10 +138,7 @@ export class CtiNode {
   private exportWatches: ExportWatch[] = [];
   private logMatcherValue: LogMatcher | undefined;
   private feedsValue: FeedService | undefined;
-  private draftsValue: DraftService | undefined;
-  private categoriserValue: CategoriserService | undefined;
-  private correlationValue: CorrelationService | undefined;
-  private forecastValue: ForecastService | undefined;
+  private analysisValue: AnalysisParts | undefined;
   private follower: ChainFollower | undefined;
   /** Peers banned for misbehaving, until when (ms). */
   private readonly banned = new Map<string, number>();
@@ -431,36 +429,15 @@ export class CtiNode {
       },
     );
     this.feedsValue.start();
-    const categoriserModel = config.categoriser.enabled ? loadCategoriser(config.categoriser.model) : undefined;
-    this.categoriserValue = categoriserModel
-      ? new CategoriserService({ model: categoriserModel, names: bundledAttackNames(), objectJson: async (id) => (await this.intel.get(id, { kind: "internal" }))?.object as Record<string, unknown> | undefined })
-      : undefined;
-    this.draftsValue = new DraftService({
-      drafts: store.drafts,
-      publishObjects: (objects, options) => this.intel.publish(objects, options),
+    this.analysisValue = createAnalysisParts(config, {
+      store,
       orgId: identity.orgId,
       now: this.now,
-      warningLists: warningListsFor(config.privacy.warningLists),
-      names: bundledAttackNames(),
-      ...(categoriserModel ? { categoriser: { model: categoriserModel, threshold: config.categoriser.threshold } } : {}),
+      intel: () => this.intel,
+      partners: () => this.membership.all().map((m) => ({ org: m.orgId, sector: m.sector, country: m.country, reputation: this.reputationValue?.of(m.orgId) ?? 0.5 })),
+      log,
     });
-
-    this.correlationValue = config.correlation.enabled ? new CorrelationService({}, { store, now: this.now, log: logFn(log.child({ part: "correlation" }), "info") }) : undefined;
-    this.correlationValue?.start();
-    this.forecastValue = config.forecast.enabled
-      ? new ForecastService(
-          { ...DEFAULT_FORECAST, stepHours: config.forecast.stepHours, minExamples: config.forecast.minExamples, ...(config.forecast.alertAt !== undefined ? { alertAt: config.forecast.alertAt } : {}) },
-          {
-            store,
-            orgId: identity.orgId,
-            partners: () => this.membership.all().map((m) => ({ org: m.orgId, sector: m.sector, country: m.country, reputation: this.reputationValue?.of(m.orgId) ?? 0.5 })),
-            now: this.now,
-            tacticsOf: (technique) => bundledAttackNames().tacticsOf(technique),
-            log: logFn(log.child({ part: "forecast" }), "info"),
-          },
-        )
-      : undefined;
-    this.forecastValue?.start();
+    this.analysisValue.start();
 
     this.metricsValue = createMetrics({
       gossip: () => this.gossip.stats,
@@ -483,8 +460,7 @@ export class CtiNode {
   private async stopParts(): Promise<void> {
     // Feeds and detectors' parts first: what they publish still goes out through the publisher.
     await this.feedsValue?.stop();
-    await this.correlationValue?.stop();
-    await this.forecastValue?.stop();
+    await this.analysisValue?.stop();
     await this.logMatcherValue?.stop();
     for (const watch of this.exportWatches) await watch.stop();
     this.exportWatches = [];
@@ -500,7 +476,7 @@ export class CtiNode {
     // Last before the store closes: the index saved must include every write.
     await this.matcherValue?.stop();
     await this.storeValue?.close();
-    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = this.intelValue = this.feedsValue = this.draftsValue = this.correlationValue = this.forecastValue = undefined;
+    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = this.intelValue = this.feedsValue = this.analysisValue = undefined;
     this.reputationValue = this.metricsValue = undefined;
     this.follower = this.adminDeskValue = this.validationPool = this.membershipValue = this.groupsValue = this.provider = this.signer = this.storeValue = undefined;
     this.deploymentValue = this.gaterValue = undefined;
@@ -711,22 +687,22 @@ export class CtiNode {
 
   /** The ATT&CK categoriser, unless the config turned it off. */
   get categoriser(): CategoriserService | undefined {
-    return this.categoriserValue;
+    return this.require(this.analysisValue).categoriser;
   }
 
   /** Links between indicators, objects and sightings, unless the config turned it off. */
   get correlation(): CorrelationService | undefined {
-    return this.correlationValue;
+    return this.require(this.analysisValue).correlation;
   }
 
   /** Early warning and volume forecasts, unless the config turned them off. */
   get forecast(): ForecastService | undefined {
-    return this.forecastValue;
+    return this.require(this.analysisValue).forecast;
   }
 
   /** Drafts of reports read from prose, waiting for an analyst. */
   get drafts(): DraftService {
-    return this.require(this.draftsValue);
+    return this.require(this.analysisValue).drafts;
   }
 
   /** The external feeds this node ingests on a schedule. */
