@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { createHash } from "node:crypto";
+import { simulateConsortium } from "../../node/src/forecast/consortium-simulator.js";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -226,6 +228,23 @@ describe("dashboard in a real browser", function () {
     await page.getByTestId("backtest-insufficient").waitFor();
     expect(await page.getByTestId("backtest-insufficient").innerText()).to.match(/needs 28 days of sightings/);
     expect(await page.getByTestId("volume-chart").count()).to.equal(0);
+    await shot("forecast-empty");
+
+    // Thirty days of a simulated consortium's sightings in alpha's store (alpha and beta among its
+    // partners, the rest unknown orgs): the page then ranks a watch list and draws the volume.
+    const history = simulateConsortium({ seed: 13, partners: 12, days: 30, campaigns: 20 });
+    const orgOf = (org: string) => (org === history.partners[0]!.org ? "alpha" : org === history.partners[1]!.org ? "beta" : org);
+    const shift = Date.now() - history.end;
+    const sightings = history.sightings.map((s) => ({ indicatorId: createHash("sha256").update(s.subject).digest("hex"), kind: "sighting" as const, observedAt: s.at + shift, count: 1, reporter: orgOf(s.org) }));
+    for (let i = 0; i < sightings.length; i += 500) await nodes.alpha!.store.addLocalSightings(sightings.slice(i, i + 500));
+    await page.reload();
+    await rowsOf("watch").first().waitFor({ timeout: 60_000 });
+    const first = await rowsOf("watch").first().locator("td").allInnerTexts();
+    expect(first[2]).to.match(/^\d+(\.\d+)?%$/);
+    await page.locator('select[name="by"]').selectOption("sector");
+    await page.locator('[data-testid="volume-chart"] canvas').waitFor();
+    await page.getByTestId("backtest").waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId("backtest").innerText()).to.match(/early warning, 24h/).and.match(/AUC \d\.\d{3}/);
     await shot("forecast");
   });
 

@@ -5,9 +5,6 @@ import type { CtiNode } from "../node.js";
 import type { HeavyWork } from "./heavy-work.js";
 import { parse } from "./http.js";
 
-/** A backtest replays the whole history: recomputed at most this often. */
-const BACKTEST_TTL_MS = 10 * 60_000;
-
 /**
  * Forecasts (forecast/): this org's early-warning watch list, volume forecasts per category, and
  * their backtests on the node's own history. A node without enough history answers
@@ -38,11 +35,13 @@ export function forecastRoutes(node: CtiNode, heavy: HeavyWork) {
       return forecast.volume(query.by, query.days, { top: query.top });
     });
 
+    // The service keeps its last backtest while the history is unchanged (10 minutes at most);
+    // HeavyWork still runs one at a time for every caller meanwhile.
     app.get("/forecast/backtest", async (_request, reply) => {
       const forecast = node.forecast;
       if (!forecast) return off(reply);
-      const { value, computedAt } = await heavy.cached("forecast-backtest", BACKTEST_TTL_MS, () => forecast.backtest());
-      void reply.header("x-computed-at", new Date(computedAt).toISOString());
+      const { value } = await heavy.cached("forecast-backtest", 0, () => forecast.backtest());
+      if (value.status === "ok") void reply.header("x-computed-at", new Date(value.computedAt).toISOString());
       return value;
     });
   };

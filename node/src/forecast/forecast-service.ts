@@ -72,7 +72,12 @@ export interface EarlyWarningAlert {
 /** Early-warning alerts kept (the newest): they are raised again, if still due, after a restart. */
 const ALERTS_KEPT = 1000;
 
+export type BacktestAnswer = { status: "ok"; computedAt: number; earlyWarning: EarlyWarningBacktest[]; volume: VolumeBacktest[] };
+
+const BACKTEST_KEPT_MS = 10 * 60_000;
+
 export class ForecastService {
+  private lastBacktest: { sightings: number; at: number; answer: BacktestAnswer | Insufficient } | undefined;
   private readonly alerts: EarlyWarningAlert[] = [];
   private readonly alerted = new Map<string, number>();
 
@@ -246,14 +251,25 @@ export class ForecastService {
     return { status: "ok", by, from, days, series: busiest.map(([category, y]) => ({ category, history: y, forecast: forecastVolume(y, days) })) };
   }
 
-  /** Both backtests on the node's own history (a rolling origin; see backtest.ts and volume.ts). */
-  async backtest(): Promise<{ status: "ok"; earlyWarning: EarlyWarningBacktest[]; volume: VolumeBacktest[] } | Insufficient> {
+  /**
+   * Both backtests on the node's own history (a rolling origin; see backtest.ts and volume.ts),
+   * kept for 10 minutes unless the history grew: a backtest replays all of it.
+   */
+  async backtest(): Promise<BacktestAnswer | Insufficient> {
     const history = await this.history();
+    const now = this.components.now();
+    if (this.lastBacktest && this.lastBacktest.sightings === history.sightings.length && now - this.lastBacktest.at < BACKTEST_KEPT_MS) return this.lastBacktest.answer;
+    const answer = this.computeBacktest(history);
+    this.lastBacktest = { sightings: history.sightings.length, at: now, answer };
+    return answer;
+  }
+
+  private computeBacktest(history: ForecastHistory): BacktestAnswer | Insufficient {
     const days = Math.floor((history.end - history.start) / DAY);
     if (history.sightings.length === 0 || days < this.init.minVolumeDays) return { status: "insufficient-history", message: `a backtest needs ${this.init.minVolumeDays} days of sightings; this node holds ${Math.max(0, days)}` };
     const earlyWarning = backtestEarlyWarning(history, { stepMs: 12 * HOUR, warmupMs: 7 * DAY });
     const from = Math.floor(history.start / DAY) * DAY;
     const volume = VOLUME_CATEGORIES.map((by) => backtestVolume(dailyCounts(history, by, from, days, this.components.tacticsOf), by, { warmupDays: 21, horizon: 7 }));
-    return { status: "ok", earlyWarning, volume };
+    return { status: "ok", computedAt: this.components.now(), earlyWarning, volume };
   }
 }
