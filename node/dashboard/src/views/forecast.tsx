@@ -128,7 +128,7 @@ export function ForecastView(props: { openIndicator: (id: string) => void }) {
                   <td>volume by {r.category}</td>
                   <td>forecast vs seasonal-naive</td>
                   <td class="num">
-                    MASE {r.forecast.mase.toFixed(3)} vs {r.seasonalNaive.mase.toFixed(3)} · 80% coverage {percent(r.forecast.coverage80)}
+                    {r.origins === 0 ? "no series with enough sightings to score" : `MASE ${r.forecast.mase.toFixed(3)} vs ${r.seasonalNaive.mase.toFixed(3)} · 80% coverage ${percent(r.forecast.coverage80)}`}
                   </td>
                 </tr>
               ))}
