@@ -152,6 +152,10 @@ describe("forecasts from a node's store", function () {
       const watch = await cti(["forecast", "watch", "--api", url, "--json"]);
       expect(watch.code, watch.stderr).to.equal(0);
       expect(JSON.parse(watch.stdout), watch.stdout.slice(0, 300)).to.include({ status: "ok" });
+      // Actors travel as MISP galaxy tags and are forecast as subjects of their own.
+      const actors = (await (await fetch(`${url}/forecast/watch?kind=actor&limit=5`)).json()) as { status: string; items: Array<{ kind: string; key: string }> };
+      expect(actors.items.length).to.be.above(0);
+      expect(actors.items.every((i) => i.kind === "actor" && i.key.startsWith("actor:actor-"))).to.equal(true);
     } finally {
       for (const s of servers) await s.app.close();
       for (const n of nodes) await n.stop();

@@ -94,6 +94,8 @@ describe("forecasting", function () {
       for (let i = 1; i < list.length; i++) expect(list[i - 1]!.probability["24h"]).to.be.at.least(list[i]!.probability["24h"]);
       expect(list.some((w) => w.reasons.length > 0)).to.equal(true);
       expect(list.map((w) => w.kind)).to.include("indicator");
+      const everything = engine.watch(history.partners[1]!.org, history.end, 10_000);
+      expect(new Set(everything.map((w) => w.kind))).to.include.members(["indicator", "malware", "technique", "actor"]);
     });
   });
 

@@ -16,7 +16,7 @@ export function forecastRoutes(node: CtiNode, heavy: HeavyWork) {
     app.get("/forecast/watch", async (request, reply) => {
       const forecast = node.forecast;
       if (!forecast) return off(reply);
-      const query = parse(z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50), kind: z.enum(["indicator", "malware", "technique"]).optional() }), request.query);
+      const query = parse(z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50), kind: z.enum(["indicator", "malware", "technique", "actor"]).optional() }), request.query);
       const answer = await forecast.watch(query.kind ? 1000 : query.limit);
       if (answer.status !== "ok" || !query.kind) return answer;
       return { ...answer, items: answer.items.filter((i) => i.kind === query.kind).slice(0, query.limit) };

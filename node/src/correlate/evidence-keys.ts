@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { indicatorMember, objectMember, type MemberId } from "../model/correlation.js";
 import { indicatorId } from "../model/indicator-id.js";
 import { normalizeValue } from "../model/normalize.js";
+import { ACTOR_GALAXIES, MALWARE_GALAXIES } from "../model/tags.js";
 import type { IndicatorRecord } from "../model/record.js";
 import type { SightingSummary } from "../model/sighting.js";
 
@@ -27,8 +28,8 @@ export const SIGHTING_WINDOW_MS = 3_600_000;
 const WIDEST_INDEXED = { v4: 20, v6: 44 } as const;
 
 const GALAXY = /^misp-galaxy:([a-z-]+)="(.+)"$/;
-const MALWARE_GALAXIES = new Set(["malpedia", "mitre-malware", "malware", "ransomware", "banker", "stealer", "rat", "botnet", "android", "backdoor", "tool", "mitre-tool"]);
-const ACTOR_GALAXIES = new Set(["threat-actor", "mitre-intrusion-set", "intrusion-set", "microsoft-activity-group"]);
+/** Malware galaxies, and tools' (a tool used in two campaigns links them as malware does). */
+const SOFTWARE_GALAXIES: ReadonlySet<string> = new Set([...MALWARE_GALAXIES, "malware", "tool", "mitre-tool"]);
 
 /** A name as keys compare it: lower case, without a galaxy's " - G0007" suffix, spaces folded. */
 export function nameKey(name: string): string {
@@ -112,7 +113,7 @@ function labelKeys(labels: { malwareFamilies: readonly string[]; attackTechnique
   for (const tag of labels.tags) {
     const galaxy = GALAXY.exec(tag.toLowerCase());
     if (!galaxy) continue;
-    if (MALWARE_GALAXIES.has(galaxy[1]!)) keys.push(`mal:${nameKey(galaxy[2]!)}`);
+    if (SOFTWARE_GALAXIES.has(galaxy[1]!)) keys.push(`mal:${nameKey(galaxy[2]!)}`);
     else if (ACTOR_GALAXIES.has(galaxy[1]!)) keys.push(`act:${nameKey(galaxy[2]!)}`);
   }
   const set = techniqueSetKey(labels.attackTechniques);

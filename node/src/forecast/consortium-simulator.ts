@@ -92,9 +92,11 @@ export function simulateConsortium(options: Partial<SimulationOptions> = {}): Si
     const target = pick(partners);
     const campaign: SimulatedCampaign = { id: `campaign-${c}`, family, sector: target.sector, country: target.country, startsAt: o.start + Math.floor(random() * (o.days - 5) * DAY), victims: [] };
     const techniques = [pick(TECHNIQUES), pick(TECHNIQUES)].sort();
+    // An actor runs several campaigns, as groups do.
+    const actors = [`actor-${c % Math.max(1, Math.floor(o.campaigns / 3))}`];
     const items = Array.from({ length: o.campaignIndicators }, (_, k) => {
       const id = `${campaign.id}-ioc-${k}`;
-      subjects.push({ id, type: k % 3 === 0 ? "sha256" : k % 3 === 1 ? "domain" : "ipv4", family, techniques, campaign: campaign.id });
+      subjects.push({ id, type: k % 3 === 0 ? "sha256" : k % 3 === 1 ? "domain" : "ipv4", family, techniques, actors, campaign: campaign.id });
       return id;
     });
     // The spread, an hour at a time: each partner not yet hit may be, more likely within the

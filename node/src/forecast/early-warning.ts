@@ -3,7 +3,7 @@ import { FORECAST_HORIZONS, HORIZON_MS } from "../model/forecast.js";
 import { OnlineLogistic, type OnlineLogisticState } from "./online-logistic.js";
 
 /**
- * Early warning: for each indicator, malware family and ATT&CK technique partners have sighted
+ * Early warning: for each indicator, malware family, ATT&CK technique and actor partners have sighted
  * and an organisation has not (in the last 14 days), the probability that this organisation
  * sights it within 24 hours and within 7 days. Features from what the node holds at that moment
  * (features below), one online logistic regression per horizon (online-logistic.ts), learning
@@ -25,7 +25,7 @@ const MODEL_OPTIONS = { learningRate: 0.03, l2: 1e-4 };
 /** An outcome is learnt this long after its horizon ends: sightings are reported hours late. */
 export const RESOLVE_GRACE_MS = 12 * HOUR;
 
-export type SubjectKind = "indicator" | "malware" | "technique";
+export type SubjectKind = "indicator" | "malware" | "technique" | "actor";
 
 export const FEATURES = [
   "partners",
@@ -42,6 +42,7 @@ export const FEATURES = [
   "kindIndicator",
   "kindMalware",
   "kindTechnique",
+  "kindActor",
   "typeNetwork",
   "typeFile",
 ] as const;
@@ -85,6 +86,7 @@ function keysOf(subject: ForecastSubject | undefined, id: string): Array<[string
   const keys: Array<[string, SubjectKind]> = [[`indicator:${id}`, "indicator"]];
   if (subject?.family) keys.push([`malware:${subject.family}`, "malware"]);
   for (const t of subject?.techniques ?? []) keys.push([`technique:${t}`, "technique"]);
+  for (const a of subject?.actors ?? []) keys.push([`actor:${a}`, "actor"]);
   return keys;
 }
 
@@ -236,8 +238,9 @@ export class EarlyWarningEngine {
     x[11] = s.kind === "indicator" ? 1 : 0;
     x[12] = s.kind === "malware" ? 1 : 0;
     x[13] = s.kind === "technique" ? 1 : 0;
-    x[14] = s.kind === "indicator" && NETWORK.has(s.subject?.type ?? "") ? 1 : 0;
-    x[15] = s.kind === "indicator" && !NETWORK.has(s.subject?.type ?? "") ? 1 : 0;
+    x[14] = s.kind === "actor" ? 1 : 0;
+    x[15] = s.kind === "indicator" && NETWORK.has(s.subject?.type ?? "") ? 1 : 0;
+    x[16] = s.kind === "indicator" && !NETWORK.has(s.subject?.type ?? "") ? 1 : 0;
     return x;
   }
 

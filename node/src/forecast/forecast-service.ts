@@ -12,6 +12,7 @@
  * it counts as learnt when this service first read it (its first time, at the first reading).
  */
 import type { ForecastHistory, ForecastPartner, ForecastSighting, ForecastSubject } from "../model/forecast.js";
+import { actorOfTag } from "../model/tags.js";
 import { sightingsFor } from "../privacy/audience.js";
 import type { IndicatorStore } from "../store/indicator-store.js";
 import { backtestEarlyWarning, type EarlyWarningBacktest } from "./backtest.js";
@@ -134,7 +135,8 @@ export class ForecastService {
     for (let i = 0; i < list.length; i += 500) {
       for (const record of await store.indicators.getMany(list.slice(i, i + 500))) {
         if (!record) continue;
-        subjects.push({ id: record.id, type: record.type, ...(record.labels.malwareFamilies[0] ? { family: record.labels.malwareFamilies[0] } : {}), techniques: record.labels.attackTechniques });
+        const actors = [...new Set(record.labels.tags.map(actorOfTag).filter((a): a is string => a !== undefined))];
+        subjects.push({ id: record.id, type: record.type, ...(record.labels.malwareFamilies[0] ? { family: record.labels.malwareFamilies[0] } : {}), techniques: record.labels.attackTechniques, ...(actors.length > 0 ? { actors } : {}) });
       }
     }
     sightings.sort((a, b) => a.reportedAt - b.reportedAt);

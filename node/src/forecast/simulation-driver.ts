@@ -65,7 +65,7 @@ export async function driveConsortium(
         confidence: 70,
         tlp: "GREEN",
         validFrom: firstAt.get(subject.id)! - 3_600_000,
-        labels: { malwareFamilies: subject.family ? [subject.family] : [], attackTechniques: subject.techniques, tags: [] },
+        labels: { malwareFamilies: subject.family ? [subject.family] : [], attackTechniques: subject.techniques, tags: (subject.actors ?? []).map((a) => `misp-galaxy:threat-actor="${a}"`) },
       }));
       const answer = (await call(nodeOf.get(org)!, "/indicators", { indicators: chunk })) as { published?: number; results?: Array<{ ok: boolean; message?: string }> };
       indicators += answer.published ?? 0;

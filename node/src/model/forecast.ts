@@ -19,6 +19,8 @@ export interface ForecastSubject {
   type: string;
   family?: string;
   techniques: string[];
+  /** Actors its producers named (MISP galaxy tags). */
+  actors?: string[];
   /** The simulator's ground truth; unknown on a real node. */
   campaign?: string;
 }

@@ -126,6 +126,17 @@ export function galaxyOfTag(tag: string): { galaxy: string; value: string } | un
   return m ? { galaxy: m[1]!, value: m[2]! } : undefined;
 }
 
+/** MISP galaxies whose clusters are threat actors or intrusion sets. */
+export const ACTOR_GALAXIES: ReadonlySet<string> = new Set(["threat-actor", "mitre-intrusion-set", "intrusion-set", "microsoft-activity-group", "mitre-enterprise-attack-intrusion-set"]);
+
+/** The actor a galaxy tag names (lowercased, without MITRE's " - G0007"), if its galaxy is one of actors. */
+export function actorOfTag(tag: string): string | undefined {
+  const g = galaxyOfTag(tag);
+  if (!g || !ACTOR_GALAXIES.has(g.galaxy.toLowerCase())) return undefined;
+  const name = g.value.replace(/\s+-\s+G\d{4}$/i, "").toLowerCase().replace(/\s+/g, " ").trim();
+  return name === "" ? undefined : name;
+}
+
 /** The malware family a galaxy tag names (lowercased), if its galaxy is one of malware. */
 export function malwareFamilyOfTag(tag: string): string | undefined {
   const g = galaxyOfTag(tag);

@@ -10,10 +10,10 @@ export function registerForecastCommands(program: Command): void {
     .command("watch", { isDefault: true })
     .description("what partners sighted that is likeliest to reach this org within 24 hours (and 7 days), with the reasons")
     .option("-n, --limit <n>", "most items", positive, 20)
-    .option("--kind <kind>", "only indicator, malware or technique")
+    .option("--kind <kind>", "only indicator, malware, technique or actor")
     .option("--api <url>", "the node's HTTP API", DEFAULT_API)
     .action(async (options) => {
-      if (options.kind && !["indicator", "malware", "technique"].includes(options.kind)) throw new InvalidArgumentError("--kind is indicator, malware or technique");
+      if (options.kind && !["indicator", "malware", "technique", "actor"].includes(options.kind)) throw new InvalidArgumentError("--kind is indicator, malware, technique or actor");
       print(await api(options.api, `/forecast/watch?${query({ limit: options.limit, kind: options.kind })}`));
     });
 
