@@ -8,7 +8,7 @@
  * model file's provenance. Then the shipped model is trained on everything. A few minutes on one
  * core; Ctrl-C stops it between epochs without writing anything.
  */
-import { mkdir, rename, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, rename, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -52,4 +52,6 @@ await mkdir(dirname(path), { recursive: true });
 const bytes = gzipSync(JSON.stringify(model.toFile(new Date().toISOString())), { level: 9 });
 await writeFile(`${path}.tmp`, bytes);
 await rename(`${path}.tmp`, path);
+// The weights derive from TRAM's data: its licence travels with them.
+await copyFile(join(source, "tram", "LICENSE.txt"), join(ROOT, "data", "attack", "TRAM-LICENSE.txt"));
 console.log(`${elapsed()}  ${model.classes.length} techniques, ${model.vocabulary.size} features, ${model.weightCount} weights -> ${path} (${(bytes.length / 1e6).toFixed(2)} MB)`);
