@@ -215,6 +215,9 @@ try {
   say(`   npm run cti -- feed --csv --api http://127.0.0.1:${ports[2]}`);
   say(`   npm run cti -- reputation --history --api http://127.0.0.1:${ports[1]}`);
   say(`   npm run cti -- stats producers --api http://127.0.0.1:${ports[1]}`);
+  say(`   npm run cti -- related https://cdn.bad-updates.example/payload.exe --api http://127.0.0.1:${ports[2]}`);
+  say(`   echo "The loader dumped credentials from LSASS memory." | npm run cti -- categorise - --api http://127.0.0.1:${ports[0]}`);
+  say(`   npm run cti -- forecast watch --api http://127.0.0.1:${ports[0]}   (a young consortium says it has too little history)`);
   if (values["exit-after-demo"]) await stopAll(0);
   say("running until Ctrl-C");
 } catch (err) {
