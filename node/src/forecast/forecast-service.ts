@@ -77,6 +77,9 @@ export type BacktestAnswer = { status: "ok"; computedAt: number; earlyWarning: E
 
 const BACKTEST_KEPT_MS = 10 * 60_000;
 
+/** A partner's sighting of a subject at a time: what `known` remembers the learning time of. */
+const knownKey = (org: string, subject: string, at: number) => `${org} ${subject} ${at}`;
+
 export class ForecastService {
   private lastBacktest: { sightings: number; at: number; answer: BacktestAnswer | Insufficient } | undefined;
   private readonly alerts: EarlyWarningAlert[] = [];
@@ -123,10 +126,13 @@ export class ForecastService {
         if (tally.sighting === 0) continue;
         ids.add(stored.indicatorId);
         for (const at of tally.lastSeen > tally.firstSeen + HOUR ? [tally.firstSeen, tally.lastSeen] : [tally.firstSeen]) {
-          const key = `${org} ${stored.indicatorId} ${at}`;
-          let learnt = this.known.get(key);
-          if (learnt === undefined) this.known.set(key, (learnt = live ? Math.max(at, now) : at));
-          sightings.push({ org, subject: stored.indicatorId, at, reportedAt: live ? learnt : at, falsePositive: tally.falsePositive > 0 });
+          let reportedAt = at;
+          if (live) {
+            const key = knownKey(org, stored.indicatorId, at);
+            reportedAt = this.known.get(key) ?? Math.max(at, now);
+            this.known.set(key, reportedAt);
+          }
+          sightings.push({ org, subject: stored.indicatorId, at, reportedAt, falsePositive: tally.falsePositive > 0 });
         }
       }
     }
@@ -140,7 +146,8 @@ export class ForecastService {
       }
     }
     sightings.sort((a, b) => a.reportedAt - b.reportedAt);
-    const start = sightings.length > 0 ? Math.min(...sightings.map((s) => s.at)) : now;
+    // Not Math.min(...spread): a store's millions of sightings overflow the call stack.
+    const start = sightings.reduce((earliest, s) => Math.min(earliest, s.at), now);
     return { start, end: now, partners: this.components.partners(), subjects, sightings };
   }
 
@@ -161,6 +168,8 @@ export class ForecastService {
         if (!this.engine) {
           this.engine = new EarlyWarningEngine({ partners: history.partners, subjects: history.subjects });
           this.cursor = Math.floor(history.start / step) * step;
+          // Replayed as seen: from now on, these count as learnt when they were seen.
+          for (const sighting of history.sightings) this.known.set(knownKey(sighting.org, sighting.subject, sighting.at), sighting.at);
         } else this.engine.learnSubjects(history.subjects, history.partners);
         const targets = history.partners.map((p) => p.org);
         let next = history.sightings.findIndex((s) => s.reportedAt > this.cursor);
@@ -258,7 +267,10 @@ export class ForecastService {
    * kept for 10 minutes unless the history grew: a backtest replays all of it.
    */
   async backtest(): Promise<BacktestAnswer | Insufficient> {
-    const history = await this.history();
+    // The history the last refresh read, as it was seen: not a second read of the store.
+    await this.refresh();
+    const read = this.lastHistory ?? (await this.history());
+    const history: ForecastHistory = { ...read, sightings: read.sightings.map((s) => ({ ...s, reportedAt: s.at })).sort((a, b) => a.reportedAt - b.reportedAt) };
     const now = this.components.now();
     if (this.lastBacktest && this.lastBacktest.sightings === history.sightings.length && now - this.lastBacktest.at < BACKTEST_KEPT_MS) return this.lastBacktest.answer;
     const answer = this.computeBacktest(history);
