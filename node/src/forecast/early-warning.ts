@@ -59,10 +59,10 @@ interface SubjectState {
   kind: SubjectKind;
   subject?: ForecastSubject;
   byOrg: Map<string, OrgTally>;
-  /** Recent sightings (at most MEMORY_MS old), in the order they were reported. */
-  events: Array<{ org: string; at: number }>;
-  /** The same, per org: what an outcome looks up. */
+  /** Recent sightings (at most MEMORY_MS old) per org, in the order they were reported. */
   times: Map<string, number[]>;
+  /** The oldest of them: when forgetting has anything to do. */
+  oldest: number;
   last: number;
 }
 
@@ -144,14 +144,14 @@ export class EarlyWarningEngine {
     this.now = Math.max(this.now, sighting.reportedAt);
     for (const [key, kind] of keysOf(this.subjects.get(sighting.subject), sighting.subject)) {
       let s = this.state.get(key);
-      if (!s) this.state.set(key, (s = { key, kind, subject: kind === "indicator" ? this.subjects.get(sighting.subject) : undefined, byOrg: new Map(), events: [], times: new Map(), last: 0 }));
+      if (!s) this.state.set(key, (s = { key, kind, subject: kind === "indicator" ? this.subjects.get(sighting.subject) : undefined, byOrg: new Map(), times: new Map(), oldest: Infinity, last: 0 }));
       const tally = s.byOrg.get(sighting.org) ?? { first: sighting.at, last: sighting.at, count: 0, falsePositives: 0 };
       tally.first = Math.min(tally.first, sighting.at);
       tally.last = Math.max(tally.last, sighting.at);
       tally.count++;
       if (sighting.falsePositive) tally.falsePositives++;
       s.byOrg.set(sighting.org, tally);
-      s.events.push({ org: sighting.org, at: sighting.at });
+      s.oldest = Math.min(s.oldest, sighting.at);
       const times = s.times.get(sighting.org);
       if (times) times.push(sighting.at);
       else s.times.set(sighting.org, [sighting.at]);
@@ -166,12 +166,13 @@ export class EarlyWarningEngine {
         this.state.delete(key);
         continue;
       }
-      if (s.events.length > 0 && s.events[0]!.at < t - MEMORY_MS) {
-        s.events = s.events.filter((e) => e.at >= t - MEMORY_MS);
+      if (s.oldest < t - MEMORY_MS) {
+        s.oldest = Infinity;
         for (const [org, times] of s.times) {
           const kept = times.filter((at) => at >= t - MEMORY_MS);
           if (kept.length === 0) s.times.delete(org);
           else s.times.set(org, kept);
+          for (const at of kept) s.oldest = Math.min(s.oldest, at);
         }
       }
     }
@@ -223,12 +224,12 @@ export class EarlyWarningEngine {
         const orgs = new Set<string>();
         let familySector = 0;
         let here = 0;
-        for (const e of family.events) {
-          if (e.at < t - 7 * DAY || e.at > t) continue;
-          if (e.org === target.org) here = 1;
-          else if (!orgs.has(e.org)) {
-            orgs.add(e.org);
-            if (this.partners.get(e.org)?.sector === target.sector) familySector++;
+        for (const [org, times] of family.times) {
+          if (!times.some((at) => at >= t - 7 * DAY && at <= t)) continue;
+          if (org === target.org) here = 1;
+          else if (!orgs.has(org)) {
+            orgs.add(org);
+            if (this.partners.get(org)?.sector === target.sector) familySector++;
           }
         }
         familyCache.set(family.key, (cached = [Math.log1p(orgs.size), Math.log1p(familySector), here]));
