@@ -142,19 +142,15 @@ export class CorrelationGraph {
       parent.set(m, root);
       return root;
     };
-    const linkCount = new Map<MemberId, Partial<Record<LinkReasonKind, number>>>();
-    const linked = new Set<string>();
+    // Each link once, with its reasons' kinds; counted per cluster once every union is made.
+    const links = new Map<string, { member: MemberId; kinds: LinkReasonKind[] }>();
     const link = (a: MemberId, b: MemberId, kinds: LinkReasonKind[]) => {
       const pair = a < b ? `${a} ${b}` : `${b} ${a}`;
-      if (linked.has(pair)) return;
-      linked.add(pair);
+      if (links.has(pair)) return;
+      links.set(pair, { member: a, kinds });
       const ra = find(a);
       const rb = find(b);
       if (ra !== rb) parent.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
-      const root = find(a);
-      const counts = linkCount.get(root) ?? {};
-      for (const kind of kinds) counts[kind] = (counts[kind] ?? 0) + 1;
-      linkCount.set(root, counts);
     };
     for (const [key, refs] of live) {
       const expanded = (await this.resolver.expand(refs)).flat();
@@ -179,11 +175,11 @@ export class CorrelationGraph {
       groups.set(root, [...(groups.get(root) ?? []), member]);
     }
     const counts = new Map<MemberId, Partial<Record<LinkReasonKind, number>>>();
-    for (const [root, c] of linkCount) {
-      const now = find(root);
-      const into = counts.get(now) ?? {};
-      for (const [kind, n] of Object.entries(c)) into[kind as LinkReasonKind] = (into[kind as LinkReasonKind] ?? 0) + n;
-      counts.set(now, into);
+    for (const { member, kinds } of links.values()) {
+      const root = find(member);
+      const into = counts.get(root) ?? {};
+      for (const kind of kinds) into[kind] = (into[kind] ?? 0) + 1;
+      counts.set(root, into);
     }
     const clusters = [...groups.entries()]
       .filter(([, members]) => members.length >= 2)

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { indicatorMember, objectMember, type MemberId } from "../model/correlation.js";
 import { indicatorId } from "../model/indicator-id.js";
 import { normalizeValue } from "../model/normalize.js";
-import { ACTOR_GALAXIES, MALWARE_GALAXIES } from "../model/tags.js";
+import { ACTOR_GALAXIES, clusterName, galaxyOfTag, MALWARE_GALAXIES } from "../model/tags.js";
 import type { IndicatorRecord } from "../model/record.js";
 import type { SightingSummary } from "../model/sighting.js";
 
@@ -27,18 +27,9 @@ export const SIGHTING_WINDOW_MS = 3_600_000;
 /** A CIDR wider than this (IPv4 /20, IPv6 /44) is not indexed by its /24s (/48s): 16 keys at most. */
 const WIDEST_INDEXED = { v4: 20, v6: 44 } as const;
 
-const GALAXY = /^misp-galaxy:([a-z-]+)="(.+)"$/;
 /** Malware galaxies, and tools' (a tool used in two campaigns links them as malware does). */
 const SOFTWARE_GALAXIES: ReadonlySet<string> = new Set([...MALWARE_GALAXIES, "malware", "tool", "mitre-tool"]);
 
-/** A name as keys compare it: lower case, without a galaxy's " - G0007" suffix, spaces folded. */
-export function nameKey(name: string): string {
-  return name
-    .replace(/\s+-\s+[GSC]\d{4}$/i, "")
-    .toLowerCase()
-    .replace(/\s+/g, " ")
-    .trim();
-}
 
 function techniqueSetKey(techniques: readonly string[]): string | undefined {
   const set = [...new Set(techniques)].sort();
@@ -109,12 +100,12 @@ function hostKeys(type: string, value: string): string[] {
 }
 
 function labelKeys(labels: { malwareFamilies: readonly string[]; attackTechniques: readonly string[]; tags: readonly string[] }): string[] {
-  const keys = labels.malwareFamilies.map((m) => `mal:${nameKey(m)}`);
+  const keys = labels.malwareFamilies.map((m) => `mal:${clusterName(m)}`);
   for (const tag of labels.tags) {
-    const galaxy = GALAXY.exec(tag.toLowerCase());
-    if (!galaxy) continue;
-    if (SOFTWARE_GALAXIES.has(galaxy[1]!)) keys.push(`mal:${nameKey(galaxy[2]!)}`);
-    else if (ACTOR_GALAXIES.has(galaxy[1]!)) keys.push(`act:${nameKey(galaxy[2]!)}`);
+    const g = galaxyOfTag(tag.toLowerCase());
+    if (!g) continue;
+    if (SOFTWARE_GALAXIES.has(g.galaxy)) keys.push(`mal:${clusterName(g.value)}`);
+    else if (ACTOR_GALAXIES.has(g.galaxy)) keys.push(`act:${clusterName(g.value)}`);
   }
   const set = techniqueSetKey(labels.attackTechniques);
   if (set) keys.push(set);
@@ -163,7 +154,7 @@ export interface ObjectEvidence {
 export function objectKeys(object: ObjectEvidence): string[] {
   if (object.revoked) return [];
   const keys = [`obj:${object.id}`, ...object.references.map((r) => `obj:${r}`), ...object.records.map((r) => `rec:${r}`)];
-  const names = [object.name, ...(object.aliases ?? [])].filter((n): n is string => typeof n === "string" && n.trim() !== "").map(nameKey);
+  const names = [object.name, ...(object.aliases ?? [])].filter((n): n is string => typeof n === "string" && n.trim() !== "").map(clusterName);
   if (object.type === "malware" || object.type === "tool") keys.push(...names.map((n) => `mal:${n}`));
   if (object.type === "intrusion-set" || object.type === "threat-actor" || object.type === "campaign") keys.push(...names.map((n) => `act:${n}`));
   keys.push(...labelKeys({ malwareFamilies: [], attackTechniques: object.techniques ?? [], tags: object.labels ?? [] }));

@@ -129,11 +129,23 @@ export function galaxyOfTag(tag: string): { galaxy: string; value: string } | un
 /** MISP galaxies whose clusters are threat actors or intrusion sets. */
 export const ACTOR_GALAXIES: ReadonlySet<string> = new Set(["threat-actor", "mitre-intrusion-set", "intrusion-set", "microsoft-activity-group", "mitre-enterprise-attack-intrusion-set"]);
 
-/** The actor a galaxy tag names (lowercased, without MITRE's " - G0007"), if its galaxy is one of actors. */
+/**
+ * A cluster's name as names are compared (an actor's, a family's): lower case, spaces folded,
+ * without MITRE's " - G0007" / " - S0367" / " - C0001" that galaxies append.
+ */
+export function clusterName(name: string): string {
+  return name
+    .replace(/\s+-\s+[GSC]\d{4}$/i, "")
+    .toLowerCase()
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/** The actor a galaxy tag names (as clusterName writes it), if its galaxy is one of actors. */
 export function actorOfTag(tag: string): string | undefined {
   const g = galaxyOfTag(tag);
   if (!g || !ACTOR_GALAXIES.has(g.galaxy.toLowerCase())) return undefined;
-  const name = g.value.replace(/\s+-\s+G\d{4}$/i, "").toLowerCase().replace(/\s+/g, " ").trim();
+  const name = clusterName(g.value);
   return name === "" ? undefined : name;
 }
 
