@@ -65,6 +65,8 @@ import { exportAudience } from "./privacy/audience.js";
 import type { SealRecipient } from "./wire/sealed.js";
 import { deploymentId } from "./wire/deployment.js";
 import { IntelService } from "./intel/intel-service.js";
+import { ResponseService } from "./response/response-service.js";
+import { enforcementFeedsOf } from "./config/response-config.js";
 
 export interface CtiNodeComponents {
   logger?: Logger;
@@ -139,6 +141,7 @@ export class CtiNode {
   private logMatcherValue: LogMatcher | undefined;
   private feedsValue: FeedService | undefined;
   private analysisValue: AnalysisParts | undefined;
+  private responseValue: ResponseService | undefined;
   private follower: ChainFollower | undefined;
   /** Peers banned for misbehaving, until when (ms). */
   private readonly banned = new Map<string, number>();
@@ -438,6 +441,17 @@ export class CtiNode {
       log,
     });
     this.analysisValue.start();
+    this.responseValue = new ResponseService(
+      {
+        feeds: enforcementFeedsOf(config.response),
+        ownAssets: config.response.ownAssets,
+        requests: { rules: config.response.requests.rules, fallback: config.response.requests.default },
+        hooks: config.response.hooks,
+        refreshMs: config.response.refreshSeconds * 1000,
+      },
+      { orgId: identity.orgId, store, trust: this.trustValue, intel: () => this.intel, warningLists: warningListsFor(config.privacy.warningLists), now: this.now, log: logFn(log.child({ part: "response" }), "warn") },
+    );
+    await this.responseValue.start();
 
     this.metricsValue = createMetrics({
       gossip: () => this.gossip.stats,
@@ -459,6 +473,7 @@ export class CtiNode {
 
   private async stopParts(): Promise<void> {
     // Feeds and detectors' parts first: what they publish still goes out through the publisher.
+    await this.responseValue?.stop();
     await this.feedsValue?.stop();
     await this.analysisValue?.stop();
     await this.logMatcherValue?.stop();
@@ -476,7 +491,7 @@ export class CtiNode {
     // Last before the store closes: the index saved must include every write.
     await this.matcherValue?.stop();
     await this.storeValue?.close();
-    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = this.intelValue = this.feedsValue = this.analysisValue = undefined;
+    this.publisher = this.peers = this.gossipValue = this.p2p = this.trustValue = this.matcherValue = this.logMatcherValue = this.syncValue = this.intelValue = this.feedsValue = this.analysisValue = this.responseValue = undefined;
     this.reputationValue = this.metricsValue = undefined;
     this.follower = this.adminDeskValue = this.validationPool = this.membershipValue = this.groupsValue = this.provider = this.signer = this.storeValue = undefined;
     this.deploymentValue = this.gaterValue = undefined;
@@ -655,6 +670,11 @@ export class CtiNode {
 
   get trust(): TrustService {
     return this.require(this.trustValue);
+  }
+
+  /** Enforcement feeds, coordinated response requests and playbook hooks (response/). */
+  get response(): ResponseService {
+    return this.require(this.responseValue);
   }
 
   /** STIX objects: publish, revoke, and what an audience may see of them (intel/intel-service.ts). */

@@ -41,3 +41,14 @@ export function table(reply: FastifyReply, format: "json" | "csv", key: string, 
   );
   return reply.type("text/csv; charset=utf-8").send(stringify(flat, { header: true, cast: { boolean: (v) => String(v), string: spreadsheetSafe }, columns: flat.length > 0 ? Object.keys(flat[0]!) : undefined }));
 }
+
+const callers = new WeakMap<object, string>();
+
+/** Who made a request, for the audit log: the name of its token, or the local operator when the API needs none. */
+export function callerOf(request: object): string {
+  return callers.get(request) ?? "local operator";
+}
+
+export function setCaller(request: object, caller: string): void {
+  callers.set(request, caller);
+}

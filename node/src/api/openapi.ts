@@ -9,7 +9,7 @@ import { MatchRequestSchema, PublishRequestSchema, SightingRequestSchema } from 
  */
 interface Operation {
   summary: string;
-  tag: "node" | "indicators" | "objects" | "detectors" | "groups" | "network" | "trust" | "standards" | "intelligence" | "taxii" | "dashboard";
+  tag: "node" | "indicators" | "objects" | "detectors" | "groups" | "network" | "trust" | "standards" | "intelligence" | "response" | "taxii" | "dashboard";
   body?: z.ZodType;
   /** Query parameters, by name: what each means. */
   query?: Record<string, string>;
@@ -99,6 +99,21 @@ export const OPERATIONS: Record<string, Operation> = {
   "GET /forecast/backtest": { summary: "Rolling-origin backtests on the node's own history: early warning (ROC AUC, Brier, reliability) against the base rate and the seen-by-more-partners heuristic; volume (MAE, MASE, 80% coverage) against seasonal-naive (recomputed at most every 10 min).", tag: "intelligence" },
   "POST /categorise": { summary: "ATT&CK techniques each sentence describes, by the node's categoriser: {text} or {objectId} (a published object's name, description and other prose), with limit (techniques per sentence, 3) and minProbability (0.2).", tag: "intelligence" },
   "GET /categorise/model": { summary: "What the categoriser's model was trained on and its evaluation on held-out documents against its baselines.", tag: "intelligence" },
+  "GET /response/feeds": { summary: "The enforcement feeds (RPZ, nftables, EDL, Suricata drop): version, serial, entries, policy, whether pinned by a rollback, the last reload.", tag: "response" },
+  "GET /response/feeds/{name}": { summary: "One enforcement feed's status and the names of its files.", tag: "response" },
+  "GET /response/feeds/{name}/files": { summary: "Every file of a feed as the device should hold it now (what `cti response export` writes).", tag: "response" },
+  "GET /response/feeds/{name}/files/{file}": { summary: "One file of a feed as plain text, for devices that pull (EDLs, an RPZ fetched by a script); ETag is the feed's version.", tag: "response" },
+  "GET /response/feeds/{name}/plan": { summary: "The dry run: what the next update would add and remove, and how many values each rule of the policy keeps out (with examples of own assets and warning lists).", tag: "response" },
+  "GET /response/feeds/{name}/changes": { summary: "The feed's journal, newest first: each change with what came in and went out, why (indicator, producers, score, or request), when and by whom.", tag: "response", query: { limit: "Most changes (50).", before: "Changes before this version." } },
+  "POST /response/feeds/{name}/rollback": { summary: "Restores the entries of an earlier version as a new version ({version}), and pins the feed there until resumed.", tag: "response" },
+  "POST /response/feeds/{name}/resume": { summary: "Lets a pinned feed follow its policy again.", tag: "response" },
+  "GET /response/requests": { summary: "Coordinated response requests, received and made: who asked, the action, the values, the expiry, this org's decision and every partner's signed acknowledgement.", tag: "response" },
+  "GET /response/requests/{id}": { summary: "One response request.", tag: "response" },
+  "POST /response/requests": { summary: "Asks a group's members to act ({action: block|sinkhole|monitor, targets: [{type, value}], expiresAt or expiresInHours, group, name, description}): published as a signed STIX course-of-action.", tag: "response" },
+  "POST /response/requests/{id}/approve": { summary: "An analyst applies a queued request; the decision travels back as a signed acknowledgement.", tag: "response" },
+  "POST /response/requests/{id}/decline": { summary: "An analyst declines a queued request (or withdraws an applied one), with an optional {reason}.", tag: "response" },
+  "GET /response/hooks": { summary: "The playbook hooks: deliveries made, failed, retried and queued.", tag: "response" },
+  "GET /response/audit": { summary: "Response's audit log, newest first: feed changes and rollbacks, requests made and received, decisions, acknowledgements, hook deliveries.", tag: "response", query: { limit: "Most entries (100).", kind: "Only this kind of entry." } },
   "GET /": { summary: "Redirects to the dashboard.", tag: "dashboard" },
   "GET /dashboard/*": { summary: "The dashboard's page and assets (HTML, JavaScript, CSS); no token needed, they hold no data.", tag: "dashboard" },
   "GET /taxii2/": { summary: "TAXII 2.1 discovery (when credentials are configured).", tag: "taxii" },

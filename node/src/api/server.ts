@@ -27,7 +27,7 @@ import { NoAdminKeyError } from "../chain/admin-desk.js";
 import { CsvFormatError } from "../interop/csv.js";
 import { dashboardRoutes, isDashboardAsset } from "./dashboard-routes.js";
 import { networkRoutes } from "./network-routes.js";
-import { BadRequestError } from "./http.js";
+import { BadRequestError, setCaller } from "./http.js";
 import { indicatorRoutes } from "./indicator-routes.js";
 import { interopRoutes } from "./interop-routes.js";
 import { taxiiRoutes } from "./taxii-routes.js";
@@ -37,6 +37,11 @@ import { IntelError } from "../intel/intel-service.js";
 import { openApiDocument, openApiPath } from "./openapi.js";
 import { allowedHostsOf, refuseRequest } from "./request-guard.js";
 import { HeavyWork, HeavyWorkBusyError } from "./heavy-work.js";
+import { responseRoutes } from "./response-routes.js";
+import { UnknownResponseFeedError } from "../response/response-service.js";
+import { FeedRollbackError } from "../response/enforcement-feed.js";
+import { ResponseRequestError } from "../response/request-objects.js";
+import { RequestDecisionError } from "../response/request-coordinator.js";
 import packageJson from "../../../package.json" with { type: "json" };
 
 const operationsOf = new WeakMap<FastifyInstance, string[]>();
@@ -63,12 +68,12 @@ export const DEFAULT_IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
 
-/** Whether `Authorization: Bearer <token>` names one of the tokens (compared in constant time). */
-function bearerAllowed(header: string | undefined, tokens: ReadonlyArray<{ token: string }>): boolean {
+/** The name of the token `Authorization: Bearer <token>` names, if it is one of them (compared in constant time). */
+function bearerName(header: string | undefined, tokens: ReadonlyArray<{ name: string; token: string }>): string | undefined {
   const match = /^Bearer (.+)$/.exec(header ?? "");
-  if (!match) return false;
+  if (!match) return undefined;
   const offered = digest(match[1]!);
-  return tokens.some((t) => timingSafeEqual(digest(t.token), offered));
+  return tokens.find((t) => timingSafeEqual(digest(t.token), offered))?.name;
 }
 
 const TRUST_STATUS: Record<TrustErrorCode, number> = {
@@ -126,7 +131,11 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
       if (request.url.startsWith("/taxii2/")) return;
       // The dashboard's assets hold no data; the API calls they make carry the token.
       if (request.method === "GET" && isDashboardAsset(request.url)) return;
-      if (bearerAllowed(request.headers.authorization, tokens)) return;
+      const caller = bearerName(request.headers.authorization, tokens);
+      if (caller !== undefined) {
+        setCaller(request, `token ${caller}`);
+        return;
+      }
       return reply.code(401).header("www-authenticate", 'Bearer realm="cti-node"').send({ error: "UNAUTHORIZED", message: "send Authorization: Bearer <token> with a token from api.tokens (CTI_API_TOKEN for the cti CLI)" });
     });
   }
@@ -150,6 +159,10 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
     if (error instanceof ReportTextError) return reply.code(400).send({ error: "BAD_REPORT", message: error.message });
     if (error instanceof NoAdminKeyError) return reply.code(409).send({ error: "NO_ADMIN_KEY", message: error.message });
     if (error instanceof NoGroupsContractError) return reply.code(409).send({ error: "NO_GROUPS_CONTRACT", message: error.message });
+    if (error instanceof UnknownResponseFeedError) return reply.code(404).send({ error: "UNKNOWN_FEED", message: error.message });
+    if (error instanceof FeedRollbackError) return reply.code(409).send({ error: "BAD_VERSION", message: error.message });
+    if (error instanceof ResponseRequestError) return reply.code(400).send({ error: error.code, message: error.message });
+    if (error instanceof RequestDecisionError) return reply.code(error.code === "UNKNOWN_REQUEST" ? 404 : 409).send({ error: error.code, message: error.message });
     if (error instanceof IntelError) return reply.code(INTEL_STATUS[error.code]).send({ error: error.code, message: error.message });
     // Back-pressure, not a fault: the caller retries after a moment.
     if (error instanceof PublisherBusyError) return reply.code(503).header("retry-after", "1").send({ error: "BUSY", message: error.message });
@@ -178,6 +191,7 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
   await app.register(feedRoutes(node));
   await app.register(draftRoutes(node, { importBodyLimitBytes }));
   await app.register(categoriseRoutes(node));
+  await app.register(responseRoutes(node));
   await app.register(dashboardRoutes());
   if (node.config.taxii.credentials.length > 0) await app.register(taxiiRoutes(node, node.config.taxii.credentials));
   return app;

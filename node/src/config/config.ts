@@ -18,6 +18,7 @@ import { LOG_FORMATS } from "../detect/log-formats.js";
 import { EXPORT_AUDIENCES } from "../privacy/audience.js";
 import { DEFAULT_UNMARKED_PAP } from "../privacy/pap.js";
 import { PAP_LEVELS } from "../model/tags.js";
+import { ResponseConfigSchema } from "./response-config.js";
 
 /** Addresses only this machine can reach: an API bound to one of them needs no token. */
 export const DEFAULT_VALIDATION_WORKERS = availableParallelism() > 1 ? 1 : 0;
@@ -337,6 +338,8 @@ export const NodeConfigSchema = z.object({
    * The TAXII 2.1 server (under /taxii2/ on the API's address): who may read, and which audience
    * each credential is entitled to. No credential, no TAXII. Keep this file private (mode 0600).
    */
+  /** Enforcement feeds, coordinated response and playbook hooks (node/src/response/, config/response-config.ts). */
+  response: ResponseConfigSchema,
   taxii: z
     .object({
       credentials: z

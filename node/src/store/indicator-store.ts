@@ -1,3 +1,4 @@
+import { ResponseAuditRepository, ResponseFeedRepository, ResponseRequestRepository } from "./response-repository.js";
 import { CorrelationRepository, DEFAULT_FAN_OUT } from "./correlation-repository.js";
 import { FeedStateRepository } from "./feed-state-repository.js";
 import { DraftRepository } from "./draft-repository.js";
@@ -118,6 +119,10 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   /** Drafts of reports waiting for an analyst (extract/). */
   readonly drafts: DraftRepository;
   readonly equivocations: EquivocationRepository;
+  /** Enforcement feeds, response requests and response's audit log (response/). */
+  readonly responseFeeds: ResponseFeedRepository;
+  readonly responseRequests: ResponseRequestRepository;
+  readonly responseAudit: ResponseAuditRepository;
   /** record UUID -> id. */
   readonly byUuid: RecordUuidIndex;
   /** STIX objects: their statements, versions, graph and links (store/object-store.ts). */
@@ -164,6 +169,9 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     this.feeds = new FeedStateRepository(db);
     this.drafts = new DraftRepository(db);
     this.equivocations = new EquivocationRepository(db);
+    this.responseFeeds = new ResponseFeedRepository(db);
+    this.responseRequests = new ResponseRequestRepository(db);
+    this.responseAudit = new ResponseAuditRepository(db);
     this.byUuid = new RecordUuidIndex(db);
     this.objects = new ObjectStore(db);
     this.meta = bucket(db, "meta");

@@ -29,13 +29,13 @@ import type { ScoredRecord } from "../../trust/trust-service.js";
 export const SURICATA_SID_BASE = 9_900_000;
 const CIDR_SID_BASE = SURICATA_SID_BASE + 1000;
 
-const base64 = (text: string) => Buffer.from(text).toString("base64");
+export const base64 = (text: string) => Buffer.from(text).toString("base64");
 
-function lines(values: string[]): string {
+export function lines(values: string[]): string {
   return values.length > 0 ? `${values.join("\n")}\n` : "";
 }
 
-function rule(action: string, header: string, msg: string, body: string | undefined, sid: number): string {
+export function rule(action: string, header: string, msg: string, body: string | undefined, sid: number): string {
   return `${action} ${header} (msg:"CTI exchange: ${msg}"; ${body ? `${body}; ` : ""}classtype:trojan-activity; sid:${sid}; rev:1;)`;
 }
 
