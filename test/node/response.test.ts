@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { CtiNode } from "../../node/src/node.js";
-import { buildApiServer } from "../../node/src/api/server.js";
+import { buildApiServer, startApiServer } from "../../node/src/api/server.js";
 import { startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
 import { newIdentity, removeDir, startNode, tempDir, waitFor } from "../helpers/nodes.js";
 import type { ResponseRequest } from "../../node/src/model/response.js";
@@ -54,7 +54,10 @@ describe("coordinated response between real nodes", function () {
     nodes["asking-cert"] = await startNode(dirs["asking-cert"]!, devnet.deployment);
     nodes["auto-bank"] = await startNode(dirs["auto-bank"]!, devnet.deployment, {
       response: {
-        feeds: [{ name: "dns", kind: "rpz", dir: join(work, "rpz"), minScore: 100 }],
+        feeds: [
+          { name: "dns", kind: "rpz", dir: join(work, "rpz"), minScore: 100 },
+          { name: "pull", kind: "edl", minScore: 0, includeRequests: false },
+        ],
         ownAssets: { cidrs: [], domains: ["auto-bank.example"] },
         requests: { rules: [{ name: "trust asking-cert", from: ["asking-cert"], actions: ["block", "sinkhole"], decision: "apply" }], default: "decline" },
         hooks: [{ name: "soar", url: hookUrl, events: ["request-received", "feed-changed"], secret: SECRET, retryBaseMs: 50 }],
@@ -209,6 +212,32 @@ describe("coordinated response between real nodes", function () {
     expect(body).to.include({ event: "request-received", org: "auto-bank" });
     expect(body.request).to.include({ id: request.id, from: "asking-cert", action: "block" });
     await waitFor("the hook's audit entry", async () => (await nodes["auto-bank"]!.response.audit({ limit: 50, kind: "hook" })).some((e) => e.summary.includes("delivered on attempt 2")));
+  });
+
+  it("serves a pull list behind a token, without what PAP forbids acting on", async function () {
+    await nodes["asking-cert"]!.publish([
+      { type: "domain", value: "phish-kit.example", confidence: 90, labels: { malwareFamilies: [], attackTechniques: [], tags: ["PAP:GREEN"] } },
+      { type: "domain", value: "watch-only.example", confidence: 90, labels: { malwareFamilies: [], attackTechniques: [], tags: ["PAP:RED"] } },
+    ]);
+    await waitFor("auto-bank to hold both", async () => (await nodes["auto-bank"]!.lookup("watch-only.example", "domain")).length > 0 && (await nodes["auto-bank"]!.lookup("phish-kit.example", "domain")).length > 0);
+    await nodes["auto-bank"]!.response.refresh();
+    const token = "a-token-for-the-firewall-that-pulls";
+    const { app, url } = await startApiServer(nodes["auto-bank"]!, { host: "127.0.0.1", port: 0, bodyLimitBytes: 1 << 20, tokens: [{ name: "perimeter-fw", token }] });
+    try {
+      const refused = await fetch(`${url}/response/feeds/pull/files/domains.txt`);
+      expect(refused.status).to.equal(401);
+      const pulled = await fetch(`${url}/response/feeds/pull/files/domains.txt`, { headers: { authorization: `Bearer ${token}` } });
+      expect(pulled.status).to.equal(200);
+      expect(pulled.headers.get("content-type")).to.match(/^text\/plain/);
+      const list = await pulled.text();
+      expect(list).to.include("phish-kit.example\n");
+      // PAP:RED allows matching one's own logs, never blocking (privacy/pap.ts).
+      expect(list).not.to.include("watch-only.example");
+      const again = await fetch(`${url}/response/feeds/pull/files/domains.txt`, { headers: { authorization: `Bearer ${token}`, "if-none-match": pulled.headers.get("etag")! } });
+      expect(again.status).to.equal(304);
+    } finally {
+      await app.close();
+    }
   });
 
   it("never blocks an own asset, even when a trusted partner asks", async function () {
