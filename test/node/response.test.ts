@@ -9,6 +9,7 @@ import { buildApiServer, startApiServer } from "../../node/src/api/server.js";
 import { startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
 import { newIdentity, removeDir, startNode, tempDir, waitFor } from "../helpers/nodes.js";
 import type { ResponseRequest } from "../../node/src/model/response.js";
+import { cti } from "../helpers/cli.js";
 
 /**
  * Coordinated response between real nodes on a real chain. asking-cert asks its group to block a
@@ -237,6 +238,40 @@ describe("coordinated response between real nodes", function () {
       expect(again.status).to.equal(304);
     } finally {
       await app.close();
+    }
+  });
+
+  it("does the same from the CLI: a request made, exported feed files, a decline with a reason, the audit log", async function () {
+    const asking = await startApiServer(nodes["asking-cert"]!, { host: "127.0.0.1", port: 0, bodyLimitBytes: 1 << 20 });
+    const careful = await startApiServer(nodes["careful-hospital"]!, { host: "127.0.0.1", port: 0, bodyLimitBytes: 1 << 20 });
+    try {
+      const bad = await cti(["response", "request", "--action", "block", "-t", "nonsense", "--expires", "1h", "--api", asking.url]);
+      expect(bad.code).to.not.equal(0);
+      expect(bad.stderr).to.include("type:value");
+      const made = await cti(["response", "request", "--action", "sinkhole", "-t", "domain:cli-c2.ransom-crew.example", "--expires", "12h", "-g", String(group), "--name", "From the CLI", "--api", asking.url, "--json"]);
+      expect(made.code, made.stderr).to.equal(0);
+      const id = JSON.parse(made.stdout).id as string;
+      await waitFor("careful-hospital to queue it", async () => (await nodes["careful-hospital"]!.response.requests.get(id))?.decision?.decision === "queued", 30_000);
+      const listed = await cti(["response", "requests", "--api", careful.url, "--json"]);
+      expect(JSON.parse(listed.stdout).requests.map((r: { id: string }) => r.id)).to.include(id);
+      const declined = await cti(["response", "decline", id, "--reason", "not our exposure", "--api", careful.url, "--json"]);
+      expect(declined.code, declined.stderr).to.equal(0);
+      expect(JSON.parse(declined.stdout).decision).to.include({ decision: "declined", rule: "analyst" });
+      await waitFor("asking-cert to read the reason", async () => (await nodes["asking-cert"]!.response.requests.get(id))?.acknowledgements.some((a) => a.org === "careful-hospital" && a.decision === "declined" && a.reason === "not our exposure") ?? false, 30_000);
+      const out = join(work, "exported");
+      const exported = await cti(["response", "export", "edl", "--out", out, "--exec", `touch ${join(work, "reloaded")}`, "--api", careful.url]);
+      expect(exported.code, exported.stderr).to.equal(0);
+      expect(exported.stderr).to.include("wrote");
+      await readFile(join(work, "reloaded"));
+      expect(await readFile(join(out, "domains.txt"), "utf8")).to.be.a("string");
+      const unknown = await cti(["response", "export", "no-such-feed", "--out", out, "--api", careful.url, "--json"]);
+      expect(unknown.code).to.equal(1);
+      expect(JSON.parse(unknown.stdout).error).to.equal("UNKNOWN_FEED");
+      const audit = await cti(["response", "audit", "--kind", "decision", "--api", careful.url, "--json"]);
+      expect(JSON.parse(audit.stdout).entries[0]).to.include({ kind: "decision", by: "local operator" });
+    } finally {
+      await asking.app.close();
+      await careful.app.close();
     }
   });
 

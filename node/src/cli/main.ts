@@ -21,6 +21,7 @@ import { registerLedgerCommands } from "./commands/ledger.js";
 import { registerNodeCommands } from "./commands/node.js";
 import { registerObjectCommands } from "./commands/objects.js";
 import { registerTrustCommands } from "./commands/trust.js";
+import { registerResponseCommands } from "./commands/response.js";
 import { setJsonOutput } from "./shared.js";
 
 const program = new Command()
@@ -39,6 +40,7 @@ registerDraftCommands(program);
 registerCategoriseCommands(program);
 registerRelatedCommands(program);
 registerForecastCommands(program);
+registerResponseCommands(program);
 registerTrustCommands(program);
 registerGroupCommands(program);
 registerLedgerCommands(program);

@@ -95,6 +95,14 @@ export const query = (params: Record<string, string | number | boolean | undefin
   new URLSearchParams(Object.entries(params).flatMap(([k, v]): Array<[string, string]> => (v === undefined || v === false ? [] : [[k, String(v)]]))).toString();
 
 
+/** --mode: an octal file mode that does not let every user of the machine read a feed. */
+export function fileMode(value: string): number {
+  if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError("an octal file mode such as 0640");
+  const mode = parseInt(value, 8);
+  if ((mode & 0o007) !== 0) throw new InvalidArgumentError("must not let every user of the machine read the feed (TLP:RED for the internal audience)");
+  return mode;
+}
+
 export function positive(value: string): number {
   const n = integer(value);
   if (n < 1) throw new InvalidArgumentError("must be at least 1");

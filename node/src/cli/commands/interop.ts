@@ -6,7 +6,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import { ConfigError } from "../../config/config.js";
 import { EXPORT_FORMATS } from "../../interop/exports.js";
 import { DEFAULT_EXPORT_MODE, writeFilesAtomically, writeStreamAtomically } from "../../detect/export-writer.js";
-import { apiWithProgress, DEFAULT_API, integer, positive, print, query, readInput, readJsonInput, send } from "../shared.js";
+import { apiWithProgress, DEFAULT_API, fileMode, integer, positive, print, query, readInput, readJsonInput, send } from "../shared.js";
 import type { MispImportReport, StixImportReport } from "../../interop/importer.js";
 
 export function registerInteropCommands(program: Command): void {
@@ -105,13 +105,6 @@ export function registerInteropCommands(program: Command): void {
       process.stderr.write(`published ${report.published}, refused ${report.refused.length}, left out ${report.skipped.length}\n`);
       if (report.published === 0 && report.refused.length > 0) process.exitCode = 1;
     });
-}
-
-function fileMode(value: string): number {
-  if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError("an octal file mode such as 0640");
-  const mode = parseInt(value, 8);
-  if ((mode & 0o007) !== 0) throw new InvalidArgumentError("must not let every user of the machine read the feed (TLP:RED for the internal audience)");
-  return mode;
 }
 
 const REPORT_TYPES: ReadonlyArray<[RegExp, string]> = [
