@@ -288,6 +288,24 @@ describe("dashboard in a real browser", function () {
     await shot("draft");
   });
 
+  it("shows a partner's response request, queued by policy, as text; the analyst applies it; the feeds show the change", async function () {
+    const hostile = '<img src=x onerror="document.title=1">Block C2';
+    const request = await nodes.beta!.response.requests.make({ action: "block", targets: [{ type: "domain", value: "c2-dashboard.ransom-crew.example" }], expiresAt: Date.now() + 86_400_000, group: 0, name: hostile }, "test");
+    await waitFor("alpha to queue beta's request", async () => (await nodes.alpha!.response.requests.get(request.id))?.decision?.decision === "queued", 30_000);
+    await page.goto(`${url}/dashboard/#/response`);
+    const row = page.locator(`[data-testid="received-requests"] tr[data-request="${request.id}"]`);
+    await row.waitFor();
+    expect(await row.innerText()).to.include(hostile);
+    expect(await row.locator("img").count()).to.equal(0);
+    expect(await row.getByTestId("decision").innerText()).to.match(/^queued/);
+    await shot("response");
+    await row.getByRole("button", { name: "apply" }).click();
+    await row.getByTestId("decision").filter({ hasText: "applied" }).waitFor();
+    expect(await row.getByTestId("decision").innerText()).to.include("by local operator");
+    await waitFor("beta to hear alpha applied it", async () => (await nodes.beta!.response.requests.get(request.id))?.acknowledgements.some((a) => a.org === "alpha" && a.decision === "applied") ?? false, 30_000);
+    await page.locator('[data-testid="enforcement-feeds"] tbody tr', { hasText: "rpz" }).filter({ hasText: "+1" }).waitFor({ timeout: 30_000 });
+  });
+
   it("lets the admin whose key the node holds approve and execute a proposal; the ledger admits the org", async function () {
     const { dataDir, identity } = await newIdentity("gamma");
     dirs.push(dataDir);

@@ -1,6 +1,7 @@
 /**
  * The node's dashboard: network, live indicator feed, indicator detail, intelligence (STIX
- * objects with their graph), drafts of reports to review, reputation and governance, over the node's own HTTP API. Routes live in the URL's hash (#/feed,
+ * objects with their graph), drafts of reports to review, forecasts, response (requests and
+ * enforcement feeds), reputation and governance, over the node's own HTTP API. Routes live in the URL's hash (#/feed,
  * #/indicator/<id>...), so a view can be bookmarked and the node serves one page.
  */
 import { render } from "preact";
@@ -16,6 +17,7 @@ import { ObjectsView, type ObjectFilters } from "./views/objects.js";
 import { ObjectView } from "./views/object.js";
 import { ForecastView } from "./views/forecast.js";
 import { DraftsView, DraftView } from "./views/drafts.js";
+import { ResponseView } from "./views/response.js";
 import "./style.css";
 
 type Route =
@@ -27,6 +29,7 @@ type Route =
   | { view: "drafts" }
   | { view: "draft"; id: string }
   | { view: "forecast" }
+  | { view: "response" }
   | { view: "reputation" }
   | { view: "governance" };
 
@@ -37,7 +40,7 @@ function routeOf(hash: string): Route {
   if (view === "indicator" && arg && /^[0-9a-f]{64}$/.test(arg)) return { view: "indicator", id: arg };
   if (view === "object" && arg && STIX_ID.test(arg)) return { view: "object", id: arg };
   if (view === "draft" && arg && /^draft-[0-9a-f]{16}$/.test(arg)) return { view: "draft", id: arg };
-  if (view === "feed" || view === "objects" || view === "drafts" || view === "forecast" || view === "reputation" || view === "governance") return { view };
+  if (view === "feed" || view === "objects" || view === "drafts" || view === "forecast" || view === "response" || view === "reputation" || view === "governance") return { view };
   return { view: "network" };
 }
 
@@ -47,6 +50,7 @@ const NAV: Array<[Route["view"], string]> = [
   ["objects", "Intelligence"],
   ["drafts", "Drafts"],
   ["forecast", "Forecast"],
+  ["response", "Response"],
   ["reputation", "Reputation"],
   ["governance", "Governance"],
 ];
@@ -145,6 +149,7 @@ function App() {
         {route.view === "drafts" && <DraftsView open={(id) => (location.hash = `#/draft/${id}`)} />}
         {route.view === "draft" && <DraftView id={route.id} openObject={(id) => (location.hash = `#/object/${id}`)} />}
         {route.view === "forecast" && <ForecastView openIndicator={(id) => (location.hash = `#/indicator/${id}`)} />}
+        {route.view === "response" && <ResponseView org={org} />}
         {route.view === "reputation" && <ReputationView />}
         {route.view === "governance" && <GovernanceView />}
       </main>

@@ -52,3 +52,6 @@ export interface DraftSummary {
   passedOver: number;
   reportId?: string;
 }
+export type { ResponseRequest, Acknowledgement, EnforcementEntry } from "../../src/model/response.js";
+export type { FeedStatus } from "../../src/response/enforcement-feed.js";
+export type { FeedChangeSummary } from "../../src/store/response-repository.js";
