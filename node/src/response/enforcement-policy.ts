@@ -4,12 +4,12 @@
  * targets of the requests it applied, the entries of one feed, and how many values each rule
  * kept out. Pure: the same records, requests and time give the same feed.
  *
- * The order of the checks is the order of their cost and of their authority: a value this kind
- * of device cannot act on; a blinded value (a hash no device can match); an own asset, which
- * nothing may block; a value on a warning list (public resolvers, CDNs, top sites: blocking one
- * breaks the org's own users, so every list counts, also those that only warn on publish); an
- * expired one; then the score and TLP thresholds, which a partner's applied request passes by
- * design (the org's policy chose to follow that partner); last the size limit, highest score first.
+ * The checks, cheapest first (a value is counted under the first that keeps it out): a value this
+ * kind of device cannot act on; a blinded value (a hash no device can match); an expired one; the
+ * score and TLP thresholds, which a partner's applied request passes by design (the org's policy
+ * chose to follow that partner); an own asset, which nothing may block; a value on a warning
+ * list (public resolvers, CDNs, top sites: blocking one breaks the org's own users, so every list
+ * counts, also those that only warn on publish); last the size limit, highest score first.
  */
 import { tlpRank, type IndicatorType, type Tlp } from "../model/indicator.js";
 import { entryKey, type EnforcementEntry, type ExclusionReason, type ResponseAction } from "../model/response.js";
@@ -45,7 +45,16 @@ export interface SelectionContext {
   ownAssets: OwnAssets;
   /** The name of the warning list a value is on, if it is on one. */
   warningList(type: IndicatorType, value: string, host?: string): string | undefined;
+  /**
+   * The own-asset and warning-list verdicts of values already checked, by entry key: shared by
+   * the feeds of one refresh, which hold most values in common (an address is in the EDL,
+   * nftables and Suricata feeds), as these checks are most of a selection's cost.
+   */
+  verdicts?: Map<string, Verdict>;
 }
+
+/** Why a value may never be enforced (null: it may). */
+export type Verdict = { reason: "own-asset" | "warning-list"; detail?: string } | null;
 
 export interface Selection {
   entries: Map<string, EnforcementEntry>;
@@ -69,23 +78,27 @@ export function selectEntries(records: Iterable<ScoredRecord>, requested: readon
   // A value the checks refused once is refused for every reason it comes back with (a request naming it too).
   const refused = new Set<string>();
 
+  const verdicts = context.verdicts ?? new Map<string, Verdict>();
   const passes = (type: IndicatorType, value: string, key: string): boolean => {
     if (refused.has(key)) return false;
-    let reason: ExclusionReason | undefined;
-    let detail: string | undefined;
-    if (context.ownAssets.covers(type, value)) reason = "own-asset";
-    else {
-      detail = context.warningList(type, value, type === "url" ? hostOfUrl(value) : undefined);
-      if (detail !== undefined) reason = "warning-list";
+    let verdict = verdicts.get(key);
+    if (verdict === undefined) {
+      if (context.ownAssets.covers(type, value)) verdict = { reason: "own-asset" };
+      else {
+        const list = context.warningList(type, value, type === "url" ? hostOfUrl(value) : undefined);
+        verdict = list === undefined ? null : { reason: "warning-list", detail: list };
+      }
+      verdicts.set(key, verdict);
     }
-    if (!reason) return true;
+    if (verdict === null) return true;
     refused.add(key);
-    excluded[reason]++;
-    if (examples.length < MAX_EXAMPLES) examples.push({ type, value, reason, ...(detail ? { detail } : {}) });
+    excluded[verdict.reason]++;
+    if (examples.length < MAX_EXAMPLES) examples.push({ type, value, reason: verdict.reason, ...(verdict.detail ? { detail: verdict.detail } : {}) });
     return false;
   };
 
-  const scoreOf = new Map<string, number>();
+  // The scores of requested values the node holds, whatever the threshold: a requested entry carries its indicator's.
+  const requestedScores = new Map<string, number>(policy.includeRequests ? requested.map((t) => [entryKey(t), 0]) : []);
   for (const record of records) {
     if (!types.has(record.type)) {
       excluded.type++;
@@ -95,9 +108,7 @@ export function selectEntries(records: Iterable<ScoredRecord>, requested: readon
       excluded.blinded++;
       continue;
     }
-    const key = entryKey(record);
-    if (!passes(record.type, record.value, key)) continue;
-    scoreOf.set(key, record.score.score);
+    if (requestedScores.size > 0 && requestedScores.has(entryKey(record))) requestedScores.set(entryKey(record), record.score.score);
     if (record.score.expired || record.score.quarantined || record.validUntil <= context.now) {
       excluded.expired++;
       continue;
@@ -110,13 +121,15 @@ export function selectEntries(records: Iterable<ScoredRecord>, requested: readon
       excluded.tlp++;
       continue;
     }
+    const key = entryKey(record);
+    if (!passes(record.type, record.value, key)) continue;
     candidates.set(key, {
       type: record.type,
       value: record.value,
       action: "block",
       expiresAt: record.validUntil,
       score: record.score.score,
-      because: { kind: "indicator", indicator: record.id, producers: [...new Set(record.attestations.map((a) => a.producer))].sort(), score: record.score.score },
+      because: { kind: "indicator", indicator: record.id, producers: producersOf(record), score: record.score.score },
     });
   }
 
@@ -137,7 +150,7 @@ export function selectEntries(records: Iterable<ScoredRecord>, requested: readon
         value: target.value,
         action: target.action,
         expiresAt: target.expiresAt,
-        score: scoreOf.get(key) ?? held?.score ?? 0,
+        score: held?.score ?? requestedScores.get(key) ?? 0,
         because: { kind: "request", request: target.request, from: target.from },
       });
     }
@@ -151,6 +164,29 @@ export function selectEntries(records: Iterable<ScoredRecord>, requested: readon
     entries = new Map(ranked.slice(0, policy.maxEntries));
   }
   return { entries, excluded, examples };
+}
+
+/** Producers of a record, sorted: one array per set of producers, as most records share a few. */
+const producerLists = new Map<string, string[]>();
+function producersOf(record: ScoredRecord): string[] {
+  const atts = record.attestations;
+  if (atts.length === 1) {
+    const only = atts[0]!.producer;
+    let list = producerLists.get(only);
+    if (!list) {
+      list = [only];
+      if (producerLists.size < 10_000) producerLists.set(only, list);
+    }
+    return list;
+  }
+  // A handful of producers at most: an insertion sort without duplicates, no Set.
+  const out: string[] = [];
+  for (const a of atts) {
+    let at = out.length;
+    while (at > 0 && out[at - 1]! > a.producer) at--;
+    if (out[at - 1] !== a.producer) out.splice(at, 0, a.producer);
+  }
+  return out;
 }
 
 function rank(entry: EnforcementEntry): number {

@@ -16,7 +16,7 @@ import type { WarningLists } from "../privacy/warning-lists.js";
 import type { IndicatorStore } from "../store/indicator-store.js";
 import type { FeedChangeSummary, ResponseAuditEntry } from "../store/response-repository.js";
 import type { TrustService } from "../trust/trust-service.js";
-import { selectEntries, type Selection } from "./enforcement-policy.js";
+import { selectEntries, type Selection, type Verdict } from "./enforcement-policy.js";
 import { EnforcementFeed, type EnforcementFeedInit, type FeedStatus } from "./enforcement-feed.js";
 import { OwnAssets } from "./own-assets.js";
 import { PlaybookHooks, type HookInit } from "./playbook-hooks.js";
@@ -208,6 +208,7 @@ export class ResponseService {
       now,
       ownAssets: this.ownAssets,
       warningList: (type: IndicatorType, value: string, host?: string) => warningLists.check(type, value, host)[0]?.name,
+      verdicts: new Map<string, Verdict>(),
     };
     const out = new Map<string, Selection>();
     for (const feed of this.feeds.values()) {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { EnforcementEntry, FeedChange, ResponseRequest } from "../model/response.js";
+import { entryKey, type EnforcementEntry, type FeedChange, type ResponseRequest } from "../model/response.js";
 import { bucket, decodeJson, encodeJson, type Database, type Sublevel } from "./db.js";
 
 /**
@@ -77,7 +77,10 @@ export class ResponseFeedRepository {
   async entries(feed: string): Promise<Map<string, EnforcementEntry>> {
     const out = new Map<string, EnforcementEntry>();
     const prefix = `${feed}${SEP}`;
-    for await (const [key, value] of this.entriesBucket.iterator({ gte: prefix, lt: `${prefix}\uffff` })) out.set(key.slice(prefix.length), decodeJson<EnforcementEntry>(value));
+    for await (const value of this.entriesBucket.values({ gte: prefix, lt: `${prefix}\uffff` })) {
+      const entry = decodeJson<EnforcementEntry>(value);
+      out.set(entryKey(entry), entry);
+    }
     return out;
   }
 

@@ -36,15 +36,26 @@ export function rpzZone(entries: Iterable<EnforcementEntry>, options: RpzOptions
     "@ IN NS localhost.",
   ];
   let skipped = 0;
-  const names = [...entries].filter((e) => e.type === "domain").sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-  for (const entry of names) {
+  // Names sorted as plain strings (a diff of two zones reads well), blocked and sinkholed apart.
+  const blocked: string[] = [];
+  const sinkholed: string[] = [];
+  for (const entry of entries) {
+    if (entry.type !== "domain") continue;
     if (entry.value.length > 253 || !SAFE_NAME.test(entry.value)) {
       skipped++;
       continue;
     }
-    const target = entry.action === "sinkhole" ? sinkholeTarget : blockTarget;
-    lines.push(`${entry.value} CNAME ${target}`);
-    if (options.subdomains) lines.push(`*.${entry.value} CNAME ${target}`);
+    (entry.action === "sinkhole" ? sinkholed : blocked).push(entry.value);
+  }
+  for (const [names, target] of [
+    [blocked.sort(), blockTarget],
+    [sinkholed.sort(), sinkholeTarget],
+  ] as const) {
+    const rdata = ` CNAME ${target}`;
+    for (const name of names) {
+      lines.push(name + rdata);
+      if (options.subdomains) lines.push(`*.${name}${rdata}`);
+    }
   }
   return { zone: `${lines.join("\n")}\n`, skipped };
 }
