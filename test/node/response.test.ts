@@ -61,7 +61,7 @@ describe("coordinated response between real nodes", function () {
         ],
         ownAssets: { cidrs: [], domains: ["auto-bank.example"] },
         requests: { rules: [{ name: "trust asking-cert", from: ["asking-cert"], actions: ["block", "sinkhole"], decision: "apply" }], default: "decline" },
-        hooks: [{ name: "soar", url: hookUrl, events: ["request-received", "feed-changed"], secret: SECRET, retryBaseMs: 50 }],
+        hooks: [{ name: "soar", url: hookUrl, events: ["request-received", "feed-changed", "sighting"], secret: SECRET, retryBaseMs: 50, minScore: 1 }],
       },
     });
     nodes["careful-hospital"] = await startNode(dirs["careful-hospital"]!, devnet.deployment);
@@ -239,6 +239,15 @@ describe("coordinated response between real nodes", function () {
     } finally {
       await app.close();
     }
+  });
+
+  it("tells the SOAR of a partner's sighting of an indicator that scores above the hook's threshold", async function () {
+    await waitFor("auto-bank to hold phish-kit.example", async () => (await nodes["auto-bank"]!.lookup("phish-kit.example", "domain")).length > 0);
+    await nodes["careful-hospital"]!.sight("phish-kit.example", "sighting");
+    await waitFor("a sighting delivery", () => deliveries.some((d) => d.headers["x-cti-event"] === "sighting" && d.status === 204 && JSON.parse(d.body).indicator?.value === "phish-kit.example"), 30_000);
+    const body = JSON.parse(deliveries.find((d) => d.headers["x-cti-event"] === "sighting" && JSON.parse(d.body).indicator?.value === "phish-kit.example")!.body);
+    expect(body.indicator.score).to.be.greaterThan(0);
+    expect(body.indicator.confirmedBy).to.include("careful-hospital");
   });
 
   it("does the same from the CLI: a request made, exported feed files, a decline with a reason, the audit log", async function () {
