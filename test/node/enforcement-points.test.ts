@@ -77,12 +77,13 @@ describe("enforcement points fed by the node's response feeds", function () {
     it("answers NXDOMAIN for a listed name, resolves a removed one again after the rewrite and reload, and an unlisted one throughout", async function () {
       const dir = join(work, "rpz");
       const pidFile = join(work, "unbound.pid");
-      const dns = feed({ name: "dns", kind: "rpz", dir, reloadCommand: ["sh", "-c", `kill -HUP "$(cat '${pidFile}')"`] });
+      const conf = join(work, "unbound.conf");
+      // The reload docs/response.md gives: unbound-control reloads the zone from its file (here over a unix socket).
+      const dns = feed({ name: "dns", kind: "rpz", dir, reloadCommand: ["unbound-control", "-c", conf, "auth_zone_reload", "rpz.cti.exchange."] });
       await dns.load();
       const day = Date.now() + 86_400_000;
       await dns.update(feedOf([entry("domain", "listed.example", day), entry("domain", "removed.example", day)]));
       const zone = join(dir, RPZ_FILE);
-      const conf = join(work, "unbound.conf");
       const upstream = join(work, "example.zone");
       await writeFile(
         upstream,
@@ -123,6 +124,9 @@ describe("enforcement points fed by the node's response feeds", function () {
           "  for-upstream: yes",
           "  for-downstream: no",
           "  fallback-enabled: no",
+          "remote-control:",
+          "  control-enable: yes",
+          `  control-interface: "${join(work, "unbound.ctl")}"`,
           "rpz:",
           "  name: rpz.cti.exchange.",
           `  zonefile: "${zone}"`,
