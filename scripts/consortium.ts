@@ -200,11 +200,28 @@ try {
   const verdict = await post(ports[1]!, "/proofs/verify", proof);
   say(`12. city-hospital proves acme-bank published login-micros0ft.example before ${new Date(proof.anchor.anchoredAt).toISOString()}; north-cert checks the proof: ${verdict.valid ? "valid" : "INVALID"}`);
 
+  // Coordinated response: a request to the group, decided by each member's own policy (default: an analyst's queue).
+  const asked = await api<{ id: string }>(ports[2]!, "/response/requests", {
+    method: "POST",
+    body: JSON.stringify({ action: "block", targets: [{ type: "domain", value: "c2.wave-spider.example" }], expiresInHours: 48, group: group.id, name: "Block Wave Spider's C2" }),
+  });
+  await waitUntil("acme-bank to queue the request", async () => (await api<{ decision?: { decision: string } }>(ports[0]!, `/response/requests/${asked.id}`)).decision?.decision === "queued");
+  say(`13. city-hospital asks group #${group.id} to block c2.wave-spider.example for 48 h (a signed STIX course-of-action): acme-bank's policy queues it for an analyst`);
+  await post(ports[0]!, `/response/requests/${asked.id}/approve`);
+  await waitUntil("acme-bank's RPZ zone to list the C2", async () => {
+    const zone = await fetch(`http://127.0.0.1:${ports[0]}/response/feeds/rpz/files/cti-response.rpz`).then((r) => r.text());
+    return zone.includes("c2.wave-spider.example CNAME .");
+  });
+  await waitUntil("city-hospital to hear acme-bank applied it", async () =>
+    (await api<{ acknowledgements: Array<{ org: string; decision: string }> }>(ports[2]!, `/response/requests/${asked.id}`)).acknowledgements.some((a) => a.org === "acme-bank" && a.decision === "applied"),
+  );
+  say("   acme-bank's analyst applies it: its DNS response policy zone answers NXDOMAIN for the name; city-hospital receives acme-bank's signed acknowledgement");
+
   const newcomer = await NodeIdentity.generate("river-grid");
   const pending = await proposeAdmission(devnet.deployment.registryAddress, devnet.admins[0]!, newcomer.public(), { displayName: "River Grid SOC", country: "NL", sector: "energy" });
-  say(`13. admin 1 proposes to admit river-grid (proposal #${pending}, 1 of 2 approvals): admin 3 can approve it from acme-bank's dashboard`);
+  say(`14. admin 1 proposes to admit river-grid (proposal #${pending}, 1 of 2 approvals): admin 3 can approve it from acme-bank's dashboard`);
 
-  say("the consortium works. Open a dashboard (network, live feed, indicator provenance, intelligence and its graph, reputation, governance):");
+  say("the consortium works. Open a dashboard (network, live feed, indicator provenance, intelligence and its graph, forecasts, response, reputation, governance):");
   PARTNERS.forEach((partner, i) => say(`   ${partner.orgId.padEnd(14)} http://127.0.0.1:${ports[i]}/dashboard/`));
   say("or try the CLI:");
   say(`   npm run cti -- lookup 203.0.113.66 --api http://127.0.0.1:${ports[2]}`);
@@ -218,6 +235,7 @@ try {
   say(`   npm run cti -- related https://cdn.bad-updates.example/payload.exe --api http://127.0.0.1:${ports[2]}`);
   say(`   echo "The loader dumped credentials from LSASS memory." | npm run cti -- categorise - --api http://127.0.0.1:${ports[0]}`);
   say(`   npm run cti -- forecast watch --api http://127.0.0.1:${ports[0]}   (a young consortium says it has too little history)`);
+  say(`   npm run cti -- response changes rpz --api http://127.0.0.1:${ports[0]}   (the zone's journal: what came in, why, and rollback)`);
   if (values["exit-after-demo"]) await stopAll(0);
   say("running until Ctrl-C");
 } catch (err) {
