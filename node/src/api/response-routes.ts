@@ -25,14 +25,14 @@ export function responseRoutes(node: CtiNode) {
 
     app.get("/response/feeds/:name/files", async (request) => {
       const { name } = parse(feedName, request.params);
-      const feed = node.response.feed(name);
+      const feed = await node.response.pull(name);
       return { ...feed.status(), files: feed.files() };
     });
 
     // For devices that pull (EDLs, an RPZ fetched by a script): the file itself, as plain text.
     app.get("/response/feeds/:name/files/:file", async (request, reply) => {
       const { name, file } = parse(feedName.extend({ file: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,80}$/, "a file name") }), request.params);
-      const feed = node.response.feed(name);
+      const feed = await node.response.pull(name);
       const content = feed.files()[file];
       if (content === undefined) return reply.code(404).send({ error: "UNKNOWN_FILE", message: `feed ${name} has ${Object.keys(feed.files()).join(", ")}` });
       const etag = `"${feed.status().version}"`;

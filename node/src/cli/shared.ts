@@ -3,6 +3,7 @@
  * progress bars), reading input, and printing JSON for scripts or readable text for a person.
  */
 import { readFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { gunzipSync } from "node:zlib";
 import { InvalidArgumentError } from "commander";
 import { humanize } from "./render.js";
@@ -94,6 +95,21 @@ export function print(value: unknown): void {
 export const query = (params: Record<string, string | number | boolean | undefined>) =>
   new URLSearchParams(Object.entries(params).flatMap(([k, v]): Array<[string, string]> => (v === undefined || v === false ? [] : [[k, String(v)]]))).toString();
 
+
+/**
+ * `--watch`: runs `once` every `intervalSeconds` until SIGINT or SIGTERM, one run at a time (a
+ * slow one delays the next instead of running beside it); a failed run is reported and retried.
+ */
+export async function watchEvery(intervalSeconds: number, once: () => Promise<unknown>): Promise<void> {
+  const stop = new AbortController();
+  process.once("SIGINT", () => stop.abort());
+  process.once("SIGTERM", () => stop.abort());
+  while (!stop.signal.aborted) {
+    const waited = await sleep(intervalSeconds * 1000, true, { signal: stop.signal }).catch(() => false);
+    if (!waited) break;
+    await once().catch((err: Error) => process.stderr.write(`cti: ${err.message}; retrying\n`));
+  }
+}
 
 /** --mode: an octal file mode that does not let every user of the machine read a feed. */
 export function fileMode(value: string): number {

@@ -3,6 +3,7 @@ import type { IndicatorStore } from "../store/indicator-store.js";
 import type { IndicatorRecord } from "../model/record.js";
 import type { ScoredRecord, TrustService } from "../trust/trust-service.js";
 import { writeFilesAtomically } from "./export-writer.js";
+import { busyShareWait } from "./busy-share.js";
 import { csvFeed, plainLists } from "./formats/lists.js";
 import { suricataFiles } from "./formats/suricata.js";
 import { zeekIntel } from "./formats/zeek.js";
@@ -167,9 +168,7 @@ export class ExportWatch {
 
   private schedule(): void {
     if (!this.running || this.timer) return;
-    const share = this.init.maxBusyShare ?? 0.2;
-    const rest = this.lastWriteTook / share - this.lastWriteTook;
-    const wait = Math.max(this.init.debounceMs ?? 500, this.lastWriteEnded + rest - this.now());
+    const wait = busyShareWait({ endedAt: this.lastWriteEnded, tookMs: this.lastWriteTook }, this.now(), this.init.debounceMs ?? 500, this.init.maxBusyShare);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.rewrite();

@@ -8,6 +8,11 @@
  * refresh, selected for every feed by its policy, with the targets of applied requests; a
  * refresh after the store changes (debounced, and kept to a share of the time as the detector
  * exports are) and at least every `refreshMs`, since indicators expire without any write.
+ *
+ * Only active feeds follow the store: those written to a directory, and those a device or an
+ * operator pulled within `activeForMs`. A feed nobody reads costs nothing while the node ingests
+ * (every node has the four default feeds); its first pull brings it up to date before it is
+ * answered, and a request applied or withdrawn updates every feed.
  */
 import type { IntelService } from "../intel/intel-service.js";
 import type { IndicatorType } from "../model/indicator.js";
@@ -19,6 +24,7 @@ import type { TrustService } from "../trust/trust-service.js";
 import { selectEntries, type Selection, type Verdict } from "./enforcement-policy.js";
 import { EnforcementFeed, type EnforcementFeedInit, type FeedStatus } from "./enforcement-feed.js";
 import { OwnAssets } from "./own-assets.js";
+import { busyShareWait } from "../detect/busy-share.js";
 import { PlaybookHooks, type HookInit } from "./playbook-hooks.js";
 import { RequestCoordinator, type RequestCoordinatorInit } from "./request-coordinator.js";
 
@@ -29,8 +35,10 @@ export interface ResponseInit {
   hooks: readonly HookInit[];
   refreshMs: number;
   debounceMs?: number;
-  /** Refreshes take at most this share of the time (see detect/exporter.ts). */
+  /** Refreshes take at most this share of the time (see detect/busy-share.ts). */
   maxBusyShare?: number;
+  /** A feed without a directory follows the store for this long after it was last pulled (15 min). */
+  activeForMs?: number;
 }
 
 export interface ResponseComponents {
@@ -75,7 +83,13 @@ export class ResponseService {
   private lastTook = 0;
   /** Refreshes done, and the exclusions of the last, per feed (for operators and tests). */
   readonly stats = { refreshes: 0, lastExcluded: {} as Record<string, Record<ExclusionReason, number>> };
-  private readonly onChange = () => this.schedule();
+  private readonly onChange = () => {
+    if (this.activeFeeds().length > 0) this.schedule();
+  };
+  /** When each feed was last pulled over the API (its files, its plan). */
+  private readonly pulledAt = new Map<string, number>();
+  /** Whether the refresh scheduled must update every feed (a request applied or withdrawn), not only the active ones. */
+  private refreshAll = false;
   private readonly onSightings = (ids: string[]) => void this.sightingHooks(ids).catch(() => undefined);
 
   constructor(
@@ -92,7 +106,10 @@ export class ResponseService {
       store,
       intel: components.intel,
       now,
-      onApplied: () => this.schedule(0),
+      onApplied: () => {
+        this.refreshAll = true;
+        this.schedule(0);
+      },
       fire: (event, payload) => this.hooks.fire(event, payload),
       log,
     });
@@ -107,7 +124,8 @@ export class ResponseService {
     this.components.store.on("pruned", this.onChange);
     this.components.store.on("sightings", this.onSightings);
     this.interval = setInterval(() => this.schedule(0), this.init.refreshMs);
-    await this.refresh();
+    // In the background: a node holding a million records starts without waiting for its feeds.
+    void this.refresh("all");
   }
 
   async stop(): Promise<void> {
@@ -129,16 +147,33 @@ export class ResponseService {
     return feed;
   }
 
-  status(): FeedStatus[] {
-    return [...this.feeds.values()].map((f) => f.status());
+  status(): Array<FeedStatus & { active: boolean }> {
+    const active = new Set(this.activeFeeds());
+    return [...this.feeds.values()].map((f) => ({ ...f.status(), active: active.has(f.init.name) }));
   }
 
-  /** Brings every feed up to date now (after any refresh in progress). */
-  refresh(): Promise<void> {
+  private activeFeeds(): string[] {
+    const since = this.components.now() - (this.init.activeForMs ?? 15 * 60_000);
+    return [...this.feeds.values()].filter((f) => f.init.dir !== undefined || (this.pulledAt.get(f.init.name) ?? -Infinity) >= since).map((f) => f.init.name);
+  }
+
+  /** A feed a device or an operator reads now: brought up to date first if it was not following the store. */
+  async pull(name: string): Promise<EnforcementFeed> {
+    const feed = this.feed(name);
+    const wasActive = this.activeFeeds().includes(name);
+    this.pulledAt.set(name, this.components.now());
+    if (!wasActive) await this.refresh([name]);
+    return feed;
+  }
+
+  /** Brings the feeds up to date now (after any refresh in progress): the active ones, every one, or those named. */
+  refresh(which: "active" | "all" | string[] = "all"): Promise<void> {
     const next = this.work.then(async () => {
       const started = this.components.now();
       try {
-        const selections = await this.select();
+        const names = which === "all" ? undefined : which === "active" ? this.activeFeeds() : which;
+        if (names?.length === 0) return;
+        const selections = await this.select(names);
         for (const [name, selection] of selections) {
           const change = await this.feed(name).update(selection.entries);
           if (change) this.announce(change);
@@ -185,7 +220,7 @@ export class ResponseService {
 
   async resume(name: string, by: string): Promise<boolean> {
     const resumed = await this.feed(name).resume(by);
-    if (resumed) await this.refresh();
+    if (resumed) await this.refresh([name]);
     return resumed;
   }
 
@@ -226,12 +261,12 @@ export class ResponseService {
 
   private schedule(delay?: number): void {
     if (!this.running || this.timer) return;
-    const share = this.init.maxBusyShare ?? 0.2;
-    const rest = this.lastTook / share - this.lastTook;
-    const wait = Math.max(delay ?? this.init.debounceMs ?? 500, this.lastEnded + rest - this.components.now());
+    const wait = busyShareWait({ endedAt: this.lastEnded, tookMs: this.lastTook }, this.components.now(), delay ?? this.init.debounceMs ?? 500, this.init.maxBusyShare);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.refresh();
+      const all = this.refreshAll;
+      this.refreshAll = false;
+      void this.refresh(all ? "all" : "active");
     }, wait);
   }
 

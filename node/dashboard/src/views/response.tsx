@@ -39,7 +39,7 @@ export function ResponseView(props: { org: string }) {
   const [busy, setBusy] = useState<string | undefined>(undefined);
   const [actionError, setActionError] = useState<Error | undefined>(undefined);
   const requests = useLoad((signal) => api<{ requests: ResponseRequest[] }>("/response/requests", { signal }), [version], 10_000);
-  const feeds = useLoad((signal) => api<{ feeds: FeedStatus[] }>("/response/feeds", { signal }), [version], 15_000);
+  const feeds = useLoad((signal) => api<{ feeds: Array<FeedStatus & { active: boolean }> }>("/response/feeds", { signal }), [version], 15_000);
   const now = Date.now();
   const received = (requests.data?.requests ?? []).filter((r) => r.from !== props.org);
   const made = (requests.data?.requests ?? []).filter((r) => r.from === props.org);
@@ -139,7 +139,7 @@ export function ResponseView(props: { org: string }) {
   );
 }
 
-function FeedRow(props: { feed: FeedStatus; version: number }) {
+function FeedRow(props: { feed: FeedStatus & { active: boolean }; version: number }) {
   const { feed } = props;
   const changes = useLoad((signal) => api<{ changes: FeedChangeSummary[] }>(`/response/feeds/${feed.name}/changes?limit=3`, { signal }), [feed.version, props.version]);
   return (
@@ -150,7 +150,15 @@ function FeedRow(props: { feed: FeedStatus; version: number }) {
       <td class="num">{feed.version}</td>
       <td class="num mono">{feed.serial}</td>
       <td class="small">{dateTime(feed.updatedAt)}</td>
-      <td>{feed.pinned ? <span title={`by ${feed.pinned.by}`}>held at version {feed.pinned.version}</span> : "follows policy"}</td>
+      <td>
+        {feed.pinned ? (
+          <span title={`by ${feed.pinned.by}`}>held at version {feed.pinned.version}</span>
+        ) : feed.active ? (
+          "follows the store"
+        ) : (
+          <span title="no directory and not pulled lately: brought up to date when a device or an operator reads it, or a request is decided">updated when read</span>
+        )}
+      </td>
       <td class="num">{feed.policy.minScore}</td>
       <td class="small">
         {(changes.data?.changes ?? []).map((c) => (

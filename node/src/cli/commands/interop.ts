@@ -1,12 +1,11 @@
 /** Commands that speak the standards: export (detector feeds, STIX, MISP) and import (STIX, MISP, CSV). */
-import { setTimeout as sleep } from "node:timers/promises";
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { ConfigError } from "../../config/config.js";
 import { EXPORT_FORMATS } from "../../interop/exports.js";
 import { DEFAULT_EXPORT_MODE, writeFilesAtomically, writeStreamAtomically } from "../../detect/export-writer.js";
-import { apiWithProgress, DEFAULT_API, fileMode, integer, positive, print, query, readInput, readJsonInput, send } from "../shared.js";
+import { apiWithProgress, DEFAULT_API, fileMode, integer, watchEvery, positive, print, query, readInput, readJsonInput, send } from "../shared.js";
 import type { MispImportReport, StixImportReport } from "../../interop/importer.js";
 
 export function registerInteropCommands(program: Command): void {
@@ -47,16 +46,7 @@ export function registerInteropCommands(program: Command): void {
         if (written.length > 0) process.stderr.write(`${new Date().toISOString()} wrote ${written.join(", ")} to ${options.out}\n`);
       };
       await once();
-      if (!options.watch) return;
-      // One export at a time: a slow one delays the next instead of running beside it.
-      const stop = new AbortController();
-      process.once("SIGINT", () => stop.abort());
-      process.once("SIGTERM", () => stop.abort());
-      while (!stop.signal.aborted) {
-        const waited = await sleep(options.interval * 1000, true, { signal: stop.signal }).catch(() => false);
-        if (!waited) break;
-        await once().catch((err: Error) => process.stderr.write(`cti: ${err.message}; retrying\n`));
-      }
+      if (options.watch) await watchEvery(options.interval, once);
     });
 
   program

@@ -4,12 +4,11 @@
  * playbook hooks and the audit log (response/, docs/response.md).
  */
 import { execFile } from "node:child_process";
-import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { InvalidArgumentError, type Command } from "commander";
 import { DEFAULT_EXPORT_MODE, writeFilesAtomically } from "../../detect/export-writer.js";
 import { RESPONSE_ACTIONS } from "../../model/response.js";
-import { api, DEFAULT_API, fileMode, integer, positive, print, query } from "../shared.js";
+import { api, DEFAULT_API, fileMode, watchEvery, integer, positive, print, query } from "../shared.js";
 
 const run = promisify(execFile);
 
@@ -69,15 +68,7 @@ export function registerResponseCommands(program: Command): void {
         }
         return true;
       };
-      if (!(await once()) || !options.watch) return;
-      const stop = new AbortController();
-      process.once("SIGINT", () => stop.abort());
-      process.once("SIGTERM", () => stop.abort());
-      while (!stop.signal.aborted) {
-        const waited = await sleep(options.interval * 1000, true, { signal: stop.signal }).catch(() => false);
-        if (!waited) break;
-        await once().catch((err: Error) => process.stderr.write(`cti: ${err.message}; retrying\n`));
-      }
+      if ((await once()) && options.watch) await watchEvery(options.interval, once);
     });
 
   response
