@@ -20,6 +20,7 @@ import {
   checkRequestInput,
   isAcknowledgementObject,
   isRequestObject,
+  MAX_REQUEST_TARGETS,
   parseAcknowledgement,
   parseRequestObject,
   requestObjects,
@@ -56,7 +57,8 @@ export class RequestDecisionError extends Error {
   }
 }
 
-const MAX_EDGES = 2 * 1000 + 10;
+/** Edges read around a request: its relationships to the indicators, and a few beside. */
+const MAX_EDGES = MAX_REQUEST_TARGETS + 10;
 
 export class RequestCoordinator {
   private readonly onObjects = (records: ObjectRecord[]) => {
@@ -254,7 +256,8 @@ export class RequestCoordinator {
       if (!atoms.ok) continue;
       for (const atom of atoms.atoms) if (isIndicatorType(atom.type)) targets.set(`${atom.type}\u0000${atom.value}`, { type: atom.type, value: atom.value });
     }
-    return { targets: [...targets.values()], complete };
+    // A partner's request names at most what this node would let it make (patterns with long IN lists included).
+    return { targets: [...targets.values()].slice(0, MAX_REQUEST_TARGETS), complete };
   }
 
   private async recomputeApplied(): Promise<void> {
