@@ -66,6 +66,8 @@ import type { SealRecipient } from "./wire/sealed.js";
 import { deploymentId } from "./wire/deployment.js";
 import { IntelService } from "./intel/intel-service.js";
 import { ResponseService } from "./response/response-service.js";
+import { RingKeysView } from "./chain/ring-keys.js";
+import { AnonymousSightings, DEFAULT_ANONYMOUS_SIGHTINGS } from "./anon/anonymous-sightings.js";
 import { enforcementFeedsOf } from "./config/response-config.js";
 
 export interface CtiNodeComponents {
@@ -142,6 +144,10 @@ export class CtiNode {
   private feedsValue: FeedService | undefined;
   private analysisValue: AnalysisParts | undefined;
   private responseValue: ResponseService | undefined;
+  private ringKeys: RingKeysView | undefined;
+  private anonymousValue: AnonymousSightings | undefined;
+  /** Whether this start sent this org's ring key to the chain (false: it was there, or it failed). */
+  ringKeyRegistration: Promise<boolean> = Promise.resolve(false);
   private follower: ChainFollower | undefined;
   /** Peers banned for misbehaving, until when (ms). */
   private readonly banned = new Map<string, number>();
@@ -468,11 +474,15 @@ export class CtiNode {
     });
 
     await this.announce();
+    await this.startAnonymousSightings();
     log.info({ peerId: identity.peerId.toString(), multiaddrs: this.multiaddrs }, "node started");
   }
 
   private async stopParts(): Promise<void> {
     // Feeds and detectors' parts first: what they publish still goes out through the publisher.
+    await this.anonymousValue?.stop();
+    await this.ringKeyRegistration;
+    this.anonymousValue = this.ringKeys = undefined;
     await this.responseValue?.stop();
     await this.feedsValue?.stop();
     await this.analysisValue?.stop();
@@ -582,6 +592,55 @@ export class CtiNode {
     } catch (err) {
       this.logger.warn({ error: (err as Error).message }, "could not publish node addresses on chain; relying on bootstrap peers");
     }
+  }
+
+  /**
+   * Anonymous sightings (anon/), with the RingKeys and Reputation contracts: this org's ring key
+   * registered on chain if the chain holds another, then the topic and the stem protocol.
+   */
+  private async startAnonymousSightings(): Promise<void> {
+    const { config, identity } = this;
+    if (!config.chain.ringKeysAddress || !this.reputationValue) return;
+    const ringKeys = (this.ringKeys = new RingKeysView(config.chain.ringKeysAddress, this.require(this.provider)));
+    // In the background: the node need not wait for a block to start, and a ring read later finds it.
+    this.ringKeyRegistration = this.transact((signer) => ringKeys.register(identity.orgId, identity.ringKeyPair().publicKey, signer)).catch((err: Error) => {
+      this.logger.warn({ error: err.message }, "could not register this org's ring key on chain; anonymous sightings are unavailable until it is");
+      return false;
+    });
+    const membership = this.membership;
+    const store = this.store;
+    this.anonymousValue = new AnonymousSightings(DEFAULT_ANONYMOUS_SIGHTINGS, {
+      pubsub: this.require(this.p2p).services.pubsub,
+      libp2p: this.require(this.p2p) as unknown as Libp2p,
+      store,
+      deployment: this.require(this.deploymentValue),
+      ringAt: (block) => ringKeys.ringAt(block),
+      epoch: () => this.reputationValue?.epoch,
+      head: () => this.follower?.head ?? 0,
+      ringKeyPair: () => identity.ringKeyPair(),
+      isMemberPeer: (peer) => membership.isActivePeer(peer),
+      indicatorIsOpen: async (id) => {
+        const record = await store.indicators.get(id);
+        return record !== undefined && !record.blinded && record.attestations.some((a) => a.group === 0 && (a.tlp === "CLEAR" || a.tlp === "GREEN"));
+      },
+      now: this.now,
+    });
+    await this.anonymousValue.start();
+  }
+
+  /** Anonymous sightings: send one (sightAnonymously), and their counts (anon/). */
+  get anonymous(): AnonymousSightings {
+    if (!this.anonymousValue) throw new NodeNotRunningError("anonymous sightings need chain.ringKeysAddress and chain.reputationAddress");
+    return this.anonymousValue;
+  }
+
+  /** Sights a shared indicator as "an anonymous member" (anon/): provably a member, not which one, once per epoch. */
+  async sightAnonymously(value: string, kind: SightingKind, options: { type?: IndicatorType; observedAt?: number; count?: number } = {}) {
+    const records = await this.lookup(value, options.type);
+    if (records.length === 0) throw new TrustError("NOT_FOUND", `no indicator matches ${JSON.stringify(value)}: sightings are of shared indicators`);
+    const out = [];
+    for (const record of records) out.push({ indicatorId: record.id, ...(await this.anonymous.sight(record.id, kind, options.count ?? 1, options.observedAt ?? this.now())) });
+    return out;
   }
 
   private require<T>(part: T | undefined): T {

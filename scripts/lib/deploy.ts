@@ -1,6 +1,6 @@
 /**
- * Deploys the consortium's four contracts with one deployer account: the ConsortiumRegistry
- * (its admins and threshold), SharingGroups, Reputation and AuditTrail, each bound to the
+ * Deploys the consortium's five contracts with one deployer account: the ConsortiumRegistry
+ * (its admins and threshold), SharingGroups, Reputation, AuditTrail and RingKeys, each bound to the
  * registry. Used by the development ledger and by `npm run deploy` for a real permissioned chain.
  */
 import hre from "hardhat";
@@ -27,6 +27,7 @@ export async function deployConsortium(deployer: Signer, rpcUrl: string, params:
   const registry = await deploy("ConsortiumRegistry", [params.admins, params.threshold, params.proposalLifetime]);
   const groups = await deploy("SharingGroups", [registry.address]);
   const audit = await deploy("AuditTrail", [registry.address]);
+  const ringKeys = await deploy("RingKeys", [registry.address]);
   // Reputation reads the anchors to bound each report by what was published and sighted.
   const reputation = await deploy("Reputation", [registry.address, audit.address, { epochLength: params.epochLength, ...DEFAULT_REPUTATION_PARAMETERS }]);
   const network = await deployer.provider!.getNetwork();
@@ -37,6 +38,7 @@ export async function deployConsortium(deployer: Signer, rpcUrl: string, params:
     groupsAddress: groups.address,
     reputationAddress: reputation.address,
     auditAddress: audit.address,
+    ringKeysAddress: ringKeys.address,
     deployedAtBlock: registry.block,
   };
 }

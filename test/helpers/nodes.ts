@@ -29,7 +29,7 @@ export function nodeConfig(dataDir: string, deployment: Deployment, extra: Parti
     {
       dataDir,
       listen: ["/ip4/127.0.0.1/tcp/0"],
-      chain: { rpcUrl: deployment.rpcUrl, chainId: deployment.chainId, registryAddress: deployment.registryAddress, groupsAddress: deployment.groupsAddress, reputationAddress: deployment.reputationAddress, auditAddress: deployment.auditAddress, pollIntervalMs: 100 },
+      chain: { rpcUrl: deployment.rpcUrl, chainId: deployment.chainId, registryAddress: deployment.registryAddress, groupsAddress: deployment.groupsAddress, reputationAddress: deployment.reputationAddress, auditAddress: deployment.auditAddress, ringKeysAddress: deployment.ringKeysAddress, pollIntervalMs: 100 },
       api: false,
       batch: { maxSize: 1000, maxDelayMs: 20 },
       ...extra,

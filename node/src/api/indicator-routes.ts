@@ -166,11 +166,13 @@ export function indicatorRoutes(node: CtiNode, heavy: HeavyWork) {
     // One sighting, or many at once ({sightings: [...]}, an import's: they share batches, and each
     // one that matches nothing is named while the others still go).
     app.post("/sightings", async (request) => {
-      const body = parse(z.union([SightingRequestSchema, z.object({ sightings: z.array(SightingRequestSchema).min(1).max(100_000) }).strict()]), request.body);
+      const body = parse(z.union([SightingRequestSchema.extend({ anonymous: z.boolean().optional() }), z.object({ sightings: z.array(SightingRequestSchema).min(1).max(100_000) }).strict()]), request.body);
       if ("sightings" in body) {
         const now = node.now();
         return node.sightMany(body.sightings.map((s) => ({ value: s.value, ...(s.type ? { type: s.type } : {}), kind: s.kind, observedAt: s.observedAt ?? now, ...(s.count ? { count: s.count } : {}) })));
       }
+      // Anonymous: signed as one of the ring of members, sent through the stem phase (anon/).
+      if (body.anonymous) return { anonymous: true, sightings: await node.sightAnonymously(body.value, body.kind, { type: body.type, observedAt: body.observedAt, count: body.count }) };
       return { sightings: await node.sight(body.value, body.kind, { type: body.type, observedAt: body.observedAt, count: body.count }) };
     });
 

@@ -38,6 +38,7 @@ import { openApiDocument, openApiPath } from "./openapi.js";
 import { allowedHostsOf, refuseRequest } from "./request-guard.js";
 import { HeavyWork, HeavyWorkBusyError } from "./heavy-work.js";
 import { responseRoutes } from "./response-routes.js";
+import { AnonymousSightingError } from "../anon/anonymous-sightings.js";
 import { UnknownResponseFeedError } from "../response/response-service.js";
 import { FeedRollbackError } from "../response/enforcement-feed.js";
 import { ResponseRequestError } from "../response/request-objects.js";
@@ -159,6 +160,7 @@ export async function buildApiServer(node: CtiNode, init: Pick<ApiServerInit, "b
     if (error instanceof ReportTextError) return reply.code(400).send({ error: "BAD_REPORT", message: error.message });
     if (error instanceof NoAdminKeyError) return reply.code(409).send({ error: "NO_ADMIN_KEY", message: error.message });
     if (error instanceof NoGroupsContractError) return reply.code(409).send({ error: "NO_GROUPS_CONTRACT", message: error.message });
+    if (error instanceof AnonymousSightingError) return reply.code(error.code === "NO_EPOCH" ? 503 : 409).send({ error: error.code, message: error.message });
     if (error instanceof UnknownResponseFeedError) return reply.code(404).send({ error: "UNKNOWN_FEED", message: error.message });
     if (error instanceof FeedRollbackError) return reply.code(409).send({ error: "BAD_VERSION", message: error.message });
     if (error instanceof ResponseRequestError) return reply.code(400).send({ error: error.code, message: error.message });

@@ -103,6 +103,8 @@ export const NodeConfigSchema = z.object({
     /** The Reputation and AuditTrail contracts; without them the node scores with the prior and anchors nothing. */
     reputationAddress: address.optional(),
     auditAddress: address.optional(),
+    /** The RingKeys contract: members' ring keys for anonymous sightings; without it the node neither sends nor accepts them. */
+    ringKeysAddress: address.optional(),
     pollIntervalMs: z.number().int().min(50).default(1000),
     /** While the endpoint fails, retries back off up to this. */
     maxBackoffMs: z.number().int().min(100).default(30_000),
@@ -396,6 +398,8 @@ export const DeploymentSchema = z.object({
   groupsAddress: address,
   reputationAddress: address,
   auditAddress: address,
+  /** Deployments made before anonymous sightings have none. */
+  ringKeysAddress: address.optional(),
   deployedAtBlock: z.number().int().min(0),
 });
 export type Deployment = z.infer<typeof DeploymentSchema>;

@@ -3,6 +3,7 @@
  * key partners encrypt to, the libp2p key behind its peer id, and the EVM wallet of its org.
  * They live in one file of mode 0600 in the data dir and are never logged or serialised.
  */
+import { ringKeyPair } from "../wire/ring-signature.js";
 import { randomBytes } from "node:crypto";
 import { chmod, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -117,6 +118,14 @@ export class NodeIdentity {
 
   get peerId() {
     return peerIdFromPrivateKey(this.libp2pKey as Parameters<typeof peerIdFromPrivateKey>[0]);
+  }
+
+  /**
+   * The ring key pair of anonymous statements (wire/ring-signature.ts), derived from the signing
+   * key (hashed with a domain of its own): no new secret to store, and it rotates with the signing key.
+   */
+  ringKeyPair(): { secretKey: Uint8Array; publicKey: Uint8Array } {
+    return ringKeyPair(this.#signingSecretKey);
   }
 
   get signingSecretKey(): Uint8Array {

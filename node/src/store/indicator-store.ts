@@ -1,3 +1,4 @@
+import { KeyImageRepository } from "./key-image-repository.js";
 import { ResponseAuditRepository, ResponseFeedRepository, ResponseRequestRepository } from "./response-repository.js";
 import { CorrelationRepository, DEFAULT_FAN_OUT } from "./correlation-repository.js";
 import { FeedStateRepository } from "./feed-state-repository.js";
@@ -123,6 +124,8 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
   readonly responseFeeds: ResponseFeedRepository;
   readonly responseRequests: ResponseRequestRepository;
   readonly responseAudit: ResponseAuditRepository;
+  /** Key images of accepted anonymous sightings (anon/). */
+  readonly keyImages: KeyImageRepository;
   /** record UUID -> id. */
   readonly byUuid: RecordUuidIndex;
   /** STIX objects: their statements, versions, graph and links (store/object-store.ts). */
@@ -172,6 +175,7 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     this.responseFeeds = new ResponseFeedRepository(db);
     this.responseRequests = new ResponseRequestRepository(db);
     this.responseAudit = new ResponseAuditRepository(db);
+    this.keyImages = new KeyImageRepository(db);
     this.byUuid = new RecordUuidIndex(db);
     this.objects = new ObjectStore(db);
     this.meta = bucket(db, "meta");
@@ -593,6 +597,19 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     return this.exclusive(async () => {
       await this.write(await this.sightingOps(sightings.map((sighting) => ({ sighting, scope: LOCAL_SCOPE }))));
       if (sightings.length > 0) this.emit("sightings", [...new Set(sightings.map((s) => s.indicatorId))]);
+    });
+  }
+
+  /**
+   * Records an anonymous sighting (anon/) with its key image, in one write, unless the key image
+   * is already held: a member's second anonymous sighting in one scope. Returns whether it was new.
+   */
+  addAnonymousSighting(sighting: Sighting, keyImage: string, epoch: number, now: number): Promise<boolean> {
+    return this.exclusive(async () => {
+      if (await this.keyImages.has(keyImage)) return false;
+      await this.write([...(await this.sightingOps([{ sighting, scope: scopeOfGroup(0) }])), this.keyImages.putOp(keyImage, { indicatorId: sighting.indicatorId, epoch, acceptedAt: now })], false);
+      this.emit("sightings", [sighting.indicatorId]);
+      return true;
     });
   }
 

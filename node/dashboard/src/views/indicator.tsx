@@ -23,6 +23,14 @@ const STATUS_TEXT: Record<Provenance["status"], string> = {
   "chain-unreachable": "the ledger did not answer",
 };
 
+/** Reporters by name; anonymous ones (anon/) as what they are, one each: the pseudonym means nothing to an analyst. */
+function reporters(orgs: readonly string[]): string {
+  const named = orgs.filter((o) => !o.startsWith("anonymous:"));
+  const anonymous = orgs.length - named.length;
+  const parts = [...named, ...(anonymous === 1 ? ["an anonymous member"] : anonymous > 1 ? [`${anonymous} anonymous members`] : [])];
+  return parts.join(", ") || "nobody";
+}
+
 /** One indicator: its statements and producers, sightings, decay curve and provenance. */
 export function IndicatorView(props: { id: string }) {
   const detail = useLoad((signal) => api<Detail>(`/indicators/${props.id}/detail?audience=internal`, { signal }), [props.id], 5000);
@@ -95,11 +103,11 @@ export function IndicatorView(props: { id: string }) {
         ) : (
           <ul class="plain" data-testid="sightings">
             <li>
-              {d.sightings.sightings} sightings by {d.sightings.confirmedBy.join(", ") || "nobody"}
+              {d.sightings.sightings} sightings by {reporters(d.sightings.confirmedBy)}
               {d.sightings.firstSeen ? `, first ${dateTime(d.sightings.firstSeen)}, last ${dateTime(d.sightings.lastSeen)}` : ""}
             </li>
-            <li>false positive for: {d.sightings.falsePositiveBy.join(", ") || "nobody"}</li>
-            <li>expired for: {d.sightings.expiredBy.join(", ") || "nobody"}</li>
+            <li>false positive for: {reporters(d.sightings.falsePositiveBy)}</li>
+            <li>expired for: {reporters(d.sightings.expiredBy)}</li>
           </ul>
         )}
       </Section>

@@ -86,12 +86,13 @@ export function registerIndicatorCommands(program: Command): void {
     .option("-k, --kind <kind>", `sighting, false-positive or expired`, "sighting")
     .option("-n, --count <n>", "how many times it was seen", integer)
     .option("--observed-at <time>", "ISO 8601 time it was seen (default now)")
+    .option("--anonymous", "as \"an anonymous member\": provably one of the consortium's members, not which one, once per indicator and epoch")
     .option("--api <url>", "the node's HTTP API", DEFAULT_API)
     .action(async (value: string, options) =>
       print(
         await api(options.api, "/sightings", {
           method: "POST",
-          body: JSON.stringify({ value, type: options.type, kind: options.kind, count: options.count, observedAt: options.observedAt }),
+          body: JSON.stringify({ value, type: options.type, kind: options.kind, count: options.count, observedAt: options.observedAt, ...(options.anonymous ? { anonymous: true } : {}) }),
         }),
       ),
     );

@@ -41,6 +41,7 @@ export function registerNodeCommands(program: Command): void {
           groupsAddress: options.groups ?? deployment?.groupsAddress,
           reputationAddress: options.reputation ?? deployment?.reputationAddress,
           auditAddress: options.audit ?? deployment?.auditAddress,
+          ringKeysAddress: deployment?.ringKeysAddress,
         },
         api: { host: "127.0.0.1", port: options.apiPort },
         ...(options.adminKeyFile ? { governance: { adminKeyFile: resolve(options.adminKeyFile) } } : {}),
