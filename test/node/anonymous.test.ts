@@ -47,6 +47,8 @@ describe("anonymous sightings between real nodes", function () {
       nodes[org] = node;
     }
     await Promise.all(Object.values(nodes).map((n) => n.ringKeyRegistration));
+    // A sighting names the ring of the block before the head: one more block, and every key is in it.
+    await devnet.provider.send("evm_mine", []);
     await Promise.all(Object.values(nodes).map((n) => n.refreshChain()));
     await waitFor("every node meshed", () => Object.values(nodes).every((n) => n.gossip.topicPeers() === ORGS.length - 1), 30_000);
     await nodes["intel-co"]!.publish([{ type: "domain", value: VALUE, confidence: 80 }]);

@@ -184,6 +184,9 @@ export class AnonymousSightings {
       await stream.close().catch(() => undefined);
       const outcome = await this.receive(bytes);
       if (outcome.action === "ACCEPT") this.relay(bytes);
+      // The stem came back to a node that had it (a loop, likely among few members): the stem
+      // ends here and the message is fluffed now, rather than after an embargo.
+      else if (outcome.code === AnonymousSightingCode.REPEATED_KEY_IMAGE) this.later(this.hopDelay(), () => this.fluff(bytes));
     } catch (err) {
       stream.abort(err as Error);
     }
@@ -192,8 +195,7 @@ export class AnonymousSightings {
   /** After a random delay: hand on to the stem successor, or (with the fluff probability, or with no successor) publish. */
   private relay(bytes: Uint8Array): void {
     const keyImage = keyImageOfBytes(bytes);
-    const [min, max] = this.init.hopDelayMs;
-    this.later(min + randomInt(Math.max(1, max - min + 1)), async () => {
+    this.later(this.hopDelay(), async () => {
       const successor = this.successorPeer();
       if (!successor || Math.random() < this.init.fluffProbability) return this.fluff(bytes);
       try {
@@ -248,6 +250,11 @@ export class AnonymousSightings {
     const chosen = peers[randomInt(peers.length)]!;
     this.successor = { epoch, peer: chosen.toString() };
     return chosen;
+  }
+
+  private hopDelay(): number {
+    const [min, max] = this.init.hopDelayMs;
+    return min + randomInt(Math.max(1, max - min + 1));
   }
 
   private later(ms: number, work: () => Promise<void>): NodeJS.Timeout {
