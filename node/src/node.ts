@@ -67,7 +67,7 @@ import { deploymentId } from "./wire/deployment.js";
 import { IntelService } from "./intel/intel-service.js";
 import { ResponseService } from "./response/response-service.js";
 import { RingKeysView } from "./chain/ring-keys.js";
-import { AnonymousSightings, DEFAULT_ANONYMOUS_SIGHTINGS } from "./anon/anonymous-sightings.js";
+import { AnonymousSightingError, AnonymousStatements, DEFAULT_ANONYMOUS_SIGHTINGS } from "./anon/anonymous-statements.js";
 import { enforcementFeedsOf } from "./config/response-config.js";
 
 export interface CtiNodeComponents {
@@ -145,7 +145,7 @@ export class CtiNode {
   private analysisValue: AnalysisParts | undefined;
   private responseValue: ResponseService | undefined;
   private ringKeys: RingKeysView | undefined;
-  private anonymousValue: AnonymousSightings | undefined;
+  private anonymousValue: AnonymousStatements | undefined;
   /** Whether this start sent this org's ring key to the chain (false: it was there, or it failed). */
   ringKeyRegistration: Promise<boolean> = Promise.resolve(false);
   private follower: ChainFollower | undefined;
@@ -609,7 +609,7 @@ export class CtiNode {
     });
     const membership = this.membership;
     const store = this.store;
-    this.anonymousValue = new AnonymousSightings(DEFAULT_ANONYMOUS_SIGHTINGS, {
+    this.anonymousValue = new AnonymousStatements(DEFAULT_ANONYMOUS_SIGHTINGS, {
       pubsub: this.require(this.p2p).services.pubsub,
       libp2p: this.require(this.p2p) as unknown as Libp2p,
       store,
@@ -629,7 +629,7 @@ export class CtiNode {
   }
 
   /** Anonymous sightings: send one (sightAnonymously), and their counts (anon/). */
-  get anonymous(): AnonymousSightings {
+  get anonymous(): AnonymousStatements {
     if (!this.anonymousValue) throw new NodeNotRunningError("anonymous sightings need chain.ringKeysAddress and chain.reputationAddress");
     return this.anonymousValue;
   }
@@ -883,6 +883,36 @@ export class CtiNode {
       outcomes[input] = { ok: true, input, blinded: indicator.blinded, changes, warnings, ...receipt };
     });
     return outcomes;
+  }
+
+  /**
+   * Publishes indicators as "an anonymous member" (anon/): each through the same publish rules
+   * (scrubbing, warning lists, taxonomies), then signed by the ring instead of this org's key. Only
+   * what every member may read (TLP:CLEAR or GREEN, no group, not blinded) can be anonymous.
+   */
+  async publishAnonymously(inputs: PublishInput[]): Promise<Array<{ ok: true; input: number; producer: string; ringSize: number } | { ok: false; input: number; reason: string; message: string }>> {
+    const context = this.preparationContext(this.now());
+    const out = [];
+    for (const [i, input] of inputs.entries()) {
+      const tlp = typeof input.tlp === "string" ? input.tlp.toUpperCase().replace(/^TLP:/, "") : undefined;
+      if (input.blind || (input.group ?? 0) !== 0 || (input.tlp !== undefined && tlp !== "CLEAR" && tlp !== "GREEN")) {
+        out.push({ ok: false as const, input: i, reason: "NOT_OPEN", message: "an anonymous indicator is shared with every member: TLP:CLEAR or GREEN, no group, not blinded" });
+        continue;
+      }
+      const prepared = prepareIndicator(input, context);
+      if (!("indicator" in prepared)) {
+        out.push({ ok: false as const, input: i, reason: prepared.reason, message: prepared.message });
+        continue;
+      }
+      try {
+        const stated = await this.anonymous.state(prepared.indicator);
+        out.push({ ok: true as const, input: i, producer: stated.producer, ringSize: stated.ringSize });
+      } catch (err) {
+        if (!(err instanceof AnonymousSightingError)) throw err;
+        out.push({ ok: false as const, input: i, reason: err.code, message: err.message });
+      }
+    }
+    return out;
   }
 
   /** What the publish rules (privacy/publish-preparation.ts) need of this node, as of now. */

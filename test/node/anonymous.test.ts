@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import { join } from "node:path";
 import { Level } from "level";
 import pino from "pino";
-import { ANONYMOUS_TOPIC } from "../../node/src/anon/anonymous-sightings.js";
+import { ANONYMOUS_TOPIC } from "../../node/src/anon/anonymous-statements.js";
 import { buildApiServer } from "../../node/src/api/server.js";
 import { anonymousSightingMessage, anonymousSightingScope, isAnonymousReporter } from "../../node/src/model/anonymous-sighting.js";
 import { CtiNode } from "../../node/src/node.js";
@@ -119,22 +119,49 @@ describe("anonymous sightings between real nodes", function () {
     await waitFor("every node to count two anonymous members", async () => (await Promise.all(ORGS.map(anonymousReporters))).every((r) => r.length === 2), 30_000);
   });
 
+  it("delivers an anonymous indicator, scored below a member's same statement, once per member and epoch", async function () {
+    const api = await buildApiServer(nodes["grid-ops"]!, { bodyLimitBytes: 1 << 20 });
+    const refused = await api.inject({ method: "POST", url: "/indicators", payload: { anonymous: true, indicators: [{ type: "domain", value: "amber.anonymous-test.example", tlp: "AMBER", group: 1 }] } });
+    expect(refused.json().results[0]).to.include({ ok: false, reason: "NOT_OPEN" });
+    const sent = await api.inject({ method: "POST", url: "/indicators", payload: { anonymous: true, indicators: [{ type: "domain", value: "loader.anonymous-test.example", confidence: 90 }] } });
+    expect(sent.statusCode, sent.body).to.equal(200);
+    const producer = sent.json().results[0].producer as string;
+    expect(producer).to.match(/^anonymous:[0-9a-f]{16}$/);
+    await waitFor("every node to hold it", async () => (await Promise.all(ORGS.map((o) => nodes[o]!.lookup("loader.anonymous-test.example")))).every((r) => r.length === 1), 30_000);
+    for (const org of ORGS) {
+      const [record] = await nodes[org]!.lookup("loader.anonymous-test.example");
+      expect(record!.attestations.map((a) => a.producer), org).to.deep.equal([producer]);
+    }
+    const again = await api.inject({ method: "POST", url: "/indicators", payload: { anonymous: true, indicators: [{ type: "domain", value: "loader.anonymous-test.example", confidence: 95 }] } });
+    expect(again.json().results[0]).to.include({ ok: false, reason: "ALREADY_STATED" });
+    await api.close();
+    // The same statement by a member, for comparison: an anonymous producer scores lower.
+    await nodes["intel-co"]!.publish([{ type: "domain", value: "named.anonymous-test.example", confidence: 90 }]);
+    await waitFor("grid-ops to hold the named one", async () => (await nodes["grid-ops"]!.lookup("named.anonymous-test.example")).length === 1);
+    const [anonymous] = await nodes["grid-ops"]!.trust.scored(await nodes["grid-ops"]!.lookup("loader.anonymous-test.example"), { kind: "internal" });
+    const [named] = await nodes["grid-ops"]!.trust.scored(await nodes["grid-ops"]!.lookup("named.anonymous-test.example"), { kind: "internal" });
+    expect(anonymous!.score.score).to.be.lessThan(named!.score.score);
+    expect(anonymous!.score.score).to.be.greaterThan(0);
+  });
+
   it("keeps the reporters' names out of every node's stored records and logs", async function () {
     for (const org of ORGS) {
       for (const line of logs[org]!) {
         if (!/anonym|stem/i.test(line)) continue;
-        for (const reporter of ["quiet-bank", "shy-hospital"]) {
+        for (const reporter of ["quiet-bank", "shy-hospital", "grid-ops"]) {
           if (org === reporter) continue;
           expect(line, `${org}'s log`).not.to.include(reporter);
           expect(line, `${org}'s log`).not.to.include(nodes[reporter]!.libp2p.peerId.toString());
         }
       }
     }
+    // grid-ops stated an anonymous indicator: intel-co's store must not name it either.
+    const secrets: Record<string, string[]> = { "intel-co": ["quiet-bank", "shy-hospital", "grid-ops"], "grid-ops": ["quiet-bank", "shy-hospital"] };
     for (const org of ["intel-co", "grid-ops"]) {
       await nodes[org]!.stop();
       const db = new Level<string, Uint8Array>(join(dirs[org]!, "db"), { keyEncoding: "utf8", valueEncoding: "view" });
       for await (const [key, value] of db.iterator()) {
-        for (const reporter of ["quiet-bank", "shy-hospital"]) {
+        for (const reporter of secrets[org]!) {
           expect(key.includes(reporter) || Buffer.from(value).includes(Buffer.from(reporter)), `${org}'s database holds ${reporter} (${key})`).to.equal(false);
         }
       }

@@ -13,7 +13,13 @@ import {
 } from "../model/anonymous-sighting.js";
 import type { Sighting } from "../model/sighting.js";
 import { decodeAnonymousSighting } from "../wire/anonymous-sighting.js";
-import { decodeRingSignature, ringVerify, RingSignatureError } from "../wire/ring-signature.js";
+import { decodeRingSignature, ringVerify, RingSignatureError, type RingSignature } from "../wire/ring-signature.js";
+import { ANONYMOUS_INDICATOR_VERSION, anonymousIndicatorMessage, anonymousIndicatorScope, anonymousProducer } from "../model/anonymous-indicator.js";
+import type { Indicator } from "../model/indicator.js";
+import { checkIndicator } from "../model/validate.js";
+import { isNormalized } from "../model/normalize.js";
+import { encodeIndicatorCanonical } from "../wire/canonical.js";
+import { decodeAnonymousIndicator } from "../wire/anonymous-indicator.js";
 import type { Ring } from "../chain/ring-keys.js";
 
 export enum AnonymousSightingCode {
@@ -30,12 +36,17 @@ export enum AnonymousSightingCode {
   REPEATED_KEY_IMAGE = "REPEATED_KEY_IMAGE",
   BAD_SIGNATURE = "BAD_SIGNATURE",
   OBSERVED_IN_FUTURE = "OBSERVED_IN_FUTURE",
+  NOT_OPEN = "NOT_OPEN",
 }
 
-const REJECTED = new Set([AnonymousSightingCode.MALFORMED, AnonymousSightingCode.WRONG_DEPLOYMENT, AnonymousSightingCode.BAD_FIELDS, AnonymousSightingCode.RING_SIZE_MISMATCH, AnonymousSightingCode.BAD_SIGNATURE, AnonymousSightingCode.OBSERVED_IN_FUTURE]);
+const REJECTED = new Set([AnonymousSightingCode.NOT_OPEN, AnonymousSightingCode.MALFORMED, AnonymousSightingCode.WRONG_DEPLOYMENT, AnonymousSightingCode.BAD_FIELDS, AnonymousSightingCode.RING_SIZE_MISMATCH, AnonymousSightingCode.BAD_SIGNATURE, AnonymousSightingCode.OBSERVED_IN_FUTURE]);
 
 export type AnonymousOutcome =
-  | { action: "ACCEPT"; message: AnonymousSighting; sighting: Sighting; keyImage: string }
+  | { action: "ACCEPT"; message: AnonymousSighting; sighting: Sighting; keyImage: string; epoch: number }
+  | { action: "REJECT" | "IGNORE"; code: AnonymousSightingCode; reason: string };
+
+export type AnonymousIndicatorOutcome =
+  | { action: "ACCEPT"; indicator: Indicator; keyImage: string; epoch: number }
   | { action: "REJECT" | "IGNORE"; code: AnonymousSightingCode; reason: string };
 
 export interface AnonymousValidationContext {
@@ -57,6 +68,28 @@ export interface AnonymousValidationContext {
 
 const fail = (code: AnonymousSightingCode, reason: string): AnonymousOutcome => ({ action: REJECTED.has(code) ? "REJECT" : "IGNORE", code, reason });
 
+/** The checks both kinds of anonymous statement share: the epoch, the ring of the stated block, the signature's size. */
+async function ringOf(message: { epoch: number; ringBlock: number; signature: Uint8Array }, context: AnonymousValidationContext): Promise<AnonymousOutcome | { ring: Ring; signature: RingSignature }> {
+  if (context.epoch === undefined || (message.epoch !== context.epoch && message.epoch !== context.epoch - 1)) {
+    return fail(AnonymousSightingCode.EPOCH_OUT_OF_RANGE, `epoch ${message.epoch}; this node counts epoch ${context.epoch ?? "none"} and the one before`);
+  }
+  if (message.ringBlock > context.head) return fail(AnonymousSightingCode.RING_BLOCK_IN_FUTURE, `ring of block ${message.ringBlock}; this node is at ${context.head}`);
+  if (message.ringBlock < context.head - context.maxRingAgeBlocks) return fail(AnonymousSightingCode.RING_TOO_OLD, `ring of block ${message.ringBlock}, more than ${context.maxRingAgeBlocks} blocks old`);
+  let ring: Ring;
+  try {
+    ring = await context.ringAt(message.ringBlock);
+  } catch (err) {
+    return fail(AnonymousSightingCode.RING_UNAVAILABLE, `cannot read the ring of block ${message.ringBlock}: ${(err as Error).message}`);
+  }
+  if (ring.keys.length < context.minRingSize) return fail(AnonymousSightingCode.RING_TOO_SMALL, `a ring of ${ring.keys.length}; at least ${context.minRingSize} hide a member`);
+  try {
+    return { ring, signature: decodeRingSignature(message.signature, ring.keys.length) };
+  } catch (err) {
+    if (err instanceof RingSignatureError) return fail(AnonymousSightingCode.RING_SIZE_MISMATCH, err.message);
+    throw err;
+  }
+}
+
 export async function validateAnonymousSighting(bytes: Uint8Array, context: AnonymousValidationContext): Promise<AnonymousOutcome> {
   let message: AnonymousSighting;
   try {
@@ -67,26 +100,10 @@ export async function validateAnonymousSighting(bytes: Uint8Array, context: Anon
   if (!Buffer.from(message.deployment).equals(Buffer.from(context.deployment))) return fail(AnonymousSightingCode.WRONG_DEPLOYMENT, "signed for another consortium or ledger");
   const problem = anonymousSightingProblem(message);
   if (problem) return fail(AnonymousSightingCode.BAD_FIELDS, problem);
-  if (context.epoch === undefined || (message.epoch !== context.epoch && message.epoch !== context.epoch - 1)) {
-    return fail(AnonymousSightingCode.EPOCH_OUT_OF_RANGE, `epoch ${message.epoch}; this node counts epoch ${context.epoch ?? "none"} and the one before`);
-  }
   if (message.observedDay > Math.floor(context.now / 86_400_000) + 1) return fail(AnonymousSightingCode.OBSERVED_IN_FUTURE, "observed after tomorrow");
-  if (message.ringBlock > context.head) return fail(AnonymousSightingCode.RING_BLOCK_IN_FUTURE, `ring of block ${message.ringBlock}; this node is at ${context.head}`);
-  if (message.ringBlock < context.head - context.maxRingAgeBlocks) return fail(AnonymousSightingCode.RING_TOO_OLD, `ring of block ${message.ringBlock}, more than ${context.maxRingAgeBlocks} blocks old`);
-  let ring: Ring;
-  try {
-    ring = await context.ringAt(message.ringBlock);
-  } catch (err) {
-    return fail(AnonymousSightingCode.RING_UNAVAILABLE, `cannot read the ring of block ${message.ringBlock}: ${(err as Error).message}`);
-  }
-  if (ring.keys.length < context.minRingSize) return fail(AnonymousSightingCode.RING_TOO_SMALL, `a ring of ${ring.keys.length}; at least ${context.minRingSize} hide a member`);
-  let signature;
-  try {
-    signature = decodeRingSignature(message.signature, ring.keys.length);
-  } catch (err) {
-    if (err instanceof RingSignatureError) return fail(AnonymousSightingCode.RING_SIZE_MISMATCH, err.message);
-    throw err;
-  }
+  const ringed = await ringOf(message, context);
+  if ("action" in ringed) return ringed;
+  const { ring, signature } = ringed;
   const keyImage = Buffer.from(signature.keyImage).toString("hex");
   if (await context.keyImageSeen(keyImage)) return fail(AnonymousSightingCode.REPEATED_KEY_IMAGE, "this member already sighted the indicator anonymously in this epoch");
   if (!(await context.indicatorIsOpen(message.indicatorId))) return fail(AnonymousSightingCode.UNKNOWN_INDICATOR, "the indicator is not held here, or not shared with every member");
@@ -95,6 +112,7 @@ export async function validateAnonymousSighting(bytes: Uint8Array, context: Anon
     action: "ACCEPT",
     message,
     keyImage,
+    epoch: message.epoch,
     sighting: {
       indicatorId: message.indicatorId,
       kind: message.kind,
@@ -104,4 +122,39 @@ export async function validateAnonymousSighting(bytes: Uint8Array, context: Anon
       reporter: anonymousReporter(signature.keyImage),
     },
   };
+}
+
+/**
+ * An anonymous indicator: the same ring checks, then the indicator's (well-formed and normalized,
+ * shared with every member: TLP:CLEAR or GREEN, no group, not blinded, no producer named).
+ */
+export async function validateAnonymousIndicator(bytes: Uint8Array, context: Omit<AnonymousValidationContext, "indicatorIsOpen">): Promise<AnonymousIndicatorOutcome> {
+  let message;
+  try {
+    message = decodeAnonymousIndicator(bytes);
+  } catch (err) {
+    return fail(AnonymousSightingCode.MALFORMED, (err as Error).message) as AnonymousIndicatorOutcome;
+  }
+  if (!Buffer.from(message.deployment).equals(Buffer.from(context.deployment))) return fail(AnonymousSightingCode.WRONG_DEPLOYMENT, "signed for another consortium or ledger") as AnonymousIndicatorOutcome;
+  if (message.version !== ANONYMOUS_INDICATOR_VERSION) return fail(AnonymousSightingCode.BAD_FIELDS, `version ${message.version} is not read here`) as AnonymousIndicatorOutcome;
+  const indicator = message.indicator;
+  try {
+    // Every rule of a member's statement but the producer's name, which it has none of.
+    checkIndicator({ ...indicator, producer: "anonymous" });
+  } catch (err) {
+    return fail(AnonymousSightingCode.BAD_FIELDS, (err as Error).message) as AnonymousIndicatorOutcome;
+  }
+  if (!isNormalized(indicator.type, indicator.value)) return fail(AnonymousSightingCode.BAD_FIELDS, "the value is not in normalized form") as AnonymousIndicatorOutcome;
+  if (indicator.producer !== "") return fail(AnonymousSightingCode.BAD_FIELDS, "an anonymous indicator names no producer") as AnonymousIndicatorOutcome;
+  if (indicator.group !== 0 || indicator.blinded || (indicator.tlp !== "CLEAR" && indicator.tlp !== "GREEN")) {
+    return fail(AnonymousSightingCode.NOT_OPEN, "an anonymous indicator is shared with every member: TLP:CLEAR or GREEN, no group, not blinded") as AnonymousIndicatorOutcome;
+  }
+  const ringed = await ringOf(message, { ...context, indicatorIsOpen: async () => true });
+  if ("action" in ringed) return ringed as AnonymousIndicatorOutcome;
+  const { ring, signature } = ringed;
+  const keyImage = Buffer.from(signature.keyImage).toString("hex");
+  if (await context.keyImageSeen(keyImage)) return fail(AnonymousSightingCode.REPEATED_KEY_IMAGE, "this member already stated the value anonymously in this epoch") as AnonymousIndicatorOutcome;
+  const signed = anonymousIndicatorMessage(message, encodeIndicatorCanonical(indicator));
+  if (!ringVerify(signed, ring.keys, anonymousIndicatorScope(message), signature)) return fail(AnonymousSightingCode.BAD_SIGNATURE, "the ring signature does not verify") as AnonymousIndicatorOutcome;
+  return { action: "ACCEPT", indicator: { ...indicator, producer: anonymousProducer(signature.keyImage) }, keyImage, epoch: message.epoch };
 }

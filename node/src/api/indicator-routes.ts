@@ -33,6 +33,8 @@ const IndicatorInputSchema = z.object({
 
 export const PublishRequestSchema = z.object({
   indicators: z.array(IndicatorInputSchema).min(1).max(100_000),
+  /** As "an anonymous member": signed by the ring (anon/), at most 100 at once (each is a ring signature). */
+  anonymous: z.boolean().optional(),
 });
 
 export const SightingRequestSchema = z.object({
@@ -153,7 +155,8 @@ export function indicatorRoutes(node: CtiNode, heavy: HeavyWork) {
 
     app.post("/indicators", async (request, reply) => {
       const body = parse(PublishRequestSchema, request.body);
-      const outcomes = await node.publish(body.indicators);
+      if (body.anonymous && body.indicators.length > 100) return reply.code(400).send({ error: "BAD_REQUEST", message: "at most 100 anonymous indicators at once: each is a ring signature" });
+      const outcomes = body.anonymous ? await node.publishAnonymously(body.indicators) : await node.publish(body.indicators);
       const rejected = outcomes.filter((o) => !o.ok).length;
       // 200 when everything was published; 207 when some inputs were refused (each says why).
       return reply.code(rejected === 0 ? 200 : rejected === outcomes.length ? 400 : 207).send({

@@ -38,7 +38,7 @@ import { openApiDocument, openApiPath } from "./openapi.js";
 import { allowedHostsOf, refuseRequest } from "./request-guard.js";
 import { HeavyWork, HeavyWorkBusyError } from "./heavy-work.js";
 import { responseRoutes } from "./response-routes.js";
-import { AnonymousSightingError } from "../anon/anonymous-sightings.js";
+import { AnonymousSightingError } from "../anon/anonymous-statements.js";
 import { UnknownResponseFeedError } from "../response/response-service.js";
 import { FeedRollbackError } from "../response/enforcement-feed.js";
 import { ResponseRequestError } from "../response/request-objects.js";

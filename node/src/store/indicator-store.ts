@@ -613,6 +613,22 @@ export class IndicatorStore extends EventEmitter<IndicatorStoreEvents> {
     });
   }
 
+  /**
+   * Records an indicator stated by an anonymous member (anon/), as its pseudonym's statement, with
+   * its key image, in one write, unless the key image is already held. Returns whether it was new.
+   */
+  addAnonymousIndicator(indicator: Indicator, keyImage: string, epoch: number, now: number): Promise<boolean> {
+    return this.exclusive(async () => {
+      if (await this.keyImages.has(keyImage)) return false;
+      const revision = this.revise(now);
+      const merged = await this.mergeOps([{ indicator, sequence: 0, index: 0, revision, now }]);
+      await this.write([...merged.ops, this.keyImages.putOp(keyImage, { indicatorId: merged.records[0]!.id, epoch, acceptedAt: now })], false);
+      this.indicatorCount += merged.added;
+      this.changed(merged.records);
+      return true;
+    });
+  }
+
   /** Records this org's own evidence for its next reputation report, once per (producer, kind, indicator). */
   recordEvidence(entries: EvidenceEntry[]): Promise<void> {
     return this.exclusive(async () => {

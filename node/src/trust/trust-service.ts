@@ -1,3 +1,5 @@
+import { isAnonymousReporter } from "../model/anonymous-sighting.js";
+import { ANONYMOUS_PRODUCER_REPUTATION } from "../model/anonymous-indicator.js";
 import { Interface, toBeHex, zeroPadValue, type JsonRpcProvider } from "ethers";
 import { z } from "zod";
 import { anchorAt, anchorBatches, anchorHolding, nextUnanchored, type AuditTrailContract } from "../chain/audit-trail.js";
@@ -79,6 +81,15 @@ export interface TrustComponents {
   deployment: Uint8Array;
   now(): number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/**
+ * A producer's reputation for scoring: the chain's for a member (its prior before any evidence),
+ * a fixed low one for an anonymous producer (anon/), which no report can raise.
+ */
+function reputationOf(reputation: { of(org: string): number } | undefined, org: string): number {
+  if (isAnonymousReporter(org)) return ANONYMOUS_PRODUCER_REPUTATION;
+  return reputation?.of(org) ?? 0.5;
 }
 
 export interface ScoredRecord extends IndicatorRecord {
@@ -222,7 +233,7 @@ export class TrustService {
 
   scoreOf(record: IndicatorRecord, sightings: SightingSummary | undefined): Score {
     const reputation = this.components.reputation;
-    return scoreRecord(record, sightings, (org) => reputation?.of(org) ?? 0.5, this.init.scoring, this.components.now());
+    return scoreRecord(record, sightings, (org) => reputationOf(reputation, org), this.init.scoring, this.components.now());
   }
 
   /**
@@ -311,7 +322,7 @@ export class TrustService {
     const step = Math.max(1, (to - from) / points);
     const curve: Array<{ at: number; score: number }> = [];
     for (let at = from; at <= to; at += step) {
-      curve.push({ at: Math.round(at), score: scoreRecord(record, summary, (org) => reputation?.of(org) ?? 0.5, this.init.scoring, at).score });
+      curve.push({ at: Math.round(at), score: scoreRecord(record, summary, (org) => reputationOf(reputation, org), this.init.scoring, at).score });
     }
     return curve;
   }

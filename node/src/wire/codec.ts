@@ -54,7 +54,7 @@ export class WireDecodeError extends Error {
   override readonly name = "WireDecodeError";
 }
 
-function indicatorToWire(i: Indicator) {
+export function indicatorToWire(i: Indicator) {
   return {
     type: TYPE_TO_WIRE[i.type],
     value: i.value,
@@ -108,7 +108,7 @@ export function encodeSealedContent(content: BatchContent): Uint8Array {
   return SealedContentType.encode(message).finish();
 }
 
-interface DecodedIndicator {
+export interface DecodedIndicator {
   type: string;
   value: string;
   tlp: string;
@@ -134,7 +134,7 @@ function toUint8Array(value: unknown): Uint8Array {
   return value instanceof Uint8Array ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array();
 }
 
-function indicatorsFromWire(raws: DecodedIndicator[]): Indicator[] {
+export function indicatorsFromWire(raws: DecodedIndicator[]): Indicator[] {
   return raws.map((raw, index): Indicator => {
     const type = WIRE_TO_TYPE.get(raw.type);
     const tlp = wireToTlp(raw.tlp);

@@ -26,6 +26,7 @@ export function registerIndicatorCommands(program: Command): void {
     .option("-f, --file <json>", "a JSON file (- for standard input): a list of indicators, or {\"indicators\": [...]}")
     .option("--stix <file>", "publish every object of a STIX 2.1 bundle (a .json or .json.gz file, - for standard input): reports, actors, malware, relationships, ...")
     .option("--no-atoms", "with --stix: do not also publish the values of indicator patterns and observables as indicators")
+    .option("--anonymous", "as \"an anonymous member\" (a ring signature): provably a member, not which one; TLP:CLEAR or GREEN only, scored low")
     .action(async (options) => {
       if (options.stix) {
         const bundle = await readJsonInput(options.stix, "a STIX 2.1 bundle");
@@ -63,7 +64,7 @@ export function registerIndicatorCommands(program: Command): void {
           },
         ];
       }
-      print(await api(options.api, "/indicators", { method: "POST", body: JSON.stringify({ indicators }) }));
+      print(await api(options.api, "/indicators", { method: "POST", body: JSON.stringify({ indicators, ...(options.anonymous ? { anonymous: true } : {}) }) }));
     });
 
   program
