@@ -217,6 +217,15 @@ try {
   );
   say("   acme-bank's analyst applies it: its DNS response policy zone answers NXDOMAIN for the name; city-hospital receives acme-bank's signed acknowledgement");
 
+  // Anonymous but accountable: a ring signature of the three members, counted once, naming none.
+  const anonymous = await post(ports[1]!, "/sightings", { value: "login-micros0ft.example", anonymous: true });
+  const ring = (anonymous.sightings as Array<{ ringSize: number }> | undefined)?.[0]?.ringSize;
+  await waitUntil("acme-bank to count the anonymous sighting", async () => {
+    const [record] = (await api<{ matches: Array<{ id: string }> }>(ports[0]!, "/indicators/lookup?value=login-micros0ft.example&audience=internal")).matches;
+    return (await api<{ confirmedBy: string[] }>(ports[0]!, `/indicators/${record!.id}/sightings?audience=internal`)).confirmedBy.some((o) => o.startsWith("anonymous:"));
+  });
+  say(`   a member sights login-micros0ft.example anonymously: a ring signature of ${ring} members, passed through random members before gossip; acme-bank counts "an anonymous member", once, naming none`);
+
   const newcomer = await NodeIdentity.generate("river-grid");
   const pending = await proposeAdmission(devnet.deployment.registryAddress, devnet.admins[0]!, newcomer.public(), { displayName: "River Grid SOC", country: "NL", sector: "energy" });
   say(`14. admin 1 proposes to admit river-grid (proposal #${pending}, 1 of 2 approvals): admin 3 can approve it from acme-bank's dashboard`);

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { Level } from "level";
 import pino from "pino";
 import { ANONYMOUS_TOPIC } from "../../node/src/anon/anonymous-statements.js";
-import { buildApiServer } from "../../node/src/api/server.js";
+import { buildApiServer, startApiServer } from "../../node/src/api/server.js";
+import { cti } from "../helpers/cli.js";
 import { anonymousSightingMessage, anonymousSightingScope, isAnonymousReporter } from "../../node/src/model/anonymous-sighting.js";
 import { CtiNode } from "../../node/src/node.js";
 import { decodeAnonymousSighting, encodeAnonymousSighting } from "../../node/src/wire/anonymous-sighting.js";
@@ -144,6 +145,23 @@ describe("anonymous sightings between real nodes", function () {
     expect(anonymous!.score.score).to.be.greaterThan(0);
   });
 
+  it("does the same from the CLI: cti sight --anonymous, cti publish --anonymous", async function () {
+    const server = await startApiServer(nodes["shy-hospital"]!, { host: "127.0.0.1", port: 0, bodyLimitBytes: 1 << 20 });
+    try {
+      const sighted = await cti(["sight", "loader.anonymous-test.example", "--anonymous", "--api", server.url, "--json"]);
+      expect(sighted.code, sighted.stderr).to.equal(0);
+      expect(JSON.parse(sighted.stdout)).to.include({ anonymous: true });
+      const published = await cti(["publish", "--anonymous", "-t", "domain", "-v", "cli.anonymous-test.example", "--api", server.url, "--json"]);
+      expect(published.code, published.stderr).to.equal(0);
+      expect(JSON.parse(published.stdout).results[0].producer).to.match(/^anonymous:/);
+      const amber = await cti(["publish", "--anonymous", "-t", "domain", "-v", "amber-cli.anonymous-test.example", "--tlp", "AMBER", "-g", "1", "--api", server.url, "--json"]);
+      expect(amber.code).to.equal(1);
+      expect(JSON.parse(amber.stdout).results[0].reason).to.equal("NOT_OPEN");
+    } finally {
+      await server.app.close();
+    }
+  });
+
   it("keeps the reporters' names out of every node's stored records and logs", async function () {
     for (const org of ORGS) {
       for (const line of logs[org]!) {
@@ -157,6 +175,7 @@ describe("anonymous sightings between real nodes", function () {
     }
     // grid-ops stated an anonymous indicator: intel-co's store must not name it either.
     const secrets: Record<string, string[]> = { "intel-co": ["quiet-bank", "shy-hospital", "grid-ops"], "grid-ops": ["quiet-bank", "shy-hospital"] };
+
     for (const org of ["intel-co", "grid-ops"]) {
       await nodes[org]!.stop();
       const db = new Level<string, Uint8Array>(join(dirs[org]!, "db"), { keyEncoding: "utf8", valueEncoding: "view" });

@@ -133,17 +133,8 @@ export class AnonymousStatements {
    */
   async sight(indicatorId: string, kind: SightingKind, count: number, observedAt: number): Promise<{ ringSize: number; ringBlock: number; epoch: number }> {
     const { components } = this;
-    const epoch = components.epoch();
-    if (epoch === undefined) throw new AnonymousSightingError("NO_EPOCH", "this node has no Reputation contract: an anonymous sighting needs an epoch to count in");
     if (!(await components.indicatorIsOpen(indicatorId))) throw new AnonymousSightingError("NOT_OPEN", "anonymous sightings are of indicators shared with every member (TLP:CLEAR or GREEN, no group)");
-    // A block every member has already: the head's parent.
-    const ringBlock = Math.max(0, components.head() - 1);
-    const ring = await components.ringAt(ringBlock);
-    const keys = components.ringKeyPair();
-    if (!ring.keys.some((k) => Buffer.from(k).equals(Buffer.from(keys.publicKey)))) {
-      throw new AnonymousSightingError("NO_RING_KEY", `this org's ring key is not in the ring of block ${ringBlock} (the node registers it at start; wait for the transaction, or check chain.ringKeysAddress)`);
-    }
-    if (ring.keys.length < this.init.minRingSize) throw new AnonymousSightingError("RING_TOO_SMALL", `the ring has ${ring.keys.length} members; at least ${this.init.minRingSize} hide one`);
+    const { epoch, ringBlock, ring, keys } = await this.ringToSignWith();
     const unsigned: Omit<AnonymousSighting, "signature"> = {
       version: ANONYMOUS_SIGHTING_VERSION,
       deployment: components.deployment,

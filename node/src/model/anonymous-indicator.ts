@@ -6,7 +6,7 @@
  * can gain no reputation (trust/scoring reads ANONYMOUS_PRODUCER_REPUTATION for it).
  */
 import type { Indicator } from "./indicator.js";
-import { ANONYMOUS_REPORTER_PREFIX } from "./anonymous-sighting.js";
+import { anonymousReporter, u32, u64 } from "./anonymous-sighting.js";
 
 export const ANONYMOUS_INDICATOR_VERSION = 1;
 /** The reputation an anonymous producer is scored with: below a member's prior (0.5), and it never moves. */
@@ -22,20 +22,8 @@ export interface AnonymousIndicator {
   signature: Uint8Array;
 }
 
-export function anonymousProducer(keyImage: Uint8Array): string {
-  return `${ANONYMOUS_REPORTER_PREFIX}${Buffer.from(keyImage.subarray(0, 8)).toString("hex")}`;
-}
-
-const u64 = (n: number) => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(n));
-  return b;
-};
-const u32 = (n: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
-};
+/** The pseudonym an anonymous statement is recorded under (as a sighting's reporter): 8 bytes of its key image. */
+export const anonymousProducer = anonymousReporter;
 
 /** The key image's scope: one anonymous statement per member, value and epoch. */
 export function anonymousIndicatorScope(m: { deployment: Uint8Array; epoch: number; indicator: Pick<Indicator, "type" | "value"> }): Uint8Array {

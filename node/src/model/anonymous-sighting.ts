@@ -38,12 +38,13 @@ export function anonymousReporter(keyImage: Uint8Array): string {
 export const dayOf = (ms: number) => Math.floor(ms / DAY_MS);
 export const startOfDay = (day: number) => day * DAY_MS;
 
-const u64 = (n: number) => {
+/** Fixed-width big-endian integers of the signed bytes and scopes. */
+export const u64 = (n: number) => {
   const b = Buffer.alloc(8);
   b.writeBigUInt64BE(BigInt(n));
   return b;
 };
-const u32 = (n: number) => {
+export const u32 = (n: number) => {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(n);
   return b;
