@@ -224,11 +224,11 @@ try {
     const [record] = (await api<{ matches: Array<{ id: string }> }>(ports[0]!, "/indicators/lookup?value=login-micros0ft.example&audience=internal")).matches;
     return (await api<{ confirmedBy: string[] }>(ports[0]!, `/indicators/${record!.id}/sightings?audience=internal`)).confirmedBy.some((o) => o.startsWith("anonymous:"));
   });
-  say(`   a member sights login-micros0ft.example anonymously: a ring signature of ${ring} members, passed through random members before gossip; acme-bank counts "an anonymous member", once, naming none`);
+  say(`14. a member sights login-micros0ft.example anonymously: a ring signature of ${ring} members, passed through random members before gossip; acme-bank counts "an anonymous member", once, naming none`);
 
   const newcomer = await NodeIdentity.generate("river-grid");
   const pending = await proposeAdmission(devnet.deployment.registryAddress, devnet.admins[0]!, newcomer.public(), { displayName: "River Grid SOC", country: "NL", sector: "energy" });
-  say(`14. admin 1 proposes to admit river-grid (proposal #${pending}, 1 of 2 approvals): admin 3 can approve it from acme-bank's dashboard`);
+  say(`15. admin 1 proposes to admit river-grid (proposal #${pending}, 1 of 2 approvals): admin 3 can approve it from acme-bank's dashboard`);
 
   say("the consortium works. Open a dashboard (network, live feed, indicator provenance, intelligence and its graph, forecasts, response, reputation, governance):");
   PARTNERS.forEach((partner, i) => say(`   ${partner.orgId.padEnd(14)} http://127.0.0.1:${ports[i]}/dashboard/`));
