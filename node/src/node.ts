@@ -66,8 +66,8 @@ import type { SealRecipient } from "./wire/sealed.js";
 import { deploymentId } from "./wire/deployment.js";
 import { IntelService } from "./intel/intel-service.js";
 import { ResponseService } from "./response/response-service.js";
-import { RingKeysView } from "./chain/ring-keys.js";
-import { AnonymousSightingError, AnonymousStatements, DEFAULT_ANONYMOUS_SIGHTINGS } from "./anon/anonymous-statements.js";
+import { AnonymousSightingError, type AnonymousStatements } from "./anon/anonymous-statements.js";
+import { startAnonymousParts, type AnonymousParts } from "./anon/anonymous-parts.js";
 import { enforcementFeedsOf } from "./config/response-config.js";
 
 export interface CtiNodeComponents {
@@ -144,10 +144,7 @@ export class CtiNode {
   private feedsValue: FeedService | undefined;
   private analysisValue: AnalysisParts | undefined;
   private responseValue: ResponseService | undefined;
-  private ringKeys: RingKeysView | undefined;
-  private anonymousValue: AnonymousStatements | undefined;
-  /** Whether this start sent this org's ring key to the chain (false: it was there, or it failed). */
-  ringKeyRegistration: Promise<boolean> = Promise.resolve(false);
+  private anonymousParts: AnonymousParts | undefined;
   private follower: ChainFollower | undefined;
   /** Peers banned for misbehaving, until when (ms). */
   private readonly banned = new Map<string, number>();
@@ -470,19 +467,35 @@ export class CtiNode {
       peers: () => this.libp2p.getPeers().length,
       members: () => ({ known: this.membership.all().length, active: this.membership.active().length }),
       trust: () => this.trust.stats,
+      anonymous: () => this.anonymousParts?.statements.stats,
       now: this.now,
     });
 
     await this.announce();
-    await this.startAnonymousSightings();
+    this.anonymousParts = await startAnonymousParts({
+      ringKeysAddress: config.chain.ringKeysAddress,
+      provider: this.provider,
+      pubsub: this.p2p.services.pubsub,
+      libp2p: this.p2p as unknown as Libp2p,
+      store,
+      deployment,
+      orgId: identity.orgId,
+      ringKeyPair: () => identity.ringKeyPair(),
+      epoch: () => reputation?.epoch,
+      hasEpochs: reputation !== undefined,
+      head: () => this.follower?.head ?? 0,
+      isMemberPeer: (peer) => membership.isActivePeer(peer),
+      transact: (work) => this.transact(work),
+      now: this.now,
+      log: logFn(log.child({ part: "anon" }), "warn"),
+    });
     log.info({ peerId: identity.peerId.toString(), multiaddrs: this.multiaddrs }, "node started");
   }
 
   private async stopParts(): Promise<void> {
     // Feeds and detectors' parts first: what they publish still goes out through the publisher.
-    await this.anonymousValue?.stop();
-    await this.ringKeyRegistration;
-    this.anonymousValue = this.ringKeys = undefined;
+    await this.anonymousParts?.stop();
+    this.anonymousParts = undefined;
     await this.responseValue?.stop();
     await this.feedsValue?.stop();
     await this.analysisValue?.stop();
@@ -594,44 +607,15 @@ export class CtiNode {
     }
   }
 
-  /**
-   * Anonymous sightings (anon/), with the RingKeys and Reputation contracts: this org's ring key
-   * registered on chain if the chain holds another, then the topic and the stem protocol.
-   */
-  private async startAnonymousSightings(): Promise<void> {
-    const { config, identity } = this;
-    if (!config.chain.ringKeysAddress || !this.reputationValue) return;
-    const ringKeys = (this.ringKeys = new RingKeysView(config.chain.ringKeysAddress, this.require(this.provider)));
-    // In the background: the node need not wait for a block to start, and a ring read later finds it.
-    this.ringKeyRegistration = this.transact((signer) => ringKeys.register(identity.orgId, identity.ringKeyPair().publicKey, signer)).catch((err: Error) => {
-      this.logger.warn({ error: err.message }, "could not register this org's ring key on chain; anonymous sightings are unavailable until it is");
-      return false;
-    });
-    const membership = this.membership;
-    const store = this.store;
-    this.anonymousValue = new AnonymousStatements(DEFAULT_ANONYMOUS_SIGHTINGS, {
-      pubsub: this.require(this.p2p).services.pubsub,
-      libp2p: this.require(this.p2p) as unknown as Libp2p,
-      store,
-      deployment: this.require(this.deploymentValue),
-      ringAt: (block) => ringKeys.ringAt(block),
-      epoch: () => this.reputationValue?.epoch,
-      head: () => this.follower?.head ?? 0,
-      ringKeyPair: () => identity.ringKeyPair(),
-      isMemberPeer: (peer) => membership.isActivePeer(peer),
-      indicatorIsOpen: async (id) => {
-        const record = await store.indicators.get(id);
-        return record !== undefined && !record.blinded && record.attestations.some((a) => a.group === 0 && (a.tlp === "CLEAR" || a.tlp === "GREEN"));
-      },
-      now: this.now,
-    });
-    await this.anonymousValue.start();
-  }
-
   /** Anonymous sightings: send one (sightAnonymously), and their counts (anon/). */
   get anonymous(): AnonymousStatements {
-    if (!this.anonymousValue) throw new NodeNotRunningError("anonymous sightings need chain.ringKeysAddress and chain.reputationAddress");
-    return this.anonymousValue;
+    if (!this.anonymousParts) throw new NodeNotRunningError("anonymous statements need chain.ringKeysAddress and chain.reputationAddress");
+    return this.anonymousParts.statements;
+  }
+
+  /** Whether this start sent this org's ring key to the chain (false: it was there, it failed, or there are no ring keys). */
+  get ringKeyRegistration(): Promise<boolean> {
+    return this.anonymousParts?.registration ?? Promise.resolve(false);
   }
 
   /** Sights a shared indicator as "an anonymous member" (anon/): provably a member, not which one, once per epoch. */

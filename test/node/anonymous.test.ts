@@ -13,6 +13,7 @@ import { encodeRingSignature, ringSign } from "../../node/src/wire/ring-signatur
 import { startDevnet, type Devnet } from "../../scripts/lib/devnet.js";
 import { newIdentity, nodeConfig, removeDir, waitFor } from "../helpers/nodes.js";
 import { NodeIdentity } from "../../node/src/identity/identity.js";
+import { RingKeysView } from "../../node/src/chain/ring-keys.js";
 
 /**
  * Anonymous sightings between real nodes on a real ledger: intel-co publishes an indicator;
@@ -104,7 +105,7 @@ describe("anonymous sightings between real nodes", function () {
     const node = nodes["quiet-bank"]!;
     const epoch = (await node.status()).epoch!.number;
     const ringBlock = (await devnet.provider.getBlockNumber()) - 1;
-    const ring = await (node as unknown as { ringKeys: { ringAt(b: number): Promise<{ keys: Uint8Array[] }> } }).ringKeys.ringAt(ringBlock);
+    const ring = await new RingKeysView(devnet.deployment.ringKeysAddress!, devnet.provider).ringAt(ringBlock);
     const unsigned = { version: 1, deployment: (node as unknown as { deploymentValue: Uint8Array }).deploymentValue, indicatorId, kind: "sighting" as const, epoch, ringBlock, observedDay: Math.floor(Date.now() / 86_400_000), count: 999 };
     const signature = ringSign(anonymousSightingMessage(unsigned), ring.keys, identities["quiet-bank"]!.ringKeyPair().secretKey, anonymousSightingScope(unsigned));
     const forged = encodeAnonymousSighting({ ...unsigned, signature: encodeRingSignature(signature) });
@@ -162,8 +163,12 @@ describe("anonymous sightings between real nodes", function () {
     }
   });
 
-  it("keeps the reporters' names out of every node's stored records and logs", async function () {
+  it("keeps the reporters' names out of every node's stored records, metrics and logs", async function () {
     for (const org of ORGS) {
+      const metrics = await nodes[org]!.metrics.render();
+      const anonymous = metrics.split("\n").filter((line) => line.startsWith("cti_anonymous_"));
+      expect(anonymous.some((line) => /cti_anonymous_received_total\{kind="sighting",outcome="accept",code=""\} [1-9]/.test(line)), `${org}'s metrics count what arrived`).to.equal(true);
+      for (const line of anonymous) for (const reporter of ["quiet-bank", "shy-hospital", "grid-ops"]) expect(line).not.to.include(reporter);
       for (const line of logs[org]!) {
         if (!/anonym|stem/i.test(line)) continue;
         for (const reporter of ["quiet-bank", "shy-hospital", "grid-ops"]) {

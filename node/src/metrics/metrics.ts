@@ -22,6 +22,8 @@ export interface MetricsSource {
   peers(): number;
   members(): { known: number; active: number };
   trust(): { reportTransactions: number; reportedProducers: number; anchors: number };
+  /** Anonymous statements (anon/): counts by outcome and code only, never who; undefined when the node has none. */
+  anonymous(): { accepted: number; acceptedIndicators: number; stemmed: number; fluffed: number; embargoFluffs: number; rejected: Record<string, number>; ignored: Record<string, number> } | undefined;
   now(): number;
 }
 
@@ -128,6 +130,21 @@ export function createMetrics(source: MetricsSource): NodeMetrics {
   total("cti_reputation_report_transactions_total", "Epoch reputation report transactions this node sent.", [], () => source.trust().reportTransactions);
   total("cti_reputation_reported_producers_total", "Producers covered by those reports.", [], () => source.trust().reportedProducers);
   total("cti_audit_anchors_total", "Audit anchors of this node's batches sent to the ledger.", [], () => source.trust().anchors);
+
+  total("cti_anonymous_received_total", "Anonymous sightings and indicators (anon/) by outcome and code: counts, never who.", ["kind", "outcome", "code"], () => {
+    const a = source.anonymous();
+    if (!a) return [];
+    return [
+      [{ kind: "sighting", outcome: "accept", code: "" }, a.accepted] as [Record<string, string>, number],
+      [{ kind: "indicator", outcome: "accept", code: "" }, a.acceptedIndicators] as [Record<string, string>, number],
+      ...Object.entries(a.rejected).map(([code, n]) => [{ kind: "any", outcome: "reject", code }, n] as [Record<string, string>, number]),
+      ...Object.entries(a.ignored).map(([code, n]) => [{ kind: "any", outcome: "ignore", code }, n] as [Record<string, string>, number]),
+    ];
+  });
+  total("cti_anonymous_relayed_total", "Anonymous statements this node handed on in the stem, published (fluffed), or published when an embargo ran out.", ["how"], () => {
+    const a = source.anonymous();
+    return a ? [[{ how: "stem" }, a.stemmed], [{ how: "fluff" }, a.fluffed], [{ how: "embargo" }, a.embargoFluffs]] : [];
+  });
 
   return { registry, contentType: registry.contentType, render: () => registry.metrics() };
 }
