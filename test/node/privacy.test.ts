@@ -296,6 +296,9 @@ describe("privacy between real nodes", function () {
 
   it("matches a blinded indicator where the value is observed, and reveals it nowhere", async function () {
     const blindGroup = await nodes["acme-bank"]!.createGroup("blinded-sharing", ["bank-two", "health-co"]);
+    // The recipients know the group before its first batch: one that learns of it later relays
+    // that batch unread and never opens it (a known gap, named in docs/privacy.md).
+    await Promise.all(["bank-two", "health-co", "relay-cert"].map((org) => nodes[org]!.refreshChain()));
     const secret = "198.51.100.23";
     const [outcome] = await nodes["acme-bank"]!.publish([{ type: "ipv4", value: secret, tlp: "AMBER", group: blindGroup, blind: true }]);
     expect(outcome).to.include({ ok: true, blinded: true });
@@ -305,13 +308,7 @@ describe("privacy between real nodes", function () {
     expect(match).to.include({ type: "ipv4", blinded: true });
     expect(match!.value).to.match(/^[0-9a-f]{64}$/);
     // health-co holds the same blinded entry (it received and opened the batch) ...
-    // On a loaded machine health-co may see the new group on chain after the batch came: catch-up
-    // then brings it. Its periodic round comes 30 to 90 s later; ask for one, as an operator would.
-    await waitFor("health-co to hold the blinded entry", async () => (await nodes["health-co"]!.lookup(secret)).length === 1, 5_000).catch(async () => {
-      await nodes["health-co"]!.refreshChain();
-      await nodes["health-co"]!.sync.syncAll();
-      await waitFor("health-co to hold the blinded entry after a catch-up", async () => (await nodes["health-co"]!.lookup(secret)).length === 1, 30_000);
-    });
+    await waitFor("health-co to hold the blinded entry", async () => (await nodes["health-co"]!.lookup(secret)).length === 1);
     // ... a value it does not observe matches nothing, and the relay has nothing at all.
     expect(await nodes["health-co"]!.lookup("198.51.100.24")).to.deep.equal([]);
     expect(await nodes["relay-cert"]!.lookup(secret)).to.deep.equal([]);
