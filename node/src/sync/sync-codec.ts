@@ -3,15 +3,13 @@
  * new, fetches the signed batches it missed from any member that holds them, verifies each with
  * the gossip pipeline, and converges with the others. This file is its wire format.
  */
-import { fileURLToPath } from "node:url";
-import protobuf from "protobufjs";
+import { ctiType } from "../wire/proto.js";
+import type protobuf from "protobufjs";
 import { WireDecodeError } from "../wire/codec.js";
 
-const PROTO_PATH = fileURLToPath(new URL("../../../proto/cti/v1/cti.proto", import.meta.url));
-const root = protobuf.loadSync(PROTO_PATH);
-const RequestType = root.lookupType("cti.v1.SyncRequest");
-const StatusType = root.lookupType("cti.v1.SyncStatus");
-const ItemType = root.lookupType("cti.v1.SyncItem");
+const RequestType = ctiType("SyncRequest");
+const StatusType = ctiType("SyncStatus");
+const ItemType = ctiType("SyncItem");
 
 export const SYNC_PROTOCOL = "/cti-exchange/sync/1";
 

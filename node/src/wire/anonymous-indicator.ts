@@ -1,11 +1,9 @@
-import { fileURLToPath } from "node:url";
-import protobuf from "protobufjs";
+import { ctiType } from "./proto.js";
 import type { AnonymousIndicator } from "../model/anonymous-indicator.js";
 import { indicatorsFromWire, indicatorToWire, type DecodedIndicator } from "./codec.js";
 
 /** The anonymous indicator on the wire (proto/cti/v1/cti.proto AnonymousIndicator); its meaning is checked by anon/anonymous-validation.ts. */
-const PROTO_PATH = fileURLToPath(new URL("../../../proto/cti/v1/cti.proto", import.meta.url));
-const Type = protobuf.loadSync(PROTO_PATH).lookupType("cti.v1.AnonymousIndicator");
+const Type = ctiType("AnonymousIndicator");
 
 export class AnonymousIndicatorDecodeError extends Error {
   override readonly name = "AnonymousIndicatorDecodeError";

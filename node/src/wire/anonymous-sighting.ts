@@ -1,5 +1,4 @@
-import { fileURLToPath } from "node:url";
-import protobuf from "protobufjs";
+import { ctiType } from "./proto.js";
 import type { AnonymousSighting } from "../model/anonymous-sighting.js";
 import { SIGHTING_KINDS, type SightingKind } from "../model/sighting.js";
 
@@ -7,8 +6,7 @@ import { SIGHTING_KINDS, type SightingKind } from "../model/sighting.js";
  * The anonymous sighting on the wire (proto/cti/v1/cti.proto AnonymousSighting). Decoding checks
  * that the bytes are a well-formed message; what it says is checked by anon/anonymous-validation.ts.
  */
-const PROTO_PATH = fileURLToPath(new URL("../../../proto/cti/v1/cti.proto", import.meta.url));
-const Type = protobuf.loadSync(PROTO_PATH).lookupType("cti.v1.AnonymousSighting");
+const Type = ctiType("AnonymousSighting");
 
 export class AnonymousSightingDecodeError extends Error {
   override readonly name = "AnonymousSightingDecodeError";

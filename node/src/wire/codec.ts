@@ -1,5 +1,5 @@
-import { fileURLToPath } from "node:url";
 import protobuf from "protobufjs";
+import { ctiType } from "./proto.js";
 import { isIndicatorType, isTlp, type Indicator, type IndicatorType, type Tlp } from "../model/indicator.js";
 import { SIGHTING_KINDS, type Sighting, type SightingKind } from "../model/sighting.js";
 import type { BatchContent, IndicatorBatch } from "./batch.js";
@@ -11,10 +11,8 @@ import type { SealedPayload } from "./sealed.js";
  * validation pipeline.
  */
 
-const PROTO_PATH = fileURLToPath(new URL("../../../proto/cti/v1/cti.proto", import.meta.url));
-const root = protobuf.loadSync(PROTO_PATH);
-const BatchType = root.lookupType("cti.v1.IndicatorBatch");
-const SealedContentType = root.lookupType("cti.v1.SealedContent");
+const BatchType = ctiType("IndicatorBatch");
+const SealedContentType = ctiType("SealedContent");
 
 /** Names of the proto's IndicatorType values (the stored record format uses the same enum). */
 export const TYPE_TO_WIRE: Record<IndicatorType, string> = {
@@ -270,7 +268,7 @@ export interface BatchHeaderView {
   unknownFields: number[];
 }
 
-const SealedType = root.lookupType("cti.v1.Sealed");
+const SealedType = ctiType("Sealed");
 const VARINT = 0;
 const LENGTH_DELIMITED = 2;
 /** The wire type of each field of IndicatorBatch this version knows. */
