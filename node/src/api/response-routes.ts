@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { CtiNode } from "../node.js";
-import { RESPONSE_ACTIONS } from "../model/response.js";
+import { ENFORCEMENT_FEED_NAME, RESPONSE_ACTIONS } from "../model/response.js";
 import { callerOf, parse } from "./http.js";
 
 /**
@@ -9,7 +9,7 @@ import { callerOf, parse } from "./http.js";
  * journal, rollback and resume), coordinated response requests (make, list, approve, decline),
  * playbook hooks and the audit log of it all.
  */
-const feedName = z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,40}$/, "a feed name") });
+const feedName = z.object({ name: z.string().regex(ENFORCEMENT_FEED_NAME, "a feed name") });
 const requestId = z.object({ id: z.string().regex(/^course-of-action--[0-9a-f-]{36}$/, "a course-of-action id") });
 const AUDIT_KINDS = ["feed-change", "feed-rollback", "feed-resume", "request-made", "request-received", "decision", "acknowledgement", "hook"] as const;
 

@@ -19,6 +19,7 @@ import { EXPORT_AUDIENCES } from "../privacy/audience.js";
 import { DEFAULT_UNMARKED_PAP } from "../privacy/pap.js";
 import { PAP_LEVELS } from "../model/tags.js";
 import { ResponseConfigSchema } from "./response-config.js";
+import { FileModeSchema } from "./file-mode.js";
 
 /** Addresses only this machine can reach: an API bound to one of them needs no token. */
 export const DEFAULT_VALIDATION_WORKERS = availableParallelism() > 1 ? 1 : 0;
@@ -248,12 +249,7 @@ export const NodeConfigSchema = z.object({
             audience: z.enum(EXPORT_AUDIENCES).default("internal"),
             refreshSeconds: z.number().int().min(1).default(60),
             /** File mode, octal: owner and group (the detector's account) by default, never everyone. */
-            mode: z
-              .string()
-              .regex(/^0?[0-7]{3}$/, "an octal file mode such as 0640")
-              .default("0640")
-              .transform((m) => parseInt(m, 8))
-              .refine((m) => (m & 0o007) === 0, "must not let every user of the machine read the feed (TLP:RED for the internal audience)"),
+            mode: FileModeSchema,
           }),
         )
         .default([]),

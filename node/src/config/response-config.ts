@@ -5,26 +5,20 @@
  */
 import { z } from "zod";
 import { INDICATOR_TYPES, TLP_LEVELS } from "../model/indicator.js";
-import { ENFORCEABLE_TYPES, ENFORCEMENT_KINDS, RESPONSE_ACTIONS, type EnforcementKind } from "../model/response.js";
+import { ENFORCEABLE_TYPES, ENFORCEMENT_FEED_NAME, ENFORCEMENT_KINDS, RESPONSE_ACTIONS, type EnforcementKind } from "../model/response.js";
 import { HOOK_EVENTS } from "../response/playbook-hooks.js";
 import { DEFAULT_NFT_TABLE } from "../response/formats/nftables.js";
 import type { EnforcementFeedInit } from "../response/enforcement-feed.js";
-
-const fileMode = z
-  .string()
-  .regex(/^0?[0-7]{3}$/, "an octal file mode such as 0640")
-  .default("0640")
-  .transform((m) => parseInt(m, 8))
-  .refine((m) => (m & 0o007) === 0, "must not let every user of the machine read the feed");
+import { FileModeSchema } from "./file-mode.js";
 
 export const EnforcementFeedSchema = z
   .object({
     /** Names the feed in the API (`/response/feeds/<name>`), the CLI and the journal. */
-    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,40}$/, "a lowercase name of letters, digits, dashes and underscores"),
+    name: z.string().regex(ENFORCEMENT_FEED_NAME, "a lowercase name of letters, digits, dashes and underscores"),
     kind: z.enum(ENFORCEMENT_KINDS),
     /** Where the node keeps the files current (none: served over the API only, for devices that pull). */
     dir: z.string().min(1).optional(),
-    mode: fileMode,
+    mode: FileModeSchema,
     /** Run after the files changed: the device's reload, e.g. ["nft", "-f", "/etc/cti/cti-response.nft"]. */
     reloadCommand: z.array(z.string().min(1)).min(1).optional(),
     minScore: z.number().min(0).max(100).default(60),

@@ -9,6 +9,9 @@ import type { IndicatorType } from "./indicator.js";
 export const ENFORCEMENT_KINDS = ["rpz", "nftables", "edl", "suricata-drop"] as const;
 export type EnforcementKind = (typeof ENFORCEMENT_KINDS)[number];
 
+/** How an enforcement feed is named, in the config, the API's paths and the journal's keys. */
+export const ENFORCEMENT_FEED_NAME = /^[a-z0-9][a-z0-9_-]{0,40}$/;
+
 /** The indicator types each kind of enforcement point can act on. */
 export const ENFORCEABLE_TYPES: Readonly<Record<EnforcementKind, readonly IndicatorType[]>> = {
   rpz: ["domain"],
