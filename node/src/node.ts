@@ -68,6 +68,7 @@ import { IntelService } from "./intel/intel-service.js";
 import { ResponseService } from "./response/response-service.js";
 import { AnonymousSightingError, type AnonymousStatements } from "./anon/anonymous-statements.js";
 import { startAnonymousParts, type AnonymousParts } from "./anon/anonymous-parts.js";
+import { isOpenToEveryMember } from "./model/anonymous-indicator.js";
 import { enforcementFeedsOf } from "./config/response-config.js";
 
 export interface CtiNodeComponents {
@@ -618,10 +619,16 @@ export class CtiNode {
     return this.anonymousParts?.registration ?? Promise.resolve(false);
   }
 
+  /** The records a sighting of `value` is of; NOT_FOUND when none: sightings are of shared indicators. */
+  private async sightedRecords(value: string, type: IndicatorType | undefined): Promise<IndicatorRecord[]> {
+    const records = await this.lookup(value, type);
+    if (records.length === 0) throw new TrustError("NOT_FOUND", `no indicator matches ${JSON.stringify(value)}: sightings are of shared indicators`);
+    return records;
+  }
+
   /** Sights a shared indicator as "an anonymous member" (anon/): provably a member, not which one, once per epoch. */
   async sightAnonymously(value: string, kind: SightingKind, options: { type?: IndicatorType; observedAt?: number; count?: number } = {}) {
-    const records = await this.lookup(value, options.type);
-    if (records.length === 0) throw new TrustError("NOT_FOUND", `no indicator matches ${JSON.stringify(value)}: sightings are of shared indicators`);
+    const records = await this.sightedRecords(value, options.type);
     const out = [];
     for (const record of records) out.push({ indicatorId: record.id, ...(await this.anonymous.sight(record.id, kind, options.count ?? 1, options.observedAt ?? this.now())) });
     return out;
@@ -791,8 +798,7 @@ export class CtiNode {
    * the value matches, blinded ones included, gets a sighting sent to its audience.
    */
   async sight(value: string, kind: SightingKind, options: { type?: IndicatorType; observedAt?: number; count?: number } = {}): Promise<SightResult[]> {
-    const records = await this.lookup(value, options.type);
-    if (records.length === 0) throw new TrustError("NOT_FOUND", `no indicator matches ${JSON.stringify(value)}: sightings are of shared indicators`);
+    const records = await this.sightedRecords(value, options.type);
     return this.trust.sight(records, kind, options.observedAt ?? this.now(), options.count ?? 1);
   }
 
@@ -878,8 +884,9 @@ export class CtiNode {
     const context = this.preparationContext(this.now());
     const out = [];
     for (const [i, input] of inputs.entries()) {
-      const tlp = typeof input.tlp === "string" ? input.tlp.toUpperCase().replace(/^TLP:/, "") : undefined;
-      if (input.blind || (input.group ?? 0) !== 0 || (input.tlp !== undefined && tlp !== "CLEAR" && tlp !== "GREEN")) {
+      // Refused before the publish rules, which would name a missing group rather than the reason.
+      const tlp = typeof input.tlp === "string" ? input.tlp.toUpperCase().replace(/^TLP:/, "") : input.tlp === undefined ? "GREEN" : "";
+      if (!isOpenToEveryMember({ tlp, group: (input.group ?? 0) === 0 ? 0 : -1, blinded: Boolean(input.blind) })) {
         out.push({ ok: false as const, input: i, reason: "NOT_OPEN", message: "an anonymous indicator is shared with every member: TLP:CLEAR or GREEN, no group, not blinded" });
         continue;
       }

@@ -11,6 +11,7 @@ import type { ContractRunner, NonceManager, Provider } from "ethers";
 import { RingKeysView } from "../chain/ring-keys.js";
 import type { IndicatorStore } from "../store/indicator-store.js";
 import { AnonymousStatements, DEFAULT_ANONYMOUS_SIGHTINGS } from "./anonymous-statements.js";
+import { isOpenToEveryMember } from "../model/anonymous-indicator.js";
 
 export interface AnonymousPartsComponents {
   ringKeysAddress: string | undefined;
@@ -59,7 +60,7 @@ export async function startAnonymousParts(c: AnonymousPartsComponents): Promise<
     // Anonymous sightings travel to every member: only of indicators every member may read.
     indicatorIsOpen: async (id) => {
       const record = await c.store.indicators.get(id);
-      return record !== undefined && !record.blinded && record.attestations.some((a) => a.group === 0 && (a.tlp === "CLEAR" || a.tlp === "GREEN"));
+      return record !== undefined && !record.blinded && record.attestations.some(isOpenToEveryMember);
     },
     now: c.now,
   });

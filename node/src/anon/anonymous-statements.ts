@@ -24,7 +24,7 @@ import type { SightingKind } from "../model/sighting.js";
 import type { IndicatorStore } from "../store/indicator-store.js";
 import { decodeAnonymousSighting, encodeAnonymousSighting, MAX_ANONYMOUS_SIGHTING_BYTES } from "../wire/anonymous-sighting.js";
 import { encodeRingSignature, ringSign } from "../wire/ring-signature.js";
-import { AnonymousSightingCode, validateAnonymousIndicator, validateAnonymousSighting } from "./anonymous-validation.js";
+import { AnonymousSightingCode, validateAnonymousIndicator, validateAnonymousSighting, type AnonymousFailure } from "./anonymous-validation.js";
 import { ANONYMOUS_INDICATOR_VERSION, anonymousIndicatorMessage, anonymousIndicatorScope, anonymousProducer } from "../model/anonymous-indicator.js";
 import type { Indicator } from "../model/indicator.js";
 import { encodeIndicatorCanonical } from "../wire/canonical.js";
@@ -190,7 +190,7 @@ export class AnonymousStatements {
   }
 
   /** Validates and counts a message, from gossip, a stem hop or this node itself. */
-  private async receive(kind: AnonymousKind, bytes: Uint8Array): Promise<{ action: "ACCEPT"; keyImage: string } | { action: "REJECT" | "IGNORE"; code: AnonymousSightingCode; reason: string }> {
+  private async receive(kind: AnonymousKind, bytes: Uint8Array): Promise<{ action: "ACCEPT"; keyImage: string } | AnonymousFailure> {
     const { components } = this;
     const context = {
       deployment: components.deployment,

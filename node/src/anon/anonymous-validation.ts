@@ -14,7 +14,7 @@ import {
 import type { Sighting } from "../model/sighting.js";
 import { decodeAnonymousSighting } from "../wire/anonymous-sighting.js";
 import { decodeRingSignature, ringVerify, RingSignatureError, type RingSignature } from "../wire/ring-signature.js";
-import { ANONYMOUS_INDICATOR_VERSION, anonymousIndicatorMessage, anonymousIndicatorScope, anonymousProducer } from "../model/anonymous-indicator.js";
+import { ANONYMOUS_INDICATOR_VERSION, anonymousIndicatorMessage, anonymousIndicatorScope, anonymousProducer, isOpenToEveryMember } from "../model/anonymous-indicator.js";
 import type { Indicator } from "../model/indicator.js";
 import { checkIndicator } from "../model/validate.js";
 import { isNormalized } from "../model/normalize.js";
@@ -41,13 +41,12 @@ export enum AnonymousSightingCode {
 
 const REJECTED = new Set([AnonymousSightingCode.NOT_OPEN, AnonymousSightingCode.MALFORMED, AnonymousSightingCode.WRONG_DEPLOYMENT, AnonymousSightingCode.BAD_FIELDS, AnonymousSightingCode.RING_SIZE_MISMATCH, AnonymousSightingCode.BAD_SIGNATURE, AnonymousSightingCode.OBSERVED_IN_FUTURE]);
 
-export type AnonymousOutcome =
-  | { action: "ACCEPT"; message: AnonymousSighting; sighting: Sighting; keyImage: string; epoch: number }
-  | { action: "REJECT" | "IGNORE"; code: AnonymousSightingCode; reason: string };
+/** Why a statement does not count here, whatever its kind. */
+export type AnonymousFailure = { action: "REJECT" | "IGNORE"; code: AnonymousSightingCode; reason: string };
 
-export type AnonymousIndicatorOutcome =
-  | { action: "ACCEPT"; indicator: Indicator; keyImage: string; epoch: number }
-  | { action: "REJECT" | "IGNORE"; code: AnonymousSightingCode; reason: string };
+export type AnonymousOutcome = { action: "ACCEPT"; message: AnonymousSighting; sighting: Sighting; keyImage: string; epoch: number } | AnonymousFailure;
+
+export type AnonymousIndicatorOutcome = { action: "ACCEPT"; indicator: Indicator; keyImage: string; epoch: number } | AnonymousFailure;
 
 export interface AnonymousValidationContext {
   deployment: Uint8Array;
@@ -66,10 +65,10 @@ export interface AnonymousValidationContext {
   keyImageSeen(keyImage: string): Promise<boolean>;
 }
 
-const fail = (code: AnonymousSightingCode, reason: string): AnonymousOutcome => ({ action: REJECTED.has(code) ? "REJECT" : "IGNORE", code, reason });
+const fail = (code: AnonymousSightingCode, reason: string): AnonymousFailure => ({ action: REJECTED.has(code) ? "REJECT" : "IGNORE", code, reason });
 
 /** The checks both kinds of anonymous statement share: the epoch, the ring of the stated block, the signature's size. */
-async function ringOf(message: { epoch: number; ringBlock: number; signature: Uint8Array }, context: AnonymousValidationContext): Promise<AnonymousOutcome | { ring: Ring; signature: RingSignature }> {
+async function ringOf(message: { epoch: number; ringBlock: number; signature: Uint8Array }, context: Omit<AnonymousValidationContext, "indicatorIsOpen">): Promise<AnonymousFailure | { ring: Ring; signature: RingSignature }> {
   if (context.epoch === undefined || (message.epoch !== context.epoch && message.epoch !== context.epoch - 1)) {
     return fail(AnonymousSightingCode.EPOCH_OUT_OF_RANGE, `epoch ${message.epoch}; this node counts epoch ${context.epoch ?? "none"} and the one before`);
   }
@@ -133,28 +132,28 @@ export async function validateAnonymousIndicator(bytes: Uint8Array, context: Omi
   try {
     message = decodeAnonymousIndicator(bytes);
   } catch (err) {
-    return fail(AnonymousSightingCode.MALFORMED, (err as Error).message) as AnonymousIndicatorOutcome;
+    return fail(AnonymousSightingCode.MALFORMED, (err as Error).message);
   }
-  if (!Buffer.from(message.deployment).equals(Buffer.from(context.deployment))) return fail(AnonymousSightingCode.WRONG_DEPLOYMENT, "signed for another consortium or ledger") as AnonymousIndicatorOutcome;
-  if (message.version !== ANONYMOUS_INDICATOR_VERSION) return fail(AnonymousSightingCode.BAD_FIELDS, `version ${message.version} is not read here`) as AnonymousIndicatorOutcome;
+  if (!Buffer.from(message.deployment).equals(Buffer.from(context.deployment))) return fail(AnonymousSightingCode.WRONG_DEPLOYMENT, "signed for another consortium or ledger");
+  if (message.version !== ANONYMOUS_INDICATOR_VERSION) return fail(AnonymousSightingCode.BAD_FIELDS, `version ${message.version} is not read here`);
   const indicator = message.indicator;
   try {
     // Every rule of a member's statement but the producer's name, which it has none of.
     checkIndicator({ ...indicator, producer: "anonymous" });
   } catch (err) {
-    return fail(AnonymousSightingCode.BAD_FIELDS, (err as Error).message) as AnonymousIndicatorOutcome;
+    return fail(AnonymousSightingCode.BAD_FIELDS, (err as Error).message);
   }
-  if (!isNormalized(indicator.type, indicator.value)) return fail(AnonymousSightingCode.BAD_FIELDS, "the value is not in normalized form") as AnonymousIndicatorOutcome;
-  if (indicator.producer !== "") return fail(AnonymousSightingCode.BAD_FIELDS, "an anonymous indicator names no producer") as AnonymousIndicatorOutcome;
-  if (indicator.group !== 0 || indicator.blinded || (indicator.tlp !== "CLEAR" && indicator.tlp !== "GREEN")) {
-    return fail(AnonymousSightingCode.NOT_OPEN, "an anonymous indicator is shared with every member: TLP:CLEAR or GREEN, no group, not blinded") as AnonymousIndicatorOutcome;
+  if (!isNormalized(indicator.type, indicator.value)) return fail(AnonymousSightingCode.BAD_FIELDS, "the value is not in normalized form");
+  if (indicator.producer !== "") return fail(AnonymousSightingCode.BAD_FIELDS, "an anonymous indicator names no producer");
+  if (!isOpenToEveryMember(indicator)) {
+    return fail(AnonymousSightingCode.NOT_OPEN, "an anonymous indicator is shared with every member: TLP:CLEAR or GREEN, no group, not blinded");
   }
-  const ringed = await ringOf(message, { ...context, indicatorIsOpen: async () => true });
-  if ("action" in ringed) return ringed as AnonymousIndicatorOutcome;
+  const ringed = await ringOf(message, context);
+  if ("action" in ringed) return ringed;
   const { ring, signature } = ringed;
   const keyImage = Buffer.from(signature.keyImage).toString("hex");
-  if (await context.keyImageSeen(keyImage)) return fail(AnonymousSightingCode.REPEATED_KEY_IMAGE, "this member already stated the value anonymously in this epoch") as AnonymousIndicatorOutcome;
+  if (await context.keyImageSeen(keyImage)) return fail(AnonymousSightingCode.REPEATED_KEY_IMAGE, "this member already stated the value anonymously in this epoch");
   const signed = anonymousIndicatorMessage(message, encodeIndicatorCanonical(indicator));
-  if (!ringVerify(signed, ring.keys, anonymousIndicatorScope(message), signature)) return fail(AnonymousSightingCode.BAD_SIGNATURE, "the ring signature does not verify") as AnonymousIndicatorOutcome;
+  if (!ringVerify(signed, ring.keys, anonymousIndicatorScope(message), signature)) return fail(AnonymousSightingCode.BAD_SIGNATURE, "the ring signature does not verify");
   return { action: "ACCEPT", indicator: { ...indicator, producer: anonymousProducer(signature.keyImage) }, keyImage, epoch: message.epoch };
 }

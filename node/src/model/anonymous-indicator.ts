@@ -12,6 +12,14 @@ export const ANONYMOUS_INDICATOR_VERSION = 1;
 /** The reputation an anonymous producer is scored with: below a member's prior (0.5), and it never moves. */
 export const ANONYMOUS_PRODUCER_REPUTATION = 0.2;
 
+/**
+ * Whether a statement is one every member may read (TLP:CLEAR or GREEN, no group, not blinded):
+ * the only kind an anonymous statement can be or be about, since the ring is every member.
+ */
+export function isOpenToEveryMember(statement: { tlp: string; group: number; blinded?: boolean }): boolean {
+  return statement.group === 0 && !statement.blinded && (statement.tlp === "CLEAR" || statement.tlp === "GREEN");
+}
+
 export interface AnonymousIndicator {
   version: number;
   deployment: Uint8Array;

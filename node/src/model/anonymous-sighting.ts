@@ -36,7 +36,6 @@ export function anonymousReporter(keyImage: Uint8Array): string {
 }
 
 export const dayOf = (ms: number) => Math.floor(ms / DAY_MS);
-export const startOfDay = (day: number) => day * DAY_MS;
 
 /** Fixed-width big-endian integers of the signed bytes and scopes. */
 export const u64 = (n: number) => {

@@ -126,11 +126,6 @@ export function parseRequestObject(object: StixJson): { action: ResponseAction; 
   return { action: action as ResponseAction, expiresAt, name: text(object.name, 256), description: text(object.description, 4096) };
 }
 
-/** The targets an indicator object of a request names (its pattern's values). */
-export function targetOfIndicator(object: StixJson, atomsOf: (pattern: string) => ResponseTarget[]): ResponseTarget[] {
-  return object.type === "indicator" && typeof object.pattern === "string" ? atomsOf(object.pattern).filter((t) => isIndicatorType(t.type)) : [];
-}
-
 export function acknowledgementObject(org: string, request: string, decision: ResponseDecision, reason: string, now: number): StixJson {
   const at = new Date(now).toISOString();
   return {
