@@ -224,10 +224,11 @@ export class EarlyWarningEngine {
         const orgs = new Set<string>();
         let familySector = 0;
         let here = 0;
+        // One entry per org: each counts once.
         for (const [org, times] of family.times) {
           if (!times.some((at) => at >= t - 7 * DAY && at <= t)) continue;
           if (org === target.org) here = 1;
-          else if (!orgs.has(org)) {
+          else {
             orgs.add(org);
             if (this.partners.get(org)?.sector === target.sector) familySector++;
           }

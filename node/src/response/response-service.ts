@@ -124,8 +124,9 @@ export class ResponseService {
     this.components.store.on("pruned", this.onChange);
     this.components.store.on("sightings", this.onSightings);
     this.interval = setInterval(() => this.schedule(0), this.init.refreshMs);
-    // In the background: a node holding a million records starts without waiting for its feeds.
-    void this.refresh("all");
+    // In the background, and only the feeds that follow the store: a node holding a million
+    // records starts without reading them all for feeds nobody reads (a pull updates those).
+    void this.refresh("active");
   }
 
   async stop(): Promise<void> {
