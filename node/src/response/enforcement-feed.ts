@@ -10,7 +10,8 @@ import { promisify } from "node:util";
 import { writeFilesAtomically } from "../detect/export-writer.js";
 import { diffEntries, type EnforcementEntry, type EnforcementKind, type FeedChange, type FeedDiff } from "../model/response.js";
 import { entryKey } from "../model/response.js";
-import type { FeedMeta, ResponseAuditRepository, ResponseFeedRepository } from "../store/response-repository.js";
+import type { FeedMeta, ResponseFeedRepository } from "../store/response-repository.js";
+import type { ResponseAuditRepository } from "../store/response-audit-repository.js";
 import type { EnforcementPolicy } from "./enforcement-policy.js";
 import { renderFeedFiles, type RenderOptions } from "./feed-files.js";
 

@@ -12,7 +12,7 @@
  * is dropped and counted, so a SOAR that is down for a day cannot fill the node's memory.
  */
 import { createHmac, randomUUID } from "node:crypto";
-import type { ResponseAuditRepository } from "../store/response-repository.js";
+import type { ResponseAuditRepository } from "../store/response-audit-repository.js";
 
 export const HOOK_EVENTS = ["sighting", "request-received", "request-decided", "request-acknowledged", "feed-changed"] as const;
 export type HookEvent = (typeof HOOK_EVENTS)[number];

@@ -1,5 +1,7 @@
 import { KeyImageRepository } from "./key-image-repository.js";
-import { ResponseAuditRepository, ResponseFeedRepository, ResponseRequestRepository } from "./response-repository.js";
+import { ResponseFeedRepository } from "./response-repository.js";
+import { ResponseRequestRepository } from "./response-request-repository.js";
+import { ResponseAuditRepository } from "./response-audit-repository.js";
 import { CorrelationRepository, DEFAULT_FAN_OUT } from "./correlation-repository.js";
 import { FeedStateRepository } from "./feed-state-repository.js";
 import { DraftRepository } from "./draft-repository.js";

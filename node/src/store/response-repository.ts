@@ -1,19 +1,16 @@
-import { randomBytes } from "node:crypto";
-import { entryKey, type EnforcementEntry, type FeedChange, type ResponseRequest } from "../model/response.js";
+import { entryKey, type EnforcementEntry, type FeedChange } from "../model/response.js";
 import { bucket, decodeJson, encodeJson, type Database, type Sublevel } from "./db.js";
 
 /**
- * What the node's response (node/src/response/) must not lose on a crash, in four buckets:
+ * The enforcement feeds of the node's response (node/src/response/), which must survive a crash,
+ * in three buckets (requests and the audit log have their own repositories beside this one):
  *
  * - `response-entries`: per enforcement feed, its entries as last written to the device
  *   (`feed \0 type \0 value`), so that a restart diffs against what the device holds;
  * - `response-feeds`: per feed, its version, serial and whether an operator pinned it (rollback);
  * - `response-changes`: every change of every feed, with what came in and went out and why
  *   (`feed \0 version \0 chunk`: a first load of a million entries is written in chunks of
- *   5,000, never as one value), from which a rollback rebuilds any earlier version;
- * - `response-requests`: coordinated response requests, received and made, with every
- *   acknowledgement; `response-audit`: the log of what response did (feed changes, decisions,
- *   playbook deliveries), oldest first.
+ *   5,000, never as one value), from which a rollback rebuilds any earlier version.
  *
  * A feed's change (entries, change record, version) is one atomic write.
  */
@@ -32,15 +29,6 @@ export interface FeedChangeSummary extends Omit<FeedChange, "added" | "removed">
   /** The first entries added and removed (all of them with `full`). */
   added: EnforcementEntry[];
   removed: EnforcementEntry[];
-}
-
-export interface ResponseAuditEntry {
-  at: number;
-  kind: "feed-change" | "feed-rollback" | "feed-resume" | "request-made" | "request-received" | "decision" | "acknowledgement" | "hook";
-  /** Who did it: an API caller, `policy`, or a partner's org. */
-  by: string;
-  summary: string;
-  details?: Record<string, unknown>;
 }
 
 const SEP = "\u0000";
@@ -131,54 +119,6 @@ export class ResponseFeedRepository {
       const chunk = decodeJson<StoredChunk>(value);
       if (!chunk.header) continue;
       out.push({ ...chunk.header, added: chunk.added.slice(0, sample), removed: chunk.removed.slice(0, sample) });
-      if (out.length >= options.limit) break;
-    }
-    return out;
-  }
-}
-
-export class ResponseRequestRepository {
-  private readonly sublevel: Sublevel;
-
-  constructor(db: Database) {
-    this.sublevel = bucket(db, "response-requests");
-  }
-
-  async get(id: string): Promise<ResponseRequest | undefined> {
-    const bytes = await this.sublevel.get(id);
-    return bytes ? decodeJson<ResponseRequest>(bytes) : undefined;
-  }
-
-  async put(request: ResponseRequest): Promise<void> {
-    await this.sublevel.put(request.id, encodeJson(request));
-  }
-
-  async all(): Promise<ResponseRequest[]> {
-    const out: ResponseRequest[] = [];
-    for await (const value of this.sublevel.values()) out.push(decodeJson<ResponseRequest>(value));
-    return out.sort((a, b) => b.receivedAt - a.receivedAt);
-  }
-}
-
-export class ResponseAuditRepository {
-  private readonly sublevel: Sublevel;
-
-  constructor(db: Database) {
-    this.sublevel = bucket(db, "response-audit");
-  }
-
-  async append(entry: ResponseAuditEntry): Promise<void> {
-    // Time first, so the log reads in order; a random tail keeps two entries of one millisecond apart.
-    await this.sublevel.put(`${pad(entry.at, 15)}${SEP}${randomBytes(4).toString("hex")}`, encodeJson(entry));
-  }
-
-  /** The newest entries first. */
-  async list(options: { limit: number; kind?: ResponseAuditEntry["kind"] }): Promise<ResponseAuditEntry[]> {
-    const out: ResponseAuditEntry[] = [];
-    for await (const value of this.sublevel.values({ reverse: true })) {
-      const entry = decodeJson<ResponseAuditEntry>(value);
-      if (options.kind && entry.kind !== options.kind) continue;
-      out.push(entry);
       if (out.length >= options.limit) break;
     }
     return out;
